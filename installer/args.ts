@@ -1,0 +1,145 @@
+// Command-line flags and their AI_PROXY_* environment equivalents, defined once: the parser,
+// `--help` and docs/install.md all come from FLAGS.
+import { parseArgs } from 'node:util';
+import { isIP } from 'node:net';
+import { EXIT, exitCodeTable } from './exit-codes.ts';
+import { InstallError } from './errors.ts';
+import { parsePort } from './port.ts';
+
+interface FlagDef {
+  name: string;
+  short?: string;
+  value?: string;
+  env?: string;
+  help: string;
+}
+
+export const FLAGS: FlagDef[] = [
+  { name: 'port', value: 'N', env: 'AI_PROXY_PORT', help: 'host port to publish (1-65535; default: the installed port, else 8080)' },
+  { name: 'bind', value: 'ADDR', env: 'AI_PROXY_BIND', help: 'host address the port is published on (default 0.0.0.0; 127.0.0.1 for local only)' },
+  { name: 'health-timeout', value: 'S', env: 'AI_PROXY_HEALTH_TIMEOUT', help: 'seconds to wait for the container to become healthy (default 60)' },
+  { name: 'archive', value: 'PATH', env: 'AI_PROXY_ARCHIVE', help: 'release archive (default: ai-proxy-release.tar.gz next to the executable or in the current folder)' },
+  { name: 'yes', short: 'y', env: 'AI_PROXY_YES', help: 'do not ask for confirmation' },
+  { name: 'force', env: 'AI_PROXY_FORCE', help: 'reinstall even when the same version and settings are already running' },
+  { name: 'dry-run', help: 'print the plan and change nothing' },
+  { name: 'uninstall', help: 'remove the container and images (keeps /srv/ai-proxy)' },
+  { name: 'purge', help: 'with --uninstall: also delete /srv/ai-proxy (configuration and token)' },
+  { name: 'json', env: 'AI_PROXY_JSON', help: 'print one JSON summary line on stdout (progress goes to stderr)' },
+  { name: 'verbose', help: 'also print the image build output and engine details' },
+  { name: 'version', help: 'print the installer version' },
+  { name: 'help', short: 'h', help: 'print this help' },
+];
+
+export interface Options {
+  port?: number;
+  bind: string;
+  bindGiven: boolean;
+  healthTimeout: number;
+  archive?: string;
+  yes: boolean;
+  force: boolean;
+  dryRun: boolean;
+  uninstall: boolean;
+  purge: boolean;
+  json: boolean;
+  verbose: boolean;
+  version: boolean;
+  help: boolean;
+}
+
+const TRUE = new Set(['1', 'true', 'yes', 'on']);
+
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    const parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: Object.fromEntries(
+        FLAGS.map((flag) => [flag.name, { type: flag.value ? 'string' : 'boolean', ...(flag.short ? { short: flag.short } : {}) } as const]),
+      ),
+    });
+    values = parsed.values as Record<string, string | boolean | undefined>;
+  } catch (error) {
+    throw new InstallError(EXIT.usage, (error as Error).message.split('\n')[0] ?? 'invalid usage', 'run `ai-proxy install --help` for the flags');
+  }
+  const fromEnv = (flag: string): string | undefined => {
+    const def = FLAGS.find((f) => f.name === flag);
+    const raw = def?.env ? env[def.env] : undefined;
+    return raw === '' ? undefined : raw;
+  };
+  const str = (flag: string): { value: string | undefined; source: string } => {
+    const given = values[flag];
+    if (typeof given === 'string') return { value: given, source: `--${flag}` };
+    const def = FLAGS.find((f) => f.name === flag);
+    return { value: fromEnv(flag), source: def?.env ?? `--${flag}` };
+  };
+  const bool = (flag: string): boolean => values[flag] === true || TRUE.has((fromEnv(flag) ?? '').toLowerCase());
+
+  const options: Options = {
+    bind: '0.0.0.0',
+    bindGiven: false,
+    healthTimeout: 60,
+    yes: bool('yes'),
+    force: bool('force'),
+    dryRun: bool('dry-run'),
+    uninstall: bool('uninstall'),
+    purge: bool('purge'),
+    json: bool('json'),
+    verbose: bool('verbose'),
+    version: bool('version'),
+    help: bool('help'),
+  };
+
+  const port = str('port');
+  if (port.value !== undefined) {
+    const result = parsePort(port.value);
+    if (!result.ok) throw new InstallError(EXIT.invalidPort, `invalid port from ${port.source}: ${result.reason}`, 'give a plain number from 1 to 65535, e.g. --port 8080');
+    options.port = result.port;
+  }
+  const bind = str('bind');
+  if (bind.value !== undefined) {
+    if (isIP(bind.value) === 0) throw new InstallError(EXIT.usage, `invalid bind address from ${bind.source}: "${bind.value}" is not an IPv4 or IPv6 address`, 'use e.g. 0.0.0.0, 127.0.0.1 or ::');
+    options.bind = bind.value;
+    options.bindGiven = true;
+  }
+  const timeout = str('health-timeout');
+  if (timeout.value !== undefined) {
+    if (!/^[1-9][0-9]{0,3}$/.test(timeout.value) || Number(timeout.value) > 3600) {
+      throw new InstallError(EXIT.usage, `invalid health timeout from ${timeout.source}: "${timeout.value}"`, 'give whole seconds from 1 to 3600');
+    }
+    options.healthTimeout = Number(timeout.value);
+  }
+  const archive = str('archive');
+  if (archive.value !== undefined) options.archive = archive.value;
+  if (options.purge && !options.uninstall) throw new InstallError(EXIT.usage, '--purge only makes sense with --uninstall', 'run `ai-proxy install --uninstall --purge`');
+  if (options.uninstall && options.port !== undefined) throw new InstallError(EXIT.usage, '--port cannot be combined with --uninstall', 'drop --port');
+  return options;
+}
+
+export function helpText(version: string): string {
+  const rows = FLAGS.map((flag) => {
+    const name = `${flag.short ? `-${flag.short}, ` : '    '}--${flag.name}${flag.value ? ` ${flag.value}` : ''}`;
+    const env = flag.env ? ` [env ${flag.env}]` : '';
+    return `  ${name.padEnd(24)} ${flag.help}${env}`;
+  });
+  return [
+    `ai-proxy installer ${version}`,
+    '',
+    'Usage: sudo ./installer.sh [options]      (runs: ai-proxy install --archive <archive> [options])',
+    '',
+    'Installs or upgrades ai-proxy as a hardened Docker container named ai-proxy, with its',
+    'configuration in /srv/ai-proxy. Re-running with the same archive and port changes nothing;',
+    'a new archive upgrades, a new --port reconfigures; configuration survives both.',
+    '',
+    'Options:',
+    ...rows,
+    '',
+    'Without a terminal and without --port, the installed port (else 8080) is used.',
+    'Full log: /var/log/ai-proxy-installer.log',
+    '',
+    'Exit codes:',
+    exitCodeTable(),
+  ].join('\n');
+}

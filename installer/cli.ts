@@ -1,0 +1,156 @@
+// `ai-proxy install`: parses the flags, then runs the steps of issue #4 in order through the
+// runner (which rolls back on failure or signal) and prints the outcome. Everything the
+// installer touches comes from one context object (context.ts) so tests can redirect it.
+import { build as buildInfo } from '../src/version.ts';
+import { EXIT } from './exit-codes.ts';
+import { InstallError } from './errors.ts';
+import { helpText, parseOptions } from './args.ts';
+import { defaultContext, type InstallContext } from './context.ts';
+import { nullLog, openLog, type Logger } from './log.ts';
+import { acquireLock } from './lock.ts';
+import { createProgress, type Output } from './progress.ts';
+import { PromptCancelled, terminalPrompter, defaultsPrompter, type Prompter } from './prompts.ts';
+import { guardSignals, runSteps } from './runner.ts';
+import { summarize, printSuccess, type Summary } from './summary.ts';
+import { checkHost, verifyArchive } from './steps/preflight.ts';
+import { recoverLeftovers } from './steps/recover.ts';
+import { choosePort } from './steps/port.ts';
+import { confirmPlan, makePlan } from './steps/plan.ts';
+import { extract } from './steps/extract.ts';
+import { configure } from './steps/configure.ts';
+import { build } from './steps/build.ts';
+import { run } from './steps/run.ts';
+import { health } from './steps/health.ts';
+import { finish } from './steps/finish.ts';
+import { purgeConfig, removeContainers, removeImages } from './steps/uninstall.ts';
+import type { RunState, Step, UndoAction } from './state.ts';
+import { need } from './state.ts';
+
+export interface InstallerIO {
+  stdout: Output;
+  stderr: Output;
+  prompter: Prompter;
+}
+
+function processIO(): InstallerIO {
+  const wrap = (stream: NodeJS.WriteStream): Output => ({
+    isTTY: Boolean(stream.isTTY),
+    write: (text) => {
+      try {
+        stream.write(text);
+      } catch {
+        // a closed terminal (SIGHUP) must not stop the rollback
+      }
+    },
+  });
+  return { stdout: wrap(process.stdout), stderr: wrap(process.stderr), prompter: terminalPrompter() };
+}
+
+export async function installCommand(argv: string[]): Promise<void> {
+  await runInstaller(argv, defaultContext(), processIO());
+}
+
+const recoverStep: Step = {
+  title: 'Looking for an interrupted earlier run',
+  exitCode: EXIT.engineUnavailable,
+  async run(state) {
+    const engine = need(state.engine, 'engine');
+    const done = state.options.dryRun ? [] : await recoverLeftovers(engine, state.ctx, state.log, Math.max(state.options.healthTimeout, 30));
+    state.existing = await engine.inspect(state.ctx.names.container);
+    if (state.existing?.bind && !state.options.bindGiven) state.bind = state.existing.bind;
+    return done.length ? done.join('; ') : state.existing ? `found ${state.ctx.names.container} (${state.existing.running ? state.existing.health ?? 'running' : 'stopped'})` : 'nothing installed yet';
+  },
+};
+
+const INSTALL_STEPS: Step[] = [extract, configure, build, run, health, finish];
+
+export async function runInstaller(argv: string[], ctx: InstallContext, io: InstallerIO = processIO()): Promise<Summary> {
+  const started = Date.now();
+  let options;
+  try {
+    options = parseOptions(argv, ctx.env);
+  } catch (error) {
+    if (argv.includes('--json') && error instanceof InstallError) io.stdout.write(`${JSON.stringify(summarize(undefined, started, error))}\n`);
+    throw error;
+  }
+  if (options.help) {
+    io.stdout.write(`${helpText(buildInfo.version)}\n`);
+    return { ok: true, exitCode: 0, action: 'help' } as Summary;
+  }
+  if (options.version) {
+    io.stdout.write(`ai-proxy installer ${buildInfo.version} (commit ${buildInfo.commit})\n`);
+    return { ok: true, exitCode: 0, action: 'version' } as Summary;
+  }
+  const out = options.json ? io.stderr : io.stdout;
+  const prompter = options.json || options.yes ? defaultsPrompter() : io.prompter;
+  if (ctx.requireRoot && process.getuid?.() !== 0) {
+    const error = new InstallError(EXIT.notRoot, 'the installer must run as root', 'run it with sudo: sudo ./installer.sh');
+    if (options.json) io.stdout.write(`${JSON.stringify(summarize(undefined, started, error))}\n`);
+    throw error;
+  }
+  let log: Logger;
+  try {
+    log = options.dryRun ? nullLog(ctx.paths.logFile) : openLog(ctx.paths.logFile);
+  } catch (error) {
+    out.write(`warning: cannot write the log ${ctx.paths.logFile}: ${(error as Error).message}\n`);
+    log = nullLog(ctx.paths.logFile);
+  }
+  const color = out.isTTY && !('NO_COLOR' in ctx.env && ctx.env.NO_COLOR !== '');
+  const total = options.uninstall ? (options.purge ? 4 : 3) : 5 + INSTALL_STEPS.length;
+  const progress = createProgress(out, log, { color, total });
+  const guard = guardSignals((message) => progress.warn(message));
+  const state: RunState = { ctx, options, log, progress, prompter, signal: guard.controller.signal, started, bind: options.bind, notes: [] };
+  const undo: UndoAction[] = [];
+  let lock: { release(): void } | undefined;
+  try {
+    await runSteps(state, [checkHost], undo);
+    if (!options.dryRun) {
+      const taken = acquireLock(ctx.paths.lockFile);
+      if ('heldBy' in taken) throw new InstallError(EXIT.internal, `another installer is running (pid ${taken.heldBy})`, `wait for it to finish; if it is gone, remove ${ctx.paths.lockFile}`);
+      lock = taken;
+    }
+    if (options.uninstall) {
+      state.action = 'uninstall';
+      await runSteps(state, [removeContainers, removeImages, ...(options.purge ? [purgeConfig] : [])], undo);
+      progress.info(`ai-proxy is uninstalled${options.purge ? ' and its configuration deleted' : `; the configuration is kept in ${ctx.paths.configDir} (delete it with --uninstall --purge)`}.`);
+      return finishSummary(io, state, summarize(state, started));
+    }
+    await runSteps(state, [recoverStep, verifyArchive, choosePort, makePlan], undo);
+    if (!(await confirmPlan(state))) {
+      progress.info('Cancelled: nothing was changed.');
+      state.action = 'unchanged';
+      return finishSummary(io, state, { ...summarize(state, started), cancelled: true });
+    }
+    if (state.action === 'unchanged') {
+      progress.info(`Nothing to do: ${ctx.names.container} ${state.manifest?.version} is already installed with these settings and healthy (use --force to reinstall).`);
+      return finishSummary(io, state, summarize(state, started));
+    }
+    if (options.dryRun) {
+      progress.info('Dry run: nothing was changed.');
+      return finishSummary(io, state, { ...summarize(state, started), dryRun: true });
+    }
+    await runSteps(state, INSTALL_STEPS, undo);
+    const summary = summarize(state, started);
+    if (!options.json) printSuccess(out, state, summary);
+    return finishSummary(io, state, summary);
+  } catch (raw) {
+    const error = raw instanceof PromptCancelled || guard.received()
+      ? new InstallError(EXIT.interrupted, guard.received() ? `interrupted by ${guard.received()}` : 'cancelled at the prompt', 'nothing is left half done; run the installer again when ready')
+      : raw instanceof InstallError
+        ? raw
+        : new InstallError(EXIT.internal, `unexpected internal error: ${(raw as Error).message}`, `see the full log in ${log.path}`);
+    if (!(raw instanceof InstallError)) log.line(`unexpected: ${(raw as Error).stack ?? String(raw)}`);
+    log.line(`exit ${error.exitCode}: ${error.message}${error.hint ? ` (${error.hint})` : ''}`);
+    if (options.json) io.stdout.write(`${JSON.stringify(summarize(state, started, error))}\n`);
+    throw error;
+  } finally {
+    lock?.release();
+    guard.dispose();
+  }
+}
+
+function finishSummary(io: InstallerIO, state: RunState, summary: Summary): Summary {
+  state.log.line(`exit 0: ${summary.action} in ${summary.durationMs} ms`);
+  if (state.options.json) io.stdout.write(`${JSON.stringify(summary)}\n`);
+  return summary;
+}

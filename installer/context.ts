@@ -1,0 +1,72 @@
+// Every path and name the installer touches, in one object. Operators get the defaults;
+// integration tests on the shared engine pass their own (prefix aip-inst-, temp dirs) without
+// any flag an operator could see.
+export interface InstallPaths {
+  /** Extraction folder and build context. */
+  workDir: string;
+  /** Configuration folder, bind-mounted read-only into the container. */
+  configDir: string;
+  logFile: string;
+  lockFile: string;
+}
+
+export interface InstallNames {
+  container: string;
+  /** The old container while a new one is being proven. */
+  previousContainer: string;
+  /** The new container before it takes over the name. */
+  nextContainer: string;
+  /** Image repository: images are `<repo>:<version>` and `<repo>:latest`. */
+  imageRepo: string;
+}
+
+export interface InstallContext {
+  paths: InstallPaths;
+  names: InstallNames;
+  /** uid/gid of the container user; config files are root:<gid> 0640. */
+  containerUid: number;
+  containerGid: number;
+  /** Label prefix on containers and images this installer made. */
+  labelPrefix: string;
+  /** Test-only: skip the root check (the tests still run as root on the real engine). */
+  requireRoot: boolean;
+  /** Environment (read for AI_PROXY_* defaults, DOCKER_HOST, NO_COLOR). */
+  env: NodeJS.ProcessEnv;
+}
+
+export function defaultContext(env: NodeJS.ProcessEnv = process.env): InstallContext {
+  return {
+    paths: {
+      workDir: '/tmp/ai-proxy',
+      configDir: '/srv/ai-proxy',
+      logFile: '/var/log/ai-proxy-installer.log',
+      lockFile: '/run/lock/ai-proxy-installer.lock',
+    },
+    names: {
+      container: 'ai-proxy',
+      previousContainer: 'ai-proxy-previous',
+      nextContainer: 'ai-proxy-next',
+      imageRepo: 'ai-proxy',
+    },
+    containerUid: 1001,
+    containerGid: 1001,
+    labelPrefix: 'io.ai-proxy',
+    requireRoot: true,
+    env,
+  };
+}
+
+/** A context for another container name (tests): every derived name follows it. */
+export function contextFor(base: string, dirs: { workDir: string; configDir: string; logFile: string; lockFile: string }, env: NodeJS.ProcessEnv = process.env): InstallContext {
+  const context = defaultContext(env);
+  return {
+    ...context,
+    paths: dirs,
+    names: {
+      container: base,
+      previousContainer: `${base}-previous`,
+      nextContainer: `${base}-next`,
+      imageRepo: base,
+    },
+  };
+}

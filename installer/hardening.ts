@@ -1,0 +1,55 @@
+// The container's create document, as a pure function so unit tests can read it and so one
+// hash of it tells whether the running container is already what we would deploy.
+import type Docker from 'dockerode';
+
+export const HARDENING = {
+  user: '1001:1001',
+  memoryBytes: 512 * 1024 * 1024,
+  nanoCpus: 500_000_000,
+  pidsLimit: 256,
+  tmpfs: 'rw,noexec,nosuid,nodev,size=64m,mode=1777',
+  logMaxSize: '10m',
+  logMaxFiles: '3',
+  configMount: '/app/config',
+  stopSeconds: 10,
+} as const;
+
+export interface RunSpec {
+  name: string;
+  image: string;
+  port: number;
+  bind: string;
+  configDir: string;
+  labels: Record<string, string>;
+}
+
+export function containerSpec(spec: RunSpec): Docker.ContainerCreateOptions {
+  const portKey = `${spec.port}/tcp`;
+  return {
+    name: spec.name,
+    Image: spec.image,
+    User: HARDENING.user,
+    Labels: spec.labels,
+    ExposedPorts: { [portKey]: {} },
+    StopTimeout: HARDENING.stopSeconds,
+    HostConfig: {
+      ReadonlyRootfs: true,
+      Tmpfs: { '/tmp': HARDENING.tmpfs },
+      // Without a seccomp= entry the engine applies its default profile: we never opt out.
+      SecurityOpt: ['no-new-privileges:true'],
+      CapDrop: ['ALL'],
+      Privileged: false,
+      Memory: HARDENING.memoryBytes,
+      MemorySwap: HARDENING.memoryBytes,
+      NanoCpus: HARDENING.nanoCpus,
+      PidsLimit: HARDENING.pidsLimit,
+      RestartPolicy: { Name: 'unless-stopped', MaximumRetryCount: 0 },
+      Mounts: [{ Type: 'bind', Source: spec.configDir, Target: HARDENING.configMount, ReadOnly: true }],
+      PortBindings: { [portKey]: [{ HostIp: spec.bind, HostPort: String(spec.port) }] },
+      LogConfig: { Type: 'json-file', Config: { 'max-size': HARDENING.logMaxSize, 'max-file': HARDENING.logMaxFiles } },
+      Init: true,
+      NetworkMode: 'bridge',
+      IpcMode: 'private',
+    },
+  };
+}

@@ -1,0 +1,73 @@
+// What the steps share while one install runs. Each step reads what earlier steps found and
+// adds its own result; nothing here is global.
+import type { InstallContext } from './context.ts';
+import type { Options } from './args.ts';
+import type { Engine, ContainerState } from './docker.ts';
+import type { Progress } from './progress.ts';
+import type { Logger } from './log.ts';
+import type { Prompter } from './prompts.ts';
+import type { Manifest } from './archive.ts';
+import type { ExitCode } from './exit-codes.ts';
+
+export type Action = 'install' | 'upgrade' | 'reconfigure' | 'reinstall' | 'unchanged' | 'uninstall';
+
+export interface ConfigPlan {
+  firstInstall: boolean;
+  /** Current bytes of each file (undefined: absent), restored byte for byte on rollback. */
+  current: { env?: Buffer; provider?: Buffer };
+  next: { env: string; provider: string };
+  /** Set only when this run generated the token (first install): shown once at the end. */
+  generatedToken?: string;
+  configHash: string;
+}
+
+export interface RunState {
+  ctx: InstallContext;
+  options: Options;
+  log: Logger;
+  progress: Progress;
+  prompter: Prompter;
+  signal: AbortSignal;
+  started: number;
+  engine?: Engine;
+  archivePath?: string;
+  archiveSha?: string;
+  manifest?: Manifest;
+  /** Dockerfile, .env.example, provider-config.yaml as read from the archive. */
+  texts?: Map<string, string>;
+  /** The Dockerfile with the chosen port. */
+  dockerfile?: string;
+  existing?: ContainerState;
+  port?: number;
+  bind?: string;
+  config?: ConfigPlan;
+  specHash?: string;
+  action?: Action;
+  imageRef?: string;
+  imageId?: string;
+  containerId?: string;
+  /** Image id the replaced container ran: kept as "the previous image". */
+  previousImageId?: string;
+  notes: string[];
+}
+
+export interface UndoAction {
+  label: string;
+  /** 'last' actions run after every other undo (e.g. restart the old container once its config is back). */
+  phase?: 'last';
+  run(): Promise<void> | void;
+}
+
+export interface Step {
+  title: string | ((state: RunState) => string);
+  /** Exit code for a failure of this step that is not already an InstallError. */
+  exitCode: ExitCode;
+  /** The point of no return: the undo stack is dropped before this step runs. */
+  commits?: boolean;
+  run(state: RunState, undo: (action: UndoAction) => void): Promise<string | void>;
+}
+
+export function need<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`internal: ${what} is not known yet`);
+  return value;
+}

@@ -1,0 +1,76 @@
+// Step 2: the port. `--port` (or AI_PROXY_PORT) wins; on a terminal the operator is asked
+// (three tries, each mistake explained); without a terminal the installed port or 8080 is used
+// and the installer says so. The port must be free on the host and not published by another
+// container; the port of our own container counts as free (that is an upgrade).
+import { EXIT } from '../exit-codes.ts';
+import { InstallError } from '../errors.ts';
+import { DEFAULT_PORT, isPortFree, parsePort } from '../port.ts';
+import { installedPort } from '../config-files.ts';
+import type { RunState, Step } from '../state.ts';
+import { need } from '../state.ts';
+
+const TRIES = 3;
+
+function overlaps(a: string, b: string): boolean {
+  const any = (ip: string) => ip === '0.0.0.0' || ip === '::' || ip === '';
+  return any(a) || any(b) || a === b;
+}
+
+/** Why the port cannot be used, or undefined when it can. */
+export async function portProblem(state: RunState, port: number, bind: string): Promise<string | undefined> {
+  const engine = need(state.engine, 'engine');
+  const ours = new Set([state.ctx.names.container, state.ctx.names.previousContainer, state.ctx.names.nextContainer]);
+  const existing = state.existing;
+  if (existing && existing.publishedPort === port && overlaps(existing.bind ?? '0.0.0.0', bind)) return undefined;
+  const other = (await engine.publishedPorts()).find((published) => published.port === port && !ours.has(published.container) && overlaps(published.hostIp, bind));
+  if (other) return `port ${port} is already published by the container "${other.container}"`;
+  try {
+    if (!(await isPortFree(port, bind))) return `port ${port} is already in use on ${bind} by another program`;
+  } catch (error) {
+    throw new InstallError(EXIT.usage, (error as Error).message, 'pass an address of this host with --bind, or 0.0.0.0 for all');
+  }
+  return undefined;
+}
+
+export const choosePort: Step = {
+  title: 'Choosing the port',
+  exitCode: EXIT.portInUse,
+  async run(state) {
+    const bind = state.bind ?? state.options.bind;
+    const fallback = state.existing?.publishedPort ?? installedPort(state.ctx.paths.configDir) ?? DEFAULT_PORT;
+    const source = state.existing?.publishedPort ? 'the installed port' : 'the default';
+    if (state.options.port !== undefined) {
+      const problem = await portProblem(state, state.options.port, bind);
+      if (problem) throw new InstallError(EXIT.portInUse, problem, 'choose another with --port N, or stop what uses it (see: ss -ltnp)');
+      state.port = state.options.port;
+      return `port ${state.port} on ${bind}`;
+    }
+    if (!state.prompter.interactive) {
+      const problem = await portProblem(state, fallback, bind);
+      if (problem) throw new InstallError(EXIT.portInUse, problem, 'choose another with --port N (or AI_PROXY_PORT)');
+      state.port = fallback;
+      return `port ${fallback} on ${bind} (${source}: no terminal and no --port)`;
+    }
+    let lastCode: typeof EXIT.invalidPort | typeof EXIT.portInUse = EXIT.invalidPort;
+    let lastProblem = '';
+    for (let attempt = 1; attempt <= TRIES; attempt++) {
+      state.progress.pause();
+      const answer = (await state.prompter.text(`Port for ai-proxy (1-65535)`, String(fallback))).trim();
+      const parsed = parsePort(answer);
+      if (!parsed.ok) {
+        lastCode = EXIT.invalidPort;
+        lastProblem = parsed.reason;
+      } else {
+        const problem = await portProblem(state, parsed.port, bind);
+        if (!problem) {
+          state.port = parsed.port;
+          return `port ${parsed.port} on ${bind}`;
+        }
+        lastCode = EXIT.portInUse;
+        lastProblem = problem;
+      }
+      state.progress.warn(`${lastProblem}${attempt < TRIES ? ` (try ${attempt} of ${TRIES}; enter a whole number such as 8080)` : ''}`);
+    }
+    throw new InstallError(lastCode, `no usable port after ${TRIES} tries: ${lastProblem}`, 'run again with --port N');
+  },
+};

@@ -1,0 +1,37 @@
+// Before anything else: finish what a killed installer (SIGKILL, power loss) left half done,
+// so every run starts from one of two clean states: installed (one `ai-proxy`) or not.
+import type { Engine } from '../docker.ts';
+import type { InstallContext } from '../context.ts';
+import type { Logger } from '../log.ts';
+
+export async function recoverLeftovers(engine: Engine, ctx: InstallContext, log: Logger, healthTimeoutS: number): Promise<string[]> {
+  const { container, previousContainer, nextContainer } = ctx.names;
+  const done: string[] = [];
+  const next = await engine.inspect(nextContainer);
+  if (next) {
+    await engine.remove(next.id);
+    done.push(`removed the unfinished container ${nextContainer}`);
+  }
+  const previous = await engine.inspect(previousContainer);
+  if (previous) {
+    const current = await engine.inspect(container);
+    if (current && current.running && current.health === 'healthy') {
+      await engine.remove(previous.id);
+      done.push(`removed ${previousContainer}: ${container} is running and healthy`);
+    } else {
+      if (current) await engine.remove(current.id);
+      await engine.rename(previous.id, container);
+      await engine.start(previous.id);
+      done.push(`restored ${previousContainer} as ${container}${current ? ` (replacing an unhealthy ${container})` : ''}`);
+      // Give it the chance to become healthy again so the idempotency check sees the truth.
+      const deadline = Date.now() + healthTimeoutS * 1000;
+      while (Date.now() < deadline) {
+        const state = await engine.inspect(previous.id);
+        if (!state?.running || state.health === 'healthy' || state.health === undefined) break;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+  }
+  for (const line of done) log.line(`recovery: ${line}`);
+  return done;
+}

@@ -1,0 +1,66 @@
+// Step 7: start the new container. Everything that can be done while the old one still serves
+// is done first (the new container is created under a temporary name); only then is the old
+// one stopped, renamed to <name>-previous and the new one started: downtime is one stop and
+// one start. Each move registers its undo.
+import { EXIT } from '../exit-codes.ts';
+import { InstallError } from '../errors.ts';
+import { containerSpec, HARDENING } from '../hardening.ts';
+import { containerLabels } from './plan.ts';
+import type { RunState, Step } from '../state.ts';
+import { need } from '../state.ts';
+
+export const run: Step = {
+  title: 'Starting the container',
+  exitCode: EXIT.startFailed,
+  async run(state, undo) {
+    const engine = need(state.engine, 'engine');
+    const { container, previousContainer, nextContainer } = state.ctx.names;
+    const spec = containerSpec({
+      name: nextContainer,
+      image: need(state.imageRef, 'image'),
+      port: need(state.port, 'port'),
+      bind: need(state.bind, 'bind'),
+      configDir: state.ctx.paths.configDir,
+      labels: containerLabels(state),
+    });
+    let id: string;
+    try {
+      id = await engine.create(spec);
+    } catch (error) {
+      throw new InstallError(EXIT.startFailed, `the engine refused to create the container: ${(error as Error).message}`, `see ${state.log.path}`);
+    }
+    state.containerId = id;
+    undo({ label: 'remove the new container', run: () => engine.remove(id) });
+
+    const old = await engine.inspect(container);
+    if (old) {
+      state.previousImageId = old.image;
+      const wasRunning = old.running;
+      await engine.stop(old.id, HARDENING.stopSeconds);
+      undo({
+        label: `start ${container} again and wait until it is healthy`,
+        phase: 'last',
+        run: async () => {
+          if (!wasRunning) return;
+          await engine.start(old.id);
+          await engine.waitHealthy(old.id, Math.max(state.options.healthTimeout, 60) * 1000);
+        },
+      });
+      await engine.rename(old.id, previousContainer);
+      undo({
+        label: `rename ${previousContainer} back to ${container}`,
+        run: async () => {
+          await engine.remove(id);
+          await engine.rename(old.id, container);
+        },
+      });
+    }
+    await engine.rename(id, container);
+    try {
+      await engine.start(id);
+    } catch (error) {
+      throw new InstallError(EXIT.startFailed, `the new container did not start: ${(error as Error).message}`, old ? `the previous version is restored; see ${state.log.path}` : `see ${state.log.path}`);
+    }
+    return `${container} (${id.slice(0, 12)})${old ? `, old one kept as ${previousContainer}` : ''}`;
+  },
+};
