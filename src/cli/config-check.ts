@@ -1,0 +1,53 @@
+// `ai-proxy config`: validates .env and provider-config.yaml and prints the effective config
+// with secrets redacted: how operators check a config inside an image without a shell.
+import { ExitError } from '../exit-error.ts';
+import { resolveConfigDir } from '../config/dir.ts';
+import { ConfigError } from '../config/provider-config.ts';
+import { loadConfig, type LoadedConfig } from '../config/load.ts';
+import { parseFlags } from './args.ts';
+
+export const EX_CONFIG = 78;
+
+function redact(secret: string | undefined): string | null {
+  if (!secret) return null;
+  return `[REDACTED ${secret.length} chars]`;
+}
+
+export function describeConfig(c: LoadedConfig): Record<string, unknown> {
+  return {
+    config_dir: c.dir,
+    port: c.env.port,
+    log_level: c.env.logLevel,
+    auth_token: redact(c.env.authToken),
+    server: c.server,
+    providers: c.providers.map((p) => ({
+      name: p.name,
+      type: p.type,
+      ...(p.type === 'echo' ? {} : { base_url: p.baseUrl, api_key: redact(p.apiKey) }),
+      ...(p.api_version ? { api_version: p.api_version } : {}),
+      models: p.models,
+      timeout: p.timeout,
+      max_retries: p.max_retries,
+      ...(Object.keys(p.headers).length ? { headers: Object.fromEntries(Object.keys(p.headers).map((k) => [k, '[REDACTED]'])) } : {}),
+      status: p.unusable ? `disabled: ${p.unusable}` : 'ok',
+    })),
+    routes: Object.fromEntries([...c.routes].map(([name, targets]) => [name, targets.map((t) => `${t.provider}/${t.model}`)])),
+    warnings: c.warnings,
+  };
+}
+
+/** Loads the config or throws ExitError(78) with the one-line reason. */
+export function loadOrExit(dir: string): LoadedConfig {
+  try {
+    return loadConfig(dir, process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ExitError(EX_CONFIG, `invalid configuration: ${error.message}`);
+    throw error;
+  }
+}
+
+export async function configCommand(argv: string[]): Promise<void> {
+  const flags = parseFlags(argv, ['config-dir'], 'config');
+  const config = loadOrExit(resolveConfigDir(flags['config-dir']));
+  process.stdout.write(`${JSON.stringify(describeConfig(config), null, 2)}\n`);
+}

@@ -1,0 +1,56 @@
+// /health, /health/live and /health/ready. They only read state the proxy already has: no
+// upstream call, so a health probe can never cost money or hang.
+import { version } from '../version.ts';
+import type { Runtime } from './runtime.ts';
+
+/** Consecutive failed attempts after which a provider shows as failing in /health. */
+export const FAILING_AFTER = 3;
+
+export interface HealthState {
+  runtime: Runtime;
+  startedAt: number;
+  lastReloadError: string | undefined;
+  draining: boolean;
+}
+
+export function isReady(s: HealthState): boolean {
+  if (s.draining) return false;
+  for (const p of s.runtime.providers.values()) if (!p.unusable) return true;
+  return false;
+}
+
+export function healthReport(s: HealthState): { status: 'ok' | 'degraded' | 'error'; body: string } {
+  const providers: Record<string, unknown> = {};
+  let usable = 0;
+  let degraded = s.lastReloadError !== undefined;
+  for (const p of s.runtime.providers.values()) {
+    let status: string;
+    if (p.unusable) status = 'disabled';
+    else if (p.state.consecutiveFailures >= FAILING_AFTER) status = 'failing';
+    else status = 'ok';
+    if (!p.unusable) usable++;
+    if (status !== 'ok') degraded = true;
+    providers[p.name] = {
+      status,
+      type: p.type,
+      ...(p.unusable ? { reason: p.unusable } : {}),
+      ...(p.state.lastError ? { last_error: p.state.lastError, last_error_at: new Date(p.state.lastErrorAt!).toISOString() } : {}),
+    };
+  }
+  const status = usable === 0 || s.draining ? 'error' : degraded ? 'degraded' : 'ok';
+  const body = JSON.stringify({
+    status,
+    version,
+    uptime_seconds: Math.floor((Date.now() - s.startedAt) / 1000),
+    components: {
+      config: {
+        status: s.lastReloadError ? 'degraded' : 'ok',
+        loaded_at: new Date(s.runtime.loadedAt).toISOString(),
+        routes: s.runtime.routes.size,
+        ...(s.lastReloadError ? { last_reload_error: s.lastReloadError } : {}),
+      },
+      providers,
+    },
+  });
+  return { status, body };
+}

@@ -1,0 +1,73 @@
+// Structured JSON logs on stdout, one line per event. Lines are batched until the end of the
+// current tick so a busy proxy makes one write per tick, not one per request.
+import type { LogLevel } from '../config/env.ts';
+
+const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+
+export interface LogSink {
+  write(chunk: string): unknown;
+}
+
+export class Logger {
+  private rank: number;
+  private buffer = '';
+  private scheduled = false;
+  private secrets: string[] = [];
+
+  constructor(
+    level: LogLevel,
+    private readonly out: LogSink = process.stdout,
+  ) {
+    this.rank = RANK[level];
+  }
+
+  setLevel(level: LogLevel): void {
+    this.rank = RANK[level];
+  }
+
+  /** Values that must never appear in a log line (tokens, provider keys). */
+  setSecrets(secrets: Iterable<string | undefined>): void {
+    this.secrets = [...secrets].filter((s): s is string => typeof s === 'string' && s.length >= 8);
+  }
+
+  enabled(level: LogLevel): boolean {
+    return RANK[level] >= this.rank;
+  }
+
+  debug(msg: string, fields?: Record<string, unknown>): void {
+    if (this.rank <= RANK.debug) this.emit('debug', msg, fields);
+  }
+  info(msg: string, fields?: Record<string, unknown>): void {
+    if (this.rank <= RANK.info) this.emit('info', msg, fields);
+  }
+  warn(msg: string, fields?: Record<string, unknown>): void {
+    if (this.rank <= RANK.warn) this.emit('warn', msg, fields);
+  }
+  error(msg: string, fields?: Record<string, unknown>): void {
+    if (this.rank <= RANK.error) this.emit('error', msg, fields);
+  }
+
+  /** Removes any configured secret from free text (upstream error messages, exceptions). */
+  scrub(text: string): string {
+    for (const s of this.secrets) if (text.includes(s)) text = text.split(s).join('[REDACTED]');
+    return text;
+  }
+
+  private emit(level: LogLevel, msg: string, fields?: Record<string, unknown>): void {
+    let line = JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields });
+    if (this.secrets.length > 0) line = this.scrub(line);
+    this.buffer += line + '\n';
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flush);
+    }
+  }
+
+  readonly flush = (): void => {
+    this.scheduled = false;
+    if (this.buffer === '') return;
+    const text = this.buffer;
+    this.buffer = '';
+    this.out.write(text);
+  };
+}

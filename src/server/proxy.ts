@@ -1,0 +1,157 @@
+// The API endpoints: read and route the request, then walk the route's targets (retrying each
+// with backoff) until one answers. Fallback happens only while nothing has reached the client.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { respondEcho } from '../providers/echo/respond.ts';
+import type { ClientApi } from '../providers/types.ts';
+import { attemptUpstream, ClientGone } from '../upstream/attempt.ts';
+import { decideRetry } from '../upstream/retry.ts';
+import { upstreamErrorInfo } from '../translate/response-json.ts';
+import type { Usage } from '../translate/types.ts';
+import { parseJsonObject, readBody } from './body.ts';
+import { errors, ProxyError, type ErrorType } from './errors.ts';
+import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
+import { planRequest } from './plan.ts';
+import { relayJson, relayStream } from './relay.ts';
+import type { Runtime, RuntimeProvider } from './runtime.ts';
+
+/** What one request did, for its log line and metrics. */
+export interface RequestContext {
+  id: string;
+  start: number;
+  method: string;
+  path: string;
+  route: string;
+  provider: string;
+  upstreamModel: string;
+  retries: number;
+  attempts: number;
+  stream: boolean;
+  usage: Usage | undefined;
+  error: string | undefined;
+  clientClosed: boolean;
+}
+
+export interface ProxyDeps {
+  runtime: Runtime;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+const UPSTREAM_ERROR_TYPES: Record<number, ErrorType> = { 400: 'invalid_request_error', 413: 'request_too_large', 422: 'invalid_request_error' };
+
+function recordFailure(p: RuntimeProvider, message: string, deps: ProxyDeps, reason: string): void {
+  p.state.consecutiveFailures++;
+  p.state.lastError = deps.logger.scrub(message);
+  p.state.lastErrorAt = Date.now();
+  deps.metrics.upstreamErrors.inc(`provider="${p.name}",kind="${reason}"`);
+}
+
+function recordSuccess(p: RuntimeProvider): void {
+  p.state.consecutiveFailures = 0;
+  p.state.lastSuccessAt = Date.now();
+}
+
+export async function handleApi(api: ClientApi, req: IncomingMessage, res: ServerResponse, ctx: RequestContext, deps: ProxyDeps): Promise<void> {
+  const rt = deps.runtime;
+  const raw = await readBody(req, rt.settings.max_body_bytes);
+  const body = parseJsonObject(raw);
+  const model = body.model;
+  if (typeof model !== 'string' || model === '') throw errors.badRequest('"model" is required (GET /v1/models lists the available ones)', 'missing_model');
+  ctx.route = model;
+  ctx.stream = body.stream === true;
+  const targets = rt.routes.get(model);
+  if (!targets) throw errors.unknownModel(model);
+
+  const abort = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) {
+      ctx.clientClosed = true;
+      abort.abort();
+    }
+  });
+
+  let lastError: ProxyError | undefined;
+  let tried = 0;
+  for (const target of targets) {
+    const p = target.provider;
+    if (p.unusable) {
+      lastError ??= new ProxyError(503, 'api_error', `provider ${p.name} is disabled: ${p.unusable}`, 'provider_disabled');
+      continue;
+    }
+    const plan = planRequest(api, target, body, raw, req.headers, rt.settings.default_max_tokens);
+    if (!plan) {
+      lastError ??= errors.badRequest(`model "${model}" is served by ${p.type} provider ${p.name}, which does not support ${ctx.path}`, 'unsupported_endpoint');
+      continue;
+    }
+    if (tried++ > 0) deps.metrics.fallbacks.inc(`route="${model}"`);
+    ctx.provider = p.name;
+    ctx.upstreamModel = target.model;
+    if (p.adapter.wire === 'echo') {
+      const u = respondEcho(api, body, target.model, res);
+      ctx.usage = { prompt: u.prompt, completion: u.completion };
+      return;
+    }
+    for (let attempt = 1; ; attempt++) {
+      ctx.attempts++;
+      const t0 = performance.now();
+      let result;
+      try {
+        result = await attemptUpstream(p, plan.path, plan.headers, plan.body, abort.signal);
+      } catch (error) {
+        if (error instanceof ClientGone) return;
+        throw error;
+      }
+      deps.metrics.ttfb.observe(`provider="${p.name}"`, (performance.now() - t0) / 1000);
+      let retryAfter: number | undefined;
+      let retryable = true;
+      if (result.kind === 'ok') {
+        const relayed =
+          plan.stream && String(result.response.headers['content-type'] ?? '').startsWith('text/event-stream')
+            ? await relayStream(res, result.response, plan, p.name, abort.signal, {
+                slowClientMs: rt.settings.body_timeout * 1000,
+                onCommit: () => {
+                  deps.metrics.activeStreams.inc();
+                  res.once('close', () => deps.metrics.activeStreams.dec());
+                },
+              })
+            : await relayJson(res, result.response, plan, p.name, abort.signal);
+        if (relayed.ok) {
+          recordSuccess(p);
+          ctx.usage = relayed.usage;
+          if (relayed.error) ctx.error = relayed.error;
+          if (relayed.usage) {
+            deps.metrics.tokens.inc(`provider="${p.name}",model="${target.model}",kind="prompt"`, relayed.usage.prompt);
+            deps.metrics.tokens.inc(`provider="${p.name}",model="${target.model}",kind="completion"`, relayed.usage.completion);
+          }
+          return;
+        }
+        lastError = relayed.error;
+        recordFailure(p, relayed.error.message, deps, relayed.reason);
+      } else if (result.kind === 'client-error') {
+        // The request itself is wrong; another provider would say the same.
+        recordSuccess(p);
+        const info = upstreamErrorInfo(result.body);
+        throw new ProxyError(result.status, UPSTREAM_ERROR_TYPES[result.status] ?? (info.type as ErrorType) ?? 'invalid_request_error', deps.logger.scrub(info.message), 'upstream_rejected_request');
+      } else {
+        lastError = result.error;
+        retryAfter = result.retryAfterMs;
+        retryable = result.retryable;
+        recordFailure(p, result.error.message, deps, result.reason);
+      }
+      if (ctx.clientClosed) return;
+      if (!retryable) break;
+      const d = decideRetry(attempt, p.maxRetries, retryAfter, rt.settings.retry_base_delay * 1000, rt.settings.retry_max_delay * 1000);
+      if (!d.retry) break;
+      ctx.retries++;
+      deps.metrics.retries.inc(`provider="${p.name}"`);
+      try {
+        await sleep(d.delayMs, undefined, { signal: abort.signal });
+      } catch {
+        return;
+      }
+    }
+  }
+  throw lastError ?? errors.unknownModel(model);
+}

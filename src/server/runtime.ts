@@ -1,0 +1,97 @@
+// Compiles a LoadedConfig into what request handling needs, once per (re)load: providers with
+// their pool, paths and headers ready; routes resolved to provider objects; /v1/models prebuilt.
+import type { LoadedConfig, ResolvedProvider } from '../config/load.ts';
+import type { ProviderType, ServerSettings } from '../config/schema.ts';
+import { adapters } from '../providers/registry.ts';
+import type { ProviderAdapter } from '../providers/types.ts';
+import type { PoolSet } from '../upstream/pools.ts';
+import type { Pool } from 'undici';
+
+export interface ProviderState {
+  consecutiveFailures: number;
+  lastError: string | undefined;
+  lastErrorAt: number | undefined;
+  lastSuccessAt: number | undefined;
+}
+
+export interface RuntimeProvider {
+  name: string;
+  type: ProviderType;
+  adapter: ProviderAdapter;
+  config: ResolvedProvider;
+  pool: Pool | undefined;
+  basePath: string;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  maxRetries: number;
+  streamUsage: boolean;
+  unusable: string | undefined;
+  state: ProviderState;
+}
+
+export interface RuntimeTarget {
+  provider: RuntimeProvider;
+  model: string;
+}
+
+export interface Runtime {
+  config: LoadedConfig;
+  providers: Map<string, RuntimeProvider>;
+  routes: Map<string, RuntimeTarget[]>;
+  settings: ServerSettings;
+  modelsBody: string;
+  loadedAt: number;
+}
+
+export function compileRuntime(config: LoadedConfig, pools: PoolSet, previous?: Runtime): Runtime {
+  const providers = new Map<string, RuntimeProvider>();
+  const origins = new Set<string>();
+  for (const p of config.providers) {
+    const adapter = adapters[p.type];
+    let pool: Pool | undefined;
+    let basePath = '';
+    if (adapter.wire !== 'echo') {
+      const url = new URL(p.baseUrl);
+      origins.add(url.origin);
+      pool = pools.get(url.origin);
+      basePath = adapter.basePath(url);
+    }
+    const old = previous?.providers.get(p.name);
+    providers.set(p.name, {
+      name: p.name,
+      type: p.type,
+      adapter,
+      config: p,
+      pool,
+      basePath,
+      headers: { ...adapter.headers(p), 'content-type': 'application/json' },
+      timeoutMs: Math.round(p.timeout * 1000),
+      maxRetries: p.max_retries,
+      streamUsage: p.stream_usage,
+      unusable: p.unusable,
+      // Health history survives a reload of an unchanged provider.
+      state: old && old.type === p.type && old.config.baseUrl === p.baseUrl
+        ? old.state
+        : { consecutiveFailures: 0, lastError: undefined, lastErrorAt: undefined, lastSuccessAt: undefined },
+    });
+  }
+  pools.retain(origins);
+  const routes = new Map<string, RuntimeTarget[]>();
+  for (const [name, targets] of config.routes) {
+    routes.set(
+      name,
+      targets.map((t) => ({ provider: providers.get(t.provider)!, model: t.model })),
+    );
+  }
+  const created = Math.floor(Date.now() / 1000);
+  const modelsBody = JSON.stringify({
+    object: 'list',
+    data: [...routes.keys()].map((id) => ({ id, object: 'model', created, owned_by: routes.get(id)![0]!.provider.name })),
+  });
+  return { config, providers, routes, settings: config.server, modelsBody, loadedAt: Date.now() };
+}
+
+/** A provider can take traffic when it has its key. Failures only degrade /health. */
+export function usableProviders(rt: Runtime): RuntimeProvider[] {
+  return [...rt.providers.values()].filter((p) => !p.unusable);
+}

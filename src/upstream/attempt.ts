@@ -1,0 +1,92 @@
+// One upstream HTTP attempt, classified: a response to relay, a client error to pass back, or a
+// failure with whether it is worth retrying and how long the upstream asked us to wait.
+import type { Dispatcher } from 'undici';
+import { ProxyError } from '../server/errors.ts';
+import type { RuntimeProvider } from '../server/runtime.ts';
+import { upstreamErrorInfo } from '../translate/response-json.ts';
+import { isProviderFault, isRetryableStatus, retryAfterMs } from './retry.ts';
+
+export type Attempt =
+  | { kind: 'ok'; response: Dispatcher.ResponseData }
+  | { kind: 'client-error'; status: number; body: string; contentType: string }
+  | { kind: 'failed'; error: ProxyError; retryable: boolean; retryAfterMs: number | undefined; reason: string };
+
+const MAX_ERROR_BODY = 64 * 1024;
+
+export class ClientGone extends Error {}
+
+async function readCapped(body: Dispatcher.ResponseData['body']): Promise<string> {
+  let text = '';
+  for await (const chunk of body) {
+    if (text.length < MAX_ERROR_BODY) text += (chunk as Buffer).toString('utf8');
+  }
+  return text.slice(0, MAX_ERROR_BODY);
+}
+
+/** Maps a network-level failure to a reason label and the status the client will see. */
+export function classifyNetworkError(error: unknown, provider: string): { reason: string; error: ProxyError } {
+  const code = (error as { code?: string }).code ?? '';
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+    return { reason: 'timeout', error: new ProxyError(504, 'timeout_error', `upstream ${provider} did not answer in time`, 'upstream_timeout') };
+  }
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return { reason: 'connect', error: new ProxyError(502, 'api_error', `could not connect to upstream ${provider} (connect timeout)`, 'upstream_unreachable') };
+  }
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
+    return { reason: 'connect', error: new ProxyError(502, 'api_error', `could not connect to upstream ${provider} (${code})`, 'upstream_unreachable') };
+  }
+  return {
+    reason: 'reset',
+    error: new ProxyError(502, 'api_error', `connection to upstream ${provider} failed (${code || (error as Error).message})`, 'upstream_connection_error'),
+  };
+}
+
+export async function attemptUpstream(
+  p: RuntimeProvider,
+  path: string,
+  headers: Record<string, string>,
+  body: string | Buffer,
+  signal: AbortSignal,
+): Promise<Attempt> {
+  let response: Dispatcher.ResponseData;
+  try {
+    response = await p.pool!.request({
+      method: 'POST',
+      path,
+      headers,
+      body,
+      signal,
+      headersTimeout: p.timeoutMs,
+      bodyTimeout: p.timeoutMs,
+    });
+  } catch (error) {
+    if (signal.aborted) throw new ClientGone();
+    const c = classifyNetworkError(error, p.name);
+    return { kind: 'failed', error: c.error, retryable: true, retryAfterMs: undefined, reason: c.reason };
+  }
+  const status = response.statusCode;
+  if (status >= 200 && status < 300) return { kind: 'ok', response };
+  let text: string;
+  try {
+    text = await readCapped(response.body);
+  } catch (error) {
+    if (signal.aborted) throw new ClientGone();
+    text = '';
+  }
+  const info = upstreamErrorInfo(text);
+  if (isRetryableStatus(status)) {
+    const wait = retryAfterMs(response.headers);
+    const err =
+      status === 429
+        ? new ProxyError(429, 'rate_limit_error', `upstream ${p.name} is rate limiting: ${info.message}`, 'upstream_rate_limited', wait === undefined ? undefined : { 'retry-after': String(Math.ceil(wait / 1000)) })
+        : new ProxyError(502, status === 529 ? 'overloaded_error' : 'api_error', `upstream ${p.name} failed with HTTP ${status}: ${info.message}`, 'upstream_error');
+    return { kind: 'failed', error: err, retryable: true, retryAfterMs: wait, reason: `http_${status}` };
+  }
+  if (isProviderFault(status)) {
+    // The proxy's own key or model name is wrong: the client's request may work on the next target.
+    const what = status === 404 ? `does not know this model or path (HTTP 404): ${info.message}` : `rejected the proxy's API key (HTTP ${status}); check the provider's api_key`;
+    return { kind: 'failed', error: new ProxyError(502, 'api_error', `upstream ${p.name} ${what}`, 'upstream_rejected'), retryable: false, retryAfterMs: undefined, reason: `http_${status}` };
+  }
+  const ct = response.headers['content-type'];
+  return { kind: 'client-error', status, body: text, contentType: (Array.isArray(ct) ? ct[0] : ct) ?? 'application/json' };
+}
