@@ -1,0 +1,105 @@
+// Streaming loads, both through bench/stream-client.ts in its own Node 24 process:
+// latency (time to first SSE event, time between events) and open streams (RSS of the target
+// with N concurrent SSE streams held open).
+import { execFile, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { rssBytes, sleep } from '../lib/proc.ts';
+import { percentile, sortedCopy } from '../lib/stats.ts';
+import type { BenchContext, RunningTarget } from '../targets/types.ts';
+
+export interface StreamLatencyResult {
+  streams: number;
+  failed: number;
+  ttfbP50Us: number;
+  ttfbP99Us: number;
+  gapP50Us: number;
+  gapP99Us: number;
+  eventsPerStream: number;
+}
+
+export function runStreamLatency(ctx: BenchContext, target: RunningTarget, concurrency: number, seconds: number): Promise<StreamLatencyResult> {
+  const args = [
+    join(ctx.repoRoot, 'bench/stream-client.ts'),
+    '--url', target.url,
+    '--headers', JSON.stringify(target.headers),
+    '--concurrency', String(concurrency),
+    '--duration-ms', String(seconds * 1000),
+    '--warmup-ms', '1000',
+  ];
+  return new Promise((resolve, reject) => {
+    execFile(ctx.node24, args, { maxBuffer: 512 * 1024 * 1024, timeout: (seconds + 60) * 1000 }, (error, stdout, stderr) => {
+      if (error) return reject(new Error(`stream client failed: ${stderr.trim() || error.message}`));
+      const r = JSON.parse(stdout) as { streams: number; failed: number; events: number; ttfb_us: number[]; gap_us: number[] };
+      const ttfb = sortedCopy(r.ttfb_us);
+      const gaps = sortedCopy(r.gap_us);
+      const ok = r.streams - r.failed;
+      resolve({
+        streams: r.streams,
+        failed: r.failed,
+        ttfbP50Us: percentile(ttfb, 50),
+        ttfbP99Us: percentile(ttfb, 99),
+        gapP50Us: percentile(gaps, 50),
+        gapP99Us: percentile(gaps, 99),
+        eventsPerStream: ok > 0 ? r.events / ok : 0,
+      });
+    });
+  });
+}
+
+export interface OpenStreamsStep {
+  step: number;
+  open: number;
+  failed: number;
+  rssBytes: number;
+}
+
+export interface OpenStreamsResult {
+  steps: OpenStreamsStep[];
+  /** Bytes per open stream, from the last step with all streams open, over the idle RSS. */
+  bytesPerStream: number;
+  problem?: string;
+}
+
+/** Opens streams up to each step, lets the target settle, then reads its RSS. */
+export async function runOpenStreams(ctx: BenchContext, target: RunningTarget, steps: number[], idleRss: number): Promise<OpenStreamsResult> {
+  const child = spawn(
+    ctx.node24,
+    [
+      join(ctx.repoRoot, 'bench/stream-client.ts'),
+      '--hold',
+      '--url', target.url,
+      '--headers', JSON.stringify(target.headers),
+      '--steps', steps.join(','),
+      '--open-timeout-ms', '20000',
+    ],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const results: OpenStreamsStep[] = [];
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    for (;;) {
+      const next = await lines.next();
+      if (next.done) break;
+      const line = JSON.parse(next.value) as { step?: number; open: number; failed: number; done?: boolean };
+      if (line.done) break;
+      // Give the target a moment to finish allocating, then read RSS.
+      await sleep(1000);
+      results.push({ step: line.step ?? 0, open: line.open, failed: line.failed, rssBytes: rssBytes(target.pids()) });
+      if (line.failed > 0 && line.open === 0) {
+        child.stdin.end();
+        break;
+      }
+      child.stdin.write('\n');
+    }
+  } finally {
+    child.stdin.end();
+    await Promise.race([exited, sleep(15_000)]);
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+  const problem = await target.problem?.();
+  const full = [...results].reverse().find((r) => r.failed === 0 && r.open > 0);
+  const bytesPerStream = full ? Math.max(0, full.rssBytes - idleRss) / full.open : NaN;
+  return { steps: results, bytesPerStream, ...(problem ? { problem } : {}) };
+}

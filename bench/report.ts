@@ -1,0 +1,177 @@
+// Turns one run's results into the markdown tables `npm run bench` prints and BENCHMARKS.md keeps.
+import type { ConcurrencyResult } from './loads/concurrency.ts';
+import type { RateResult } from './loads/rate.ts';
+import type { OpenStreamsResult, StreamLatencyResult } from './loads/streams.ts';
+import type { BenchOptions } from './lib/options.ts';
+import { deltaMs, int, mib, ms, ratio, table } from './lib/stats.ts';
+import type { StartupResult } from './startup.ts';
+
+export interface TargetResult {
+  name: string;
+  describe: string;
+  skipped?: string;
+  startMs?: number;
+  idleRss?: number;
+  loadRss?: number;
+  notes: string[];
+  errors: Record<string, string>;
+  figures?: Record<string, number>;
+  concurrency?: ConcurrencyResult;
+  rate?: RateResult;
+  stream?: StreamLatencyResult;
+  open?: OpenStreamsResult;
+}
+
+export interface RunResult {
+  startedAt: string;
+  seconds?: number;
+  machine: { nproc: number; cpuModel: string; kernel: string; memoryGiB: number; loadAvgAtStart: string; loadAvgAtEnd?: string; commit: string; node24: string };
+  options: BenchOptions;
+  targets: TargetResult[];
+  startup?: StartupResult;
+}
+
+const MIB_512 = 512 * 1024 * 1024;
+const MB_60 = 60 * 1000 * 1000;
+
+function why(t: TargetResult, load: string): string {
+  return t.skipped ? `skipped: ${t.skipped}` : (t.errors[load] ?? 'not run');
+}
+
+function overview(r: RunResult): string {
+  const rows = r.targets.map((t) => [
+    t.name,
+    t.skipped ? `**not run**: ${t.skipped}` : t.describe,
+    t.startMs === undefined ? '-' : int(t.startMs),
+    mib(t.idleRss),
+    mib(t.loadRss),
+    t.notes.join('; '),
+  ]);
+  return table(['target', 'what', 'start to ready (ms)', 'RSS idle (MiB)', `RSS peak at ${r.options.connections} conns (MiB)`, 'notes'], rows);
+}
+
+function concurrencyTable(r: RunResult): string {
+  const rows = r.targets.map((t) => {
+    const c = t.concurrency;
+    if (!c) return [t.name, why(t, 'concurrency'), '', '', '', ''];
+    return [t.name, int(c.rps), ms(c.p50Us), ms(c.p99Us), ms(c.p999Us), int(c.errors)];
+  });
+  return table(['target', 'req/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'errors'], rows);
+}
+
+function rateTable(r: RunResult): string {
+  const floor = r.targets.find((t) => t.name === 'direct')?.rate;
+  const rows = r.targets.map((t) => {
+    const x = t.rate;
+    if (!x) return [t.name, why(t, 'rate'), '', '', '', '', '', ''];
+    const added = (a: number, b: number | undefined): string => (floor && t.name !== 'direct' && b !== undefined ? deltaMs(a - b) : '-');
+    return [t.name, int(x.achievedRps), ms(x.p50Us), ms(x.p99Us), ms(x.p999Us), added(x.p50Us, floor?.p50Us), added(x.p99Us, floor?.p99Us), int(x.errors)];
+  });
+  return table(['target', 'achieved req/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'added p50 ms', 'added p99 ms', 'errors'], rows);
+}
+
+function streamTable(r: RunResult): string {
+  const floor = r.targets.find((t) => t.name === 'direct')?.stream;
+  const rows = r.targets.map((t) => {
+    const s = t.stream;
+    if (!s) return [t.name, why(t, 'stream'), '', '', '', '', '', ''];
+    const added = floor && t.name !== 'direct' ? deltaMs(s.ttfbP50Us - floor.ttfbP50Us) : '-';
+    return [t.name, `${int(s.streams - s.failed)} / ${int(s.streams)}`, ms(s.ttfbP50Us), ms(s.ttfbP99Us), added, ms(s.gapP50Us), ms(s.gapP99Us), s.eventsPerStream.toFixed(1)];
+  });
+  return table(['target', 'streams ok / run', 'TTFB p50 ms', 'TTFB p99 ms', 'added TTFB p50 ms', 'gap p50 ms', 'gap p99 ms', 'events/stream'], rows);
+}
+
+function openTable(r: RunResult): string {
+  const steps = r.options.openSteps;
+  const rows = r.targets.map((t) => {
+    const o = t.open;
+    if (!o) return [t.name, t.name === 'direct' ? 'no proxy process' : why(t, 'open-streams'), ...steps.map(() => ''), '', ''];
+    const cells = steps.map((step) => {
+      const s = o.steps.find((x) => x.step === step);
+      if (!s) return 'not reached';
+      return s.failed > 0 ? `${mib(s.rssBytes)} (${int(s.open)} open, ${int(s.failed)} failed)` : mib(s.rssBytes);
+    });
+    const fit = Number.isFinite(o.bytesPerStream) && o.bytesPerStream > 0 ? int((MIB_512 - (t.idleRss ?? 0)) / o.bytesPerStream) : '-';
+    return [t.name, mib(t.idleRss), ...cells, Number.isFinite(o.bytesPerStream) ? (o.bytesPerStream / 1024).toFixed(1) : '-', `${fit}${o.problem ? ` (${o.problem})` : ''}`];
+  });
+  return table(['target', 'RSS idle MiB', ...steps.map((s) => `RSS at ${int(s)} MiB`), 'KiB/stream', 'streams in 512 MiB (est.)'], rows);
+}
+
+function ratioMatrix(r: RunResult, pick: (t: TargetResult) => number | undefined, title: string): string {
+  const measured = r.targets.filter((t) => pick(t) !== undefined);
+  if (measured.length < 2) return '';
+  const rows = measured.map((row) => [row.name, ...measured.map((col) => (row === col ? '1.00x' : ratio(pick(row), pick(col))))]);
+  return `${title}\n\n${table(['row ÷ column', ...measured.map((t) => t.name)], rows)}`;
+}
+
+function goals(r: RunResult): string {
+  const proxy = r.targets.find((t) => t.name === 'ai-proxy');
+  const boxed = r.targets.find((t) => t.name === 'ai-proxy-container');
+  const floor = r.targets.find((t) => t.name === 'direct');
+  const peer = r.targets.find((t) => t.name === 'portkey');
+  const rows: string[][] = [];
+  const verdict = (ok: boolean | undefined): string => (ok === undefined ? 'not measured' : ok ? 'met' : '**missed**');
+  for (const t of [proxy, boxed]) {
+    if (!t) continue;
+    const a50 = t.rate && floor?.rate ? t.rate.p50Us - floor.rate.p50Us : undefined;
+    const a99 = t.rate && floor?.rate ? t.rate.p99Us - floor.rate.p99Us : undefined;
+    rows.push([`${t.name}: added p50 at ${int(r.options.rate)} req/s <= 0.5 ms`, deltaMs(a50), verdict(a50 === undefined ? undefined : a50 <= 500)]);
+    rows.push([`${t.name}: added p99 at ${int(r.options.rate)} req/s <= 2 ms`, deltaMs(a99), verdict(a99 === undefined ? undefined : a99 <= 2000)]);
+    const ttfb = t.stream && floor?.stream ? t.stream.ttfbP50Us - floor.stream.ttfbP50Us : undefined;
+    rows.push([`${t.name}: added streaming TTFB (p50) <= 1 ms`, deltaMs(ttfb), verdict(ttfb === undefined ? undefined : ttfb <= 1000)]);
+  }
+  if (proxy?.concurrency && peer?.concurrency) {
+    const more = proxy.concurrency.rps > peer.concurrency.rps;
+    const lower = proxy.concurrency.p99Us < peer.concurrency.p99Us;
+    rows.push(['ai-proxy: more req/s than Portkey', `${int(proxy.concurrency.rps)} vs ${int(peer.concurrency.rps)} (${ratio(proxy.concurrency.rps, peer.concurrency.rps)})`, verdict(more)]);
+    rows.push(['ai-proxy: lower p99 than Portkey', `${ms(proxy.concurrency.p99Us)} vs ${ms(peer.concurrency.p99Us)} ms`, verdict(lower)]);
+  } else {
+    rows.push(['ai-proxy: more req/s and lower p99 than Portkey', peer?.skipped ?? 'not measured', 'not measured']);
+  }
+  for (const t of [proxy, boxed]) {
+    if (!t) continue;
+    rows.push([`${t.name}: idle RSS <= 60 MB`, t.idleRss === undefined ? '-' : `${(t.idleRss / 1e6).toFixed(1)} MB`, verdict(t.idleRss === undefined ? undefined : t.idleRss <= MB_60)]);
+    const at5000 = t.open?.steps.find((s) => s.step === 5000);
+    const fits = at5000 ? at5000.open === 5000 && at5000.failed === 0 && at5000.rssBytes < MIB_512 && !t.open?.problem : undefined;
+    rows.push([`${t.name}: 5,000 open streams inside 512 MiB`, at5000 ? `${int(at5000.open)} open, ${mib(at5000.rssBytes)} MiB${t.open?.problem ? `, ${t.open.problem}` : ''}` : '-', verdict(fits)]);
+  }
+  return table(['goal (issue #6)', 'measured', 'verdict'], rows);
+}
+
+function startupSection(s: StartupResult): string {
+  const rows: string[][] = [
+    ['`ai-proxy --version` (median of 5)', s.versionMs === undefined ? '-' : `${int(s.versionMs)} ms`],
+    ['`ai-proxy serve`: spawn to first 200 on /health/ready (median of 5)', s.readyMs === undefined ? '-' : `${int(s.readyMs)} ms`],
+    ['`ai-proxy healthcheck` against a running proxy (median of 5)', s.healthcheckMs === undefined ? '-' : `${int(s.healthcheckMs)} ms`],
+    ['image build (`docker build`, legacy builder, from the archive)', s.imageBuildMs === undefined ? '-' : `${(s.imageBuildMs / 1000).toFixed(1)} s`],
+    ...Object.entries(s.sizes).map(([name, bytes]) => [`size: ${name}`, `${(bytes / 1e6).toFixed(1)} MB (${int(bytes)} bytes)`]),
+  ];
+  return [`Measured on: ${s.subject}.`, '', table(['figure', 'value'], rows), ...s.notes.map((n) => `\n- ${n}`)].join('\n');
+}
+
+export function renderReport(r: RunResult): string {
+  const m = r.machine;
+  const o = r.options;
+  const parts = [
+    `# ai-proxy benchmark, ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC`,
+    `Machine: ${m.nproc} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, Linux ${m.kernel}; ${m.node24} for every Node process; commit ${m.commit}. ` +
+      `Load average ${m.loadAvgAtStart} at start, ${m.loadAvgAtEnd ?? '?'} at end; run took ${r.seconds ?? '?'} s.`,
+    `Each target ran alone against a fresh mock upstream (bench/upstream.ts, own process); ${o.seconds} s measured per load after ${o.warmupSeconds} s of warm-up.`,
+  ];
+  if (r.targets.length > 0) {
+    parts.push('## Targets', overview(r));
+    parts.push(`## Non-streaming chat completions, ${o.connections} connections (wrk, 1 thread)`, concurrencyTable(r));
+    parts.push(ratioMatrix(r, (t) => t.concurrency?.rps, 'Requests/s ratios (row ÷ column; above 1 means the row target is faster):'));
+    parts.push(ratioMatrix(r, (t) => t.concurrency?.p99Us, 'p99 latency ratios (row ÷ column; below 1 means the row target is quicker):'));
+    parts.push(`## Non-streaming at a fixed ${int(o.rate)} req/s (hey, 10 workers, 0.1 ms resolution)`, rateTable(r));
+    parts.push(
+      `## Streaming, ${o.streamConcurrency} concurrent streams (23 SSE events per stream: one at once, then one every 10 ms)`,
+      'TTFB: request written to first SSE event. Gap: time between reads carrying events (ideal: 10 ms).',
+      streamTable(r),
+    );
+    parts.push('## Concurrently open streams (one event every 15 s; RSS of the target\'s processes)', openTable(r));
+    parts.push('## Goals', goals(r));
+  }
+  if (r.startup) parts.push('## Start-up and artifacts', startupSection(r.startup));
+  return `${parts.filter(Boolean).join('\n\n')}\n`;
+}
