@@ -6,6 +6,8 @@ export interface Row {
   exitCode: number | undefined;
   seconds: number;
   status: 'pass' | 'FAIL';
+  /** a measured number worth showing, e.g. the upgrade's downtime */
+  note?: string;
 }
 
 const rows: Row[] = [];
@@ -19,8 +21,8 @@ export function recorded(): readonly Row[] {
 }
 
 export function formatTable(list: readonly Row[], totalSeconds?: number): string {
-  const header = ['scenario', 'debian', 'exit', 'seconds', 'result'];
-  const body = list.map((r) => [r.scenario, r.release, r.exitCode === undefined ? '-' : String(r.exitCode), r.seconds.toFixed(1), r.status]);
+  const header = ['scenario', 'debian', 'exit', 'seconds', 'result', 'note'];
+  const body = list.map((r) => [r.scenario, r.release, r.exitCode === undefined ? '-' : String(r.exitCode), r.seconds.toFixed(1), r.status, r.note ?? '']);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 2 || i === 3 ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
   const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)];

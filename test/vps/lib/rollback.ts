@@ -1,0 +1,35 @@
+// "Nothing changed": a snapshot of what a failed run must leave exactly as it found it.
+import assert from 'node:assert/strict';
+import type { Vps } from './vps.ts';
+import { CONFIG_DIR, assertHealthy, assertServing } from './installed.ts';
+
+export interface Snapshot {
+  /** name, image id and container id of every container */
+  containers: string[];
+  /** every image id, intermediate ones included */
+  images: string[];
+  /** sha256 of each config file */
+  config: string;
+  port: number;
+}
+
+export async function snapshot(vps: Vps, port: number): Promise<Snapshot> {
+  const lines = async (cmd: string) => (await vps.execOk(cmd)).stdout.split('\n').filter(Boolean).sort();
+  return {
+    containers: await lines(`docker ps -a --no-trunc --format '{{.Names}} {{.ID}} {{.Image}}'`),
+    images: await lines(`docker image ls -a -q --no-trunc | sort -u`),
+    config: (await vps.execOk(`cd ${CONFIG_DIR} && sha256sum .env provider-config.yaml`)).stdout,
+    port,
+  };
+}
+
+/** The previous installation still serves, config byte-identical, nothing new left behind. */
+export async function assertRolledBack(vps: Vps, before: Snapshot): Promise<void> {
+  await assertHealthy(vps);
+  const after = await snapshot(vps, before.port);
+  assert.deepEqual(after.containers, before.containers, 'the same containers as before (the previous one kept, no new one left)');
+  assert.deepEqual(after.images, before.images, 'the same images as before (no new image left)');
+  assert.equal(after.config, before.config, 'the config files are byte-identical');
+  assert.equal(await vps.fileExists('/tmp/ai-proxy'), false, '/tmp/ai-proxy is removed');
+  await assertServing(vps, before.port);
+}

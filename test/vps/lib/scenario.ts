@@ -1,0 +1,105 @@
+// Scenarios as node:test tests: each gets its own VPS (or a group shares one, in order), its
+// row in the report table, and the installer's output and log attached when it fails.
+import { after, before, describe, test } from 'node:test';
+import { record } from './report.ts';
+import { Session, type StartOptions } from './session.ts';
+import { recipe } from './recipes.ts';
+
+const SCENARIO_TIMEOUT = 10 * 60_000;
+
+/** What a scenario body may return: the exit code to report when it is not the last run's. */
+type Body = (s: Session) => Promise<number | void>;
+
+async function withEvidence(s: Session, body: Body): Promise<number | undefined> {
+  try {
+    const code = await body(s);
+    return typeof code === 'number' ? code : s.last?.code;
+  } catch (error) {
+    const evidence = await s.evidence().catch(() => '');
+    if (error instanceof Error) error.message += `\n${evidence}`;
+    throw error;
+  }
+}
+
+// read through a function: TypeScript narrows `s.last` after an assignment and forgets awaits
+const lastCode = (s: Session | undefined) => s?.last?.code;
+
+function row(title: string, recipeName: string, started: number, exitCode: number | undefined, ok: boolean, note?: string) {
+  record({
+    scenario: title,
+    release: `${recipe(recipeName).release} ${recipe(recipeName).suite}`,
+    exitCode,
+    seconds: (Date.now() - started) / 1000,
+    status: ok ? 'pass' : 'FAIL',
+    ...(note ? { note } : {}),
+  });
+}
+
+export interface ScenarioOptions extends Partial<StartOptions> {
+  /** a measured number worth a column in the table (e.g. the upgrade's downtime) */
+  note?: () => string | undefined;
+}
+
+/** One scenario on a VPS of its own. */
+export function scenario(title: string, recipeName: string, body: Body, opts: ScenarioOptions = {}): void {
+  test(title, { timeout: SCENARIO_TIMEOUT }, async () => {
+    const started = Date.now();
+    let session: Session | undefined;
+    let code: number | undefined;
+    let ok = false;
+    try {
+      session = await Session.open(recipeName, { name: title, ...opts });
+      code = await withEvidence(session, body);
+      ok = true;
+    } finally {
+      code ??= session?.last?.code;
+      row(title, recipeName, started, code, ok, opts.note?.());
+      await session?.close();
+    }
+  });
+}
+
+export interface Case {
+  title: string;
+  run: Body;
+}
+
+/**
+ * Several scenarios on one VPS, in order, after a common setup (usually a healthy install).
+ * Each case must leave the VPS as it found it (that is what a rollback promises), so they
+ * chain; sharing the VPS saves a boot and a first install per case.
+ */
+export function group(title: string, recipeName: string, setup: Body, cases: Case[], opts: Partial<StartOptions> = {}): void {
+  describe(title, { concurrency: 1, timeout: SCENARIO_TIMEOUT * (cases.length + 1) }, () => {
+    let session: Session | undefined;
+    before(async () => {
+      const started = Date.now();
+      let ok = false;
+      try {
+        session = await Session.open(recipeName, { name: title, ...opts });
+        await withEvidence(session, setup);
+        ok = true;
+      } finally {
+        row(`${title}: setup`, recipeName, started, session?.last?.code, ok);
+      }
+    });
+    after(async () => {
+      await session?.close();
+    });
+    for (const c of cases) {
+      test(c.title, { timeout: SCENARIO_TIMEOUT }, async () => {
+        const started = Date.now();
+        let code: number | undefined;
+        let ok = false;
+        if (!session) throw new Error(`${title}: the setup did not produce a VPS`);
+        session.last = undefined;
+        try {
+          code = await withEvidence(session, c.run);
+          ok = true;
+        } finally {
+          row(c.title, recipeName, started, code ?? lastCode(session), ok);
+        }
+      });
+    }
+  });
+}
