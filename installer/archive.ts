@@ -67,6 +67,7 @@ export async function readArchive(archivePath: string, options: ReadOptions = {}
   const files = new Map<string, string>();
   const pending: Promise<void>[] = [];
   const texts = new Map<string, string>();
+  const seen = new Set<string>();
   let entries = 0;
   let totalBytes = 0;
 
@@ -95,7 +96,8 @@ export async function readArchive(archivePath: string, options: ReadOptions = {}
           throw new ArchiveCorrupt(`archive entry "${entry.path}" is a ${describeType(entry.type)}; only plain files and directories are allowed`);
         }
         if (path === '') throw new ArchiveCorrupt(`archive entry "${entry.path}" has no name`);
-        if (files.has(path)) throw new ArchiveCorrupt(`archive entry "${path}" appears twice`);
+        if (seen.has(path)) throw new ArchiveCorrupt(`archive entry "${path}" appears twice`);
+        seen.add(path);
         if (entry.size > LIMITS.maxFileBytes) throw new ArchiveCorrupt(`archive entry "${path}" is ${entry.size} bytes, over the ${LIMITS.maxFileBytes}-byte limit`);
         totalBytes += entry.size;
         if (totalBytes > LIMITS.maxTotalBytes) throw new ArchiveCorrupt(`the archive unpacks to more than ${LIMITS.maxTotalBytes} bytes`);
