@@ -1,0 +1,32 @@
+// Step "executable": @yao-pkg/pkg's SEA mode injects the bundle into a Node runtime from npm.
+// Run with the TARGET Node (x64 of the same version for arm64) first on PATH: pkg makes the
+// blob with whatever `node` it finds, and a blob from another Node version segfaults.
+// pkg's CLI asks nodejs.org for an index even with nodePath given, so its function is called
+// directly; its injection failures are swallowed, so the result is checked here.
+// Usage: node executable.mjs BUNDLE NODE_RUNTIME OUT_FILE ARCH CODE_CACHE(0|1)
+import { createRequire } from 'node:module';
+import { readFileSync, statSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+
+const require = createRequire(import.meta.url);
+const [bundle, runtime, out, arch, codeCache] = process.argv.slice(2);
+if (!bundle || !runtime || !out || !arch || !isAbsolute(out) || !isAbsolute(bundle)) {
+  console.error('usage: node executable.mjs /ABS/BUNDLE NODE_RUNTIME /ABS/OUT_FILE ARCH CODE_CACHE');
+  process.exit(2);
+}
+const sea = require('@yao-pkg/pkg/lib-es5/sea').default;
+await sea(bundle, {
+  targets: [{ nodeRange: `node${process.versions.node.split('.')[0]}`, platform: 'linux', arch, output: out }],
+  nodePath: runtime,
+  // A code cache is V8 machine state of the generating Node: only valid for the same arch.
+  seaConfig: { useCodeCache: codeCache === '1', useSnapshot: false, disableExperimentalSEAWarning: true },
+});
+const fuse = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2:1';
+const size = statSync(out, { throwIfNoEntry: false })?.size ?? 0;
+if (size === 0 || !readFileSync(out).includes(fuse)) {
+  console.error(
+    `[release] error: ${out} has no injected program (fuse ${fuse} not set): postject failed inside pkg; ` +
+      'check that `npm ci` installed postject and that TMPDIR is inside the project',
+  );
+  process.exit(1);
+}
