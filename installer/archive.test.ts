@@ -40,6 +40,24 @@ test('a well-formed release verifies and extracts with its hashes checked', asyn
   assert.deepEqual(readdirSync(target).sort(), ['.env.example', 'Dockerfile', 'ai-proxy', 'manifest.json', 'provider-config.yaml', 'rootfs']);
 });
 
+test('every extracted byte is what the manifest hashed, also for large multi-chunk files', async () => {
+  const { randomBytes, createHash } = await import('node:crypto');
+  const files = { ...MINIMAL_FILES, 'rootfs/big.bin': randomBytes(3 * 1024 * 1024 + 123).toString('latin1') };
+  const entries = releaseEntries(files).map((entry) => (entry.path === 'rootfs/big.bin' ? { ...entry, body: Buffer.from(files['rootfs/big.bin'], 'latin1') } : entry));
+  const manifestEntry = entries.find((entry) => entry.path === 'manifest.json')!;
+  const manifest = JSON.parse(String(manifestEntry.body));
+  manifest.files['rootfs/big.bin'] = createHash('sha256').update(Buffer.from(files['rootfs/big.bin'], 'latin1')).digest('hex');
+  manifestEntry.body = JSON.stringify(manifest);
+  const target = join(dir, 'bytes');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(target);
+  await readArchive(archive(entries), { extractTo: target });
+  for (const [path, expected] of Object.entries(manifest.files as Record<string, string>)) {
+    assert.equal(createHash('sha256').update(readFileSync(join(target, path))).digest('hex'), expected, path);
+  }
+  assert.equal(readFileSync(join(target, 'manifest.json'), 'utf8'), manifestEntry.body);
+});
+
 test('executable bits survive, setuid bits do not', async () => {
   const entries = good().map((entry) => (entry.path === 'ai-proxy' ? { ...entry, mode: 0o4755 } : entry));
   const target = join(dir, 'modes');

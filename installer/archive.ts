@@ -129,32 +129,35 @@ function consumeFile(entry: ReadEntry, path: string, files: Map<string, string>,
     const hash = createHash('sha256');
     const keep: Buffer[] | undefined = KEPT_TEXTS.has(path) ? [] : undefined;
     let size = 0;
-    entry.on('data', (chunk: Buffer) => {
-      hash.update(chunk);
-      size += chunk.length;
-      keep?.push(chunk);
-    });
+    const target = extractTo ? join(extractTo, path) : undefined;
+    let out: ReturnType<typeof createWriteStream> | undefined;
+    if (target && extractTo) {
+      const slash = path.lastIndexOf('/');
+      if (slash > 0) mkdirSync(join(extractTo, path.slice(0, slash)), { recursive: true, mode: 0o755 });
+      // O_EXCL|O_NOFOLLOW: a name that already exists (a duplicate or a planted link) is an error.
+      const mode = (entry.mode ?? 0o644) & 0o111 ? 0o755 : 0o644;
+      const fd = openSync(target, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+      out = createWriteStream('', { fd });
+      out.on('error', reject);
+      out.on('drain', () => entry.resume());
+    }
     const finish = () => {
       if (size !== entry.size) return reject(new ArchiveCorrupt(`archive entry "${path}" is truncated`));
       files.set(path, hash.digest('hex'));
       if (keep) onManifest(Buffer.concat(keep).toString('utf8'));
       resolve();
     };
-    if (!extractTo) {
-      entry.on('end', finish);
-      entry.resume();
-      return;
-    }
-    const target = join(extractTo, path);
-    const slash = path.lastIndexOf('/');
-    if (slash > 0) mkdirSync(join(extractTo, path.slice(0, slash)), { recursive: true, mode: 0o755 });
-    // O_EXCL|O_NOFOLLOW: a name that already exists (a duplicate or a planted link) is an error.
-    const mode = (entry.mode ?? 0o644) & 0o111 ? 0o755 : 0o644;
-    const fd = openSync(target, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
-    const out = createWriteStream('', { fd });
-    out.on('error', reject);
-    out.on('finish', finish);
-    entry.pipe(out);
+    // One consumer for hashing and writing (no pipe): every chunk is hashed exactly as written.
+    entry.on('data', (chunk: Buffer) => {
+      hash.update(chunk);
+      size += chunk.length;
+      keep?.push(chunk);
+      if (out && !out.write(chunk)) entry.pause();
+    });
+    entry.on('end', () => {
+      if (out) out.end(finish);
+      else finish();
+    });
   });
 }
 
