@@ -18,9 +18,13 @@ export async function snapshot(vps: Vps, port: number): Promise<Snapshot> {
   return {
     containers: await lines(`docker ps -a --no-trunc --format '{{.Names}} {{.ID}} {{.Image}}'`),
     images: await lines(`docker image ls -a -q --no-trunc | sort -u`),
-    config: (await vps.execOk(`cd ${CONFIG_DIR} && sha256sum .env provider-config.yaml`)).stdout,
+    config: await configDigest(vps),
     port,
   };
+}
+
+export async function configDigest(vps: Vps): Promise<string> {
+  return (await vps.execOk(`cd ${CONFIG_DIR} && sha256sum .env provider-config.yaml`)).stdout;
 }
 
 /** The previous installation still serves, config byte-identical, nothing new left behind. */

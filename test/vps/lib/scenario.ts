@@ -16,9 +16,23 @@ async function withEvidence(s: Session, body: Body): Promise<number | undefined>
     return typeof code === 'number' ? code : s.last?.code;
   } catch (error) {
     const evidence = await s.evidence().catch(() => '');
-    if (error instanceof Error) error.message += `\n${evidence}`;
+    if (error instanceof Error) {
+      // the reporter prints the stack, which was fixed when the error was made
+      error.message += `\n${evidence}`;
+      error.stack = `${error.stack ?? ''}\n${evidence}`;
+    }
     throw error;
   }
+}
+
+/** VPS_KEEP=1 leaves a failed scenario's VPS running for a look inside (removed by the next run). */
+async function closeOrKeep(session: Session | undefined, ok: boolean): Promise<void> {
+  if (!session) return;
+  if (!ok && process.env.VPS_KEEP === '1') {
+    console.log(`# kept for inspection: docker exec -it ${session.vps.name} bash`);
+    return;
+  }
+  await session.close();
 }
 
 // read through a function: TypeScript narrows `s.last` after an assignment and forgets awaits
@@ -40,8 +54,13 @@ export interface ScenarioOptions extends Partial<StartOptions> {
   note?: () => string | undefined;
 }
 
+// VPS_ONLY=<regex>: register only the scenarios (or groups) whose title, with the release, matches
+const only = process.env.VPS_ONLY ? new RegExp(process.env.VPS_ONLY, 'i') : undefined;
+const wanted = (title: string, recipeName: string) => !only || only.test(`${title} ${recipeName}`);
+
 /** One scenario on a VPS of its own. */
 export function scenario(title: string, recipeName: string, body: Body, opts: ScenarioOptions = {}): void {
+  if (!wanted(title, recipeName)) return;
   test(title, { timeout: SCENARIO_TIMEOUT }, async () => {
     const started = Date.now();
     let session: Session | undefined;
@@ -54,7 +73,7 @@ export function scenario(title: string, recipeName: string, body: Body, opts: Sc
     } finally {
       code ??= session?.last?.code;
       row(title, recipeName, started, code, ok, opts.note?.());
-      await session?.close();
+      await closeOrKeep(session, ok);
     }
   });
 }
@@ -70,6 +89,8 @@ export interface Case {
  * chain; sharing the VPS saves a boot and a first install per case.
  */
 export function group(title: string, recipeName: string, setup: Body, cases: Case[], opts: Partial<StartOptions> = {}): void {
+  if (!wanted(title, recipeName) && !cases.some((c) => wanted(c.title, recipeName))) return;
+  if (!wanted(title, recipeName)) cases = cases.filter((c) => wanted(c.title, recipeName));
   describe(title, { concurrency: 1, timeout: SCENARIO_TIMEOUT * (cases.length + 1) }, () => {
     let session: Session | undefined;
     before(async () => {
@@ -83,8 +104,9 @@ export function group(title: string, recipeName: string, setup: Body, cases: Cas
         row(`${title}: setup`, recipeName, started, session?.last?.code, ok);
       }
     });
+    let allOk = true;
     after(async () => {
-      await session?.close();
+      await closeOrKeep(session, allOk);
     });
     for (const c of cases) {
       test(c.title, { timeout: SCENARIO_TIMEOUT }, async () => {
@@ -97,6 +119,7 @@ export function group(title: string, recipeName: string, setup: Body, cases: Cas
           code = await withEvidence(session, c.run);
           ok = true;
         } finally {
+          allOk &&= ok;
           row(c.title, recipeName, started, code ?? lastCode(session), ok);
         }
       });

@@ -1,0 +1,180 @@
+// Every exit code from 2 to 13 from a real cause, each starting from a healthy installation
+// (with the mock upstream attached) and proving the rollback: the previous container still
+// serves, config byte-identical, no new container or image, /tmp/ai-proxy gone.
+import assert from 'node:assert/strict';
+import { group, scenario, type Case } from '../lib/scenario.ts';
+import type { Session } from '../lib/session.ts';
+import { CONFIG_DIR } from '../lib/installed.ts';
+import { assertRolledBack, configDigest, snapshot } from '../lib/rollback.ts';
+import { MOCK_PORT } from '../lib/upstream.ts';
+import { healthyInstall } from './install.ts';
+
+/** A failure case: stage the cause, run the installer, expect `code`, undo the cause, check the rollback. */
+function failure(
+  title: string,
+  code: number,
+  run: (s: Session) => Promise<{ output: string; code: number }>,
+  opts: {
+    stage?: (s: Session) => Promise<void>;
+    /** undoes the cause before the rollback is checked (e.g. starts the engine again) */
+    unstage?: (s: Session) => Promise<void>;
+    /** runs after the rollback was checked (e.g. puts a valid config back for the next case) */
+    cleanup?: (s: Session) => Promise<void>;
+    says?: RegExp;
+  } = {},
+): Case {
+  return {
+    title,
+    run: async (s) => {
+      const before = await snapshot(s.vps, 8080);
+      await opts.stage?.(s);
+      // the files as the installer finds them (the invalid-config case changes them on purpose)
+      before.config = await configDigest(s.vps);
+      let r: { output: string; code: number };
+      try {
+        r = await run(s);
+      } finally {
+        await opts.unstage?.(s);
+      }
+      assert.equal(r.code, code, `expected exit ${code}, got ${r.code}:\n${r.output.slice(-2000)}`);
+      if (opts.says) assert.match(r.output, opts.says, 'the message says what happened');
+      await assertRolledBack(s.vps, before);
+      await opts.cleanup?.(s);
+      return r.code;
+    },
+  };
+}
+
+const PORT_HOLDER = `perl -MIO::Socket::INET -e '$s = IO::Socket::INET->new(LocalAddr => "0.0.0.0", LocalPort => 9191, Listen => 5, ReuseAddr => 1) or die "$!"; sleep 600'`;
+
+export function failureScenarios(): void {
+  group('rejected before any change', 'bookworm', (s) => healthyInstall(s), [
+    failure('exit 2: unknown flag', 2, (s) => s.installer(['--yes', '--colour']), { says: /--colour/ }),
+    failure('exit 3: not root', 3, (s) => s.installer(['--yes'], { user: 'operator' }), { says: /sudo/ }),
+    failure('exit 6: archive not copied', 6, (s) => s.installer(['--yes'], { dir: '/root/only-launcher' }), {
+      stage: (s) => s.vps.execOk('mkdir -p /root/only-launcher && cp /tmp/installer.sh /root/only-launcher/').then(() => {}),
+      says: /ai-proxy-release\.tar\.gz/,
+    }),
+    failure('exit 7: tampered archive (launcher checksum)', 7, (s) => s.installer(['--yes'], { dir: '/root/tampered' }), {
+      stage: (s) => tamper(s),
+      says: /sha256/,
+    }),
+    failure(
+      'exit 7: tampered archive (ai-proxy install run directly)',
+      7,
+      (s) => s.vps.exec('/root/direct/ai-proxy install --yes --archive /root/tampered/ai-proxy-release.tar.gz'),
+      {
+        stage: async (s) => {
+          await tamper(s);
+          await s.vps.execOk('mkdir -p /root/direct && tar -xzf /tmp/ai-proxy-release.tar.gz -C /root/direct ai-proxy');
+        },
+      },
+    ),
+    failure('exit 8: invalid ports', 8, async (s) => {
+      // each a classic mistake; all must be refused, none may touch anything
+      for (const bad of ['0', '65536', '08080', '+8080', '8e3', '80 80', '٨٠٨٠']) {
+        const r = await s.installer(['--yes', '--port', bad]);
+        if (r.code !== 8) return { code: r.code, output: `--port '${bad}': ${r.output}` };
+      }
+      return s.last!;
+    }),
+    failure('exit 9: port held by a process', 9, (s) => s.installer(['--yes', '--port', '9191']), {
+      stage: async (s) => {
+        await s.vps.execOk(`nohup ${PORT_HOLDER} >/dev/null 2>&1 &`);
+        await s.vps.waitFor(`ss -ltn | grep -q ':9191 '`, 10_000, 'the port holder did not listen');
+      },
+      unstage: (s) => s.vps.execOk(`pkill -f 'LocalPort => 9191' || true`).then(() => {}),
+      says: /9191/,
+    }),
+    failure('exit 9: port published by another container', 9, (s) => s.installer(['--yes', '--port', String(MOCK_PORT)]), {
+      says: /vps-mock-upstream/,
+    }),
+    failure('exit 11: invalid provider-config.yaml', 11, (s) => s.installer(['--yes', '--force']), {
+      // an operator's edit that parses as YAML but is not a valid configuration
+      stage: (s) => s.vps.execOk(`cp -p ${CONFIG_DIR}/provider-config.yaml /root/provider-config.good && printf 'providers: []\\n' > ${CONFIG_DIR}/provider-config.yaml`).then(() => {}),
+      cleanup: (s) => s.vps.execOk(`cat /root/provider-config.good > ${CONFIG_DIR}/provider-config.yaml`).then(() => {}),
+      says: /provider-config\.yaml/,
+    }),
+    failure('exit 13: cannot become healthy in time', 13, (s) => s.installer(['--yes', '--force', '--health-timeout', '1']), {
+      says: /health/i,
+    }),
+  ]);
+
+  group('host trouble', 'bookworm', (s) => healthyInstall(s), [
+    failure('exit 5: engine stopped', 5, (s) => s.installer(['--yes', '--force']), {
+      stage: (s) => s.vps.stopEngine(),
+      unstage: (s) => s.vps.startEngine(),
+      says: /engine|docker/i,
+    }),
+    failure('exit 10: read-only /tmp', 10, (s) => s.installer(['--yes', '--force']), {
+      stage: (s) => s.vps.execOk('mount --bind /tmp /tmp && mount -o remount,bind,ro /tmp').then(() => {}),
+      unstage: (s) => s.vps.execOk('umount /tmp').then(() => {}),
+      says: /\/tmp\/ai-proxy/,
+    }),
+    failure('exit 10: full /tmp', 10, (s) => s.installer(['--yes', '--force'], { dir: '/root/release', env: { TMPDIR: '/var/tmp' } }), {
+      // the launcher needs room for the executable: an operator with a full /tmp points TMPDIR elsewhere
+      stage: (s) =>
+        s.vps
+          .execOk(
+            'mkdir -p /root/release && cp /tmp/installer.sh /tmp/ai-proxy-release.tar.gz /root/release/ && mount -t tmpfs -o size=16m tmpfs /tmp && (dd if=/dev/zero of=/tmp/fill bs=1M 2>/dev/null || true)',
+          )
+          .then(() => {}),
+      unstage: (s) => s.vps.execOk('umount /tmp').then(() => {}),
+      says: /\/tmp\/ai-proxy/,
+    }),
+    failure('exit 4: no folder allows running programs', 4, (s) => s.installer(['--yes', '--force']), {
+      // every candidate the launcher tries, remounted noexec (rbind keeps /var/lib/docker's mounts)
+      stage: (s) =>
+        s.vps
+          .execOk(
+            'for d in /tmp /var/tmp /root; do mount --bind $d $d && mount -o remount,bind,noexec $d; done; mount --rbind /var/lib /var/lib && mount -o remount,bind,noexec /var/lib',
+          )
+          .then(() => {}),
+      unstage: (s) => s.vps.execOk('umount -l /var/lib; for d in /root /var/tmp /tmp; do umount $d; done').then(() => {}),
+      says: /noexec|running programs|TMPDIR/i,
+    }),
+  ]);
+
+  // the engine's storage is a size-limited tmpfs here, so it can really run full
+  group(
+    'engine storage full',
+    'bookworm',
+    (s) => healthyInstall(s, 8080, false),
+    [
+      failure('exit 12: image build fails on a full disk', 12, (s) => s.installer(['--yes', '--force']), {
+        stage: (s) =>
+          s.vps
+            .execOk(`avail=$(df --output=avail -B1 /var/lib/docker | tail -n 1); fallocate -l $((avail - 4 * 1024 * 1024)) /var/lib/docker/fill`)
+            .then(() => {}),
+        unstage: (s) => s.vps.execOk('rm -f /var/lib/docker/fill').then(() => {}),
+        says: /build|space/i,
+      }),
+    ],
+    { dockerStorageBytes: 1536 * 1024 * 1024 },
+  );
+
+  scenario('exit 4: no Docker engine installed', 'bookworm-noengine', async (s) => {
+    // nothing can have been installed before on a host without an engine: no rollback to prove
+    await s.upload();
+    const r = await s.installer(['--yes']);
+    assert.equal(r.code, 4, r.output);
+    assert.match(r.output, /docker/i);
+    assert.equal(await s.vps.fileExists(CONFIG_DIR), false, 'nothing was configured');
+    assert.equal(await s.vps.fileExists('/tmp/ai-proxy'), false, 'nothing was extracted');
+  });
+}
+
+/** A copy of the release with one byte of the archive flipped, next to its launcher. */
+async function tamper(s: Session): Promise<void> {
+  await s.vps.execOk(
+    [
+      'mkdir -p /root/tampered',
+      'cp /tmp/installer.sh /tmp/ai-proxy-release.tar.gz /root/tampered/',
+      'f=/root/tampered/ai-proxy-release.tar.gz',
+      'off=$(( $(stat -c %s $f) / 2 ))',
+      `b=$(dd if=$f bs=1 skip=$off count=1 2>/dev/null | od -An -tu1 | tr -d ' ')`,
+      `printf "$(printf '\\\\%03o' $(( (b + 1) % 256 )))" | dd of=$f bs=1 seek=$off count=1 conv=notrunc 2>/dev/null`,
+      '! cmp -s $f /tmp/ai-proxy-release.tar.gz',
+    ].join(' && '),
+  );
+}

@@ -1,0 +1,42 @@
+// SIGKILL of the installer at several steps; each time a normal re-run must end healthy.
+import assert from 'node:assert/strict';
+import { group, type Case } from '../lib/scenario.ts';
+import type { Session } from '../lib/session.ts';
+import { assertInstalled } from '../lib/installed.ts';
+import { atStep, killWhen } from '../lib/kill.ts';
+import { nextRelease } from '../lib/next-release.ts';
+import { expected } from './expected.ts';
+
+function killThenRerun(title: string, args: string[], condition: string, prepare?: (s: Session) => Promise<string | void>): Case {
+  return {
+    title,
+    run: async (s) => {
+      const version = (await prepare?.(s)) ?? expected.version;
+      const killed = await killWhen(s.vps, args, condition);
+      assert.equal(killed.status, 137, `the installer was killed (status ${killed.status}), last step: ${killed.lastStep}`);
+      const r = await s.installer(['--yes']);
+      assert.equal(r.code, 0, `the re-run after a SIGKILL at "${killed.lastStep}" did not succeed`);
+      await assertInstalled(s.vps, { port: 8080, version });
+      return r.code;
+    },
+  };
+}
+
+export function interruptedScenarios(): void {
+  group('SIGKILL, then a normal re-run', 'bookworm', (s) => s.upload(), [
+    killThenRerun('SIGKILL while extracting (first install)', ['--yes'], atStep('Extracting')),
+    killThenRerun('SIGKILL while building the image', ['--yes', '--force'], atStep('Building the image')),
+    killThenRerun('SIGKILL while waiting for health', ['--yes', '--force'], atStep('Waiting until the container is healthy')),
+    killThenRerun(
+      'SIGKILL mid-upgrade, old container stopped',
+      ['--yes'],
+      // the old container has been stopped and renamed: the most delicate moment of an upgrade
+      `docker ps -a --format '{{.Names}} {{.State}}' | grep -q '^ai-proxy-previous exited'`,
+      async (s) => {
+        const next = await nextRelease();
+        await s.upload(next.release);
+        return next.version;
+      },
+    ),
+  ]);
+}

@@ -1,0 +1,43 @@
+// The fresh-VPS suite: the real pkg/ artifacts copied onto simulated Debian hosts and installed
+// there as an operator would. One entry file, so one process schedules the VPS containers
+// (VPS_CONCURRENCY at a time, default 2 for 2 cores) and prints one table at the end.
+// VPS_ONLY=<regex> registers only the scenarios (or groups) whose "title release" matches.
+import { after, before, describe, test } from 'node:test';
+import { RECIPES } from './lib/recipes.ts';
+import { ensureImages } from './lib/images.ts';
+import { removeStale } from './lib/vps.ts';
+import { REQUIRE_E2E, missingPrerequisite } from './lib/preconditions.ts';
+import { currentRelease } from './lib/artifacts.ts';
+import { releaseVersion } from './lib/next-release.ts';
+import { formatTable, recorded } from './lib/report.ts';
+import { expected } from './scenarios/expected.ts';
+import { installScenarios } from './scenarios/install.ts';
+import { failureScenarios } from './scenarios/failures.ts';
+import { interruptedScenarios } from './scenarios/interrupted.ts';
+import { interactiveScenarios } from './scenarios/interactive.ts';
+
+const missing = await missingPrerequisite(RECIPES);
+const started = Date.now();
+
+if (missing && REQUIRE_E2E) {
+  test('fresh-VPS suite prerequisites (REQUIRE_E2E=1)', () => {
+    throw new Error(missing);
+  });
+} else {
+  describe('fresh VPS', { skip: missing ? `fresh-VPS suite skipped: ${missing}` : false, concurrency: Number(process.env.VPS_CONCURRENCY ?? 2) }, () => {
+    before(async () => {
+      const stale = await removeStale();
+      if (stale.length) console.log(`# removed leftovers of an earlier run: ${stale.join(', ')}`);
+      const builds = await ensureImages(RECIPES, 2, (line) => console.log(`# ${line}`));
+      for (const b of builds) console.log(`# image ${b.tag}: ${b.work} in ${b.seconds.toFixed(1)} s`);
+      expected.version = await releaseVersion(currentRelease());
+    });
+    after(() => {
+      console.log(`\n${formatTable(recorded(), (Date.now() - started) / 1000)}\n`);
+    });
+    installScenarios();
+    failureScenarios();
+    interruptedScenarios();
+    interactiveScenarios();
+  });
+}
