@@ -115,8 +115,6 @@ describe('installer on the local engine', { skip: reason ?? false }, () => {
     assert.equal((await get(port2, '/ping')).status, 200);
     await assert.rejects(get(port1, '/ping'));
     assert.ok(!exists(`${t.name}-previous`));
-    const backups = docker(['run', '--rm', '--entrypoint', '/app/ai-proxy', '-v', `${t.ctx.paths.configDir}:/c:ro`, `${t.name}:latest`, '--version'], true);
-    void backups;
     assert.ok(existsSync(join(t.ctx.paths.configDir, '.backup')), 'the previous .env is kept in .backup/');
     firstId = inspect(t.name).Id;
   });
