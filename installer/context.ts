@@ -30,6 +30,8 @@ export interface InstallContext {
   labelPrefix: string;
   /** Test-only: skip the root check (the tests still run as root on the real engine). */
   requireRoot: boolean;
+  /** Marker file that must exist, next to AI_PROXY_INSTALLER_FAULT, for fault injection (faults.ts). */
+  faultMarker: string;
   /** Environment (read for AI_PROXY_* defaults, DOCKER_HOST, NO_COLOR). */
   env: NodeJS.ProcessEnv;
 }
@@ -52,6 +54,7 @@ export function defaultContext(env: NodeJS.ProcessEnv = process.env): InstallCon
     containerGid: 1001,
     labelPrefix: 'io.ai-proxy',
     requireRoot: true,
+    faultMarker: '/etc/ai-proxy-installer-fault-injection',
     env,
   };
 }

@@ -7,6 +7,9 @@ import type { Readable } from 'node:stream';
 import { EXIT } from '../exit-codes.ts';
 import { InstallError } from '../errors.ts';
 import { labelKeys } from './plan.ts';
+import { faultInjected } from '../faults.ts';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { RunState, Step } from '../state.ts';
 import { need } from '../state.ts';
 
@@ -21,6 +24,11 @@ export const build: Step = {
     const before = new Map<string, string | undefined>();
     for (const tag of tags) before.set(tag, await engine.imageExists(tag));
     const dir = state.ctx.paths.workDir;
+    if (faultInjected(state.ctx, 'build')) {
+      // The engine itself must reject the build, so the real error path is what gets tested.
+      state.log.line('fault injection: sending the engine a Dockerfile it must reject');
+      writeFileSync(join(dir, 'Dockerfile'), 'FROM scratch\nNOT-AN-INSTRUCTION fault injection\n');
+    }
     const context = createTar({ cwd: dir, portable: true, gzip: false }, readdirSync(dir)) as unknown as Readable;
     const keys = labelKeys(state.ctx);
     let id: string;

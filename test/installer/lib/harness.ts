@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { contextFor, type InstallContext } from '../../../installer/context.ts';
 import { runInstaller } from '../../../installer/cli.ts';
 import { InstallError } from '../../../installer/errors.ts';
-import { defaultsPrompter } from '../../../installer/prompts.ts';
+import { defaultsPrompter, type Prompter } from '../../../installer/prompts.ts';
 import type { Summary } from '../../../installer/summary.ts';
 
 export const RELEASE_ARCHIVE = resolve(process.env.AI_PROXY_TEST_ARCHIVE ?? 'pkg/ai-proxy-release.tar.gz');
@@ -69,13 +69,30 @@ export interface RunResult {
   stderr: string;
 }
 
-export async function install(ctx: InstallContext, argv: string[]): Promise<RunResult> {
+/** A terminal stand-in that answers the installer's questions from a script, in order. */
+export function scriptedPrompter(answers: string[]): Prompter & { asked: string[] } {
+  const asked: string[] = [];
+  return {
+    interactive: true,
+    asked,
+    text: async (message) => {
+      asked.push(message);
+      return answers.shift() ?? '';
+    },
+    confirm: async (message) => {
+      asked.push(message);
+      return (answers.shift() ?? 'y') === 'y';
+    },
+  };
+}
+
+export async function install(ctx: InstallContext, argv: string[], prompter: Prompter = defaultsPrompter()): Promise<RunResult> {
   let stdout = '';
   let stderr = '';
   const io = {
     stdout: { isTTY: false, write: (text: string) => void (stdout += text) },
     stderr: { isTTY: false, write: (text: string) => void (stderr += text) },
-    prompter: defaultsPrompter(),
+    prompter,
   };
   try {
     const summary = await runInstaller(argv, ctx, io);
