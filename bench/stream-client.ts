@@ -7,7 +7,8 @@
 //     TTFB = request written -> first SSE event; gap = time between SSE-bearing reads.
 //   hold mode: --hold --url U --headers JSON --steps 1000,2000,5000
 //     opens streams up to each step, prints {"open":N,"failed":F}, waits for a line on stdin,
-//     then goes on; after the last step it prints {"done":true} and exits when stdin closes.
+//     then goes on; after the last step (or when a whole batch failed to open: "stalled") it
+//     prints {"done":true} and exits when stdin closes.
 import { connect, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -21,7 +22,7 @@ const { values } = parseArgs({
     'warmup-ms': { type: 'string', default: '1000' },
     hold: { type: 'boolean', default: false },
     steps: { type: 'string', default: '1000,2000,3000,4000,5000' },
-    'open-timeout-ms': { type: 'string', default: '30000' },
+    'open-timeout-ms': { type: 'string', default: '10000' },
   },
 });
 if (!values.url) throw new Error('stream-client: --url is required');
@@ -162,14 +163,20 @@ async function holdMode(): Promise<void> {
       socket.on('error', () => undefined);
     });
   let opened = 0;
+  let stalled = false;
   for (const step of steps) {
     // Open in batches of 100 so a slow target is measured, not the client's connect burst.
-    while (opened < step) {
+    // A batch in which no stream opened means the target has stopped taking streams: going on
+    // would only wait out the open timeout once per batch.
+    while (opened < step && !stalled) {
       const batch = Math.min(100, step - opened);
+      const openBefore = open;
       await Promise.all(Array.from({ length: batch }, openOne));
       opened += batch;
+      stalled = open === openBefore;
     }
-    process.stdout.write(`${JSON.stringify({ step, open, failed })}\n`);
+    process.stdout.write(`${JSON.stringify({ step, open, failed, stalled })}\n`);
+    if (stalled) break;
     const next = await lines.next();
     if (next.done) break;
   }

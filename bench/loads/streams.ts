@@ -71,24 +71,25 @@ export async function runOpenStreams(ctx: BenchContext, target: RunningTarget, s
       '--url', target.url,
       '--headers', JSON.stringify(target.headers),
       '--steps', steps.join(','),
-      '--open-timeout-ms', '20000',
+      '--open-timeout-ms', '10000',
     ],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const results: OpenStreamsStep[] = [];
+  let stalledAt: number | undefined;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
     for (;;) {
       const next = await lines.next();
       if (next.done) break;
-      const line = JSON.parse(next.value) as { step?: number; open: number; failed: number; done?: boolean };
+      const line = JSON.parse(next.value) as { step?: number; open: number; failed: number; stalled?: boolean; done?: boolean };
       if (line.done) break;
       // Give the target a moment to finish allocating, then read RSS.
       await sleep(1000);
       results.push({ step: line.step ?? 0, open: line.open, failed: line.failed, rssBytes: rssBytes(target.pids()) });
-      if (line.failed > 0 && line.open === 0) {
-        child.stdin.end();
+      if (line.stalled) {
+        stalledAt = line.open;
         break;
       }
       child.stdin.write('\n');
@@ -101,5 +102,6 @@ export async function runOpenStreams(ctx: BenchContext, target: RunningTarget, s
   const problem = await target.problem?.();
   const full = [...results].reverse().find((r) => r.failed === 0 && r.open > 0);
   const bytesPerStream = full ? Math.max(0, full.rssBytes - idleRss) / full.open : NaN;
-  return { steps: results, bytesPerStream, ...(problem ? { problem } : {}) };
+  const why = [problem, stalledAt === undefined ? undefined : `stopped taking new streams at ${stalledAt} open`].filter(Boolean).join('; ');
+  return { steps: results, bytesPerStream, ...(why ? { problem: why } : {}) };
 }
