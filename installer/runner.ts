@@ -4,6 +4,7 @@
 import { EXIT } from './exit-codes.ts';
 import { InstallError, toInstallError } from './errors.ts';
 import type { RunState, Step, UndoAction } from './state.ts';
+import { PromptCancelled } from './prompts.ts';
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
@@ -54,7 +55,12 @@ export async function runSteps(state: RunState, steps: Step[], undoStack: UndoAc
       if (state.signal.aborted) throw state.signal.reason;
       handle.done(detail ?? undefined);
     } catch (raw) {
-      const error = raw instanceof Interrupted || state.signal.aborted ? interruptedError(state) : toInstallError(raw, step.exitCode, state.log.path);
+      const error =
+        raw instanceof Interrupted || state.signal.aborted
+          ? interruptedError(state)
+          : raw instanceof PromptCancelled
+            ? new InstallError(EXIT.interrupted, 'cancelled at the prompt', 'nothing was changed; run the installer again when ready')
+            : toInstallError(raw, step.exitCode, state.log.path);
       handle.fail(error.message);
       state.log.line(`error: ${describe(raw)}`);
       throw await failWith(state, undoStack, error);
