@@ -143,8 +143,8 @@ function startupSection(s: StartupResult): string {
     ['`ai-proxy --version` (median of 5)', s.versionMs === undefined ? '-' : `${int(s.versionMs)} ms`],
     ['`ai-proxy serve`: spawn to first 200 on /health/ready (median of 5)', s.readyMs === undefined ? '-' : `${int(s.readyMs)} ms`],
     ['`ai-proxy healthcheck` against a running proxy (median of 5)', s.healthcheckMs === undefined ? '-' : `${int(s.healthcheckMs)} ms`],
-    ['image build (`docker build`, legacy builder, from the archive)', s.imageBuildMs === undefined ? '-' : `${(s.imageBuildMs / 1000).toFixed(1)} s`],
-    ...Object.entries(s.sizes).map(([name, bytes]) => [`size: ${name}`, `${(bytes / 1e6).toFixed(1)} MB (${int(bytes)} bytes)`]),
+    ['image build (`docker build --no-cache` of the unpacked archive)', s.imageBuildMs === undefined ? '-' : `${(s.imageBuildMs / 1000).toFixed(1)} s`],
+    ...Object.entries(s.sizes).map(([name, bytes]) => [`size: ${name}`, `${bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(1)} kB`} (${int(bytes)} bytes)`]),
   ];
   return [`Measured on: ${s.subject}.`, '', table(['figure', 'value'], rows), ...s.notes.map((n) => `\n- ${n}`)].join('\n');
 }

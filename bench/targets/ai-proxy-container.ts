@@ -47,7 +47,9 @@ async function buildImage(repoRoot: string, dir: string, port: number): Promise<
   writeFileSync(dockerfile, readFileSync(dockerfile, 'utf8').replaceAll('8080', String(port)));
   const started = performance.now();
   try {
-    await docker(['build', '-q', '-t', IMAGE, dir], 300_000);
+    // --no-cache: another image of the same archive on this engine would otherwise turn the
+    // build into a cache hit and the build time into nothing.
+    await docker(['build', '--no-cache', '-q', '-t', IMAGE, dir], 300_000);
   } catch (error) {
     throw new TargetUnavailable(`docker build of the release image failed: ${String((error as { stderr?: string }).stderr ?? error).trim().split('\n').pop()}`);
   }
