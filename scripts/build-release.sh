@@ -73,14 +73,11 @@ do_bundle() {
 
 do_executable() { # ARCH STAGE
   runtime=$(sh scripts/release/runtime.sh "$1")
+  # The V8 code cache halves `healthcheck` start-up; it is machine state of the generating
+  # x64 Node, so the arm64 executable goes without.
   cache=0
   if [ "$1" = x64 ]; then cache=${AI_PROXY_SEA_CODE_CACHE:-1}; fi
-  # pkg runs `node` and `npx postject` from a temp folder: the target Node first on PATH, and
-  # TMPDIR inside the project so npx finds postject in node_modules (else: silent no-op).
-  mkdir -p "$WORK/tmp"
-  PATH="$NODE24_BIN:$PATH" TMPDIR="$WORK/tmp" node scripts/release/executable.mjs \
-    "$WORK/ai-proxy.cjs" "$runtime" "$2/ai-proxy" "$1" "$cache" >"$WORK/pkg-$1.log" 2>&1 ||
-    { cat "$WORK/pkg-$1.log" >&2; fail "pkg could not make the $1 executable"; }
+  sh scripts/release/executable.sh "$1" "$WORK/ai-proxy.cjs" "$runtime" "$2/ai-proxy" "$cache" "$WORK/pkg-$1.log"
   say "   code cache: $([ "$cache" = 1 ] && echo on || echo off)"
   made "$2/ai-proxy"
 }

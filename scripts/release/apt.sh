@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # A private apt for Debian bookworm (sourced, POSIX sh): its own sources, lists and cache under
 # .build/apt, so the runtime libraries come from Debian's signed archive at pinned versions,
 # never from whatever the build machine has installed or configured (Ubuntu CI runners included).

@@ -1,15 +1,16 @@
-// Step "executable": @yao-pkg/pkg's SEA mode injects the bundle into a Node runtime from npm.
-// Run with the TARGET Node (x64 of the same version for arm64) first on PATH: pkg makes the
-// blob with whatever `node` it finds, and a blob from another Node version segfaults.
+// @yao-pkg/pkg's SEA mode injects the bundle into a Node runtime from npm (run by
+// executable.sh, which sets up PATH, TMPDIR and the fixed bundle path pkg needs).
 // pkg's CLI asks nodejs.org for an index even with nodePath given, so its function is called
 // directly; its injection failures are swallowed, so the result is checked here.
 // Usage: node executable.mjs BUNDLE NODE_RUNTIME OUT_FILE ARCH CODE_CACHE(0|1)
 import { createRequire } from 'node:module';
 import { readFileSync, statSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 
 const require = createRequire(import.meta.url);
-const [bundle, runtime, out, arch, codeCache] = process.argv.slice(2);
+const [bundle, runtimeArg, out, arch, codeCache] = process.argv.slice(2);
+// pkg copies the runtime after changing into its temp folder: a relative path would miss.
+const runtime = runtimeArg && resolve(runtimeArg);
 if (!bundle || !runtime || !out || !arch || !isAbsolute(out) || !isAbsolute(bundle)) {
   console.error('usage: node executable.mjs /ABS/BUNDLE NODE_RUNTIME /ABS/OUT_FILE ARCH CODE_CACHE');
   process.exit(2);

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Helpers shared by the release steps (sourced, POSIX sh). Each step prints what it made,
 # how big it is and how long it took, so a slow or oversized step is visible in every build log.
 
