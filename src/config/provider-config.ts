@@ -47,6 +47,15 @@ function keyLine(root: Node | null, path: readonly PropertyKey[], key: string, l
   return range ? lc.linePos(range[0]).line : undefined;
 }
 
+function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
+  let v = data;
+  for (const key of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return v;
+}
+
 /**
  * Parses and validates provider-config.yaml text. Pure: ${VAR} references in api_key and headers
  * are kept as written (see resolveProviderConfig). Throws ConfigError like
@@ -76,8 +85,10 @@ export function parseProviderConfig(text: string, fileName = 'provider-config.ya
     line = keyLine(root, path, key, lineCounter);
     message = `unknown key "${key}"${issue.keys.length > 1 ? ` (and ${issue.keys.slice(1).join(', ')})` : ''}`;
     path = [...path, key];
-  } else if (issue.code === 'invalid_type' && issue.input === undefined) {
-    message = `missing (${message.replace(/, received undefined$/, '')})`;
+  } else if (issue.code === 'invalid_key' && issue.issues[0]) {
+    message = issue.issues[0].message;
+  } else if (issue.code === 'invalid_type' && valueAt(data, issue.path) === undefined) {
+    message = `missing (${message})`;
   }
   if (line === undefined) {
     const node = nodeAt(root, issue.path);

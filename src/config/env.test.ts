@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { EnvError, mergeEnv, parseEnv, validateEnv } from './env.ts';
+
+const TOKEN = 'a'.repeat(32);
+
+describe('parseEnv', () => {
+  it('reads plain, quoted, exported and commented lines', () => {
+    const vars = parseEnv(
+      ['# comment', '', 'PORT=9000', 'export A=1', 'B="x y # not a comment"', "C='single $x'", 'D=plain # trailing', 'E="line\\nbreak \\"q\\""', 'F='].join('\n'),
+    );
+    assert.deepEqual(vars, { PORT: '9000', A: '1', B: 'x y # not a comment', C: 'single $x', D: 'plain', E: 'line\nbreak "q"', F: '' });
+  });
+
+  it('handles CRLF files', () => {
+    assert.deepEqual(parseEnv('A=1\r\nB=2\r\n'), { A: '1', B: '2' });
+  });
+
+  it('names the line of a syntax error', () => {
+    assert.throws(() => parseEnv('A=1\nnot a pair\n'), /^EnvError: \.env:2: expected KEY=value/);
+    assert.throws(() => parseEnv('1A=x'), /\.env:1: expected KEY=value/);
+    assert.throws(() => parseEnv('A="open'), /\.env:1: A: missing closing "/);
+    assert.throws(() => parseEnv("A='x' y"), /\.env:1: A: unexpected text after the closing quote/);
+  });
+});
+
+describe('validateEnv', () => {
+  it('applies defaults', () => {
+    assert.deepEqual(validateEnv({ AUTH_TOKEN: TOKEN }), { port: 8080, authToken: TOKEN, logLevel: 'info' });
+  });
+
+  it('reads PORT and LOG_LEVEL', () => {
+    assert.deepEqual(validateEnv({ AUTH_TOKEN: TOKEN, PORT: '1', LOG_LEVEL: 'DEBUG' }), { port: 1, authToken: TOKEN, logLevel: 'debug' });
+  });
+
+  const cases: [Record<string, string>, RegExp][] = [
+    [{}, /AUTH_TOKEN: missing/],
+    [{ AUTH_TOKEN: 'short' }, /AUTH_TOKEN: too short \(5 characters, need at least 32/],
+    [{ AUTH_TOKEN: `${'a'.repeat(31)} b` }, /AUTH_TOKEN: must not contain spaces/],
+    [{ AUTH_TOKEN: TOKEN, PORT: '0' }, /PORT: "0" is not a port number/],
+    [{ AUTH_TOKEN: TOKEN, PORT: '65536' }, /PORT: "65536"/],
+    [{ AUTH_TOKEN: TOKEN, PORT: '80a' }, /PORT: "80a"/],
+    [{ AUTH_TOKEN: TOKEN, LOG_LEVEL: 'loud' }, /LOG_LEVEL: "loud" is not one of debug, info/],
+  ];
+  for (const [record, message] of cases) {
+    it(`rejects ${JSON.stringify(record).slice(0, 60)}`, () => {
+      assert.throws(() => validateEnv(record), (e: Error) => e instanceof EnvError && message.test(e.message));
+    });
+  }
+});
+
+describe('mergeEnv', () => {
+  it('lets the real environment win over the file', () => {
+    assert.deepEqual(mergeEnv({ A: 'file', B: 'file' }, { A: 'env', C: undefined }), { A: 'env', B: 'file' });
+  });
+});
