@@ -58,7 +58,9 @@ test('every extracted byte is what the manifest hashed, also for large multi-chu
   assert.equal(readFileSync(join(target, 'manifest.json'), 'utf8'), manifestEntry.body);
 });
 
-test('executable bits survive, setuid bits do not', async () => {
+test('executable bits survive, setuid bits do not, and the umask does not matter (installer.sh sets 077)', async () => {
+  const previousUmask = process.umask(0o077);
+  after(() => process.umask(previousUmask));
   const entries = good().map((entry) => (entry.path === 'ai-proxy' ? { ...entry, mode: 0o4755 } : entry));
   const target = join(dir, 'modes');
   const { mkdirSync } = await import('node:fs');
@@ -66,6 +68,9 @@ test('executable bits survive, setuid bits do not', async () => {
   await readArchive(archive(entries), { extractTo: target });
   assert.equal(statSync(join(target, 'ai-proxy')).mode & 0o7777, 0o755);
   assert.equal(statSync(join(target, 'Dockerfile')).mode & 0o7777, 0o644);
+  assert.equal(statSync(join(target, 'rootfs/etc')).mode & 0o7777, 0o755);
+  assert.equal(statSync(join(target, 'rootfs/etc/passwd')).mode & 0o7777, 0o644);
+  process.umask(previousUmask);
 });
 
 test('absolute paths are refused', async () => {

@@ -2,7 +2,7 @@
 // every entry is validated before a byte of it lands on disk, every file is hashed while it
 // streams, and the manifest's hashes are compared at the end. Only plain files and directories
 // with relative, `..`-free paths and bounded sizes are accepted: no links, no devices.
-import { createReadStream, createWriteStream, mkdirSync, openSync, constants, statSync } from 'node:fs';
+import { chmodSync, createReadStream, createWriteStream, fchmodSync, mkdirSync, openSync, constants, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Parser, type ReadEntry } from 'tar';
@@ -89,7 +89,7 @@ export async function readArchive(archivePath: string, options: ReadOptions = {}
         if (entries > LIMITS.maxEntries) throw new ArchiveCorrupt(`the archive has more than ${LIMITS.maxEntries} entries`);
         const path = safeEntryPath(entry.path);
         if (entry.type === 'Directory') {
-          if (path !== '' && options.extractTo) mkdirSync(join(options.extractTo, path), { recursive: true, mode: 0o755 });
+          if (path !== '' && options.extractTo) makeDirs(options.extractTo, path);
           return entry.resume();
         }
         if (!FILE_TYPES.has(entry.type)) {
@@ -133,10 +133,13 @@ function consumeFile(entry: ReadEntry, path: string, files: Map<string, string>,
     let out: ReturnType<typeof createWriteStream> | undefined;
     if (target && extractTo) {
       const slash = path.lastIndexOf('/');
-      if (slash > 0) mkdirSync(join(extractTo, path.slice(0, slash)), { recursive: true, mode: 0o755 });
+      if (slash > 0) makeDirs(extractTo, path.slice(0, slash));
       // O_EXCL|O_NOFOLLOW: a name that already exists (a duplicate or a planted link) is an error.
       const mode = (entry.mode ?? 0o644) & 0o111 ? 0o755 : 0o644;
       const fd = openSync(target, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+      // Set explicitly: installer.sh runs us under umask 077, and the image's user 1001 must be
+      // able to execute /app/ai-proxy and read the libraries.
+      fchmodSync(fd, mode);
       out = createWriteStream('', { fd });
       out.on('error', reject);
       out.on('drain', () => entry.resume());
@@ -159,6 +162,21 @@ function consumeFile(entry: ReadEntry, path: string, files: Map<string, string>,
       else finish();
     });
   });
+}
+
+/** Creates each folder of `relative` under `root` as 0755, whatever the umask. */
+function makeDirs(root: string, relative: string): void {
+  let current = root;
+  for (const part of relative.split('/')) {
+    current = join(current, part);
+    try {
+      mkdirSync(current);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw error;
+    }
+    chmodSync(current, 0o755);
+  }
 }
 
 function describeType(type: string): string {

@@ -13,6 +13,10 @@ import { InstallError } from '../../../installer/errors.ts';
 import { defaultsPrompter, type Prompter } from '../../../installer/prompts.ts';
 import type { Summary } from '../../../installer/summary.ts';
 
+// installer.sh runs the installer under umask 077: so do the tests, or a mode the image's
+// user needs could depend on the caller's umask and pass here but fail on a VPS.
+process.umask(0o077);
+
 export const RELEASE_ARCHIVE = resolve(process.env.AI_PROXY_TEST_ARCHIVE ?? 'pkg/ai-proxy-release.tar.gz');
 
 /** Why the suite cannot run here, or undefined. With REQUIRE_E2E=1 a reason is a failure. */
