@@ -29,7 +29,7 @@ const freePort = () =>
 
 function startServe(port) {
   const started = process.hrtime.bigint();
-  const child = spawn(exe, ['serve', '--config-dir', config], { env: { ...process.env, PORT: String(port) } });
+  const child = spawn(exe, ['serve', '--config-dir', config, '--host', '127.0.0.1'], { env: { ...process.env, PORT: String(port) } });
   const ready = new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (chunk) => {
