@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
-export const PKG_DIR = join(REPO_ROOT, 'pkg');
+// VPS_RELEASE_DIR: test a release built elsewhere (e.g. `build-release.sh --out DIR`) instead of pkg/
+export const PKG_DIR = process.env.VPS_RELEASE_DIR ?? join(REPO_ROOT, 'pkg');
 
 export interface Release {
   archive: string;

@@ -19,7 +19,8 @@ async function withEvidence(s: Session, body: Body): Promise<number | undefined>
     if (error instanceof Error) {
       // the reporter prints the stack, which was fixed when the error was made
       error.message += `\n${evidence}`;
-      error.stack = `${error.stack ?? ''}\n${evidence}`;
+      const frames = (error.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l));
+      error.stack = [`${error.name}: ${error.message}`, ...frames].join('\n');
     }
     throw error;
   }
@@ -35,6 +36,8 @@ async function closeOrKeep(session: Session | undefined, ok: boolean): Promise<v
   await session.close();
 }
 
+const label = (recipeName: string) => `debian ${recipe(recipeName).release} ${recipeName}`;
+
 // read through a function: TypeScript narrows `s.last` after an assignment and forgets awaits
 const lastCode = (s: Session | undefined) => s?.last?.code;
 
@@ -49,10 +52,7 @@ function row(title: string, recipeName: string, started: number, exitCode: numbe
   });
 }
 
-export interface ScenarioOptions extends Partial<StartOptions> {
-  /** a measured number worth a column in the table (e.g. the upgrade's downtime) */
-  note?: () => string | undefined;
-}
+export type ScenarioOptions = Partial<StartOptions>;
 
 // VPS_ONLY=<regex>: register only the scenarios (or groups) whose title, with the release, matches
 const only = process.env.VPS_ONLY ? new RegExp(process.env.VPS_ONLY, 'i') : undefined;
@@ -61,7 +61,7 @@ const wanted = (title: string, recipeName: string) => !only || only.test(`${titl
 /** One scenario on a VPS of its own. */
 export function scenario(title: string, recipeName: string, body: Body, opts: ScenarioOptions = {}): void {
   if (!wanted(title, recipeName)) return;
-  test(title, { timeout: SCENARIO_TIMEOUT }, async () => {
+  test(`${title} [${label(recipeName)}]`, { timeout: SCENARIO_TIMEOUT }, async () => {
     const started = Date.now();
     let session: Session | undefined;
     let code: number | undefined;
@@ -72,7 +72,7 @@ export function scenario(title: string, recipeName: string, body: Body, opts: Sc
       ok = true;
     } finally {
       code ??= session?.last?.code;
-      row(title, recipeName, started, code, ok, opts.note?.());
+      row(title, recipeName, started, code, ok, session?.note);
       await closeOrKeep(session, ok);
     }
   });
@@ -91,7 +91,7 @@ export interface Case {
 export function group(title: string, recipeName: string, setup: Body, cases: Case[], opts: Partial<StartOptions> = {}): void {
   if (!wanted(title, recipeName) && !cases.some((c) => wanted(c.title, recipeName))) return;
   if (!wanted(title, recipeName)) cases = cases.filter((c) => wanted(c.title, recipeName));
-  describe(title, { concurrency: 1, timeout: SCENARIO_TIMEOUT * (cases.length + 1) }, () => {
+  describe(`${title} [${label(recipeName)}]`, { concurrency: 1, timeout: SCENARIO_TIMEOUT * (cases.length + 1) }, () => {
     let session: Session | undefined;
     before(async () => {
       const started = Date.now();
@@ -115,12 +115,13 @@ export function group(title: string, recipeName: string, setup: Body, cases: Cas
         let ok = false;
         if (!session) throw new Error(`${title}: the setup did not produce a VPS`);
         session.last = undefined;
+        session.note = undefined;
         try {
           code = await withEvidence(session, c.run);
           ok = true;
         } finally {
           allOk &&= ok;
-          row(c.title, recipeName, started, code ?? lastCode(session), ok);
+          row(c.title, recipeName, started, code ?? lastCode(session), ok, session.note);
         }
       });
     }

@@ -13,6 +13,8 @@ export interface InstallerRun extends RunResult {
 export class Session {
   /** the most recent installer run: its exit code goes into the report table */
   last?: InstallerRun;
+  /** a measured fact for the table's note column (e.g. where a SIGKILL landed) */
+  note?: string;
 
   constructor(readonly vps: Vps) {}
 
@@ -46,7 +48,7 @@ export class Session {
   async evidence(): Promise<string> {
     const parts: string[] = [];
     if (this.last) parts.push(`--- installer.sh ${this.last.args.join(' ')} -> exit ${this.last.code}\n${this.last.output.slice(-3000)}`);
-    const log = await this.vps.exec(`tail -n 40 ${LOG_FILE} 2>&1; docker ps -a 2>&1`).catch(() => undefined);
+    const log = await this.vps.exec(`grep -v ' build: ' ${LOG_FILE} 2>&1 | tail -n 40; docker ps -a 2>&1`).catch(() => undefined);
     if (log) parts.push(`--- ${LOG_FILE} (tail) and docker ps -a in ${this.vps.name}\n${log.output}`);
     return parts.join('\n');
   }

@@ -80,10 +80,10 @@ export function failureScenarios(): void {
     }),
     failure('exit 9: port held by a process', 9, (s) => s.installer(['--yes', '--port', '9191']), {
       stage: async (s) => {
-        await s.vps.execOk(`nohup ${PORT_HOLDER} >/dev/null 2>&1 &`);
+        await s.vps.execOk(`nohup ${PORT_HOLDER} >/dev/null 2>&1 & echo $! > /root/holder.pid`);
         await s.vps.waitFor(`ss -ltn | grep -q ':9191 '`, 10_000, 'the port holder did not listen');
       },
-      unstage: (s) => s.vps.execOk(`pkill -f 'LocalPort => 9191' || true`).then(() => {}),
+      unstage: (s) => s.vps.execOk('kill "$(cat /root/holder.pid)"').then(() => {}),
       says: /9191/,
     }),
     failure('exit 9: port published by another container', 9, (s) => s.installer(['--yes', '--port', String(MOCK_PORT)]), {

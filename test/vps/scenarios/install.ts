@@ -62,7 +62,6 @@ export function installScenarios(): void {
     assert.equal(await sha(s, 'provider-config.yaml'), providersBefore, 'provider-config.yaml is untouched');
   });
 
-  let downtime: string | undefined;
   scenario(
     'upgrade to another release build',
     'bookworm',
@@ -75,13 +74,12 @@ export function installScenarios(): void {
       await startProbe(s.vps, 8080);
       const r = await s.installer(['--yes']);
       const probe = await stopProbe(s.vps);
-      downtime = `downtime ${(probe.longestGapMs / 1000).toFixed(2)} s (${probe.failures}/${probe.probes} probes failed)`;
+      s.note = `downtime ${(probe.longestGapMs / 1000).toFixed(2)} s (${probe.failures}/${probe.probes} probes failed)`;
       assert.equal(r.code, 0);
       await assertInstalled(s.vps, { port: 8080, version: next.version });
       assert.deepEqual([await sha(s, '.env'), await sha(s, 'provider-config.yaml')], config, 'the configuration survived the upgrade byte for byte');
       assert.ok(await s.vps.inspect(oldImage), 'the previous image is kept (one step back stays possible)');
     },
-    { note: () => downtime },
   );
 
   for (const purge of [false, true]) {

@@ -13,6 +13,7 @@ function killThenRerun(title: string, args: string[], condition: string, prepare
     run: async (s) => {
       const version = (await prepare?.(s)) ?? expected.version;
       const killed = await killWhen(s.vps, args, condition);
+      s.note = `killed in ${killed.lastStep.replace(/^step /, '')}`;
       assert.equal(killed.status, 137, `the installer was killed (status ${killed.status}), last step: ${killed.lastStep}`);
       const r = await s.installer(['--yes']);
       assert.equal(r.code, 0, `the re-run after a SIGKILL at "${killed.lastStep}" did not succeed`);
@@ -33,6 +34,8 @@ export function interruptedScenarios(): void {
       // the old container has been stopped and renamed: the most delicate moment of an upgrade
       `docker ps -a --format '{{.Names}} {{.State}}' | grep -q '^ai-proxy-previous exited'`,
       async (s) => {
+        // an installed first version to upgrade from (the cases before leave one; alone, make it)
+        if (!(await s.vps.inspect('ai-proxy'))) assert.equal((await s.installer(['--yes'])).code, 0, 'the install before the upgrade failed');
         const next = await nextRelease();
         await s.upload(next.release);
         return next.version;
