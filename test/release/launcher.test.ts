@@ -1,0 +1,155 @@
+// installer.sh as an operator runs it, under dash and busybox sh: shellcheck clean, --help,
+// --info, --check, and every refusal with its exit code (tampered 7, not root 3, missing 6,
+// wrong arch 4); as root it starts the real installer, passes its exit code through and
+// leaves no temporary folder behind, also when TMPDIR is mounted noexec.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, copyFileSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { has, REQUIRE_E2E, requireArtifacts, run, tempDir } from './artifacts.ts';
+
+const { artifacts, skip } = requireArtifacts();
+const isRoot = process.getuid?.() === 0;
+const shells = [
+  ['dash', has('dash') ? false : 'dash is not installed (apt-get install dash)'],
+  ['busybox sh', has('busybox') ? false : 'busybox is not installed (apt-get install busybox)'],
+] as const;
+
+/** A folder with a copy of the launcher (and, unless told otherwise, the archive). */
+function workspace(withArchive = true): string {
+  const dir = tempDir('launcher');
+  chmodSync(dir, 0o755); // readable by the unprivileged user of the not-root case
+  copyFileSync(artifacts!.launcher, join(dir, 'installer.sh'));
+  if (withArchive) copyFileSync(artifacts!.archive, join(dir, 'ai-proxy-release.tar.gz'));
+  return dir;
+}
+
+function launch(shell: string, dir: string, args: string[], env: NodeJS.ProcessEnv = {}, asUser?: number) {
+  const argv = [...shell.split(' '), join(dir, 'installer.sh'), ...args];
+  const command = asUser === undefined ? argv : ['setpriv', `--reuid=${asUser}`, `--regid=${asUser}`, '--clear-groups', ...argv];
+  return run(command[0]!, command.slice(1), { cwd: dir, env: { ...process.env, ...env } });
+}
+
+test('installer.sh passes shellcheck', { skip }, (t) => {
+  if (!has('shellcheck')) {
+    if (REQUIRE_E2E) assert.fail('shellcheck is not installed (apt-get install shellcheck)');
+    return t.skip('shellcheck is not installed (apt-get install shellcheck)');
+  }
+  const result = run('shellcheck', ['--shell=sh', '--severity=style', artifacts!.launcher]);
+  assert.equal(result.status, 0, result.stdout);
+});
+
+for (const [shell, shellSkip] of shells) {
+  test(`${shell}: --help lists the launcher flags and the installer's flags and exit codes`, { skip: skip || shellSkip }, () => {
+    const dir = workspace(false);
+    const result = launch(shell, dir, ['--help']);
+    assert.equal(result.status, 0, result.stderr);
+    for (const flag of ['--archive PATH', '--check', '--info', '--port N', '--uninstall', '--purge', '--dry-run']) {
+      assert.ok(result.stdout.includes(flag), `--help mentions ${flag}`);
+    }
+    for (const code of [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 130]) {
+      assert.match(result.stdout, new RegExp(`^ +${code} +\\S`, 'm'), `--help explains exit code ${code}`);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test(`${shell}: --info and --check describe and verify the archive next to the launcher`, { skip: skip || shellSkip }, () => {
+    const dir = workspace();
+    const info = launch(shell, dir, ['--info']);
+    assert.equal(info.status, 0, info.stderr);
+    const sha = readFileSync(artifacts!.sums, 'utf8').split(' ')[0]!;
+    assert.match(info.stdout, new RegExp(`archive sha256: ${sha}`));
+    assert.match(info.stdout, /^arch: linux-x64$/m);
+    assert.match(info.stdout, /^ai-proxy \d+\.\d+\.\d+/);
+    const check = launch(shell, dir, ['--check']);
+    assert.equal(check.status, 0, check.stderr);
+    // Also found in the current folder when the launcher lives elsewhere, and by --archive.
+    const elsewhere = workspace(false);
+    assert.equal(run(...shellArgs(shell, join(elsewhere, 'installer.sh'), ['--check']), { cwd: dir }).status, 0);
+    assert.equal(launch(shell, elsewhere, ['--check', '--archive', join(dir, 'ai-proxy-release.tar.gz')]).status, 0);
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(elsewhere, { recursive: true, force: true });
+  });
+
+  test(`${shell}: a tampered archive is refused with exit 7`, { skip: skip || shellSkip }, () => {
+    const dir = workspace();
+    const archive = join(dir, 'ai-proxy-release.tar.gz');
+    const fd = openSync(archive, 'r+');
+    writeSync(fd, Buffer.from('x'), 0, 1, Math.floor(statSync(archive).size / 2));
+    closeSync(fd);
+    const check = launch(shell, dir, ['--check']);
+    assert.equal(check.status, 7, check.stderr);
+    assert.match(check.stderr, /sha256/);
+    if (isRoot) assert.equal(launch(shell, dir, ['--yes']).status, 7);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test(`${shell}: a missing archive is refused with exit 6`, { skip: skip || shellSkip }, () => {
+    const dir = workspace(false);
+    const check = launch(shell, dir, ['--check']);
+    assert.equal(check.status, 6, check.stderr);
+    assert.match(check.stderr, /not found/);
+    assert.equal(launch(shell, dir, ['--check', '--archive', join(dir, 'nope.tar.gz')]).status, 6);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test(`${shell}: a run without root is refused with exit 3 and the sudo command`, { skip: skip || shellSkip }, () => {
+    const dir = workspace();
+    const result = isRoot ? launch(shell, dir, ['--port', '9000'], {}, 65534) : launch(shell, dir, ['--port', '9000']);
+    assert.equal(result.status, 3, result.stderr);
+    assert.match(result.stderr, /sudo sh .*installer\.sh --port 9000/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test(`${shell}: an archive for another CPU architecture is refused with exit 4`, { skip: skip || shellSkip }, () => {
+    const dir = workspace();
+    // The same launcher, as generated for arm64 (only the arch line differs).
+    const launcher = join(dir, 'installer.sh');
+    writeFileSync(launcher, readFileSync(launcher, 'utf8').replace(/^ARCH='x64'$/m, "ARCH='arm64'"));
+    const result = launch(shell, dir, ['--check']);
+    assert.equal(result.status, 4, result.stderr);
+    assert.match(result.stderr, /linux-arm64/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test(`${shell}: as root it runs ai-proxy install, passes its exit code through, cleans up`, { skip: skip || shellSkip || (!isRoot && 'needs root') }, () => {
+    const dir = workspace();
+    const tmp = tempDir('tmpdir');
+    const version = launch(shell, dir, ['--version'], { TMPDIR: tmp });
+    assert.equal(version.status, 0, version.stderr);
+    assert.match(version.stdout, /^ai-proxy installer \d+\.\d+\.\d+/);
+    const usage = launch(shell, dir, ['--no-such-flag'], { TMPDIR: tmp });
+    assert.equal(usage.status, 2, 'the installer exit code for bad usage comes through');
+    assert.deepEqual(readdirSync(tmp), [], 'the private folder is removed');
+    rmSync(tmp, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test(`${shell}: a noexec TMPDIR falls back to another folder`, { skip: skip || shellSkip || (!isRoot && 'needs root') }, (t) => {
+    const dir = workspace();
+    const noexec = tempDir('noexec');
+    if (run('mount', ['-t', 'tmpfs', '-o', 'noexec,size=200m', 'tmpfs', noexec]).status !== 0) {
+      rmSync(dir, { recursive: true, force: true });
+      return t.skip('cannot mount a tmpfs here (needs CAP_SYS_ADMIN)');
+    }
+    try {
+      const before = readdirSync('/tmp').filter((name) => name.startsWith('ai-proxy-launcher.'));
+      const result = launch(shell, dir, ['--version'], { TMPDIR: noexec });
+      assert.equal(result.status, 0, result.stderr);
+      assert.deepEqual(readdirSync(noexec), []);
+      assert.deepEqual(
+        readdirSync('/tmp').filter((name) => name.startsWith('ai-proxy-launcher.')),
+        before,
+      );
+    } finally {
+      run('umount', [noexec]);
+      rmSync(noexec, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+function shellArgs(shell: string, script: string, args: string[]): [string, string[]] {
+  const [command, ...rest] = shell.split(' ');
+  return [command!, [...rest, script, ...args]];
+}
