@@ -32,7 +32,9 @@ export interface Summary {
 /** The address a client elsewhere would use: the bind address, or this host's first public IPv4. */
 export function publicHost(bind: string): string {
   if (bind !== '0.0.0.0' && bind !== '::') return bind.includes(':') ? `[${bind}]` : bind;
-  for (const list of Object.values(networkInterfaces())) {
+  // Docker's own bridges (docker0, br-*, veth*) are not how clients reach this host.
+  for (const [name, list] of Object.entries(networkInterfaces())) {
+    if (/^(docker|br-|veth|virbr|cni|flannel|cali)/.test(name)) continue;
     for (const address of list ?? []) if (address.family === 'IPv4' && !address.internal) return address.address;
   }
   return '127.0.0.1';

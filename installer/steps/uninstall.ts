@@ -33,10 +33,13 @@ export const removeImages: Step = {
   exitCode: EXIT.engineUnavailable,
   async run(state) {
     const engine = need(state.engine, 'engine');
-    for (const image of await engine.imagesOf(state.ctx.names.imageRepo)) {
+    const tagged = await engine.imagesOf(state.ctx.names.imageRepo);
+    let removed = 0;
+    for (const image of tagged) {
       for (const tag of image.tags) if (tag.startsWith(`${state.ctx.names.imageRepo}:`)) await engine.removeImage(tag);
+      if (!(await engine.imageExists(image.id))) removed++;
     }
-    const removed = await pruneImages(engine, state.ctx, new Set());
+    removed += await pruneImages(engine, state.ctx, new Set());
     removeWorkDir(state.ctx.paths.workDir);
     return removed ? `removed ${removed} image${removed === 1 ? '' : 's'}` : 'no image left';
   },
