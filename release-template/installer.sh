@@ -10,7 +10,8 @@ VERSION='@VERSION@'
 COMMIT='@COMMIT@'
 ARCH='@ARCH@'
 ARCHIVE_SHA256='@ARCHIVE_SHA256@'
-ARCHIVE_NAMES='ai-proxy-release.tar.gz ai-proxy-release-linux-@ARCH@.tar.gz'
+# The arch-specific name first: a folder may hold the releases of both arches.
+ARCHIVE_NAMES='ai-proxy-release-linux-@ARCH@.tar.gz ai-proxy-release.tar.gz'
 
 say() { printf 'installer.sh: %s\n' "$*" >&2; }
 die() {

@@ -9,7 +9,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/scripts/release/apt.sh"
 ARCH=$1 EXE=$2 OUT=$3
 BUILD_DIR=${BUILD_DIR:-$ROOT/.build}
-LOCK=$ROOT/release-template/rootfs.lock
+LOCK=${ROOTFS_LOCK:-$ROOT/release-template/rootfs.lock}
 DEBS=$BUILD_DIR/debs
 REFRESH='sh scripts/refresh-rootfs-lock.sh'
 DEB_ARCH=$(deb_arch "$ARCH")
