@@ -3,7 +3,8 @@
 /** Nearest-rank percentile of an ascending-sorted array (p in 0..100). */
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
-  const rank = Math.ceil((p / 100) * sorted.length);
+  // The epsilon keeps 99.9% of 1,000 at rank 999: 0.999 * 1000 is 999.0000000000001 in floats.
+  const rank = Math.ceil((p / 100) * sorted.length - 1e-9);
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))] as number;
 }
 
