@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync, readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ArchiveCorrupt, LIMITS, readArchive, safeEntryPath } from './archive.ts';
+import { ArchiveCorrupt, ArchiveUnreadable, LIMITS, readArchive, safeEntryPath } from './archive.ts';
 import { MINIMAL_FILES, rawTar, releaseEntries, type RawEntry } from '../test/installer/lib/raw-tar.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'aip-inst-archive-'));
@@ -145,7 +145,7 @@ test('garbage and truncated archives are refused as corrupt', async () => {
 });
 
 test('an unreadable archive is an I/O error, not corruption', async () => {
-  await assert.rejects(readArchive(join(dir, 'missing.tar.gz')), (error: NodeJS.ErrnoException) => error.code === 'ENOENT');
+  await assert.rejects(readArchive(join(dir, 'missing.tar.gz')), (error: NodeJS.ErrnoException) => error instanceof ArchiveUnreadable && error.code === 'ENOENT');
 });
 
 test('safeEntryPath normalises ./ and trailing slashes', () => {

@@ -32,6 +32,9 @@ export type Manifest = z.infer<typeof ManifestSchema>;
 /** A problem with the archive's content (exit 7), as opposed to an I/O failure. */
 export class ArchiveCorrupt extends Error {}
 
+/** The archive itself could not be read (exit 6); other I/O errors come from writing (exit 10). */
+export class ArchiveUnreadable extends Error {}
+
 export interface ArchiveReport {
   manifest: Manifest;
   files: Map<string, string>;
@@ -116,7 +119,7 @@ export async function readArchive(archivePath: string, options: ReadOptions = {}
         if (!failed) resolve();
       }, fail);
     });
-    source.on('error', (error) => fail(error));
+    source.on('error', (error) => fail(Object.assign(new ArchiveUnreadable(error.message), { code: (error as NodeJS.ErrnoException).code })));
     source.pipe(parser as unknown as NodeJS.WritableStream);
   });
 

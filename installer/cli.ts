@@ -16,7 +16,7 @@ import { checkHost, verifyArchive } from './steps/preflight.ts';
 import { recoverLeftovers } from './steps/recover.ts';
 import { choosePort } from './steps/port.ts';
 import { confirmPlan, makePlan } from './steps/plan.ts';
-import { extract } from './steps/extract.ts';
+import { extract, removeWorkDir } from './steps/extract.ts';
 import { configure } from './steps/configure.ts';
 import { build } from './steps/build.ts';
 import { run } from './steps/run.ts';
@@ -117,11 +117,13 @@ export async function runInstaller(argv: string[], ctx: InstallContext, io: Inst
     }
     await runSteps(state, [recoverStep, verifyArchive, choosePort, makePlan], undo);
     if (!(await confirmPlan(state))) {
+      if (state.extracted) removeWorkDir(ctx.paths.workDir);
       progress.info('Cancelled: nothing was changed.');
       state.action = 'unchanged';
       return finishSummary(io, state, { ...summarize(state, started), cancelled: true });
     }
     if (state.action === 'unchanged') {
+      if (state.extracted) removeWorkDir(ctx.paths.workDir);
       progress.info(`Nothing to do: ${ctx.names.container} ${state.manifest?.version} is already installed with these settings and healthy (use --force to reinstall).`);
       return finishSummary(io, state, summarize(state, started));
     }

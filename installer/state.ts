@@ -35,6 +35,8 @@ export interface RunState {
   manifest?: Manifest;
   /** Dockerfile, .env.example, provider-config.yaml as read from the archive. */
   texts?: Map<string, string>;
+  /** Set when the verify pass already unpacked the archive into the work folder (a summary). */
+  extracted?: string;
   /** The Dockerfile with the chosen port. */
   dockerfile?: string;
   existing?: ContainerState;

@@ -4,8 +4,8 @@
 import { chmodSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
 import { EXIT } from '../exit-codes.ts';
 import { InstallError } from '../errors.ts';
-import { ArchiveCorrupt, readArchive } from '../archive.ts';
-import type { RunState, Step } from '../state.ts';
+import { ArchiveCorrupt, ArchiveUnreadable, readArchive, type ArchiveReport } from '../archive.ts';
+import type { RunState, Step, UndoAction } from '../state.ts';
 import { need } from '../state.ts';
 
 /** Makes `dir` a fresh, empty, root-owned 0700 folder; throws InstallError(10) when unsafe. */
@@ -36,28 +36,40 @@ export function removeWorkDir(dir: string): void {
   }
 }
 
+/**
+ * Unpacks the archive into the fresh work folder, checking every entry and hash on the way.
+ * Registers the folder's removal; maps failures to 7 (content), 6 (reading) or 10 (writing).
+ */
+export async function extractArchive(state: RunState, undo: (action: UndoAction) => void): Promise<ArchiveReport> {
+  const dir = state.ctx.paths.workDir;
+  try {
+    prepareWorkDir(dir);
+  } catch (error) {
+    if (error instanceof InstallError) throw error;
+    throw new InstallError(EXIT.extractFailed, `cannot create ${dir}: ${(error as Error).message}`, 'check that /tmp exists and is writable');
+  }
+  undo({ label: `remove ${dir}`, run: () => removeWorkDir(dir) });
+  try {
+    return await readArchive(need(state.archivePath, 'archive'), { extractTo: dir, signal: state.signal });
+  } catch (error) {
+    if (state.signal.aborted) throw error;
+    if (error instanceof ArchiveCorrupt) throw new InstallError(EXIT.archiveCorrupt, `release archive ${state.archivePath} is corrupt: ${error.message}`, 'download the release again and check it with ./installer.sh --check');
+    if (error instanceof ArchiveUnreadable) throw new InstallError(EXIT.archiveMissing, `release archive ${state.archivePath} could not be read: ${error.message}`, 'check the file and its permissions');
+    const code = (error as NodeJS.ErrnoException).code;
+    const hint = code === 'ENOSPC' ? `free space in ${dir}'s filesystem (df -h /tmp)` : code === 'EROFS' ? '/tmp is read-only; remount it read-write' : 'see the log for details';
+    throw new InstallError(EXIT.extractFailed, `extraction into ${dir} failed: ${(error as Error).message}`, hint);
+  }
+}
+
 export const extract: Step = {
   title: (state) => `Extracting into ${state.ctx.paths.workDir}`,
   exitCode: EXIT.extractFailed,
   async run(state, undo) {
-    const dir = state.ctx.paths.workDir;
-    try {
-      prepareWorkDir(dir);
-    } catch (error) {
-      if (error instanceof InstallError) throw error;
-      throw new InstallError(EXIT.extractFailed, `cannot create ${dir}: ${(error as Error).message}`, 'check that /tmp exists and is writable');
+    if (state.extracted) return `done while verifying (${state.extracted})`;
+    const report = await extractArchive(state, undo);
+    if (report.texts.get('manifest.json') !== state.texts?.get('manifest.json')) {
+      throw new InstallError(EXIT.archiveCorrupt, 'the release archive changed since it was verified', 'do not replace the archive while the installer runs; run it again');
     }
-    undo({ label: `remove ${dir}`, run: () => removeWorkDir(dir) });
-    try {
-      const report = await readArchive(need(state.archivePath, 'archive'), { extractTo: dir, signal: state.signal });
-      if (report.manifest.version !== state.manifest?.version) throw new ArchiveCorrupt('the archive changed since it was verified');
-      return `${report.files.size} files, ${(report.totalBytes / 1024 / 1024).toFixed(1)} MiB`;
-    } catch (error) {
-      if (state.signal.aborted) throw error;
-      if (error instanceof ArchiveCorrupt) throw new InstallError(EXIT.archiveCorrupt, `release archive is corrupt: ${error.message}`, 'download the release again');
-      const code = (error as NodeJS.ErrnoException).code;
-      const hint = code === 'ENOSPC' ? `free space in ${dir}'s filesystem (df -h /tmp)` : code === 'EROFS' ? '/tmp is read-only; remount it read-write' : 'see the log for details';
-      throw new InstallError(EXIT.extractFailed, `extraction into ${dir} failed: ${(error as Error).message}`, hint);
-    }
+    return `${report.files.size} files, ${(report.totalBytes / 1024 / 1024).toFixed(1)} MiB`;
   },
 };

@@ -5,7 +5,9 @@ import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { EXIT } from '../exit-codes.ts';
 import { InstallError } from '../errors.ts';
 import { Engine, findEndpoint, MIN_API } from '../docker.ts';
-import { ArchiveCorrupt, hashFile, readArchive } from '../archive.ts';
+import { ArchiveCorrupt, hashFile, readArchive, type ArchiveReport } from '../archive.ts';
+import { extractArchive } from './extract.ts';
+import { labelKeys } from './plan.ts';
 import type { RunState, Step } from '../state.ts';
 
 const ARCHIVE_NAME = 'ai-proxy-release.tar.gz';
@@ -71,7 +73,7 @@ export function locateArchive(state: RunState): string {
 export const verifyArchive: Step = {
   title: 'Verifying the release archive',
   exitCode: EXIT.archiveCorrupt,
-  async run(state) {
+  async run(state, undo) {
     const path = locateArchive(state);
     try {
       const stat = statSync(path);
@@ -82,15 +84,25 @@ export const verifyArchive: Step = {
       throw new InstallError(EXIT.archiveMissing, `release archive ${path} ${why}`, 'download ai-proxy-release.tar.gz again next to installer.sh, or pass --archive PATH');
     }
     state.archivePath = path;
-    const [sha, report] = await Promise.all([
-      hashFile(path),
-      readArchive(path, { signal: state.signal }).catch((error: unknown) => {
-        if (error instanceof ArchiveCorrupt) throw new InstallError(EXIT.archiveCorrupt, `release archive ${path} is corrupt: ${error.message}`, 'download the release again and check it with ./installer.sh --check');
-        if (state.signal.aborted) throw error;
-        throw new InstallError(EXIT.archiveMissing, `release archive ${path} could not be read: ${(error as Error).message}`, 'check the file and its permissions');
-      }),
-    ]);
+    const sha = await hashFile(path).catch((error: Error) => {
+      throw new InstallError(EXIT.archiveMissing, `release archive ${path} could not be read: ${error.message}`, 'check the file and its permissions');
+    });
     state.archiveSha = sha;
+    // An install or upgrade unpacks in the same pass that verifies (one decompression instead of
+    // two); a re-run of the installed archive, and --dry-run, only verify.
+    const installed = state.existing?.labels[labelKeys(state.ctx).archive] === sha;
+    const extractNow = !state.options.dryRun && (!installed || state.options.force);
+    let report: ArchiveReport;
+    if (extractNow) {
+      report = await extractArchive(state, undo);
+      state.extracted = `${report.files.size} files, ${(report.totalBytes / 1024 / 1024).toFixed(1)} MiB`;
+    } else {
+      report = await readArchive(path, { signal: state.signal }).catch((error: unknown) => {
+        if (state.signal.aborted) throw error;
+        if (error instanceof ArchiveCorrupt) throw new InstallError(EXIT.archiveCorrupt, `release archive ${path} is corrupt: ${error.message}`, 'download the release again and check it with ./installer.sh --check');
+        throw new InstallError(EXIT.archiveMissing, `release archive ${path} could not be read: ${(error as Error).message}`, 'check the file and its permissions');
+      });
+    }
     state.manifest = report.manifest;
     state.texts = report.texts;
     const wanted = normalizeArch(report.manifest.arch);
@@ -98,6 +110,6 @@ export const verifyArchive: Step = {
     if (wanted !== normalizeArch(process.arch) || wanted !== engineArch) {
       throw new InstallError(EXIT.missingDependency, `this archive is for ${report.manifest.arch}, this host's engine runs ${engineArch}`, `download the ${engineArch} release`);
     }
-    return `${report.manifest.name} ${report.manifest.version} (${report.manifest.arch}), ${report.files.size} files, sha256 ${sha.slice(0, 12)}`;
+    return `${report.manifest.name} ${report.manifest.version} (${report.manifest.arch}), ${report.files.size} files, sha256 ${sha.slice(0, 12)}${state.extracted ? `, unpacked into ${state.ctx.paths.workDir}` : ''}`;
   },
 };

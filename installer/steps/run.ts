@@ -1,7 +1,7 @@
 // Step 7: start the new container. Everything that can be done while the old one still serves
-// is done first (the new container is created under a temporary name); only then is the old
-// one stopped, renamed to <name>-previous and the new one started: downtime is one stop and
-// one start. Each move registers its undo.
+// is done first (the new container is created as <name>-next, the old one renamed
+// <name>-previous, the new one given the name); only then is the old one stopped and the new
+// one started: the gap for clients is one stop plus one start. Each move registers its undo.
 import { EXIT } from '../exit-codes.ts';
 import { InstallError } from '../errors.ts';
 import { containerSpec, HARDENING } from '../hardening.ts';
@@ -35,17 +35,8 @@ export const run: Step = {
     const old = await engine.inspect(container);
     if (old) {
       state.previousImageId = old.image;
-      const wasRunning = old.running;
-      await engine.stop(old.id, HARDENING.stopSeconds);
-      undo({
-        label: `start ${container} again and wait until it is healthy`,
-        phase: 'last',
-        run: async () => {
-          if (!wasRunning) return;
-          await engine.start(old.id);
-          await engine.waitHealthy(old.id, Math.max(state.options.healthTimeout, 60) * 1000);
-        },
-      });
+      // Renames first: they do not interrupt the old container, so the only gap left for
+      // clients is one stop plus one start.
       await engine.rename(old.id, previousContainer);
       undo({
         label: `rename ${previousContainer} back to ${container}`,
@@ -56,11 +47,27 @@ export const run: Step = {
       });
     }
     await engine.rename(id, container);
+    const gapStart = Date.now();
+    if (old) {
+      const wasRunning = old.running;
+      await engine.stop(old.id, HARDENING.stopSeconds);
+      state.log.line(`old container stopped in ${Date.now() - gapStart} ms`);
+      undo({
+        label: `start ${container} again and wait until it is healthy`,
+        phase: 'last',
+        run: async () => {
+          if (!wasRunning) return;
+          await engine.start(old.id);
+          await engine.waitHealthy(old.id, Math.max(state.options.healthTimeout, 60) * 1000);
+        },
+      });
+    }
     try {
       await engine.start(id);
     } catch (error) {
       throw new InstallError(EXIT.startFailed, `the new container did not start: ${(error as Error).message}`, old ? `the previous version is restored; see ${state.log.path}` : `see ${state.log.path}`);
     }
+    state.log.line(`new container started ${Date.now() - gapStart} ms after the old one was asked to stop`);
     return `${container} (${id.slice(0, 12)})${old ? `, old one kept as ${previousContainer}` : ''}`;
   },
 };
