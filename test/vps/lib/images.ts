@@ -15,6 +15,8 @@ export interface ImageBuild {
   /** what had to be done: nothing, docker import + build from the cached tarball, or debootstrap too */
   work: 'cached' | 'image' | 'debootstrap';
   seconds: number;
+  /** seconds per phase that ran: debootstrap (+ tar), docker import, docker build */
+  phases: Partial<Record<'debootstrap' | 'import' | 'build', number>>;
 }
 
 async function imageExists(tag: string): Promise<boolean> {
@@ -49,27 +51,35 @@ async function debootstrap(r: Recipe, tarball: string, log: (line: string) => vo
 export async function ensureImage(r: Recipe, log: (line: string) => void = () => {}): Promise<ImageBuild> {
   const started = Date.now();
   const tag = imageTag(r);
-  const done = (work: ImageBuild['work']): ImageBuild => ({ recipe: r, tag, work, seconds: (Date.now() - started) / 1000 });
+  const phases: ImageBuild['phases'] = {};
+  const timed = async (phase: keyof ImageBuild['phases'], fn: () => Promise<unknown>) => {
+    const t = Date.now();
+    await fn();
+    phases[phase] = (Date.now() - t) / 1000;
+  };
+  const done = (work: ImageBuild['work']): ImageBuild => ({ recipe: r, tag, work, seconds: (Date.now() - started) / 1000, phases });
   if (await imageExists(tag)) return done('cached');
 
   mkdirSync(CACHE_DIR, { recursive: true });
   const tarball = join(CACHE_DIR, `rootfs-${r.name}-${rootfsHash(r)}.tar`);
   let work: ImageBuild['work'] = 'image';
   if (!existsSync(tarball)) {
-    await debootstrap(r, tarball, log);
+    await timed('debootstrap', () => debootstrap(r, tarball, log));
     work = 'debootstrap';
   }
   const base = baseTag(r);
   if (!(await imageExists(base))) {
     log(`docker import ${tarball} (${Math.round(statSync(tarball).size / 1e6)} MB) as ${base}`);
-    await dockerOk(['import', tarball, base], { timeoutMs: 10 * 60_000 });
+    await timed('import', () => dockerOk(['import', tarball, base], { timeoutMs: 10 * 60_000 }));
   }
   log(`docker build ${tag}`);
-  await dockerOk(['build', '--quiet', '-t', tag, '-f', '-', IMAGE_DIR], {
-    input: dockerfile(base),
-    env: { ...process.env, DOCKER_BUILDKIT: '0' },
-    timeoutMs: 10 * 60_000,
-  });
+  await timed('build', () =>
+    dockerOk(['build', '--quiet', '-t', tag, '-f', '-', IMAGE_DIR], {
+      input: dockerfile(base),
+      env: { ...process.env, DOCKER_BUILDKIT: '0' },
+      timeoutMs: 10 * 60_000,
+    }),
+  );
   return done(work);
 }
 
@@ -89,4 +99,9 @@ export async function ensureImages(
   };
   await Promise.all(Array.from({ length: Math.min(parallel, recipes.length) }, worker));
   return results.sort((a, b) => recipes.indexOf(a.recipe) - recipes.indexOf(b.recipe));
+}
+
+export function describePhases(b: ImageBuild): string {
+  const parts = Object.entries(b.phases).map(([phase, s]) => `${phase} ${s.toFixed(1)} s`);
+  return parts.length ? `(${parts.join(', ')})` : '';
 }
