@@ -8,6 +8,7 @@
 # Env:      AI_PROXY_VERSION       override package.json's version (e.g. to stage an upgrade)
 #           AI_PROXY_SOURCE_URL    the OCI source label (default: git remote origin, else "unknown")
 #           AI_PROXY_SEA_CODE_CACHE=0|1  V8 code cache in the x64 executable (default 1)
+#           AI_PROXY_GZIP=gzip|zopfli    gzip -9 (default, seconds) or pigz -11 (~5% smaller, minutes)
 #           SOURCE_DATE_EPOCH      archive mtimes and the image's created label (default: commit time)
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,7 +31,7 @@ while [ $# -gt 0 ]; do
       shift 2
       ;;
     -h | --help)
-      sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *) fail "unknown option $1 (see: sh scripts/build-release.sh --help)" ;;

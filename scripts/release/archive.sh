@@ -4,6 +4,7 @@
 # of one commit give byte-identical archives. gzip (not xz): the VPS needs only tar and gzip.
 # Usage: archive.sh ARCH STAGE_DIR OUT_FILE   (STAGE_DIR already holds ai-proxy and rootfs/)
 # Env: VERSION COMMIT SOURCE_URL SOURCE_DATE_EPOCH NODE_VERSION
+#      AI_PROXY_GZIP=zopfli: pigz -11 (zopfli), ~5% smaller, minutes instead of seconds
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/scripts/release/lib.sh"
@@ -31,10 +32,21 @@ node "$ROOT/scripts/release/manifest.mjs" "$STAGE" "$TEMPLATE/rootfs.lock" "$(de
   ai-proxy "$VERSION" "$COMMIT" "$ARCH" "$NODE_VERSION"
 chmod 0644 "$STAGE/manifest.json"
 
+compress() {
+  case ${AI_PROXY_GZIP:-gzip} in
+    gzip) gzip -9 -n ;;
+    zopfli)
+      command -v pigz >/dev/null || fail 'AI_PROXY_GZIP=zopfli needs pigz: apt-get install pigz'
+      pigz -11 -n -c
+      ;;
+    *) fail "AI_PROXY_GZIP must be gzip or zopfli, not ${AI_PROXY_GZIP}" ;;
+  esac
+}
+
 # Top-level names in C-locale order; --sort=name orders what is inside rootfs/.
 names=$(cd "$STAGE" && LC_ALL=C ls -A)
 # shellcheck disable=SC2086 # the names are ours and have no spaces
 (cd "$STAGE" && LC_ALL=C tar --create --format=gnu --sort=name --numeric-owner --owner=0 --group=0 \
   --mtime="@$SOURCE_DATE_EPOCH" --no-acls --no-xattrs --no-selinux --file=- $names) |
-  gzip -9 -n >"$OUT.partial"
+  compress >"$OUT.partial"
 mv "$OUT.partial" "$OUT"
