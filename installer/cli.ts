@@ -33,6 +33,10 @@ export interface InstallerIO {
 }
 
 function processIO(): InstallerIO {
+  // A closed terminal (SIGHUP over SSH) makes writes fail asynchronously with EIO/EPIPE; an
+  // unhandled 'error' event would kill the process in the middle of its rollback.
+  process.stdout.on('error', () => {});
+  process.stderr.on('error', () => {});
   const wrap = (stream: NodeJS.WriteStream): Output => ({
     isTTY: Boolean(stream.isTTY),
     write: (text) => {
