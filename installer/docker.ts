@@ -40,6 +40,11 @@ export interface PublishedPort {
   port: number;
 }
 
+/** Docker API 1.44 added Healthcheck.StartInterval. */
+export function supportsStartInterval(apiVersion: string): boolean {
+  return compareApi(apiVersion, '1.44') >= 0;
+}
+
 export function compareApi(a: string, b: string): number {
   const [amaj = 0, amin = 0] = a.split('.').map(Number);
   const [bmaj = 0, bmin = 0] = b.split('.').map(Number);

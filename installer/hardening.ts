@@ -21,6 +21,12 @@ export interface RunSpec {
   bind: string;
   configDir: string;
   labels: Record<string, string>;
+  /**
+   * Engines with API 1.44+ can probe faster during the start period. Docker merges an
+   * otherwise empty Healthcheck with the image's, so the Dockerfile's command, interval and
+   * retries still apply: only the first checks come sooner (install time, not steady load).
+   */
+  startIntervalMs?: number;
 }
 
 export function containerSpec(spec: RunSpec): Docker.ContainerCreateOptions {
@@ -32,6 +38,7 @@ export function containerSpec(spec: RunSpec): Docker.ContainerCreateOptions {
     Labels: spec.labels,
     ExposedPorts: { [portKey]: {} },
     StopTimeout: HARDENING.stopSeconds,
+    ...(spec.startIntervalMs ? { Healthcheck: { StartInterval: spec.startIntervalMs * 1_000_000 } } : {}),
     HostConfig: {
       ReadonlyRootfs: true,
       Tmpfs: { '/tmp': HARDENING.tmpfs },

@@ -7,6 +7,7 @@ import { InstallError } from '../errors.ts';
 import { ConfigInvalid, planConfig } from '../config-files.ts';
 import { setDockerfilePort } from '../dockerfile.ts';
 import { containerSpec } from '../hardening.ts';
+import { supportsStartInterval } from '../docker.ts';
 import type { InstallContext } from '../context.ts';
 import type { Action, RunState, Step } from '../state.ts';
 import { need } from '../state.ts';
@@ -14,6 +15,11 @@ import { need } from '../state.ts';
 export function labelKeys(ctx: InstallContext) {
   const p = ctx.labelPrefix;
   return { version: `${p}.version`, archive: `${p}.archive-sha256`, config: `${p}.config-sha256`, spec: `${p}.spec-sha256`, repo: `${p}.repo` };
+}
+
+/** Faster first health checks where the engine supports them (API 1.44+). */
+export function startInterval(state: RunState): { startIntervalMs?: number } {
+  return state.engine && supportsStartInterval(state.engine.info.apiVersion) ? { startIntervalMs: 1000 } : {};
 }
 
 export function containerLabels(state: RunState): Record<string, string> {
@@ -35,6 +41,7 @@ function specHash(state: RunState, imageRef: string): string {
     bind: need(state.bind, 'bind'),
     configDir: state.ctx.paths.configDir,
     labels: {},
+    ...startInterval(state),
   });
   return createHash('sha256').update(JSON.stringify(spec)).update(need(state.archiveSha, 'archive sha')).digest('hex');
 }
