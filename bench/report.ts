@@ -16,9 +16,10 @@ export interface TargetResult {
   notes: string[];
   errors: Record<string, string>;
   figures?: Record<string, number>;
-  concurrency?: ConcurrencyResult;
-  rate?: RateResult;
-  stream?: StreamLatencyResult;
+  /** cpuUsPer: CPU microseconds of the target's processes per request (per stream). */
+  concurrency?: ConcurrencyResult & { cpuUsPer?: number };
+  rate?: RateResult & { cpuUsPer?: number };
+  stream?: StreamLatencyResult & { cpuUsPer?: number };
   open?: OpenStreamsResult;
 }
 
@@ -33,6 +34,12 @@ export interface RunResult {
 
 const MIB_512 = 512 * 1024 * 1024;
 const MB_60 = 60 * 1000 * 1000;
+
+/** CPU per request; direct's is the mock upstream's, marked so. */
+function cpu(t: TargetResult, us: number | undefined): string {
+  if (us === undefined) return '-';
+  return t.name === 'direct' ? `${int(us)} (upstream)` : int(us);
+}
 
 function why(t: TargetResult, load: string): string {
   return t.skipped ? `skipped: ${t.skipped}` : (t.errors[load] ?? 'not run');
@@ -53,32 +60,32 @@ function overview(r: RunResult): string {
 function concurrencyTable(r: RunResult): string {
   const rows = r.targets.map((t) => {
     const c = t.concurrency;
-    if (!c) return [t.name, why(t, 'concurrency'), '', '', '', ''];
-    return [t.name, int(c.rps), ms(c.p50Us), ms(c.p99Us), ms(c.p999Us), int(c.errors)];
+    if (!c) return [t.name, why(t, 'concurrency'), '', '', '', '', ''];
+    return [t.name, int(c.rps), ms(c.p50Us), ms(c.p99Us), ms(c.p999Us), cpu(t, c.cpuUsPer), int(c.errors)];
   });
-  return table(['target', 'req/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'errors'], rows);
+  return table(['target', 'req/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'CPU µs/req', 'errors'], rows);
 }
 
 function rateTable(r: RunResult): string {
   const floor = r.targets.find((t) => t.name === 'direct')?.rate;
   const rows = r.targets.map((t) => {
     const x = t.rate;
-    if (!x) return [t.name, why(t, 'rate'), '', '', '', '', '', ''];
+    if (!x) return [t.name, why(t, 'rate'), '', '', '', '', '', '', ''];
     const added = (a: number, b: number | undefined): string => (floor && t.name !== 'direct' && b !== undefined ? deltaMs(a - b) : '-');
-    return [t.name, int(x.achievedRps), ms(x.p50Us), ms(x.p99Us), ms(x.p999Us), added(x.p50Us, floor?.p50Us), added(x.p99Us, floor?.p99Us), int(x.errors)];
+    return [t.name, int(x.achievedRps), ms(x.p50Us), ms(x.p99Us), ms(x.p999Us), added(x.p50Us, floor?.p50Us), added(x.p99Us, floor?.p99Us), cpu(t, x.cpuUsPer), int(x.errors)];
   });
-  return table(['target', 'achieved req/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'added p50 ms', 'added p99 ms', 'errors'], rows);
+  return table(['target', 'achieved req/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'added p50 ms', 'added p99 ms', 'CPU µs/req', 'errors'], rows);
 }
 
 function streamTable(r: RunResult): string {
   const floor = r.targets.find((t) => t.name === 'direct')?.stream;
   const rows = r.targets.map((t) => {
     const s = t.stream;
-    if (!s) return [t.name, why(t, 'stream'), '', '', '', '', '', ''];
+    if (!s) return [t.name, why(t, 'stream'), '', '', '', '', '', '', ''];
     const added = floor && t.name !== 'direct' ? deltaMs(s.ttfbP50Us - floor.ttfbP50Us) : '-';
-    return [t.name, `${int(s.streams - s.failed)} / ${int(s.streams)}`, ms(s.ttfbP50Us), ms(s.ttfbP99Us), added, ms(s.gapP50Us), ms(s.gapP99Us), s.eventsPerStream.toFixed(1)];
+    return [t.name, `${int(s.streams - s.failed)} / ${int(s.streams)}`, ms(s.ttfbP50Us), ms(s.ttfbP99Us), added, ms(s.gapP50Us), ms(s.gapP99Us), s.eventsPerStream.toFixed(1), cpu(t, s.cpuUsPer)];
   });
-  return table(['target', 'streams ok / run', 'TTFB p50 ms', 'TTFB p99 ms', 'added TTFB p50 ms', 'gap p50 ms', 'gap p99 ms', 'events/stream'], rows);
+  return table(['target', 'streams ok / run', 'TTFB p50 ms', 'TTFB p99 ms', 'added TTFB p50 ms', 'gap p50 ms', 'gap p99 ms', 'events/stream', 'CPU µs/stream'], rows);
 }
 
 function openTable(r: RunResult): string {

@@ -9,7 +9,7 @@ import { runWrk } from './loads/concurrency.ts';
 import { runHey } from './loads/rate.ts';
 import { runOpenStreams, runStreamLatency } from './loads/streams.ts';
 import { parseOptions, USAGE, type BenchOptions } from './lib/options.ts';
-import { hasCommand, rssBytes, sampleRss, sleep, startWithPortLine } from './lib/proc.ts';
+import { cpuMicros, hasCommand, rssBytes, sampleRss, sleep, startWithPortLine } from './lib/proc.ts';
 import { renderReport, type RunResult, type TargetResult } from './report.ts';
 import { measureStartup } from './startup.ts';
 import { aiProxy } from './targets/ai-proxy.ts';
@@ -48,6 +48,16 @@ async function benchTarget(target: Target, options: BenchOptions, base: Omit<Ben
     try {
       await sleep(1000);
       const pids = running.pids();
+      // CPU time per request is the figure a busy machine disturbs least; for direct it is the
+      // upstream's own cost, the floor every proxy adds to.
+      const cpuPids = pids.length > 0 ? pids : [upstream.proc.pid];
+      const cpuPer = async <T extends object>(count: (r: T) => number, work: () => Promise<T | undefined>): Promise<(T & { cpuUsPer?: number }) | undefined> => {
+        const before = cpuMicros(cpuPids);
+        const r = (await work()) as T | undefined;
+        if (r === undefined) return undefined;
+        const n = count(r);
+        return n > 0 ? { ...r, cpuUsPer: (cpuMicros(cpuPids) - before) / n } : r;
+      };
       result.idleRss = pids.length > 0 ? rssBytes(pids) : undefined;
       const wants = (load: string): boolean => options.loads.includes(load as never);
       if (wants('concurrency') || wants('rate')) {
@@ -57,26 +67,33 @@ async function benchTarget(target: Target, options: BenchOptions, base: Omit<Ben
       if (wants('concurrency')) {
         log(`${target.name}: ${options.connections} connections for ${options.seconds} s`);
         const sampler = sampleRss(pids);
-        result.concurrency = await runWrk(repoRoot, running, options.connections, options.seconds).catch((e: unknown) => {
-          result.errors.concurrency = errorText(e);
-          return undefined;
-        });
+        result.concurrency = await cpuPer((r) => r.requests, () =>
+          runWrk(repoRoot, running, options.connections, options.seconds).catch((e: unknown) => {
+            result.errors.concurrency = errorText(e);
+            return undefined;
+          }),
+        );
         const peak = sampler.stop();
         if (pids.length > 0) result.loadRss = peak;
       }
       if (wants('rate')) {
         log(`${target.name}: ${options.rate} req/s for ${options.seconds} s`);
-        result.rate = await runHey(base.workDir, running, options.rate, options.seconds).catch((e: unknown) => {
-          result.errors.rate = errorText(e);
-          return undefined;
-        });
+        result.rate = await cpuPer((r) => r.requests, () =>
+          runHey(base.workDir, running, options.rate, options.seconds).catch((e: unknown) => {
+            result.errors.rate = errorText(e);
+            return undefined;
+          }),
+        );
       }
       if (wants('stream')) {
         log(`${target.name}: ${options.streamConcurrency} concurrent streams for ${options.seconds} s`);
-        result.stream = await runStreamLatency(ctx, running, options.streamConcurrency, options.seconds).catch((e: unknown) => {
-          result.errors.stream = errorText(e);
-          return undefined;
-        });
+        // Includes the unrecorded first second of streams: an upper bound per stream.
+        result.stream = await cpuPer((r) => r.streams, () =>
+          runStreamLatency(ctx, running, options.streamConcurrency, options.seconds).catch((e: unknown) => {
+            result.errors.stream = errorText(e);
+            return undefined;
+          }),
+        );
       }
       if (wants('open-streams') && pids.length > 0) {
         log(`${target.name}: holding ${options.openSteps.join(', ')} open streams`);

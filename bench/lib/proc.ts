@@ -140,6 +140,31 @@ export function rssBytes(pids: number[]): number {
   return total;
 }
 
+// USER_HZ: the unit of utime/stime in /proc/PID/stat; 100 on every Linux this runs on.
+const TICKS_PER_SECOND = 100;
+
+/** CPU time (user + system) in microseconds used so far by `pids` and their descendants. */
+export function cpuMicros(pids: number[]): number {
+  let ticks = 0;
+  const queue = [...pids];
+  const seen = new Set<number>();
+  while (queue.length > 0) {
+    const pid = queue.pop() as number;
+    if (seen.has(pid)) continue;
+    seen.add(pid);
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      continue;
+    }
+    queue.push(...childrenOf(pid));
+  }
+  return (ticks / TICKS_PER_SECOND) * 1e6;
+}
+
 /** Samples RSS every `everyMs` until stopped; returns the peak seen. */
 export function sampleRss(pids: number[], everyMs = 250): { stop(): number } {
   let peak = rssBytes(pids);
