@@ -1,4 +1,4 @@
-// Summarises a V8 .cpuprofile (from `node --cpu-prof`): self time by function and by package,
+// Summarises a V8 .cpuprofile (from `node --cpu-prof`): self time by function and by source file,
 // so a benchmark finding can name where the time goes.
 //
 //   node bench/profile-summary.ts FILE.cpuprofile [--top 25]
@@ -28,25 +28,48 @@ const selfUs = new Map<number, number>();
 profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
 const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
 
-function packageOf(url: string, line: number): string {
+// An esbuild bundle marks where each source module starts with a `// path/to/module.ts` line:
+// map bundle lines back to those modules so time is reported per source file.
+const moduleStarts = new Map<string, { line: number; module: string }[]>();
+function bundleModules(url: string): { line: number; module: string }[] {
+  let starts = moduleStarts.get(url);
+  if (starts) return starts;
+  starts = [];
+  try {
+    const lines = readFileSync(url.replace(/^file:\/\//, ''), 'utf8').split('\n');
+    lines.forEach((text, i) => {
+      const match = /^\/\/ ((?:src|installer|node_modules)\/\S+)$/.exec(text);
+      if (match?.[1]) starts?.push({ line: i, module: match[1] });
+    });
+  } catch {
+    // not a readable file: keep the bundle's own name
+  }
+  moduleStarts.set(url, starts);
+  return starts;
+}
+
+function fileOf(url: string, line: number): string {
   if (!url) return '(native/V8)';
   if (url.startsWith('node:')) return url;
-  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
-  if (pkg) return pkg;
-  // A bundle has no node_modules paths: report the file and line instead.
-  return `${url.split('/').pop() ?? url}:${line}`;
+  const starts = bundleModules(url);
+  let found = '';
+  for (const start of starts) {
+    if (start.line > line) break;
+    found = start.module;
+  }
+  return found || (url.split('/').pop() ?? url);
 }
 
 const byFunction = new Map<string, number>();
-const byPackage = new Map<string, number>();
+const byFile = new Map<string, number>();
 for (const [id, us] of selfUs) {
   const node = byId.get(id);
   if (!node) continue;
   const { functionName, url, lineNumber } = node.callFrame;
   const key = `${functionName || '(anonymous)'} ${url ? `${url.split('/').pop()}:${lineNumber + 1}` : ''}`.trim();
   byFunction.set(key, (byFunction.get(key) ?? 0) + us);
-  const pkg = url.startsWith('node:') || !url ? packageOf(url, lineNumber) : url.split('/').pop() ?? url;
-  byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + us);
+  const source = fileOf(url, lineNumber);
+  byFile.set(source, (byFile.get(source) ?? 0) + us);
 }
 const top = Number(values.top);
 const show = (title: string, map: Map<string, number>): void => {
@@ -56,4 +79,4 @@ const show = (title: string, map: Map<string, number>): void => {
   }
 };
 show('self time by function', byFunction);
-show('self time by file', byPackage);
+show('self time by source file (bundles mapped back through their module markers)', byFile);
