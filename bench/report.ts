@@ -99,10 +99,12 @@ function openTable(r: RunResult): string {
       if (!s) return 'not reached';
       return s.failed > 0 ? `${mib(s.rssBytes)} (${int(s.open)} open, ${int(s.failed)} failed)` : mib(s.rssBytes);
     });
-    const fit = Number.isFinite(o.bytesPerStream) && o.bytesPerStream > 0 ? int((MIB_512 - (t.idleRss ?? 0)) / o.bytesPerStream) : '-';
+    // Extrapolated from the last full step at the marginal cost per stream.
+    const full = [...o.steps].reverse().find((x) => x.failed === 0 && x.open > 0);
+    const fit = full && Number.isFinite(o.bytesPerStream) && o.bytesPerStream > 0 ? int(full.open + Math.max(0, MIB_512 - full.rssBytes) / o.bytesPerStream) : '-';
     return [t.name, mib(t.idleRss), ...cells, Number.isFinite(o.bytesPerStream) ? (o.bytesPerStream / 1024).toFixed(1) : '-', `${fit}${o.problem ? ` (${o.problem})` : ''}`];
   });
-  return table(['target', 'RSS idle MiB', ...steps.map((s) => `RSS at ${int(s)} MiB`), 'KiB/stream', 'streams in 512 MiB (est.)'], rows);
+  return table(['target', 'RSS idle MiB', ...steps.map((s) => `RSS at ${int(s)} MiB`), 'KiB/stream (marginal)', 'streams in 512 MiB (est.)'], rows);
 }
 
 function ratioMatrix(r: RunResult, pick: (t: TargetResult) => number | undefined, title: string): string {

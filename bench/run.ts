@@ -16,11 +16,12 @@ import { aiProxy } from './targets/ai-proxy.ts';
 import { aiProxyContainer } from './targets/ai-proxy-container.ts';
 import { direct } from './targets/direct.ts';
 import { nginx } from './targets/nginx.ts';
+import { nodeFloor } from './targets/node-floor.ts';
 import { portkey } from './targets/portkey.ts';
 import { TargetUnavailable, type BenchContext, type Target } from './targets/types.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const TARGETS: Record<string, Target> = { direct, nginx, 'ai-proxy': aiProxy, 'ai-proxy-container': aiProxyContainer, portkey };
+const TARGETS: Record<string, Target> = { direct, nginx, 'node-floor': nodeFloor, 'ai-proxy': aiProxy, 'ai-proxy-container': aiProxyContainer, portkey };
 
 const log = (message: string): void => {
   process.stderr.write(`[bench] ${message}\n`);

@@ -1,7 +1,7 @@
 // Command-line options of `npm run bench`.
 import { parseArgs } from 'node:util';
 
-export const TARGET_NAMES = ['direct', 'nginx', 'ai-proxy', 'ai-proxy-container', 'portkey'] as const;
+export const TARGET_NAMES = ['direct', 'nginx', 'node-floor', 'ai-proxy', 'ai-proxy-container', 'portkey'] as const;
 export const LOAD_NAMES = ['concurrency', 'rate', 'stream', 'open-streams', 'startup'] as const;
 export type LoadName = (typeof LOAD_NAMES)[number];
 

@@ -56,7 +56,7 @@ export interface OpenStreamsStep {
 
 export interface OpenStreamsResult {
   steps: OpenStreamsStep[];
-  /** Bytes per open stream, from the last step with all streams open, over the idle RSS. */
+  /** Marginal bytes per open stream (see runOpenStreams). */
   bytesPerStream: number;
   problem?: string;
 }
@@ -100,8 +100,15 @@ export async function runOpenStreams(ctx: BenchContext, target: RunningTarget, s
     if (child.exitCode === null) child.kill('SIGKILL');
   }
   const problem = await target.problem?.();
-  const full = [...results].reverse().find((r) => r.failed === 0 && r.open > 0);
-  const bytesPerStream = full ? Math.max(0, full.rssBytes - idleRss) / full.open : NaN;
+  // The marginal cost: the slope between the first and last step with every stream open (the
+  // first step also carries one-off growth, such as the heap the ramp itself needs); with one
+  // such step, its RSS over idle.
+  const full = results.filter((r) => r.failed === 0 && r.open > 0);
+  const first = full[0];
+  const last = full.at(-1);
+  let bytesPerStream = NaN;
+  if (first && last && last.open > first.open) bytesPerStream = Math.max(0, last.rssBytes - first.rssBytes) / (last.open - first.open);
+  else if (last) bytesPerStream = Math.max(0, last.rssBytes - idleRss) / last.open;
   const why = [problem, stalledAt === undefined ? undefined : `stopped taking new streams at ${stalledAt} open`].filter(Boolean).join('; ');
   return { steps: results, bytesPerStream, ...(why ? { problem: why } : {}) };
 }
