@@ -101,7 +101,7 @@ function openTable(r: RunResult): string {
     });
     // Extrapolated from the last full step at the marginal cost per stream.
     const full = [...o.steps].reverse().find((x) => x.failed === 0 && x.open > 0);
-    const fit = full && Number.isFinite(o.bytesPerStream) && o.bytesPerStream > 0 ? int(full.open + Math.max(0, MIB_512 - full.rssBytes) / o.bytesPerStream) : '-';
+    const fit = full && Number.isFinite(o.bytesPerStream) && o.bytesPerStream > 0 ? int(Math.max(0, full.open + (MIB_512 - full.rssBytes) / o.bytesPerStream)) : '-';
     return [t.name, mib(t.idleRss), ...cells, Number.isFinite(o.bytesPerStream) ? (o.bytesPerStream / 1024).toFixed(1) : '-', `${fit}${o.problem ? ` (${o.problem})` : ''}`];
   });
   return table(['target', 'RSS idle MiB', ...steps.map((s) => `RSS at ${int(s)} MiB`), 'KiB/stream (marginal)', 'streams in 512 MiB (est.)'], rows);
