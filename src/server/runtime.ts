@@ -5,7 +5,7 @@ import type { ProviderType, ServerSettings } from '../config/schema.ts';
 import { adapters } from '../providers/registry.ts';
 import type { ProviderAdapter } from '../providers/types.ts';
 import type { PoolSet } from '../upstream/pools.ts';
-import type { Pool } from 'undici';
+import type { Pool } from '../upstream/undici-lite.ts';
 
 export interface ProviderState {
   consecutiveFailures: number;

@@ -1,6 +1,6 @@
 // One keep-alive undici Pool per upstream origin, shared by providers on the same origin and
 // kept across config reloads so a SIGHUP does not drop warm connections.
-import { Pool } from 'undici';
+import { Pool } from './undici-lite.ts';
 
 const POOL_OPTIONS = {
   connections: 256,
