@@ -13,7 +13,7 @@ import { cpuMicros, hasCommand, rssBytes, sampleRss, sleep, startWithPortLine } 
 import { renderReport, writeBenchmarksSection, type RunResult, type TargetResult } from './report.ts';
 import { measureStartup } from './startup.ts';
 import { aiProxy } from './targets/ai-proxy.ts';
-import { aiProxyContainer } from './targets/ai-proxy-container.ts';
+import { aiProxyContainer, CONTAINER } from './targets/ai-proxy-container.ts';
 import { direct } from './targets/direct.ts';
 import { nginx } from './targets/nginx.ts';
 import { nodeFloor } from './targets/node-floor.ts';
@@ -201,5 +201,15 @@ async function main(): Promise<void> {
     log('BENCHMARKS.md: generated section replaced');
   }
 }
+
+// Children share our process group and go with Ctrl-C; the container belongs to the engine.
+process.once('SIGINT', () => {
+  try {
+    execFileSync('docker', ['rm', '-f', CONTAINER], { stdio: 'ignore', timeout: 10_000 });
+  } catch {
+    // no engine or no container: nothing to clean
+  }
+  process.exit(130);
+});
 
 await main();
