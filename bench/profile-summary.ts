@@ -9,6 +9,7 @@ interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
   hitCount?: number;
+  children?: number[];
 }
 interface Profile {
   nodes: ProfileNode[];
@@ -71,6 +72,27 @@ for (const [id, us] of selfUs) {
   const source = fileOf(url, lineNumber);
   byFile.set(source, (byFile.get(source) ?? 0) + us);
 }
+// Inclusive time of the project's own functions (src/, installer/): what each feature costs
+// with everything it calls. Each function counts once per stack, so recursion is not doubled.
+const inclusive = new Map<string, number>();
+const root = profile.nodes[0];
+const stack: { id: number; keys: Set<string> }[] = root ? [{ id: root.id, keys: new Set() }] : [];
+while (stack.length > 0) {
+  const { id, keys } = stack.pop() as { id: number; keys: Set<string> };
+  const node = byId.get(id);
+  if (!node) continue;
+  const { functionName, url, lineNumber } = node.callFrame;
+  const source = fileOf(url, lineNumber);
+  let here = keys;
+  if (/^(src|installer)\//.test(source)) {
+    here = new Set(keys);
+    here.add(`${functionName || '(anonymous)'} (${source})`);
+  }
+  const self = selfUs.get(id) ?? 0;
+  for (const key of here) inclusive.set(key, (inclusive.get(key) ?? 0) + self);
+  for (const child of node.children ?? []) stack.push({ id: child, keys: here });
+}
+
 const top = Number(values.top);
 const show = (title: string, map: Map<string, number>): void => {
   process.stdout.write(`\n${title} (total ${(total / 1000).toFixed(0)} ms sampled)\n`);
@@ -80,3 +102,4 @@ const show = (title: string, map: Map<string, number>): void => {
 };
 show('self time by function', byFunction);
 show('self time by source file (bundles mapped back through their module markers)', byFile);
+show('inclusive time of the project\'s own functions', inclusive);
