@@ -1,7 +1,7 @@
 // `npm run bench`: every target against a fresh mock upstream, one target at a time (the 2 cores
 // are shared by the load generator, the upstream and the target), then the tables.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -164,7 +164,9 @@ async function main(): Promise<void> {
     return;
   }
   const workDir = mkdtempSync(join(tmpdir(), 'aip-bench-'));
-  const base = { repoRoot, node24, workDir, ...(options.proxyBin ? { proxyBin: resolve(options.proxyBin) } : {}) };
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const profileDir = options.profile ? join(resolve(repoRoot, options.outDir), 'profiles', stamp) : undefined;
+  const base = { repoRoot, node24, workDir, ...(options.proxyBin ? { proxyBin: resolve(options.proxyBin) } : {}), ...(profileDir ? { profileDir } : {}) };
   const started = new Date();
   const result: RunResult = { startedAt: started.toISOString(), machine: machine(), options, targets: [] };
   const measured = options.loads.filter((l) => l !== 'startup');
@@ -190,12 +192,17 @@ async function main(): Promise<void> {
   const report = renderReport(result);
   const outDir = resolve(repoRoot, options.outDir);
   mkdirSync(outDir, { recursive: true });
-  const stamp = started.toISOString().replace(/[:.]/g, '-');
   writeFileSync(join(outDir, `${stamp}.json`), `${JSON.stringify(result, null, 2)}\n`);
   writeFileSync(join(outDir, `${stamp}.md`), report);
   writeFileSync(join(outDir, 'latest.md'), report);
   process.stdout.write(`${report}\n`);
   log(`results: ${join(options.outDir, `${stamp}.json`)} and latest.md`);
+  if (profileDir && existsSync(profileDir)) {
+    for (const file of readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'))) {
+      log(`profile ${join(profileDir, file)}:`);
+      execFileSync(node24, [join(repoRoot, 'bench/profile-summary.ts'), join(profileDir, file), '--top', '20'], { stdio: 'inherit' });
+    }
+  }
   if (options.writeBenchmarks) {
     writeBenchmarksSection(join(repoRoot, 'BENCHMARKS.md'), report);
     log('BENCHMARKS.md: generated section replaced');

@@ -20,6 +20,8 @@ export interface BenchOptions {
   writeBenchmarks: boolean;
   /** Render a saved results JSON instead of running. */
   reportFile?: string;
+  /** Profile the ai-proxy process (--cpu-prof) and summarise the profile. */
+  profile: boolean;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -37,6 +39,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --out DIR             where results go (default bench/results)
   --write-benchmarks    put this run's tables into BENCHMARKS.md (between its bench:results markers)
   --report FILE         render a saved bench/results/*.json again instead of running
+  --profile             run the ai-proxy process with --cpu-prof and print where its time goes
+                        (profiles in bench/results/profiles/; best with --targets ai-proxy)
 
 Needs wrk, hey and nginx (bench/setup.sh installs them and the Portkey peer).`;
 
@@ -71,6 +75,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       out: { type: 'string', default: 'bench/results' },
       'write-benchmarks': { type: 'boolean', default: false },
       report: { type: 'string' },
+      profile: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -89,6 +94,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     ...(values['proxy-bin'] ? { proxyBin: values['proxy-bin'] } : {}),
     outDir: values.out,
     writeBenchmarks: values['write-benchmarks'],
+    profile: values.profile,
     ...(values.report ? { reportFile: values.report } : {}),
   };
 }

@@ -48,9 +48,10 @@ export const aiProxy: Target = {
     const dir = join(ctx.workDir, 'ai-proxy');
     const port = await freePort();
     writeProxyConfig(join(dir, 'config'), port, '127.0.0.1', ctx.upstreamPort);
+    const profile = ctx.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`] : [];
     const [command, args] = ctx.proxyBin
       ? [ctx.proxyBin, ['serve', '--config-dir', join(dir, 'config')]]
-      : [ctx.node24, [await bundleProxy(ctx), 'serve', '--config-dir', join(dir, 'config')]];
+      : [ctx.node24, [...profile, await bundleProxy(ctx), 'serve', '--config-dir', join(dir, 'config')]];
     const started = performance.now();
     // Logs (one JSON line per request) go to a file, as they would to a log collector.
     const proc = startProcess(command, args, join(dir, 'stdout.log'), { ...process.env, NODE_ENV: 'production' });
@@ -66,7 +67,10 @@ export const aiProxy: Target = {
       headers: proxyHeaders,
       pids: () => [proc.pid],
       startMs,
-      notes: ctx.proxyBin ? [`executable ${ctx.proxyBin}`] : [`bundle of src/ on Node 24, model ${PROXY_MODEL}`],
+      notes: [
+        ctx.proxyBin ? `executable ${ctx.proxyBin}` : `bundle of src/ on Node 24, model ${PROXY_MODEL}`,
+        ...(ctx.profileDir && !ctx.proxyBin ? ['with --cpu-prof'] : []),
+      ],
       stop: () => proc.stop(),
     };
   },
