@@ -16,16 +16,16 @@ interface FlagDef {
 
 export const FLAGS: FlagDef[] = [
   { name: 'port', value: 'N', env: 'AI_PROXY_PORT', help: 'host port to publish (1-65535; default: the installed port, else 8080)' },
-  { name: 'bind', value: 'ADDR', env: 'AI_PROXY_BIND', help: 'host address the port is published on (default 0.0.0.0; 127.0.0.1 for local only)' },
+  { name: 'bind', value: 'ADDR', env: 'AI_PROXY_BIND', help: 'host address to publish on (default 0.0.0.0; 127.0.0.1: local only)' },
   { name: 'health-timeout', value: 'S', env: 'AI_PROXY_HEALTH_TIMEOUT', help: 'seconds to wait for the container to become healthy (default 60)' },
-  { name: 'archive', value: 'PATH', env: 'AI_PROXY_ARCHIVE', help: 'release archive (default: ai-proxy-release.tar.gz next to the executable or in the current folder)' },
+  { name: 'archive', value: 'PATH', env: 'AI_PROXY_ARCHIVE', help: 'the release archive (installer.sh passes it)' },
   { name: 'yes', short: 'y', env: 'AI_PROXY_YES', help: 'do not ask for confirmation' },
-  { name: 'force', env: 'AI_PROXY_FORCE', help: 'reinstall even when the same version and settings are already running' },
+  { name: 'force', env: 'AI_PROXY_FORCE', help: 'rebuild and recreate even when nothing changed' },
   { name: 'dry-run', help: 'print the plan and change nothing' },
   { name: 'uninstall', help: 'remove the container and images (keeps /srv/ai-proxy)' },
   { name: 'purge', help: 'with --uninstall: also delete /srv/ai-proxy (configuration and token)' },
   { name: 'json', env: 'AI_PROXY_JSON', help: 'print one JSON summary line on stdout (progress goes to stderr)' },
-  { name: 'verbose', help: 'also print the image build output and engine details' },
+  { name: 'verbose', help: 'also print the image build output' },
   { name: 'version', help: 'print the installer version' },
   { name: 'help', short: 'h', help: 'print this help' },
 ];
@@ -121,7 +121,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
 export function helpText(version: string): string {
   const rows = FLAGS.map((flag) => {
     const name = `${flag.short ? `-${flag.short}, ` : '    '}--${flag.name}${flag.value ? ` ${flag.value}` : ''}`;
-    const env = flag.env ? ` [env ${flag.env}]` : '';
+    const env = flag.env ? `\n  ${''.padEnd(24)} (environment: ${flag.env})` : '';
     return `  ${name.padEnd(24)} ${flag.help}${env}`;
   });
   return [
