@@ -49,7 +49,7 @@ done
 export VERSION="${AI_PROXY_VERSION:-$(node -p "require('./package.json').version")}"
 COMMIT=$(git rev-parse --short=12 HEAD 2>/dev/null) || fail 'not a git checkout: the build records the commit it was made from'
 # A build from uncommitted changes to what ships must not pass for that commit.
-if [ -n "$(git status --porcelain -- src installer release-template package.json package-lock.json 2>/dev/null)" ]; then
+if [ -n "$(git status --porcelain -- src installer release-template scripts LICENSE package.json package-lock.json 2>/dev/null)" ]; then
   COMMIT=$COMMIT-dirty
 fi
 export COMMIT
@@ -106,9 +106,7 @@ for arch in $ARCHES; do
   step "rootfs ($arch)" sh scripts/release/rootfs.sh "$arch" "$stage/ai-proxy" "$stage/rootfs"
   step "smoke ($arch)" do_smoke "$arch" "$stage"
   step "archive ($arch)" sh scripts/release/archive.sh "$arch" "$stage" "$out/ai-proxy-release.tar.gz"
-  made "$out/ai-proxy-release.tar.gz"
   step "launcher ($arch)" sh scripts/release/launcher.sh "$arch" "$out/ai-proxy-release.tar.gz" "$WORK/install-help.txt" "$out/installer.sh"
-  made "$out/installer.sh"
   (cd "$out" && sha256sum ai-proxy-release.tar.gz installer.sh >SHA256SUMS)
   # Publish all three at once, archive last-but-one, so a watcher never pairs a new launcher
   # with an old archive for long (the launcher's checksum would refuse it anyway: exit 7).
@@ -118,6 +116,8 @@ for arch in $ARCHES; do
   mv "$out/ai-proxy-release.tar.gz" "$dest/ai-proxy-release.tar.gz"
   mv "$out/installer.sh" "$dest/installer.sh"
   mv "$out/SHA256SUMS" "$dest/SHA256SUMS"
-  say "$dest: $(tr '\n' ' ' <"$dest/SHA256SUMS")"
+  made "$dest/ai-proxy-release.tar.gz"
+  made "$dest/installer.sh"
+  sed 's/^/[release]    /' "$dest/SHA256SUMS"
 done
 say "done in $(awk -v m="$(($(now_ms) - build_start))" 'BEGIN { printf "%.1f s", m / 1000 }')"

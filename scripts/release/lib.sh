@@ -32,7 +32,7 @@ step() {
   say "   $step_name took $(awk -v m="$step_ms" 'BEGIN { printf "%.1f s", m / 1000 }')"
 }
 
-made() { say "   made $1 ($(size_of "$1"))"; }
+made() { say "   made ${1#"${ROOT:-}"/} ($(size_of "$1"))"; }
 
 sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
 
