@@ -37,7 +37,8 @@ async function build() {
   const dir = join(CACHE_DIR, 'release-next', digest);
   const release = releaseIn(dir);
   if (missingArtifacts(release).length === 0) return { release, version, seconds: 0 };
-  rmSync(dir, { recursive: true, force: true });
+  // builds for archives that are gone are of no further use
+  rmSync(join(CACHE_DIR, 'release-next'), { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const r = await run('sh', ['scripts/build-release.sh', '--out', dir], {
     cwd: REPO_ROOT,
