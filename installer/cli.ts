@@ -10,13 +10,13 @@ import { nullLog, openLog, type Logger } from './log.ts';
 import { acquireLock } from './lock.ts';
 import { createProgress, type Output } from './progress.ts';
 import { PromptCancelled, terminalPrompter, defaultsPrompter, type Prompter } from './prompts.ts';
-import { guardSignals, runSteps } from './runner.ts';
+import { guardSignals, rollback, runSteps } from './runner.ts';
 import { summarize, printSuccess, type Summary } from './summary.ts';
 import { checkHost, verifyArchive } from './steps/preflight.ts';
 import { recoverLeftovers } from './steps/recover.ts';
 import { choosePort } from './steps/port.ts';
 import { confirmPlan, makePlan } from './steps/plan.ts';
-import { extract, removeWorkDir } from './steps/extract.ts';
+import { extract } from './steps/extract.ts';
 import { configure } from './steps/configure.ts';
 import { build } from './steps/build.ts';
 import { run } from './steps/run.ts';
@@ -121,13 +121,13 @@ export async function runInstaller(argv: string[], ctx: InstallContext, io: Inst
     }
     await runSteps(state, [recoverStep, verifyArchive, choosePort, makePlan], undo);
     if (!(await confirmPlan(state))) {
-      if (state.extracted) removeWorkDir(ctx.paths.workDir);
+      await rollback(state, undo, new InstallError(EXIT.ok, 'cancelled'));
       progress.info('Cancelled: nothing was changed.');
       state.action = 'unchanged';
       return finishSummary(io, state, { ...summarize(state, started), cancelled: true });
     }
     if (state.action === 'unchanged') {
-      if (state.extracted) removeWorkDir(ctx.paths.workDir);
+      await rollback(state, undo, new InstallError(EXIT.ok, 'unchanged'));
       progress.info(`Nothing to do: ${ctx.names.container} ${state.manifest?.version} is already installed with these settings and healthy (use --force to reinstall).`);
       return finishSummary(io, state, summarize(state, started));
     }
@@ -140,12 +140,14 @@ export async function runInstaller(argv: string[], ctx: InstallContext, io: Inst
     if (!options.json) printSuccess(out, state, summary);
     return finishSummary(io, state, summary);
   } catch (raw) {
-    const error = raw instanceof PromptCancelled || guard.received()
+    let error = raw instanceof PromptCancelled || guard.received()
       ? new InstallError(EXIT.interrupted, guard.received() ? `interrupted by ${guard.received()}` : 'cancelled at the prompt', 'nothing is left half done; run the installer again when ready')
       : raw instanceof InstallError
         ? raw
         : new InstallError(EXIT.internal, `unexpected internal error: ${(raw as Error).message}`, `see the full log in ${log.path}`);
     if (!(raw instanceof InstallError)) log.line(`unexpected: ${(raw as Error).stack ?? String(raw)}`);
+    // Step failures were rolled back by the runner; this covers a cancel between step lists.
+    if (undo.length > 0) error = await rollback(state, undo, error);
     log.line(`exit ${error.exitCode}: ${error.message}${error.hint ? ` (${error.hint})` : ''}`);
     if (options.json) io.stdout.write(`${JSON.stringify(summarize(state, started, error))}\n`);
     throw error;

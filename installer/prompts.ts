@@ -4,8 +4,9 @@ import type { ExitCode } from './exit-codes.ts';
 
 export interface Prompter {
   readonly interactive: boolean;
-  text(message: string, defaultValue: string): Promise<string>;
-  confirm(message: string, defaultValue: boolean): Promise<boolean>;
+  /** `signal` cancels the question (SIGTERM/SIGHUP while the installer waits for an answer). */
+  text(message: string, defaultValue: string, signal?: AbortSignal): Promise<string>;
+  confirm(message: string, defaultValue: boolean, signal?: AbortSignal): Promise<boolean>;
 }
 
 /** Thrown when the operator presses Ctrl-C inside a prompt (maps to 130). */
@@ -25,13 +26,13 @@ export function terminalPrompter(): Prompter {
   };
   return {
     interactive,
-    async text(message, defaultValue) {
+    async text(message, defaultValue, signal) {
       const { input } = await import('@inquirer/prompts');
-      return wrap(() => input({ message, default: defaultValue }));
+      return wrap(() => input({ message, default: defaultValue }, signal ? { signal } : {}));
     },
-    async confirm(message, defaultValue) {
+    async confirm(message, defaultValue, signal) {
       const { confirm } = await import('@inquirer/prompts');
-      return wrap(() => confirm({ message, default: defaultValue }));
+      return wrap(() => confirm({ message, default: defaultValue }, signal ? { signal } : {}));
     },
   };
 }

@@ -78,6 +78,11 @@ function describe(error: unknown): string {
   return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }
 
+/** Undoes whatever is recorded (used when a failure or signal arrives between step lists). */
+export function rollback(state: RunState, undoStack: UndoAction[], error: InstallError): Promise<InstallError> {
+  return failWith(state, undoStack, error);
+}
+
 /** Runs the undo stack in reverse; a failing undo is logged and reported in the hint. */
 async function failWith(state: RunState, undoStack: UndoAction[], error: InstallError): Promise<InstallError> {
   if (undoStack.length === 0) return error;

@@ -113,5 +113,5 @@ export async function confirmPlan(state: RunState): Promise<boolean> {
     return true;
   }
   state.progress.pause();
-  return state.prompter.confirm('Proceed?', true);
+  return state.prompter.confirm('Proceed?', true, state.signal);
 }

@@ -55,7 +55,7 @@ export const choosePort: Step = {
     let lastProblem = '';
     for (let attempt = 1; attempt <= TRIES; attempt++) {
       state.progress.pause();
-      const answer = (await state.prompter.text(`Port for ai-proxy (1-65535)`, String(fallback))).trim();
+      const answer = (await state.prompter.text(`Port for ai-proxy (1-65535)`, String(fallback), state.signal)).trim();
       const parsed = parsePort(answer);
       if (!parsed.ok) {
         lastCode = EXIT.invalidPort;

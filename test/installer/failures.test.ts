@@ -66,6 +66,16 @@ describe('installer failures and their exit codes', { skip: reason ?? false }, (
     assert.equal(ok.summary?.port, port);
   });
 
+  test('answering no at the confirmation changes nothing (the archive unpacked while verifying is removed)', async () => {
+    const prompter = scriptedPrompter([String(port), 'n']);
+    const result = await install(t.ctx, ['--archive', RELEASE_ARCHIVE], prompter);
+    assert.equal(result.code, 0, result.error?.message);
+    assert.equal(result.summary?.cancelled, true);
+    assert.deepEqual(prompter.asked, ['Port for ai-proxy (1-65535)', 'Proceed?']);
+    assert.match(result.stdout, /Cancelled: nothing was changed/);
+    nothingInstalled();
+  });
+
   test('10: /tmp/ai-proxy planted as a symlink is refused, never followed', async () => {
     const target = join(t.root, 'elsewhere');
     mkdirSync(target);
