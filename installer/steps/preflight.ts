@@ -70,8 +70,18 @@ export function locateArchive(state: RunState): string {
   return found;
 }
 
+/**
+ * An install or upgrade unpacks in the same pass that verifies (one decompression instead of
+ * two); a re-run of the installed archive, and --dry-run, only verify. Needs the archive's sha.
+ */
+function extractWhileVerifying(state: RunState): boolean {
+  const installed = state.existing?.labels[labelKeys(state.ctx).archive] === state.archiveSha;
+  return !state.options.dryRun && (!installed || state.options.force);
+}
+
 export const verifyArchive: Step = {
-  title: 'Verifying the release archive',
+  // A first install always unpacks here; an upgrade does too, which the step's result says.
+  title: (state) => (state.existing || state.options.dryRun ? 'Verifying the release archive' : `Extracting and verifying the release archive into ${state.ctx.paths.workDir}`),
   exitCode: EXIT.archiveCorrupt,
   async run(state, undo) {
     const path = locateArchive(state);
@@ -88,12 +98,8 @@ export const verifyArchive: Step = {
       throw new InstallError(EXIT.archiveMissing, `release archive ${path} could not be read: ${error.message}`, 'check the file and its permissions');
     });
     state.archiveSha = sha;
-    // An install or upgrade unpacks in the same pass that verifies (one decompression instead of
-    // two); a re-run of the installed archive, and --dry-run, only verify.
-    const installed = state.existing?.labels[labelKeys(state.ctx).archive] === sha;
-    const extractNow = !state.options.dryRun && (!installed || state.options.force);
     let report: ArchiveReport;
-    if (extractNow) {
+    if (extractWhileVerifying(state)) {
       report = await extractArchive(state, undo);
       state.extracted = `${report.files.size} files, ${(report.totalBytes / 1024 / 1024).toFixed(1)} MiB`;
     } else {
