@@ -8,6 +8,8 @@ export interface Row {
   status: 'pass' | 'FAIL';
   /** a measured number worth showing, e.g. the upgrade's downtime */
   note?: string;
+  /** position in the suite as written (rows arrive in the order scenarios finish) */
+  order?: number;
 }
 
 const rows: Row[] = [];
@@ -16,8 +18,9 @@ export function record(row: Row): void {
   rows.push(row);
 }
 
+/** The rows in the order the scenarios are written in the suite. */
 export function recorded(): readonly Row[] {
-  return rows;
+  return [...rows].sort((a, b) => (a.order ?? 0) - (b.order ?? 0));
 }
 
 export function formatTable(list: readonly Row[], totalSeconds?: number): string {

@@ -41,8 +41,11 @@ const label = (recipeName: string) => `debian ${recipe(recipeName).release} ${re
 // read through a function: TypeScript narrows `s.last` after an assignment and forgets awaits
 const lastCode = (s: Session | undefined) => s?.last?.code;
 
-function row(title: string, recipeName: string, started: number, exitCode: number | undefined, ok: boolean, note?: string) {
+let registered = 0;
+
+function row(order: number, title: string, recipeName: string, started: number, exitCode: number | undefined, ok: boolean, note?: string) {
   record({
+    order,
     scenario: title,
     release: `${recipe(recipeName).release} ${recipe(recipeName).suite}`,
     exitCode,
@@ -61,6 +64,7 @@ const wanted = (title: string, recipeName: string) => !only || only.test(`${titl
 /** One scenario on a VPS of its own. */
 export function scenario(title: string, recipeName: string, body: Body, opts: ScenarioOptions = {}): void {
   if (!wanted(title, recipeName)) return;
+  const order = ++registered;
   test(`${title} [${label(recipeName)}]`, { timeout: SCENARIO_TIMEOUT }, async () => {
     const started = Date.now();
     let session: Session | undefined;
@@ -72,7 +76,7 @@ export function scenario(title: string, recipeName: string, body: Body, opts: Sc
       ok = true;
     } finally {
       code ??= session?.last?.code;
-      row(title, recipeName, started, code, ok, session?.note);
+      row(order, title, recipeName, started, code, ok, session?.note);
       await closeOrKeep(session, ok);
     }
   });
@@ -91,6 +95,7 @@ export interface Case {
 export function group(title: string, recipeName: string, setup: Body, cases: Case[], opts: Partial<StartOptions> = {}): void {
   if (!wanted(title, recipeName) && !cases.some((c) => wanted(c.title, recipeName))) return;
   if (!wanted(title, recipeName)) cases = cases.filter((c) => wanted(c.title, recipeName));
+  const setupOrder = ++registered;
   describe(`${title} [${label(recipeName)}]`, { concurrency: 1, timeout: SCENARIO_TIMEOUT * (cases.length + 1) }, () => {
     let session: Session | undefined;
     before(async () => {
@@ -101,7 +106,7 @@ export function group(title: string, recipeName: string, setup: Body, cases: Cas
         await withEvidence(session, setup);
         ok = true;
       } finally {
-        row(`${title}: setup`, recipeName, started, session?.last?.code, ok);
+        row(setupOrder, `${title}: setup`, recipeName, started, session?.last?.code, ok);
       }
     });
     let allOk = true;
@@ -109,6 +114,7 @@ export function group(title: string, recipeName: string, setup: Body, cases: Cas
       await closeOrKeep(session, allOk);
     });
     for (const c of cases) {
+      const order = ++registered;
       test(c.title, { timeout: SCENARIO_TIMEOUT }, async () => {
         const started = Date.now();
         let code: number | undefined;
@@ -121,7 +127,7 @@ export function group(title: string, recipeName: string, setup: Body, cases: Cas
           ok = true;
         } finally {
           allOk &&= ok;
-          row(c.title, recipeName, started, code ?? lastCode(session), ok, session.note);
+          row(order, c.title, recipeName, started, code ?? lastCode(session), ok, session.note);
         }
       });
     }

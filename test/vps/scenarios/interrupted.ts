@@ -25,7 +25,8 @@ function killThenRerun(title: string, args: string[], condition: string, prepare
 
 export function interruptedScenarios(): void {
   group('SIGKILL, then a normal re-run', 'bookworm', (s) => s.upload(), [
-    killThenRerun('SIGKILL while extracting (first install)', ['--yes'], atStep('Extracting')),
+    // by what is on disk, not a step title: the installer may unpack within another step
+    killThenRerun('SIGKILL while extracting (first install)', ['--yes'], `[ -n "$(ls -A /tmp/ai-proxy 2>/dev/null)" ]`),
     killThenRerun('SIGKILL while building the image', ['--yes', '--force'], atStep('Building the image')),
     killThenRerun('SIGKILL while waiting for health', ['--yes', '--force'], atStep('Waiting until the container is healthy')),
     killThenRerun(
