@@ -57,7 +57,7 @@ export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct)}"
 export SOURCE_URL="${AI_PROXY_SOURCE_URL:-$(git remote get-url origin 2>/dev/null || echo unknown)}"
 NODE_VERSION=v$("$NODE24_BIN/node" -p process.versions.node)
 export NODE_VERSION
-export BUILD_DIR="$ROOT/.build"
+export BUILD_DIR="${BUILD_DIR:-$ROOT/.build}" # caches (debs, runtimes); shared by clones in tests
 mkdir -p "$BUILD_DIR"
 WORK=$(mktemp -d "$BUILD_DIR/work.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT

@@ -1,46 +1,55 @@
-// Two builds of one commit give byte-identical artifacts. The rebuild goes to a temporary
-// folder (pkg/ is shared with other test suites). When pkg/ was built from this very commit on
-// a clean tree, the rebuild is compared with it; otherwise (a dirty tree or another commit,
-// where pkg/ may hold older code) a second rebuild is made and the two are compared.
+// Two builds of one commit give byte-identical artifacts. The commit is cloned into a temporary
+// folder first, so edits and commits made meanwhile in the working tree cannot change what is
+// built (the clone shares the caches in .build/, not the work folders). When pkg/ was built from
+// that commit on a clean tree, one build of the clone is compared with pkg/ (which also shows
+// the checkout path does not leak into the artifacts); otherwise the clone is built twice.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { artifactsFor, readManifest, requireArtifacts, ROOT, run, tempDir, unpack } from './artifacts.ts';
 
 const { artifacts, skip } = requireArtifacts();
 
-function rebuild(): { dir: string; sums: string } {
-  const dir = tempDir('rebuild');
-  const result = run('sh', [join(ROOT, 'scripts/build-release.sh'), '--out', dir], { cwd: ROOT, timeout: 600_000 });
-  assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
-  return { dir, sums: readFileSync(artifactsFor('x64', dir).sums, 'utf8') };
+function cloneHead(): { dir: string; commit: string } {
+  const commit = run('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: ROOT }).stdout.trim();
+  const dir = tempDir('clone');
+  const cloned = run('git', ['clone', '--quiet', '--shared', '--no-checkout', ROOT, dir]);
+  assert.equal(cloned.status, 0, cloned.stderr);
+  assert.equal(run('git', ['checkout', '--quiet', commit], { cwd: dir }).status, 0);
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  return { dir, commit };
 }
 
-async function commitOf(archive: string): Promise<string> {
-  const dir = await unpack(archive, ['manifest.json']);
-  const { commit } = readManifest(dir);
-  rmSync(dir, { recursive: true, force: true });
-  return commit;
+function build(checkout: string): { out: string; sums: string } {
+  const out = tempDir('rebuild');
+  const result = run('sh', [join(checkout, 'scripts/build-release.sh'), '--out', out], {
+    cwd: checkout,
+    env: { ...process.env, BUILD_DIR: join(ROOT, '.build') },
+    timeout: 600_000,
+  });
+  assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
+  return { out, sums: readFileSync(artifactsFor('x64', out).sums, 'utf8') };
 }
 
 test('two builds of the same commit produce the same sha256', { skip, timeout: 900_000 }, async () => {
-  const first = rebuild();
+  const clone = cloneHead();
+  const outs: string[] = [];
   try {
-    const commit = await commitOf(artifactsFor('x64', first.dir).archive);
-    const pkgCommit = await commitOf(artifacts!.archive);
-    if (commit === pkgCommit && !commit.endsWith('-dirty')) {
-      assert.equal(first.sums, readFileSync(artifacts!.sums, 'utf8'), 'the rebuild matches pkg/ byte for byte');
+    const manifestDir = await unpack(artifacts!.archive, ['manifest.json']);
+    const pkgCommit = readManifest(manifestDir).commit;
+    rmSync(manifestDir, { recursive: true, force: true });
+
+    const first = build(clone.dir);
+    outs.push(first.out);
+    if (pkgCommit === clone.commit) {
+      assert.equal(first.sums, readFileSync(artifacts!.sums, 'utf8'), `a rebuild of ${clone.commit} matches pkg/ byte for byte`);
       return;
     }
-    const second = rebuild();
-    try {
-      assert.equal(await commitOf(artifactsFor('x64', second.dir).archive), commit, 'the tree changed during the test: rerun it');
-      assert.equal(second.sums, first.sums, 'two rebuilds of one tree match byte for byte');
-    } finally {
-      rmSync(second.dir, { recursive: true, force: true });
-    }
+    const second = build(clone.dir);
+    outs.push(second.out);
+    assert.equal(second.sums, first.sums, `two builds of ${clone.commit} match byte for byte`);
   } finally {
-    rmSync(first.dir, { recursive: true, force: true });
+    for (const dir of [clone.dir, ...outs]) rmSync(dir, { recursive: true, force: true });
   }
 });
