@@ -3,7 +3,9 @@
 import { Pool } from './undici-lite.ts';
 
 const POOL_OPTIONS = {
-  connections: 256,
+  // Unlimited: streams hold a connection for minutes, and a cap would queue new requests
+  // behind them (5,000 open streams need 5,000 upstream connections).
+  connections: null,
   pipelining: 1,
   keepAliveTimeout: 30_000,
   keepAliveMaxTimeout: 600_000,
