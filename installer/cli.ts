@@ -59,7 +59,7 @@ const recoverStep: Step = {
   exitCode: EXIT.engineUnavailable,
   async run(state) {
     const engine = need(state.engine, 'engine');
-    const done = state.options.dryRun ? [] : await recoverLeftovers(engine, state.ctx, state.log, Math.max(state.options.healthTimeout, 30));
+    const done = state.options.dryRun ? [] : await recoverLeftovers(engine, state.ctx, state.log, Math.min(state.options.healthTimeout, 20));
     state.existing = await engine.inspect(state.ctx.names.container);
     if (state.existing?.bind && !state.options.bindGiven) state.bind = state.existing.bind;
     return done.length ? done.join('; ') : state.existing ? `found ${state.ctx.names.container} (${state.existing.running ? state.existing.health ?? 'running' : 'stopped'})` : 'nothing installed yet';
