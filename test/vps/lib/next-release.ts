@@ -1,8 +1,10 @@
 // The second release for the upgrade scenario: the real release build run again with another
 // version (AI_PROXY_VERSION, honoured by scripts/build-release.sh) into a folder of its own,
-// so it never races pkg/. Cached per archive it upgrades from.
+// so it never races pkg/. It builds a clone of HEAD, not the working tree, so that files
+// someone is editing at that moment cannot break it. Cached per archive it upgrades from.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run, runOk } from './run.ts';
 import { CACHE_DIR } from './images.ts';
@@ -40,11 +42,20 @@ async function build() {
   // builds for archives that are gone are of no further use
   rmSync(join(CACHE_DIR, 'release-next'), { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const r = await run('sh', ['scripts/build-release.sh', '--out', dir], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, AI_PROXY_VERSION: version },
-    timeoutMs: 20 * 60_000,
-  });
+  const clone = mkdtempSync(join(tmpdir(), 'aip-vps-release-next-'));
+  let r;
+  try {
+    await runOk('git', ['clone', '--quiet', '--shared', REPO_ROOT, clone], { timeoutMs: 120_000 });
+    symlinkSync(join(REPO_ROOT, 'node_modules'), join(clone, 'node_modules'));
+    r = await run('sh', ['scripts/build-release.sh', '--out', dir], {
+      cwd: clone,
+      // the clone shares the build caches (.deb files, runtimes), not the work folders
+      env: { ...process.env, AI_PROXY_VERSION: version, BUILD_DIR: join(REPO_ROOT, '.build') },
+      timeoutMs: 20 * 60_000,
+    });
+  } finally {
+    rmSync(clone, { recursive: true, force: true });
+  }
   writeFileSync(join(CACHE_DIR, 'release-next.log'), r.output);
   if (r.code !== 0 || missingArtifacts(release).length) {
     rmSync(dir, { recursive: true, force: true });

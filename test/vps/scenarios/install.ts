@@ -67,6 +67,7 @@ export function installScenarios(): void {
     'bookworm',
     async (s) => {
       const next = await nextRelease();
+      if (next.seconds) console.log(`# second release ${next.version} built from a clone of HEAD in ${next.seconds.toFixed(1)} s`);
       await healthyInstall(s);
       const config = [await sha(s, '.env'), await sha(s, 'provider-config.yaml')];
       const oldImage = (await s.vps.inspect('ai-proxy'))?.Image;
