@@ -147,6 +147,34 @@ ${openaiProvider('oa', oa.url, '    models: [gpt-4o]\n')}${anthropicProvider('an
     for (const id of ['gpt-alias', 'gpt-4o', 'claude-x', 'oa/gpt-4o']) assert.ok(models.includes(id), id);
   });
 
+  it('passes /v1/responses and /v1/completions through, streaming and not', async () => {
+    const r = await client.responses.create({ model: 'gpt-4o', input: 'hey' });
+    assert.equal(r.output_text, 'mock-openai: hey');
+    assert.equal(oa.requests.at(-1)!.path, '/v1/responses');
+    const events: string[] = [];
+    for await (const e of await client.responses.create({ model: 'gpt-4o', input: 'hey', stream: true })) events.push(e.type);
+    assert.deepEqual(events, ['response.created', 'response.output_text.delta', 'response.completed']);
+    const c = await client.completions.create({ model: 'gpt-4o', prompt: 'p' });
+    assert.equal(c.choices[0]!.text, 'mock-openai: p');
+    let text = '';
+    for await (const chunk of await client.completions.create({ model: 'gpt-4o', prompt: 'p', stream: true })) text += chunk.choices[0]!.text;
+    assert.equal(text, 'mock');
+  });
+
+  it('answers health probes without auth and API calls only with it', async () => {
+    assert.equal(await (await fetch(`${px.url}/ping`)).text(), 'pong');
+    assert.equal((await fetch(`${px.url}/health/live`)).status, 200);
+    assert.equal((await fetch(`${px.url}/health/ready`)).status, 200);
+    const health = (await (await fetch(`${px.url}/health`)).json()) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(health).sort(), ['components', 'status', 'uptime_seconds', 'version']);
+    assert.equal((await fetch(`${px.url}/metrics`)).status, 401);
+    assert.equal((await fetch(`${px.url}/v1/models`)).status, 401);
+    assert.equal((await fetch(`${px.url}/v1/chat/completions`)).status, 405);
+    const bad = await fetch(`${px.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: '{not json' });
+    assert.equal(bad.status, 400);
+    assert.match(((await bad.json()) as { error: { message: string } }).error.message, /not valid JSON/);
+  });
+
   it('refuses embeddings for a model only an Anthropic provider serves', async () => {
     await assert.rejects(client.embeddings.create({ model: 'claude-x', input: 'x' }), (e: InstanceType<typeof OpenAI.APIError>) => e.status === 400 && /does not support/.test(e.message));
   });

@@ -207,3 +207,28 @@ server:
     }
   });
 });
+
+describe('disabled providers', () => {
+  it('is not ready when no provider has its key, and says which variable is missing', async () => {
+    const px = await startProxy(`providers:
+  - name: oa
+    type: openai
+    api_key: \${MISSING_KEY}
+    models: [gpt-4o]
+`);
+    try {
+      assert.equal((await fetch(`${px.url}/health/live`)).status, 200);
+      assert.equal((await fetch(`${px.url}/health/ready`)).status, 503);
+      const health = await fetch(`${px.url}/health`);
+      assert.equal(health.status, 503);
+      const body = (await health.json()) as { status: string; components: { providers: Record<string, { status: string; reason: string }> } };
+      assert.equal(body.status, 'error');
+      assert.equal(body.components.providers.oa!.status, 'disabled');
+      assert.match(body.components.providers.oa!.reason, /MISSING_KEY not set/);
+      const client = new OpenAI({ apiKey: TOKEN, baseURL: `${px.url}/v1`, maxRetries: 0 });
+      await assert.rejects(client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }), (e: InstanceType<typeof OpenAI.APIError>) => e.status === 503 && /MISSING_KEY/.test(e.message));
+    } finally {
+      await px.close();
+    }
+  });
+});
