@@ -17,6 +17,10 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const proxy = new ProxyServer(config);
   const log = proxy.logger;
   for (const w of config.warnings) log.warn(w);
+  // A bug in one request must not take every other request down with it.
+  const onRejection = (reason: unknown) =>
+    log.error('unhandled promise rejection', { error: log.scrub(reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)) });
+  process.on('unhandledRejection', onRejection);
   try {
     const addr = await proxy.listen(port, flags.host ?? '0.0.0.0');
     log.info('listening', { address: addr.address, port: addr.port, version: build.version, commit: build.commit, node: process.version, config_dir: config.dir, providers: config.providers.length, routes: config.routes.size });
@@ -31,6 +35,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
       process.off('SIGTERM', onStop);
       process.off('SIGINT', onStop);
       process.off('SIGHUP', onHup);
+      process.off('unhandledRejection', onRejection);
       log.info('shutting down', { signal, grace_ms: SHUTDOWN_GRACE_MS });
       proxy.shutdown(SHUTDOWN_GRACE_MS).then(() => {
         log.info('stopped');

@@ -22,6 +22,8 @@ export interface RequestContext {
   start: number;
   method: string;
   path: string;
+  /** The model the client asked for (logged); `route` is set only once it names a route. */
+  model: string;
   route: string;
   provider: string;
   upstreamModel: string;
@@ -59,10 +61,12 @@ export async function handleApi(api: ClientApi, req: IncomingMessage, res: Serve
   const body = parseJsonObject(raw);
   const model = body.model;
   if (typeof model !== 'string' || model === '') throw errors.badRequest('"model" is required (GET /v1/models lists the available ones)', 'missing_model');
-  ctx.route = model;
+  ctx.model = model;
   ctx.stream = body.stream === true;
   const targets = rt.routes.get(model);
   if (!targets) throw errors.unknownModel(model);
+  // Only configured names become metric labels, so clients cannot grow the label set.
+  ctx.route = model;
 
   const abort = new AbortController();
   res.once('close', () => {
