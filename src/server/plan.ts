@@ -38,6 +38,7 @@ export function planRequest(
   const p = target.provider;
   const a = p.adapter;
   const stream = body.stream === true;
+  if (a.wire === 'echo') return undefined;
   if (a.native.has(api)) {
     if (a.wire === 'openai') {
       const clientWantsUsage = asObject(body.stream_options).include_usage === true;

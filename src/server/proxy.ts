@@ -84,15 +84,16 @@ export async function handleApi(api: ClientApi, req: IncomingMessage, res: Serve
       lastError ??= new ProxyError(503, 'api_error', `provider ${p.name} is disabled: ${p.unusable}`, 'provider_disabled');
       continue;
     }
-    const plan = planRequest(api, target, body, raw, req.headers, rt.settings.default_max_tokens);
-    if (!plan) {
+    const echo = p.adapter.wire === 'echo' && p.adapter.native.has(api);
+    const plan = echo ? undefined : planRequest(api, target, body, raw, req.headers, rt.settings.default_max_tokens);
+    if (!plan && !echo) {
       lastError ??= errors.badRequest(`model "${model}" is served by ${p.type} provider ${p.name}, which does not support ${ctx.path}`, 'unsupported_endpoint');
       continue;
     }
     if (tried++ > 0) deps.metrics.fallbacks.inc(`route="${model}"`);
     ctx.provider = p.name;
     ctx.upstreamModel = target.model;
-    if (p.adapter.wire === 'echo') {
+    if (!plan) {
       const u = respondEcho(api, body, target.model, res);
       ctx.usage = { prompt: u.prompt, completion: u.completion };
       return;
