@@ -93,7 +93,8 @@ const serverSchema = z
       .strict()
       .optional(),
   })
-  .strict();
+  .strict()
+  .refine((s) => s.body_timeout >= s.header_timeout, { path: ['body_timeout'], error: 'must be at least header_timeout' });
 
 export const providerConfigSchema = z
   .object({

@@ -43,12 +43,23 @@ export class ProxyServer {
     const runtime = compileRuntime(config, this.pools);
     this.health = { runtime, startedAt: Date.now(), lastReloadError: undefined, draining: false };
     this.applySettings(runtime);
-    this.server = createServer({ keepAliveTimeout: 65_000, requestTimeout: config.server.body_timeout * 1000, headersTimeout: config.server.header_timeout * 1000 }, (req, res) => {
-      this.handle(req, res);
-    });
+    this.server = createServer(
+      {
+        keepAliveTimeout: 65_000,
+        requestTimeout: config.server.body_timeout * 1000,
+        headersTimeout: config.server.header_timeout * 1000,
+        // Node checks those two timeouts on this interval (30 s by default): check every second.
+        connectionsCheckingInterval: 1000,
+      },
+      (req, res) => {
+        this.handle(req, res);
+      },
+    );
     // Slow-client guards: headers and the whole request body must arrive within these limits.
     this.server.on('clientError', (err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      const code = (err as NodeJS.ErrnoException).code;
+      const status = code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
       else socket.destroy(err);
     });
   }

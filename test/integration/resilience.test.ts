@@ -1,6 +1,7 @@
 // Failure handling with real SDK clients: retries, fallback, Retry-After, timeouts, broken
 // streams, client aborts, auth, size and rate limits.
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
@@ -227,6 +228,43 @@ describe('disabled providers', () => {
       assert.match(body.components.providers.oa!.reason, /MISSING_KEY not set/);
       const client = new OpenAI({ apiKey: TOKEN, baseURL: `${px.url}/v1`, maxRetries: 0 });
       await assert.rejects(client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }), (e: InstanceType<typeof OpenAI.APIError>) => e.status === 503 && /MISSING_KEY/.test(e.message));
+    } finally {
+      await px.close();
+    }
+  });
+});
+
+describe('slow clients', () => {
+  /** Sends `text` on a raw socket and resolves with whatever the server answers before closing. */
+  function rawExchange(url: string, text: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const { port } = new URL(url);
+      const socket = connect(Number(port), '127.0.0.1', () => socket.write(text));
+      let got = '';
+      socket.on('data', (c) => (got += c.toString()));
+      socket.on('close', () => resolve(got));
+      socket.on('error', reject);
+      setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`socket still open; got: ${got}`));
+      }, 8000).unref();
+    });
+  }
+
+  it('cuts off a client that sends its headers or body too slowly (408)', async () => {
+    const px = await startProxy(`providers:
+  - name: echo
+    type: echo
+    models: [echo]
+server:
+  header_timeout: 0.5
+  body_timeout: 1
+`);
+    try {
+      const headers = await rawExchange(px.url, 'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n');
+      assert.match(headers, /^HTTP\/1\.1 408/);
+      const body = await rawExchange(px.url, `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: 100\r\n\r\n{"model":`);
+      assert.match(body, /^HTTP\/1\.1 408/);
     } finally {
       await px.close();
     }
