@@ -166,7 +166,8 @@ async function main(): Promise<void> {
   const workDir = mkdtempSync(join(tmpdir(), 'aip-bench-'));
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const profileDir = options.profile ? join(resolve(repoRoot, options.outDir), 'profiles', stamp) : undefined;
-  const base = { repoRoot, node24, workDir, ...(options.proxyBin ? { proxyBin: resolve(options.proxyBin) } : {}), ...(profileDir ? { profileDir } : {}) };
+  const archive = resolve(repoRoot, options.archive);
+  const base = { repoRoot, node24, workDir, archive, ...(options.proxyBin ? { proxyBin: resolve(options.proxyBin) } : {}), ...(profileDir ? { profileDir } : {}) };
   const started = new Date();
   const result: RunResult = { startedAt: started.toISOString(), machine: machine(), options, targets: [] };
   const measured = options.loads.filter((l) => l !== 'startup');
@@ -179,7 +180,7 @@ async function main(): Promise<void> {
     }
     if (options.loads.includes('startup')) {
       log('start-up and artifact figures');
-      result.startup = await measureStartup(repoRoot, workDir, result.targets);
+      result.startup = await measureStartup(repoRoot, archive, workDir, result.targets);
     }
   } finally {
     result.machine.loadAvgAtEnd = loadavg().map((n) => n.toFixed(2)).join(' ');

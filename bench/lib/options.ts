@@ -15,6 +15,8 @@ export interface BenchOptions {
   streamConcurrency: number;
   openSteps: number[];
   proxyBin?: string;
+  /** The release archive the container and start-up figures use. */
+  archive: string;
   outDir: string;
   /** Replace the generated section of BENCHMARKS.md with this run's report. */
   writeBenchmarks: boolean;
@@ -35,6 +37,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --stream-concurrency N  concurrent streams in the streaming latency load (default 20)
   --open-streams LIST   steps of concurrently open streams (default 1000,2500,5000)
   --proxy-bin PATH      run this ai-proxy executable instead of bundling src/
+  --archive PATH        release archive for the container and start-up figures
+                        (default pkg/ai-proxy-release.tar.gz)
   --quick               --duration 3 --warmup 1 --open-streams 1000
   --out DIR             where results go (default bench/results)
   --write-benchmarks    put this run's tables into BENCHMARKS.md (between its bench:results markers)
@@ -71,6 +75,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       'stream-concurrency': { type: 'string' },
       'open-streams': { type: 'string' },
       'proxy-bin': { type: 'string' },
+      archive: { type: 'string', default: 'pkg/ai-proxy-release.tar.gz' },
       quick: { type: 'boolean', default: false },
       out: { type: 'string', default: 'bench/results' },
       'write-benchmarks': { type: 'boolean', default: false },
@@ -92,6 +97,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     streamConcurrency: positive(values['stream-concurrency'] ?? '20', '--stream-concurrency'),
     openSteps: steps.split(',').map((s) => positive(s, '--open-streams')),
     ...(values['proxy-bin'] ? { proxyBin: values['proxy-bin'] } : {}),
+    archive: values.archive,
     outDir: values.out,
     writeBenchmarks: values['write-benchmarks'],
     profile: values.profile,

@@ -1,4 +1,4 @@
-// ai-proxy in its hardened container: the image built from pkg/ai-proxy-release.tar.gz's own
+// ai-proxy in its hardened container: the image built from the release archive's own
 // Dockerfile, run with the limits the installer applies (installer/hardening.ts): read-only
 // root, all capabilities dropped, no-new-privileges, 512 MiB, 0.5 CPU, pids limit, tini.
 // One difference, on purpose: host networking. With a published port on loopback the engine
@@ -33,9 +33,8 @@ async function docker(args: string[], timeoutMs = 120_000): Promise<string> {
 }
 
 /** Unpacks the release archive and builds its image with the HEALTHCHECK port set like the installer does. */
-async function buildImage(repoRoot: string, dir: string, port: number): Promise<{ buildMs: number; imageBytes: number }> {
-  const archive = join(repoRoot, 'pkg/ai-proxy-release.tar.gz');
-  if (!existsSync(archive)) throw new TargetUnavailable('pkg/ai-proxy-release.tar.gz is not built (run `npm run release`)');
+async function buildImage(archive: string, dir: string, port: number): Promise<{ buildMs: number; imageBytes: number }> {
+  if (!existsSync(archive)) throw new TargetUnavailable(`${archive} is not built (run \`npm run release\`)`);
   try {
     await docker(['info', '--format', '{{.ServerVersion}}'], 10_000);
   } catch {
@@ -64,7 +63,7 @@ export const aiProxyContainer: Target = {
   async start(ctx) {
     const dir = join(ctx.workDir, 'container');
     const port = await freePort();
-    const { buildMs, imageBytes } = await buildImage(ctx.repoRoot, join(dir, 'image'), port);
+    const { buildMs, imageBytes } = await buildImage(ctx.archive, join(dir, 'image'), port);
     writeProxyConfig(join(dir, 'config'), port, '127.0.0.1', ctx.upstreamPort);
     await docker(['rm', '-f', CONTAINER]).catch(() => '');
     const started = performance.now();

@@ -11,6 +11,8 @@ export interface BenchContext {
   workDir: string;
   /** An ai-proxy executable to run instead of bundling src/ (--proxy-bin). */
   proxyBin?: string;
+  /** The release archive (default pkg/ai-proxy-release.tar.gz; --archive). */
+  archive: string;
   /** Run the ai-proxy process with --cpu-prof, writing profiles here (--profile). */
   profileDir?: string;
 }
