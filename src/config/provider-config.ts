@@ -1,7 +1,7 @@
 // Reads provider-config.yaml: YAML syntax, then the zod schema, with every error reported as
 // `file:line path: message` so an operator can go straight to the line.
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
-import type { z } from 'zod';
+import { safeParse } from 'zod/mini';
 import { providerConfigSchema, type ProviderConfig } from './schema.ts';
 
 export class ConfigError extends Error {
@@ -73,7 +73,7 @@ export function parseProviderConfig(text: string, fileName = 'provider-config.ya
   if (data === null || data === undefined) {
     throw new ConfigError(`${fileName}:1 the file is empty (it needs a "providers:" list)`);
   }
-  const result = providerConfigSchema.safeParse(data);
+  const result = safeParse(providerConfigSchema, data);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const root = doc.contents as Node | null;
@@ -99,4 +99,3 @@ export function parseProviderConfig(text: string, fileName = 'provider-config.ya
 }
 
 export type { ProviderConfig };
-export type ZodIssue = z.core.$ZodIssue;
