@@ -71,13 +71,13 @@ export class AiProxyFargateStack extends Stack {
       memoryLimitMiB: 1024,
       runtimePlatform: { operatingSystemFamily: ecs.OperatingSystemFamily.LINUX, cpuArchitecture: ecs.CpuArchitecture.X86_64 },
     });
-    // Fargate has no tmpfs mounts: /tmp is a task-scoped volume on the ephemeral storage.
-    task.addVolume({ name: 'tmp' });
-
     // An init process reaps children and forwards SIGTERM; no capability is needed to listen
     // on an unprivileged port.
     const linux = new ecs.LinuxParameters(this, 'Linux', { initProcessEnabled: true });
     linux.dropCapabilities(ecs.Capability.ALL);
+    // /tmp as on the VPS: a small tmpfs (Fargate has taken tmpfs since January 2026). A task
+    // storage bind mount would not do: Fargate makes it writable by root only.
+    linux.addTmpfs({ containerPath: '/tmp', size: 16, mountOptions: [ecs.TmpfsMountOption.RW, ecs.TmpfsMountOption.NOEXEC, ecs.TmpfsMountOption.NOSUID, ecs.TmpfsMountOption.NODEV] });
 
     const container = task.addContainer('ai-proxy', {
       image: ecs.ContainerImage.fromRegistry(image.valueAsString),
@@ -105,7 +105,6 @@ export class AiProxyFargateStack extends Stack {
       linuxParameters: linux,
       ulimits: [{ name: ecs.UlimitName.NOFILE, softLimit: 65536, hardLimit: 65536 }],
     });
-    container.addMountPoints({ containerPath: '/tmp', sourceVolume: 'tmp', readOnly: false });
 
     const albSg = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', { vpc, description: 'ai-proxy load balancer', allowAllOutbound: false });
     const alb = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', { vpc, internetFacing: true, securityGroup: albSg, dropInvalidHeaderFields: true,

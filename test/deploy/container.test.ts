@@ -128,7 +128,7 @@ test('the derived image with provider-config.yaml, run as the ECS task definitio
   if (c.ReadonlyRootFilesystem) args.push('--read-only');
   if (c.LinuxParameters.InitProcessEnabled) args.push('--init');
   for (const cap of c.LinuxParameters.Capabilities.Drop) args.push('--cap-drop', cap);
-  for (const m of c.MountPoints) args.push('--tmpfs', `${m.ContainerPath}:rw,noexec,nosuid,size=16m`); // Fargate: task storage
+  for (const t of c.LinuxParameters.Tmpfs) args.push('--tmpfs', `${t.ContainerPath}:${t.MountOptions.join(',')},size=${t.Size}m`);
   for (const e of c.Environment) args.push('-e', `${e.Name}=${param(e.Value)}`);
   const token = randomBytes(24).toString('hex'); // as the generated secret: 48 characters
   for (const s of c.Secrets) args.push('-e', `${s.Name}=${s.Name === 'AUTH_TOKEN' ? token : ''}`); // provider keys start empty

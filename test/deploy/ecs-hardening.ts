@@ -37,10 +37,13 @@ export function assertHardened(template: Template): void {
         Cpu: 512,
         Essential: true,
         HealthCheck: Match.objectLike({ Command: HEALTHCHECK }),
-        LinuxParameters: Match.objectLike({ InitProcessEnabled: true, Capabilities: Match.objectLike({ Drop: ['ALL'] }) }),
+        LinuxParameters: Match.objectLike({
+          InitProcessEnabled: true,
+          Capabilities: Match.objectLike({ Drop: ['ALL'] }),
+          Tmpfs: [{ ContainerPath: '/tmp', Size: Match.anyValue(), MountOptions: Match.arrayWith(['rw', 'noexec', 'nosuid']) }],
+        }),
         LogConfiguration: Match.objectLike({ LogDriver: 'awslogs', Options: Match.objectLike({ 'awslogs-group': Match.anyValue(), 'awslogs-stream-prefix': Match.anyValue() }) }),
         Secrets: Match.arrayWith([Match.objectLike({ Name: 'AUTH_TOKEN' })]),
-        MountPoints: [{ ContainerPath: '/tmp', ReadOnly: false, SourceVolume: 'tmp' }],
         PortMappings: [Match.objectLike({ ContainerPort: 8080 })],
       }),
     ],
@@ -51,6 +54,7 @@ export function assertHardened(template: Template): void {
   for (const s of container.Secrets) {
     assert.equal(referencedType(template, s.ValueFrom), 'AWS::SecretsManager::Secret', `secret ${s.Name} must come from Secrets Manager`);
   }
+  assert.deepEqual(container.MountPoints ?? [], [], 'no writable volume besides the /tmp tmpfs');
   for (const e of container.Environment ?? []) {
     assert.ok(!/TOKEN|KEY|SECRET|PASSWORD/.test(e.Name), `${e.Name} is a secret and must not be a plain environment variable`);
   }
