@@ -47,7 +47,7 @@ function row(order: number, title: string, recipeName: string, started: number, 
   record({
     order,
     scenario: title,
-    release: `${recipe(recipeName).release} ${recipe(recipeName).suite}`,
+    release: `${recipe(recipeName).release} ${recipeName}`,
     exitCode,
     seconds: (Date.now() - started) / 1000,
     status: ok ? 'pass' : 'FAIL',

@@ -1,13 +1,13 @@
-// First install on each Debian release, then the operator's everyday runs: re-run, port change,
-// upgrade to another release build, uninstall, uninstall --purge.
+// First install on each Debian release, then the operator's everyday runs (scenarios/lifecycle.ts):
+// re-run, port change, upgrade to another release build, uninstall, uninstall --purge.
 import assert from 'node:assert/strict';
-import { scenario } from '../lib/scenario.ts';
+import { group, scenario } from '../lib/scenario.ts';
 import type { Session } from '../lib/session.ts';
-import { CONFIG_DIR, assertFiles, assertInstalled, assertServing } from '../lib/installed.ts';
+import { CONFIG_DIR, assertInstalled, assertServing } from '../lib/installed.ts';
 import { addMockUpstream } from '../lib/upstream.ts';
 import { nextRelease } from '../lib/next-release.ts';
-import { startProbe, stopProbe } from '../lib/probe.ts';
 import { expected } from './expected.ts';
+import { changePort, rerunUnchanged, uninstall, upgrade } from './lifecycle.ts';
 
 /** Upload pkg/ and install non-interactively: the healthy starting point of most scenarios. */
 export async function healthyInstall(s: Session, port = 8080, upstream = true): Promise<void> {
@@ -17,8 +17,6 @@ export async function healthyInstall(s: Session, port = 8080, upstream = true): 
   await assertInstalled(s.vps, { port, version: expected.version });
   if (upstream) await addMockUpstream(s.vps);
 }
-
-const sha = async (s: Session, file: string) => (await s.vps.execOk(`sha256sum ${CONFIG_DIR}/${file}`)).stdout.split(' ')[0];
 
 export function installScenarios(): void {
   for (const release of ['bullseye', 'bookworm', 'trixie']) {
@@ -38,74 +36,43 @@ export function installScenarios(): void {
 
   scenario('idempotent re-run', 'bookworm', async (s) => {
     await healthyInstall(s, 8080, false);
-    const before = await s.vps.inspect('ai-proxy');
-    const r = await s.installer(['--yes']);
-    assert.equal(r.code, 0);
-    const after = await s.vps.inspect('ai-proxy');
-    assert.equal(after?.Id, before?.Id, 'the same container keeps running');
-    assert.equal(after?.State?.StartedAt, before?.State?.StartedAt, 'the container was not restarted');
-    await assertInstalled(s.vps, { port: 8080, version: expected.version });
+    await rerunUnchanged(s, 8080);
   });
 
   scenario('port change', 'bookworm', async (s) => {
     await healthyInstall(s);
-    const envBefore = await s.vps.readFile(`${CONFIG_DIR}/.env`);
-    const providersBefore = await sha(s, 'provider-config.yaml');
-    const r = await s.installer(['--yes', '--port', '8181']);
-    assert.equal(r.code, 0);
-    await assertInstalled(s.vps, { port: 8181, version: expected.version });
-    assert.notEqual((await s.vps.exec('curl -s -m 3 http://127.0.0.1:8080/ping')).code, 0, 'the old port no longer answers');
-    const envAfter = await s.vps.readFile(`${CONFIG_DIR}/.env`);
-    const withoutPort = (t: string) => t.split('\n').filter((l) => !/^\s*PORT\s*=/.test(l));
-    assert.deepEqual(withoutPort(envAfter), withoutPort(envBefore), 'only the PORT line of .env changed');
-    assert.match(envAfter, /^PORT=8181$/m);
-    assert.equal(await sha(s, 'provider-config.yaml'), providersBefore, 'provider-config.yaml is untouched');
+    await changePort(s, 8080, 8181);
   });
 
-  scenario(
-    'upgrade to another release build',
-    'bookworm',
-    async (s) => {
-      const next = await nextRelease();
-      if (next.seconds) console.log(`# second release ${next.version} built from a clone of HEAD in ${next.seconds.toFixed(1)} s`);
-      await healthyInstall(s);
-      const config = [await sha(s, '.env'), await sha(s, 'provider-config.yaml')];
-      const oldImage = (await s.vps.inspect('ai-proxy'))?.Image;
-      await s.upload(next.release);
-      await startProbe(s.vps, 8080);
-      const r = await s.installer(['--yes']);
-      const probe = await stopProbe(s.vps);
-      s.note = `downtime ${(probe.longestGapMs / 1000).toFixed(2)} s (${probe.failures}/${probe.probes} probes failed)`;
-      assert.equal(r.code, 0);
-      await assertInstalled(s.vps, { port: 8080, version: next.version });
-      assert.deepEqual([await sha(s, '.env'), await sha(s, 'provider-config.yaml')], config, 'the configuration survived the upgrade byte for byte');
-      assert.ok(await s.vps.inspect(oldImage), 'the previous image is kept (one step back stays possible)');
-    },
-  );
+  scenario('upgrade to another release build', 'bookworm', async (s) => {
+    await nextRelease(); // the build first: the probe must not measure it
+    await healthyInstall(s);
+    await upgrade(s, 8080);
+  });
 
   for (const purge of [false, true]) {
     scenario(purge ? 'uninstall --purge' : 'uninstall', 'bookworm', async (s) => {
       await healthyInstall(s, 8080, false);
-      const config = await s.vps.execOk(`cd ${CONFIG_DIR} && sha256sum .env provider-config.yaml`);
-      const r = await s.installer(purge ? ['--uninstall', '--purge', '--yes'] : ['--uninstall', '--yes']);
-      assert.equal(r.code, 0);
-      const names = (await s.vps.execOk(`docker ps -a --format '{{.Names}}'`)).stdout.split('\n').filter((n) => n.startsWith('ai-proxy'));
-      assert.deepEqual(names, [], 'no ai-proxy container is left');
-      assert.equal((await s.vps.execOk('docker images -q ai-proxy')).stdout.trim(), '', 'no ai-proxy image is left');
-      assert.notEqual((await s.vps.exec('curl -s -m 3 http://127.0.0.1:8080/ping')).code, 0, 'nothing answers on the port');
-      assert.equal(await s.vps.fileExists('/tmp/ai-proxy'), false);
-      if (purge) {
-        assert.equal(await s.vps.fileExists(CONFIG_DIR), false, `${CONFIG_DIR} is deleted by --purge`);
-      } else {
-        const kept = await s.vps.execOk(`cd ${CONFIG_DIR} && sha256sum .env provider-config.yaml`);
-        assert.equal(kept.stdout, config.stdout, `${CONFIG_DIR} is kept byte for byte`);
-        // and a later install finds the kept configuration (same token)
-        const again = await s.installer(['--yes']);
-        assert.equal(again.code, 0);
-        assert.equal((await s.vps.execOk(`cd ${CONFIG_DIR} && sha256sum .env provider-config.yaml`)).stdout, config.stdout);
-        await assertFiles(s.vps);
-        return r.code;
-      }
+      return uninstall(s, 8080, purge);
     });
+  }
+
+  // the same runs on Debian 11 (Docker 20.10.5) and 13 (Docker 26.1, API 1.45), chained on one VPS each
+  for (const release of ['bullseye', 'trixie']) {
+    group('everyday runs', release, (s) => healthyInstall(s, 8080, false), [
+      { title: 'idempotent re-run', run: (s) => rerunUnchanged(s, 8080) },
+      // after this config edit a re-run recreates the container (the config differs from the
+      // deployed one), so it comes after the idempotency check
+      {
+        title: 'request reaches a mock upstream',
+        run: async (s) => {
+          await addMockUpstream(s.vps);
+          await assertServing(s.vps, 8080);
+        },
+      },
+      { title: 'upgrade to another release build', run: (s) => upgrade(s, 8080) },
+      { title: 'port change', run: (s) => changePort(s, 8080, 8181) },
+      { title: 'uninstall', run: (s) => uninstall(s, 8181, false) },
+    ]);
   }
 }
