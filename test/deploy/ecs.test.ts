@@ -37,40 +37,48 @@ test('removing or weakening any single hardening field of the template is report
   const task = ['Resources', idOf('AWS::ECS::TaskDefinition'), 'Properties'];
   const c = [...task, 'ContainerDefinitions', 0];
   const service = ['Resources', idOf('AWS::ECS::Service'), 'Properties'];
-  const cases: [string, (string | number)[], unknown][] = [
-    ['Fargate compatibility', [...task, 'RequiresCompatibilities'], ['EC2']],
-    ['readonlyRootFilesystem', [...c, 'ReadonlyRootFilesystem'], undefined],
-    ['user', [...c, 'User'], '0'],
-    ['privileged', [...c, 'Privileged'], true],
-    ['memory limit', [...c, 'Memory'], undefined],
-    ['health check', [...c, 'HealthCheck'], undefined],
-    ['init process', [...c, 'LinuxParameters', 'InitProcessEnabled'], false],
-    ['capabilities drop', [...c, 'LinuxParameters', 'Capabilities'], { Drop: [] }],
-    ['awslogs', [...c, 'LogConfiguration', 'LogDriver'], 'json-file'],
-    ['log group', [...c, 'LogConfiguration', 'Options', 'awslogs-group'], 'somewhere'],
-    ['secrets', [...c, 'Secrets'], undefined],
-    ['secret source', [...c, 'Secrets', 0, 'ValueFrom'], 'arn:aws:ssm:eu-west-1:123456789012:parameter/token'],
-    ['token as plain environment', [...c, 'Environment', 0], { Name: 'AUTH_TOKEN', Value: 'x'.repeat(40) }],
-    ['/tmp tmpfs', [...c, 'LinuxParameters', 'Tmpfs'], undefined],
-    ['/tmp executable', [...c, 'LinuxParameters', 'Tmpfs', 0, 'MountOptions'], ['rw']],
-    ['extra writable volume', [...c, 'MountPoints'], [{ ContainerPath: '/data', ReadOnly: false, SourceVolume: 'data' }]],
-    ['stop timeout', [...c, 'StopTimeout'], 5],
-    ['short generated token', ['Resources', idOf('AWS::SecretsManager::Secret'), 'Properties', 'GenerateSecretString', 'PasswordLength'], 16],
-    ['launch type', [...service, 'LaunchType'], 'EC2'],
-    ['rollback on failed deployment', [...service, 'DeploymentConfiguration', 'DeploymentCircuitBreaker', 'Rollback'], false],
-    ['public task addresses', [...service, 'NetworkConfiguration', 'AwsvpcConfiguration', 'AssignPublicIp'], 'ENABLED'],
-    ['target group health path', ['Resources', idOf('AWS::ElasticLoadBalancingV2::TargetGroup'), 'Properties', 'HealthCheckPath'], '/'],
-    ['target tracking', ['Resources', idOf('AWS::ApplicationAutoScaling::ScalingPolicy')], undefined],
-    ['task ingress from anywhere', ['Resources', idOf('AWS::EC2::SecurityGroupIngress'), 'Properties', 'SourceSecurityGroupId'], undefined],
+  // [name, path, new value (undefined = delete), what the failure must say]
+  const cases: [string, (string | number)[], unknown, RegExp][] = [
+    ['Fargate compatibility', [...task, 'RequiresCompatibilities'], ['EC2'], /Expected FARGATE but received EC2/],
+    ['readonlyRootFilesystem', [...c, 'ReadonlyRootFilesystem'], undefined, /Missing key 'ReadonlyRootFilesystem'/],
+    ['user', [...c, 'User'], '0', /Expected 1001:1001 but received 0/],
+    ['privileged', [...c, 'Privileged'], true, /Expected false but received true "Privileged"/],
+    ['memory limit', [...c, 'Memory'], undefined, /Missing key 'Memory'/],
+    ['health check', [...c, 'HealthCheck'], undefined, /Missing key 'HealthCheck'/],
+    ['init process', [...c, 'LinuxParameters', 'InitProcessEnabled'], false, /received false "InitProcessEnabled"/],
+    ['capabilities drop', [...c, 'LinuxParameters', 'Capabilities'], { Drop: [] }, /"Drop": \[ !! Not enough elements/],
+    ['awslogs', [...c, 'LogConfiguration', 'LogDriver'], 'json-file', /Expected awslogs but received json-file/],
+    ['log group', [...c, 'LogConfiguration', 'Options', 'awslogs-group'], 'somewhere', /the stack's log group/],
+    ['secrets', [...c, 'Secrets'], undefined, /Missing key 'Secrets'/],
+    ['secret source', [...c, 'Secrets', 0, 'ValueFrom'], 'arn:aws:ssm:eu-west-1:123456789012:parameter/token', /AUTH_TOKEN must come from Secrets Manager/],
+    ['token as plain environment', [...c, 'Environment', 0], { Name: 'AUTH_TOKEN', Value: 'x'.repeat(40) }, /must not be a plain environment variable/],
+    ['/tmp tmpfs', [...c, 'LinuxParameters', 'Tmpfs'], undefined, /Missing key 'Tmpfs'/],
+    ['/tmp executable', [...c, 'LinuxParameters', 'Tmpfs', 0, 'MountOptions'], ['rw'], /Could not match arrayWith pattern 1/],
+    ['extra writable volume', [...c, 'MountPoints'], [{ ContainerPath: '/data', ReadOnly: false, SourceVolume: 'data' }], /no writable volume besides/],
+    ['stop timeout', [...c, 'StopTimeout'], 5, /StopTimeout must exceed/],
+    ['short generated token', ['Resources', idOf('AWS::SecretsManager::Secret'), 'Properties', 'GenerateSecretString', 'PasswordLength'], 16, /at least 32 characters/],
+    ['launch type', [...service, 'LaunchType'], 'EC2', /Expected FARGATE but received EC2 "LaunchType"/],
+    ['rollback on failed deployment', [...service, 'DeploymentConfiguration', 'DeploymentCircuitBreaker', 'Rollback'], false, /received false "Rollback"/],
+    ['public task addresses', [...service, 'NetworkConfiguration', 'AwsvpcConfiguration', 'AssignPublicIp'], 'ENABLED', /Expected DISABLED but received ENABLED/],
+    ['target group health path', ['Resources', idOf('AWS::ElasticLoadBalancingV2::TargetGroup'), 'Properties', 'HealthCheckPath'], '/', /Expected \/health\/ready but received \//],
+    ['target tracking', ['Resources', idOf('AWS::ApplicationAutoScaling::ScalingPolicy')], undefined, /0 resources with type AWS::ApplicationAutoScaling::ScalingPolicy/],
+    ['task ingress from anywhere', ['Resources', idOf('AWS::EC2::SecurityGroupIngress'), 'Properties', 'SourceSecurityGroupId'], undefined, /task ingress must come from/],
   ];
-  for (const [name, path, value] of cases) {
+  for (const [name, path, value, expected] of cases) {
     await t.test(name, () => {
       const copy = structuredClone(committed);
       let at: Obj = copy;
       for (const key of path.slice(0, -1)) at = at[key];
       if (value === undefined) delete at[path[path.length - 1]!];
       else at[path[path.length - 1]!] = value;
-      assert.throws(() => assertHardened(Template.fromJSON(copy)), `${name}: the change went unnoticed`);
+      let message = '';
+      try {
+        assertHardened(Template.fromJSON(copy));
+      } catch (error) {
+        message = (error as Error).message.replace(/\s+/g, ' ');
+      }
+      assert.notEqual(message, '', `${name}: the change went unnoticed`);
+      assert.match(message, expected, `${name}: caught, but not for the expected reason`);
     });
   }
 });

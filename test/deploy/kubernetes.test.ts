@@ -76,38 +76,40 @@ test('removing or weakening any single hardening field is reported', async (t) =
   const deployment = only('Deployment') as K8sObject;
   const pod = ['spec', 'template', 'spec'];
   const c = [...pod, 'containers', 0];
-  const cases: [string, (string | number)[], unknown][] = [
-    ['pod automountServiceAccountToken', [...pod, 'automountServiceAccountToken'], undefined],
-    ['pod runAsNonRoot', [...pod, 'securityContext', 'runAsNonRoot'], undefined],
-    ['pod runAsUser', [...pod, 'securityContext', 'runAsUser'], 0],
-    ['pod runAsGroup', [...pod, 'securityContext', 'runAsGroup'], undefined],
-    ['pod seccompProfile', [...pod, 'securityContext', 'seccompProfile'], undefined],
-    ['hostNetwork', [...pod, 'hostNetwork'], true],
-    ['container runAsNonRoot', [...c, 'securityContext', 'runAsNonRoot'], false],
-    ['container runAsUser', [...c, 'securityContext', 'runAsUser'], undefined],
-    ['container runAsGroup', [...c, 'securityContext', 'runAsGroup'], 0],
-    ['container seccompProfile', [...c, 'securityContext', 'seccompProfile', 'type'], 'Unconfined'],
-    ['readOnlyRootFilesystem', [...c, 'securityContext', 'readOnlyRootFilesystem'], undefined],
-    ['allowPrivilegeEscalation', [...c, 'securityContext', 'allowPrivilegeEscalation'], undefined],
-    ['privileged', [...c, 'securityContext', 'privileged'], true],
-    ['capabilities drop', [...c, 'securityContext', 'capabilities', 'drop'], []],
-    ['capabilities add', [...c, 'securityContext', 'capabilities', 'add'], ['NET_ADMIN']],
-    ['memory limit', [...c, 'resources', 'limits', 'memory'], undefined],
-    ['cpu limit', [...c, 'resources', 'limits', 'cpu'], '2'],
-    ['liveness probe', [...c, 'livenessProbe'], undefined],
-    ['readiness path', [...c, 'readinessProbe', 'httpGet', 'path'], '/health/live'],
-    ['probe port', [...c, 'readinessProbe', 'httpGet', 'port'], 9090],
-    ['PORT env', [...c, 'env', 0, 'value'], '9090'],
-    ['grace period', [...pod, 'terminationGracePeriodSeconds'], 10],
-    ['config mount writable', [...c, 'volumeMounts', 0, 'readOnly'], undefined],
-    ['/tmp not in memory', [...pod, 'volumes', 1, 'emptyDir', 'medium'], undefined],
-    ['/tmp without size limit', [...pod, 'volumes', 1, 'emptyDir', 'sizeLimit'], undefined],
-    ['/tmp not mounted', [...c, 'volumeMounts'], [{ name: 'config', mountPath: '/app/config', readOnly: true }]],
-    ['hostPath volume', [...pod, 'volumes', 2], { name: 'host', hostPath: { path: '/' } }],
+  // [name, path, new value (undefined = delete), what the report must name]
+  const cases: [string, (string | number)[], unknown, RegExp][] = [
+    ['pod automountServiceAccountToken', [...pod, 'automountServiceAccountToken'], undefined, /^pod: automountServiceAccountToken/],
+    ['pod runAsNonRoot', [...pod, 'securityContext', 'runAsNonRoot'], undefined, /^pod securityContext: runAsNonRoot/],
+    ['pod runAsUser', [...pod, 'securityContext', 'runAsUser'], 0, /^pod securityContext: runAsUser/],
+    ['pod runAsGroup', [...pod, 'securityContext', 'runAsGroup'], undefined, /^pod securityContext: runAsGroup/],
+    ['pod seccompProfile', [...pod, 'securityContext', 'seccompProfile'], undefined, /^pod securityContext: seccompProfile/],
+    ['hostNetwork', [...pod, 'hostNetwork'], true, /^pod: hostNetwork/],
+    ['container runAsNonRoot', [...c, 'securityContext', 'runAsNonRoot'], false, /^container ai-proxy securityContext: runAsNonRoot/],
+    ['container runAsUser', [...c, 'securityContext', 'runAsUser'], undefined, /^container ai-proxy securityContext: runAsUser/],
+    ['container runAsGroup', [...c, 'securityContext', 'runAsGroup'], 0, /^container ai-proxy securityContext: runAsGroup/],
+    ['container seccompProfile', [...c, 'securityContext', 'seccompProfile', 'type'], 'Unconfined', /^container ai-proxy securityContext: seccompProfile/],
+    ['readOnlyRootFilesystem', [...c, 'securityContext', 'readOnlyRootFilesystem'], undefined, /readOnlyRootFilesystem/],
+    ['allowPrivilegeEscalation', [...c, 'securityContext', 'allowPrivilegeEscalation'], undefined, /allowPrivilegeEscalation/],
+    ['privileged', [...c, 'securityContext', 'privileged'], true, /privileged/],
+    ['capabilities drop', [...c, 'securityContext', 'capabilities', 'drop'], [], /capabilities\.drop/],
+    ['capabilities add', [...c, 'securityContext', 'capabilities', 'add'], ['NET_ADMIN'], /capabilities\.add/],
+    ['memory limit', [...c, 'resources', 'limits', 'memory'], undefined, /memory request and limit/],
+    ['cpu limit', [...c, 'resources', 'limits', 'cpu'], '2', /cpu request and limit/],
+    ['liveness probe', [...c, 'livenessProbe'], undefined, /livenessProbe must GET/],
+    ['readiness path', [...c, 'readinessProbe', 'httpGet', 'path'], '/health/live', /readinessProbe must GET/],
+    ['probe port', [...c, 'readinessProbe', 'httpGet', 'port'], 9090, /readinessProbe must use port/],
+    ['PORT env', [...c, 'env', 0, 'value'], '9090', /env PORT/],
+    ['grace period', [...pod, 'terminationGracePeriodSeconds'], 10, /terminationGracePeriodSeconds/],
+    ['config mount writable', [...c, 'volumeMounts', 0, 'readOnly'], undefined, /mount \/app\/config must be readOnly/],
+    ['/tmp not in memory', [...pod, 'volumes', 1, 'emptyDir', 'medium'], undefined, /\/tmp must be an emptyDir/],
+    ['/tmp without size limit', [...pod, 'volumes', 1, 'emptyDir', 'sizeLimit'], undefined, /\/tmp must be an emptyDir/],
+    ['/tmp not mounted', [...c, 'volumeMounts'], [{ name: 'config', mountPath: '/app/config', readOnly: true }], /\/tmp must be mounted/],
+    ['hostPath volume', [...pod, 'volumes', 2], { name: 'host', hostPath: { path: '/' } }, /hostPath/],
   ];
-  for (const [name, path, value] of cases) {
+  for (const [name, path, value, expected] of cases) {
     await t.test(name, () => {
-      assert.notDeepEqual(hardeningProblems(mutate(deployment, path, value)), [], `${name}: the change went unnoticed`);
+      const problems = hardeningProblems(mutate(deployment, path, value));
+      assert.ok(problems.some((p) => expected.test(p)), `${name}: not reported as ${expected} (got ${JSON.stringify(problems)})`);
     });
   }
 });
