@@ -1,6 +1,9 @@
-// Structured JSON logs on stdout, one line per event. Lines are batched until the end of the
-// current tick so a busy proxy makes one write per tick, not one per request.
+// Structured JSON logs on stdout, one line per event. Lines are batched for a few milliseconds
+// (or 16 KB) so a busy proxy makes one write per batch, not one system call per request.
 import type { LogLevel } from '../config/env.ts';
+
+const FLUSH_MS = 20;
+const FLUSH_BYTES = 16 * 1024;
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
@@ -11,7 +14,7 @@ export interface LogSink {
 export class Logger {
   private rank: number;
   private buffer = '';
-  private scheduled = false;
+  private timer: NodeJS.Timeout | undefined;
   private secrets: string[] = [];
 
   constructor(
@@ -57,14 +60,15 @@ export class Logger {
     let line = JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields });
     if (this.secrets.length > 0) line = this.scrub(line);
     this.buffer += line + '\n';
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(this.flush);
-    }
+    if (this.buffer.length >= FLUSH_BYTES) this.flush();
+    else if (!this.timer) this.timer = setTimeout(this.flush, FLUSH_MS);
   }
 
   readonly flush = (): void => {
-    this.scheduled = false;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
     if (this.buffer === '') return;
     const text = this.buffer;
     this.buffer = '';

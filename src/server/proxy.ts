@@ -1,9 +1,9 @@
 // The API endpoints: read and route the request, then walk the route's targets (retrying each
 // with backoff) until one answers. Fallback happens only while nothing has reached the client.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { respondEcho } from '../providers/echo/respond.ts';
 import type { ClientApi } from '../providers/types.ts';
+import { ClientAbort, sleepUnlessAborted } from '../upstream/abort.ts';
 import { attemptUpstream, ClientGone } from '../upstream/attempt.ts';
 import { decideRetry } from '../upstream/retry.ts';
 import { upstreamErrorInfo } from '../translate/response-json.ts';
@@ -68,7 +68,7 @@ export async function handleApi(api: ClientApi, req: IncomingMessage, res: Serve
   // Only configured names become metric labels, so clients cannot grow the label set.
   ctx.route = model;
 
-  const abort = new AbortController();
+  const abort = new ClientAbort();
   res.once('close', () => {
     if (!res.writableFinished) {
       ctx.clientClosed = true;
@@ -103,7 +103,7 @@ export async function handleApi(api: ClientApi, req: IncomingMessage, res: Serve
       const t0 = performance.now();
       let result;
       try {
-        result = await attemptUpstream(p, plan.path, plan.headers, plan.body, abort.signal);
+        result = await attemptUpstream(p, plan.path, plan.headers, plan.body, abort);
       } catch (error) {
         if (error instanceof ClientGone) return;
         throw error;
@@ -114,14 +114,14 @@ export async function handleApi(api: ClientApi, req: IncomingMessage, res: Serve
       if (result.kind === 'ok') {
         const relayed =
           plan.stream && String(result.response.headers['content-type'] ?? '').startsWith('text/event-stream')
-            ? await relayStream(res, result.response, plan, p.name, abort.signal, {
+            ? await relayStream(res, result.response, plan, p.name, abort, {
                 slowClientMs: rt.settings.body_timeout * 1000,
                 onCommit: () => {
                   deps.metrics.activeStreams.inc();
                   res.once('close', () => deps.metrics.activeStreams.dec());
                 },
               })
-            : await relayJson(res, result.response, plan, p.name, abort.signal);
+            : await relayJson(res, result.response, plan, p.name, abort);
         if (relayed.ok) {
           recordSuccess(p);
           ctx.usage = relayed.usage;
@@ -151,11 +151,7 @@ export async function handleApi(api: ClientApi, req: IncomingMessage, res: Serve
       if (!d.retry) break;
       ctx.retries++;
       deps.metrics.retries.inc(`provider="${p.name}"`);
-      try {
-        await sleep(d.delayMs, undefined, { signal: abort.signal });
-      } catch {
-        return;
-      }
+      if (!(await sleepUnlessAborted(d.delayMs, abort))) return;
     }
   }
   throw lastError ?? errors.unknownModel(model);

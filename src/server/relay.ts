@@ -3,6 +3,7 @@
 // its first byte can still fall back to the next target.
 import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
+import type { ClientAbort } from '../upstream/abort.ts';
 import { classifyNetworkError } from '../upstream/attempt.ts';
 import { SseParser } from '../upstream/sse.ts';
 import type { Json, Usage } from '../translate/types.ts';
@@ -62,7 +63,7 @@ export function extractUsageObject(text: string): Json | undefined {
   return undefined;
 }
 
-export async function relayJson(res: ServerResponse, upstream: Dispatcher.ResponseData, plan: Plan, providerName: string, signal: AbortSignal): Promise<RelayResult> {
+export async function relayJson(res: ServerResponse, upstream: Dispatcher.ResponseData, plan: Plan, providerName: string, signal: ClientAbort): Promise<RelayResult> {
   const chunks: Buffer[] = [];
   try {
     for await (const chunk of upstream.body) chunks.push(chunk as Buffer);
@@ -106,7 +107,7 @@ export async function relayStream(
   upstream: Dispatcher.ResponseData,
   plan: Plan,
   providerName: string,
-  signal: AbortSignal,
+  signal: ClientAbort,
   hooks: StreamHooks,
 ): Promise<RelayResult> {
   const parser = new SseParser();

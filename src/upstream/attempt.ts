@@ -1,6 +1,7 @@
 // One upstream HTTP attempt, classified: a response to relay, a client error to pass back, or a
 // failure with whether it is worth retrying and how long the upstream asked us to wait.
 import type { Dispatcher } from 'undici';
+import type { ClientAbort } from './abort.ts';
 import { ProxyError } from '../server/errors.ts';
 import type { RuntimeProvider } from '../server/runtime.ts';
 import { upstreamErrorInfo } from '../translate/response-json.ts';
@@ -46,7 +47,7 @@ export async function attemptUpstream(
   path: string,
   headers: Record<string, string>,
   body: string | Buffer,
-  signal: AbortSignal,
+  signal: ClientAbort,
 ): Promise<Attempt> {
   let response: Dispatcher.ResponseData;
   try {

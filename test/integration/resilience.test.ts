@@ -51,6 +51,8 @@ server:
     assert.equal(first.requests.length - before1, 2, 'first target: one try and one retry');
     assert.equal(second.requests.length - before2, 1);
     assert.equal(second.requests.at(-1)!.body.model, 'm2');
+    await new Promise((r) => setTimeout(r, 20));
+    px.proxy.logger.flush();
     const line = px.logs.map((l) => JSON.parse(l)).filter((l) => l.path === '/v1/chat/completions').at(-1);
     assert.equal(line.provider, 'second');
     assert.equal(line.retries, 1);
