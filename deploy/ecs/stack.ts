@@ -31,7 +31,7 @@ export class AiProxyFargateStack extends Stack {
       allowedPattern: '.+',
       constraintDescription: 'set ImageUri to the image you pushed (docs/scale-out.md)',
     });
-    const minTasks = new CfnParameter(this, 'MinTasks', { type: 'Number', default: 2, minValue: 1, description: 'Fewest running tasks (also the initial count)' });
+    const minTasks = new CfnParameter(this, 'MinTasks', { type: 'Number', default: 2, minValue: 1, description: 'Fewest running tasks' });
     const maxTasks = new CfnParameter(this, 'MaxTasks', { type: 'Number', default: 10, minValue: 1, description: 'Most running tasks under load' });
     const cpuTarget = new CfnParameter(this, 'CpuTargetPercent', { type: 'Number', default: 70, minValue: 10, maxValue: 90, description: 'Average CPU utilization that target tracking keeps the service at' });
     const logLevel = new CfnParameter(this, 'LogLevel', { type: 'String', default: 'info', allowedValues: ['debug', 'info', 'warn', 'error'] });
@@ -115,7 +115,8 @@ export class AiProxyFargateStack extends Stack {
     const service = new ecs.FargateService(this, 'Service', {
       cluster,
       taskDefinition: task,
-      desiredCount: minTasks.valueAsNumber,
+      // No desiredCount: the scalable target raises the service to MinTasks, and stack updates
+      // leave the running count alone instead of resetting it in the middle of a load peak.
       platformVersion: ecs.FargatePlatformVersion.LATEST,
       securityGroups: [taskSg],
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
