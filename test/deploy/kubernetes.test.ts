@@ -66,6 +66,9 @@ test('validation is live: a wrong type and a misspelt field are both caught', ()
   assert.deepEqual(strictProblems(typo), ['spec.template.spec.containers[0].securityContext.readOnlyRootFileSystem']);
   const typoInMap = mutate(deployment, ['spec', 'template', 'spec', 'volumes', 1, 'emptyDir', 'medum'], 'Memory');
   assert.deepEqual(strictProblems(typoInMap), ['spec.template.spec.volumes[1].emptyDir.medum']);
+  // metadata comes from another package (@kubernetes-models/apimachinery): checked as well.
+  const typoInMeta = mutate(only('Service') as K8sObject, ['metadata', 'label'], { a: 'b' });
+  assert.deepEqual(strictProblems(typoInMeta), ['metadata.label']);
 });
 
 test('the Deployment keeps every hardening field, limit, probe and drain setting', () => {
