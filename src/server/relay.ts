@@ -64,15 +64,15 @@ export function extractUsageObject(text: string): Json | undefined {
 }
 
 export async function relayJson(res: ServerResponse, upstream: Dispatcher.ResponseData, plan: Plan, providerName: string, signal: ClientAbort): Promise<RelayResult> {
-  const chunks: Buffer[] = [];
+  let buf: Buffer;
   try {
-    for await (const chunk of upstream.body) chunks.push(chunk as Buffer);
+    // undici's own consumer: much cheaper than async iteration for a small JSON body.
+    buf = Buffer.from(await upstream.body.arrayBuffer());
   } catch (error) {
     if (signal.aborted) return { ok: true, usage: undefined, error: 'client closed' };
     const c = classifyNetworkError(error, providerName);
     return { ok: false, error: c.error, reason: c.reason };
   }
-  const buf = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
   let out: string | Buffer = buf;
   let usage: Usage | undefined;
   if (plan.translateJson) {
@@ -85,7 +85,9 @@ export async function relayJson(res: ServerResponse, upstream: Dispatcher.Respon
     usage = plan.usageOf(parsed);
     out = JSON.stringify(plan.translateJson(parsed));
   } else {
-    const u = extractUsageObject(buf.toString('utf8'));
+    // Only the tail from the last "usage" key is decoded: embeddings bodies can be megabytes.
+    const at = buf.lastIndexOf('"usage"');
+    const u = at === -1 ? undefined : extractUsageObject(buf.toString('utf8', at));
     usage = u ? plan.usageOf({ usage: u }) : undefined;
   }
   const ct = upstream.headers['content-type'];
