@@ -123,7 +123,8 @@ export async function handleApi(api: ClientApi, req: IncomingMessage, res: Serve
               })
             : await relayJson(res, result.response, plan, p.name, abort);
         if (relayed.ok) {
-          recordSuccess(p);
+          if (relayed.reason && relayed.error) recordFailure(p, relayed.error, deps, relayed.reason);
+          else recordSuccess(p);
           ctx.usage = relayed.usage;
           if (relayed.error) ctx.error = relayed.error;
           if (relayed.usage) {

@@ -10,7 +10,12 @@ import type { Json, Usage } from '../translate/types.ts';
 import { ProxyError } from './errors.ts';
 import type { Plan } from './plan.ts';
 
-export type RelayResult = { ok: true; usage: Usage | undefined; error?: string } | { ok: false; error: ProxyError; reason: string };
+/**
+ * ok: the client got its answer (or is gone); `error` says what went wrong after the first byte
+ * and `reason` is set when that was the upstream's fault. Not ok: nothing was sent yet, so the
+ * next attempt or target may still answer.
+ */
+export type RelayResult = { ok: true; usage: Usage | undefined; error?: string; reason?: string } | { ok: false; error: ProxyError; reason: string };
 
 const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' };
 
@@ -136,7 +141,7 @@ export async function relayStream(
     if (tr.failed) {
       upstream.body.destroy();
       res.end();
-      return { ok: true, usage: tr.usage, error: 'upstream sent an error event' };
+      return { ok: true, usage: tr.usage, error: 'upstream sent an error event', reason: 'stream_error_event' };
     }
     for (const ev of parser.flush()) await write(tr.event(ev));
     const tail = tr.end();
@@ -158,6 +163,6 @@ export async function relayStream(
     if (!committed) return { ok: false, error: c.error, reason: c.reason };
     // Headers are gone: the only honest signal left is an error event in the stream itself.
     res.end(tr.error(c.error.message, c.error.type));
-    return { ok: true, usage: tr.usage, error: c.error.message };
+    return { ok: true, usage: tr.usage, error: c.error.message, reason: c.reason };
   }
 }

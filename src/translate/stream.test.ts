@@ -63,6 +63,26 @@ describe('OpenAI stream -> Anthropic stream', () => {
     assert.deepEqual(md.usage, { input_tokens: 10, output_tokens: 6, cache_read_input_tokens: 1 });
   });
 
+  it('keeps text that arrives while a tool call is streaming and sends it after', () => {
+    const input =
+      delta({ tool_calls: [{ index: 0, id: 'c0', type: 'function', function: { name: 'a', arguments: '{"x":' } }] }) +
+      delta({ content: 'note' }) +
+      delta({ tool_calls: [{ index: 0, function: { arguments: '1}' } }] }) +
+      delta({}, 'tool_calls') +
+      'data: [DONE]\n\n';
+    const events = run(new OpenAIToAnthropicStream('gpt'), input).out.map((e) => JSON.parse(e.data));
+    const starts = events.filter((e) => e.type === 'content_block_start').map((e) => [e.index, e.content_block.type]);
+    assert.deepEqual(starts, [
+      [0, 'tool_use'],
+      [1, 'text'],
+    ]);
+    const json = events.filter((e) => e.delta?.type === 'input_json_delta').map((e) => e.delta.partial_json).join('');
+    assert.deepEqual(JSON.parse(json), { x: 1 });
+    assert.equal(events.find((e) => e.delta?.type === 'text_delta').delta.text, 'note');
+    // Every block is closed exactly once, in order.
+    assert.deepEqual(events.filter((e) => e.type === 'content_block_stop').map((e) => e.index), [0, 1]);
+  });
+
   it('treats a stream cut before finish_reason as incomplete', () => {
     const tr = new OpenAIToAnthropicStream('gpt');
     const { end } = run(tr, delta({ content: 'partial' }));

@@ -167,6 +167,7 @@ server:
     assert.match(text, /aiproxy_fallbacks_total\{route="fb"\} [1-9]/);
     assert.match(text, /aiproxy_upstream_errors_total\{provider="first",kind="http_500"\} 1/);
     assert.match(text, /aiproxy_upstream_errors_total\{provider="first",kind="timeout"\} 2/);
+    assert.match(text, /aiproxy_upstream_errors_total\{provider="first",kind="reset"\} [1-9]/, 'a mid-stream reset counts as an upstream error');
     assert.match(text, /aiproxy_request_duration_seconds_bucket\{endpoint="\/v1\/chat\/completions",provider="second",le="\+Inf"\} \d+/);
   });
 
