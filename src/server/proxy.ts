@@ -108,7 +108,7 @@ export async function handleApi(api: ClientApi, req: IncomingMessage, res: Serve
         if (error instanceof ClientGone) return;
         throw error;
       }
-      deps.metrics.ttfb.observe(`provider="${p.name}"`, (performance.now() - t0) / 1000);
+      if (result.kind !== 'failed') deps.metrics.ttfb.observe(`provider="${p.name}"`, (performance.now() - t0) / 1000);
       let retryAfter: number | undefined;
       let retryable = true;
       if (result.kind === 'ok') {
@@ -139,7 +139,12 @@ export async function handleApi(api: ClientApi, req: IncomingMessage, res: Serve
         // The request itself is wrong; another provider would say the same.
         recordSuccess(p);
         const info = upstreamErrorInfo(result.body);
-        throw new ProxyError(result.status, UPSTREAM_ERROR_TYPES[result.status] ?? (info.type as ErrorType) ?? 'invalid_request_error', deps.logger.scrub(info.message), 'upstream_rejected_request');
+        throw new ProxyError(
+          result.status,
+          UPSTREAM_ERROR_TYPES[result.status] ?? (info.type as ErrorType) ?? 'invalid_request_error',
+          deps.logger.scrub(info.message),
+          info.code ?? 'upstream_rejected_request',
+        );
       } else {
         lastError = result.error;
         retryAfter = result.retryAfterMs;

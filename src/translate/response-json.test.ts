@@ -70,8 +70,8 @@ describe('JSON response translation', () => {
   });
 
   it('reads upstream error bodies of either format', () => {
-    assert.deepEqual(upstreamErrorInfo('{"error":{"message":"m","type":"t"}}'), { message: 'm', type: 't' });
-    assert.deepEqual(upstreamErrorInfo('{"type":"error","error":{"type":"overloaded_error","message":"busy"}}'), { message: 'busy', type: 'overloaded_error' });
-    assert.deepEqual(upstreamErrorInfo('<html>bad gateway</html>'), { message: '<html>bad gateway</html>', type: undefined });
+    assert.deepEqual(upstreamErrorInfo('{"error":{"message":"m","type":"t","code":"c"}}'), { message: 'm', type: 't', code: 'c' });
+    assert.deepEqual(upstreamErrorInfo('{"type":"error","error":{"type":"overloaded_error","message":"busy"}}'), { message: 'busy', type: 'overloaded_error', code: undefined });
+    assert.deepEqual(upstreamErrorInfo('<html>bad gateway</html>'), { message: '<html>bad gateway</html>', type: undefined, code: undefined });
   });
 });

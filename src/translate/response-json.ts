@@ -83,13 +83,13 @@ export function chatCompletionToMessage(completion: Json): Json {
 }
 
 /** An upstream error body (either format) -> its message and type, for our error shape. */
-export function upstreamErrorInfo(text: string): { message: string; type: string | undefined } {
+export function upstreamErrorInfo(text: string): { message: string; type: string | undefined; code: string | undefined } {
   try {
     const err = asObject(asObject(JSON.parse(text)).error);
     const message = str(err.message);
-    if (message) return { message, type: str(err.type) };
+    if (message) return { message, type: str(err.type), code: str(err.code) };
   } catch {
     // not JSON: use the text itself
   }
-  return { message: text.slice(0, 500) || 'no body', type: undefined };
+  return { message: text.slice(0, 500) || 'no body', type: undefined, code: undefined };
 }

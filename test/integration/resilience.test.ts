@@ -59,6 +59,20 @@ server:
     assert.equal(line.attempts, 3);
   });
 
+  it('returns an upstream 400 to the client as is: no retry, no fallback', async () => {
+    const n1 = first.requests.length;
+    const n2 = second.requests.length;
+    first.script({ kind: 'status', status: 400, body: { error: { message: 'messages[0] is bad', type: 'invalid_request_error', code: 'bad_messages' } } });
+    await assert.rejects(ask('fb'), (e: InstanceType<typeof OpenAI.APIError>) => {
+      assert.equal(e.status, 400);
+      assert.equal(e.code, 'bad_messages');
+      assert.match(e.message, /messages\[0\] is bad/);
+      return true;
+    });
+    assert.equal(first.requests.length, n1 + 1);
+    assert.equal(second.requests.length, n2);
+  });
+
   it('waits for Retry-After on 429 and then succeeds on the same target', async () => {
     first.script({ kind: 'status', status: 429, headers: { 'retry-after': '1' }, body: { error: { message: 'slow down', type: 'rate_limit_error' } } });
     const t0 = Date.now();
