@@ -84,9 +84,15 @@ export function compileRuntime(config: LoadedConfig, pools: PoolSet, previous?: 
     );
   }
   const created = Math.floor(Date.now() / 1000);
+  const createdAt = new Date(created * 1000).toISOString();
+  const ids = [...routes.keys()];
+  // One body both SDKs can read: OpenAI's list fields plus Anthropic's page and model fields.
   const modelsBody = JSON.stringify({
     object: 'list',
-    data: [...routes.keys()].map((id) => ({ id, object: 'model', created, owned_by: routes.get(id)![0]!.provider.name })),
+    data: ids.map((id) => ({ id, object: 'model', created, owned_by: routes.get(id)![0]!.provider.name, type: 'model', display_name: id, created_at: createdAt })),
+    has_more: false,
+    first_id: ids[0] ?? null,
+    last_id: ids.at(-1) ?? null,
   });
   return { config, providers, routes, settings: config.server, modelsBody, loadedAt: Date.now() };
 }

@@ -99,6 +99,12 @@ ${openaiProvider('oa', oa.url, '    models: [gpt-4o]\n')}${anthropicProvider('an
     assert.deepEqual(msgs[2], { role: 'tool', tool_call_id: 'call_9', content: 'sunny' });
   });
 
+  it('lists the models in a page the Anthropic SDK reads', async () => {
+    const ids: string[] = [];
+    for await (const m of client.models.list()) ids.push(m.id);
+    assert.ok(ids.includes('claude-x') && ids.includes('gpt-4o'));
+  });
+
   it('streams plain text from an OpenAI provider as Anthropic text deltas', async () => {
     const stream = client.messages.stream({ model: 'gpt-4o', max_tokens: 50, messages: [{ role: 'user', content: 'one two' }] });
     let text = '';
