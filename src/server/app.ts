@@ -6,7 +6,7 @@ import { loadProviderFile, type LoadedConfig } from '../config/load.ts';
 import type { ClientApi } from '../providers/types.ts';
 import { PoolSet } from '../upstream/pools.ts';
 import { TokenAuth } from './auth.ts';
-import { errors, sendError } from './errors.ts';
+import { errors, ProxyError, sendError } from './errors.ts';
 import { healthReport, isReady, type HealthState } from './health.ts';
 import { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -165,13 +165,17 @@ export class ProxyServer {
     this.metrics.activeRequests.inc();
     res.once('close', () => this.finish(ctx, res));
     this.dispatch(path, req, res, ctx).catch((error: unknown) => {
+      // A body over the limit is not read: close the connection after answering, but keep
+      // discarding what the client still sends so it reads the 413 instead of a reset.
+      if (error instanceof ProxyError && error.status === 413 && !res.headersSent) {
+        res.setHeader('connection', 'close');
+        req.resume();
+      }
       const err = sendError(res, error, (t) => this.logger.scrub(t));
       ctx.error = err.message;
       if (err.status >= 500 && !(error instanceof Error && error.name === 'ProxyError')) {
         this.logger.error('unhandled error', { request_id: ctx.id, error: this.logger.scrub(error instanceof Error ? (error.stack ?? error.message) : String(error)) });
       }
-      // A body over the limit is not read; close so the client stops sending.
-      if (err.status === 413) res.once('finish', () => req.destroy());
     });
   }
 

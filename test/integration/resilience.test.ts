@@ -162,6 +162,13 @@ server:
     );
   });
 
+  it('answers 413 to a large body still being sent, without a connection reset', async () => {
+    const big = JSON.stringify({ model: 'solo', messages: [{ role: 'user', content: 'x'.repeat(20 * 1024 * 1024) }] });
+    const r = await fetch(`${px.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: big });
+    assert.equal(r.status, 413);
+    assert.equal(((await r.json()) as { error: { code: string } }).error.code, 'request_too_large');
+  });
+
   it('keeps a sane x-request-id and makes one otherwise', async () => {
     const r1 = await fetch(`${px.url}/ping`, { headers: { 'x-request-id': 'abc-123' } });
     assert.equal(r1.headers.get('x-request-id'), 'abc-123');
