@@ -107,6 +107,8 @@ export async function assertFiles(vps: Vps): Promise<void> {
     assert.equal(await statOf(vps, `${CONFIG_DIR}/${f}`), '640 0 1001', `${CONFIG_DIR}/${f} is 0640 root:1001`);
   }
   assert.equal(await vps.fileExists('/tmp/ai-proxy'), false, '/tmp/ai-proxy is removed');
+  const temps = (await vps.execOk(`find ${CONFIG_DIR} -name '.tmp-*'`)).stdout.trim();
+  assert.equal(temps, '', `no temp file of an atomic write is left in ${CONFIG_DIR}`);
   assert.equal(await statOf(vps, LOG_FILE), '600 0 0', `${LOG_FILE} is 0600 root`);
   assert.ok(Number((await vps.execOk(`stat -c %s ${LOG_FILE}`)).stdout) > 0, 'the installer log is not empty');
 }

@@ -17,6 +17,10 @@ function killThenRerun(title: string, args: string[], condition: string, prepare
       assert.equal(killed.status, 137, `the installer was killed (status ${killed.status}), last step: ${killed.lastStep}`);
       const r = await s.installer(['--yes']);
       assert.equal(r.code, 0, `the re-run after a SIGKILL at "${killed.lastStep}" did not succeed`);
+      // reported, not asserted: the launcher's private folder of a killed run (the executable,
+      // ~110 MB) has no owner left to remove it; issue #4 does not say whose job that is
+      const left = (await s.vps.exec('ls -d /tmp/ai-proxy-launcher.* /var/tmp/ai-proxy-launcher.* 2>/dev/null | wc -l')).stdout.trim();
+      if (left !== '0') s.note += `; ${left} launcher temp folder(s) left`;
       await assertInstalled(s.vps, { port: 8080, version });
       return r.code;
     },
