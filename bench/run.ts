@@ -88,8 +88,7 @@ async function benchTarget(target: Target, options: BenchOptions, base: Omit<Ben
       }
       if (wants('stream')) {
         log(`${target.name}: ${options.streamConcurrency} concurrent streams for ${options.seconds} s`);
-        // Includes the unrecorded first second of streams: an upper bound per stream.
-        result.stream = await cpuPer((r) => r.streams, () =>
+        result.stream = await cpuPer((r) => r.allStreams, () =>
           runStreamLatency(ctx, running, options.streamConcurrency, options.seconds).catch((e: unknown) => {
             result.errors.stream = errorText(e);
             return undefined;

@@ -103,11 +103,13 @@ async function latencyMode(): Promise<void> {
   const ttfb: number[] = [];
   const gaps: number[] = [];
   let streams = 0;
+  let allStreams = 0;
   let failed = 0;
   let events = 0;
   const worker = async (): Promise<void> => {
     while (Date.now() < end) {
       const result = await oneStream(request);
+      allStreams += 1;
       if (Date.now() < warmupEnd) continue;
       streams += 1;
       if (!result.ok) {
@@ -120,7 +122,7 @@ async function latencyMode(): Promise<void> {
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  process.stdout.write(`${JSON.stringify({ streams, failed, events, ttfb_us: ttfb, gap_us: gaps })}\n`);
+  process.stdout.write(`${JSON.stringify({ streams, all_streams: allStreams, failed, events, ttfb_us: ttfb, gap_us: gaps })}\n`);
 }
 
 async function holdMode(): Promise<void> {

@@ -10,6 +10,8 @@ import type { BenchContext, RunningTarget } from '../targets/types.ts';
 
 export interface StreamLatencyResult {
   streams: number;
+  /** Streams run including the unrecorded warm-up second (what the CPU time covers). */
+  allStreams: number;
   failed: number;
   ttfbP50Us: number;
   ttfbP99Us: number;
@@ -30,12 +32,13 @@ export function runStreamLatency(ctx: BenchContext, target: RunningTarget, concu
   return new Promise((resolve, reject) => {
     execFile(ctx.node24, args, { maxBuffer: 512 * 1024 * 1024, timeout: (seconds + 60) * 1000 }, (error, stdout, stderr) => {
       if (error) return reject(new Error(`stream client failed: ${stderr.trim() || error.message}`));
-      const r = JSON.parse(stdout) as { streams: number; failed: number; events: number; ttfb_us: number[]; gap_us: number[] };
+      const r = JSON.parse(stdout) as { streams: number; all_streams: number; failed: number; events: number; ttfb_us: number[]; gap_us: number[] };
       const ttfb = sortedCopy(r.ttfb_us);
       const gaps = sortedCopy(r.gap_us);
       const ok = r.streams - r.failed;
       resolve({
         streams: r.streams,
+        allStreams: r.all_streams,
         failed: r.failed,
         ttfbP50Us: percentile(ttfb, 50),
         ttfbP99Us: percentile(ttfb, 99),
