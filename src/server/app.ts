@@ -55,7 +55,8 @@ export class ProxyServer {
         this.handle(req, res);
       },
     );
-    // Slow-client guards: headers and the whole request body must arrive within these limits.
+    // Requests that are malformed or too slow (headersTimeout, requestTimeout) end here: answer
+    // with the matching status rather than Node's bare 400, then close.
     this.server.on('clientError', (err, socket) => {
       const code = (err as NodeJS.ErrnoException).code;
       const status = code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
