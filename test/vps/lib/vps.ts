@@ -73,6 +73,11 @@ export class Vps {
     return docker(args, { input: opts.input, timeoutMs: opts.timeoutMs ?? 300_000 });
   }
 
+  /** Starts `sh -c script` inside the VPS and returns at once (`docker exec -d`). */
+  async execDetached(script: string): Promise<void> {
+    await dockerOk(['exec', '-d', this.name, 'sh', '-c', script]);
+  }
+
   async execOk(script: string, opts: ExecOptions = {}): Promise<RunResult> {
     const r = await this.exec(script, opts);
     if (r.code !== 0) throw new Error(`in ${this.name}: \`${script}\` exited ${r.code}:\n${r.output.slice(-3000)}`);

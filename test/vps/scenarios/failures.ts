@@ -7,6 +7,7 @@ import type { Session } from '../lib/session.ts';
 import { CONFIG_DIR } from '../lib/installed.ts';
 import { assertRolledBack, configDigest, snapshot } from '../lib/rollback.ts';
 import { MOCK_PORT } from '../lib/upstream.ts';
+import { atStep, signalWhen } from '../lib/kill.ts';
 import { healthyInstall } from './install.ts';
 
 /** A failure case: stage the cause, run the installer, expect `code`, undo the cause, check the rollback. */
@@ -94,6 +95,9 @@ export function failureScenarios(): void {
       stage: (s) => s.vps.execOk(`cp -p ${CONFIG_DIR}/provider-config.yaml /root/provider-config.good && printf 'providers: []\\n' > ${CONFIG_DIR}/provider-config.yaml`).then(() => {}),
       cleanup: (s) => s.vps.execOk(`cat /root/provider-config.good > ${CONFIG_DIR}/provider-config.yaml`).then(() => {}),
       says: /provider-config\.yaml/,
+    }),
+    failure('exit 130: Ctrl-C while building the image', 130, (s) => signalWhen(s.vps, ['--yes', '--force'], atStep('Building the image'), 'INT'), {
+      says: /interrupt|SIGINT|roll/i,
     }),
     failure('exit 13: cannot become healthy in time', 13, (s) => s.installer(['--yes', '--force', '--health-timeout', '1']), {
       says: /health/i,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { group, type Case } from '../lib/scenario.ts';
 import type { Session } from '../lib/session.ts';
 import { assertInstalled } from '../lib/installed.ts';
-import { atStep, killWhen } from '../lib/kill.ts';
+import { atStep, signalWhen } from '../lib/kill.ts';
 import { nextRelease } from '../lib/next-release.ts';
 import { expected } from './expected.ts';
 
@@ -12,9 +12,9 @@ function killThenRerun(title: string, args: string[], condition: string, prepare
     title,
     run: async (s) => {
       const version = (await prepare?.(s)) ?? expected.version;
-      const killed = await killWhen(s.vps, args, condition);
+      const killed = await signalWhen(s.vps, args, condition);
       s.note = `killed in ${killed.lastStep.replace(/^step /, '')}`;
-      assert.equal(killed.status, 137, `the installer was killed (status ${killed.status}), last step: ${killed.lastStep}`);
+      assert.equal(killed.code, 137, `the installer was killed (status ${killed.code}), last step: ${killed.lastStep}`);
       const r = await s.installer(['--yes']);
       assert.equal(r.code, 0, `the re-run after a SIGKILL at "${killed.lastStep}" did not succeed`);
       // reported, not asserted: the launcher's private folder of a killed run (the executable,
