@@ -3,12 +3,24 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { startOpenAIMock } from '../mocks/openai.ts';
 import type { MockUpstream } from '../mocks/server.ts';
 import { OPENAI_KEY, openaiProvider, startProxyProcess, TOKEN, writeConfigDir, type ProxyProcess } from './harness.ts';
+
+/** Opens a fresh TCP connection: "connected" or the error code. */
+function newConnection(url: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(Number(new URL(url).port), '127.0.0.1', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+  });
+}
 
 const MAIN = join(import.meta.dirname, '..', '..', 'src', 'main.ts');
 const run = (args: string[], env: Record<string, string> = {}) =>
@@ -80,13 +92,17 @@ ${routes}`;
     const stream = await client.chat.completions.create({ model: 'second', stream: true, messages: [{ role: 'user', content: words }] });
     let text = '';
     let signalled = false;
+    let refused: Promise<string> | undefined;
     for await (const c of stream) {
       text += c.choices[0]?.delta.content ?? '';
       if (!signalled) {
         signalled = true;
         px.child.kill('SIGTERM');
+        await new Promise((r) => setTimeout(r, 100));
+        refused = newConnection(px.url);
       }
     }
+    assert.equal(await refused, 'ECONNREFUSED', 'no new connections while draining');
     assert.equal(text, `mock-openai: ${words}`, 'the whole stream arrived after SIGTERM');
     assert.equal(await px.exited, 0);
     assert.match(px.stdout(), /"msg":"stopped"/);
