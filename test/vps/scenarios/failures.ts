@@ -52,6 +52,8 @@ export function failureScenarios(): void {
   group('rejected before any change', 'bookworm', (s) => healthyInstall(s), [
     failure('exit 2: unknown flag', 2, (s) => s.installer(['--yes', '--colour']), { says: /--colour/ }),
     failure('exit 3: not root', 3, (s) => s.installer(['--yes'], { user: 'operator' }), { says: /sudo/ }),
+    // a 32-bit personality makes `uname -m` say i686, as on a 32-bit host (the archive is x64)
+    failure('exit 4: wrong CPU architecture', 4, (s) => s.vps.exec('cd /tmp && setarch i686 sh ./installer.sh --yes'), { says: /i686/ }),
     failure('exit 6: archive not copied', 6, (s) => s.installer(['--yes'], { dir: '/root/only-launcher' }), {
       stage: (s) => s.vps.execOk('mkdir -p /root/only-launcher && cp /tmp/installer.sh /root/only-launcher/').then(() => {}),
       says: /ai-proxy-release\.tar\.gz/,
