@@ -2,7 +2,7 @@
 // --info, --check, and every refusal with its exit code (tampered 7, not root 3, missing 6,
 // wrong arch 4); as root it starts the real installer, passes its exit code through and
 // leaves no temporary folder behind, also when TMPDIR is mounted noexec.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,9 +15,21 @@ const shells = [
   ['busybox sh', has('busybox') ? false : 'busybox is not installed (apt-get install busybox)'],
 ] as const;
 
+// Removed after the file's tests, also when an assertion failed half-way.
+const made: string[] = [];
+after(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+function scratch(label: string): string {
+  const dir = tempDir(label);
+  made.push(dir);
+  return dir;
+}
+
 /** A folder with a copy of the launcher (and, unless told otherwise, the archive). */
 function workspace(withArchive = true): string {
-  const dir = tempDir('launcher');
+  const dir = scratch('launcher');
   chmodSync(dir, 0o755); // readable by the unprivileged user of the not-root case
   copyFileSync(artifacts!.launcher, join(dir, 'installer.sh'));
   if (withArchive) copyFileSync(artifacts!.archive, join(dir, 'ai-proxy-release.tar.gz'));
@@ -50,7 +62,6 @@ for (const [shell, shellSkip] of shells) {
     for (const code of [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 130]) {
       assert.match(result.stdout, new RegExp(`^ +${code} +\\S`, 'm'), `--help explains exit code ${code}`);
     }
-    rmSync(dir, { recursive: true, force: true });
   });
 
   test(`${shell}: --info and --check describe and verify the archive next to the launcher`, { skip: skip || shellSkip }, () => {
@@ -67,8 +78,6 @@ for (const [shell, shellSkip] of shells) {
     const elsewhere = workspace(false);
     assert.equal(run(...shellArgs(shell, join(elsewhere, 'installer.sh'), ['--check']), { cwd: dir }).status, 0);
     assert.equal(launch(shell, elsewhere, ['--check', '--archive', join(dir, 'ai-proxy-release.tar.gz')]).status, 0);
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(elsewhere, { recursive: true, force: true });
   });
 
   test(`${shell}: a tampered archive is refused with exit 7`, { skip: skip || shellSkip }, () => {
@@ -81,7 +90,6 @@ for (const [shell, shellSkip] of shells) {
     assert.equal(check.status, 7, check.stderr);
     assert.match(check.stderr, /sha256/);
     if (isRoot) assert.equal(launch(shell, dir, ['--yes']).status, 7);
-    rmSync(dir, { recursive: true, force: true });
   });
 
   test(`${shell}: a missing archive is refused with exit 6`, { skip: skip || shellSkip }, () => {
@@ -90,7 +98,6 @@ for (const [shell, shellSkip] of shells) {
     assert.equal(check.status, 6, check.stderr);
     assert.match(check.stderr, /not found/);
     assert.equal(launch(shell, dir, ['--check', '--archive', join(dir, 'nope.tar.gz')]).status, 6);
-    rmSync(dir, { recursive: true, force: true });
   });
 
   test(`${shell}: a run without root is refused with exit 3 and the sudo command`, { skip: skip || shellSkip }, () => {
@@ -98,7 +105,6 @@ for (const [shell, shellSkip] of shells) {
     const result = isRoot ? launch(shell, dir, ['--port', '9000'], {}, 65534) : launch(shell, dir, ['--port', '9000']);
     assert.equal(result.status, 3, result.stderr);
     assert.match(result.stderr, /sudo sh .*installer\.sh --port 9000/);
-    rmSync(dir, { recursive: true, force: true });
   });
 
   test(`${shell}: an archive for another CPU architecture is refused with exit 4`, { skip: skip || shellSkip }, () => {
@@ -109,27 +115,23 @@ for (const [shell, shellSkip] of shells) {
     const result = launch(shell, dir, ['--check']);
     assert.equal(result.status, 4, result.stderr);
     assert.match(result.stderr, /linux-arm64/);
-    rmSync(dir, { recursive: true, force: true });
   });
 
   test(`${shell}: as root it runs ai-proxy install, passes its exit code through, cleans up`, { skip: skip || shellSkip || (!isRoot && 'needs root') }, () => {
     const dir = workspace();
-    const tmp = tempDir('tmpdir');
+    const tmp = scratch('tmpdir');
     const version = launch(shell, dir, ['--version'], { TMPDIR: tmp });
     assert.equal(version.status, 0, version.stderr);
     assert.match(version.stdout, /^ai-proxy installer \d+\.\d+\.\d+/);
     const usage = launch(shell, dir, ['--no-such-flag'], { TMPDIR: tmp });
     assert.equal(usage.status, 2, 'the installer exit code for bad usage comes through');
     assert.deepEqual(readdirSync(tmp), [], 'the private folder is removed');
-    rmSync(tmp, { recursive: true, force: true });
-    rmSync(dir, { recursive: true, force: true });
   });
 
   test(`${shell}: a noexec TMPDIR falls back to another folder`, { skip: skip || shellSkip || (!isRoot && 'needs root') }, (t) => {
     const dir = workspace();
-    const noexec = tempDir('noexec');
+    const noexec = scratch('noexec');
     if (run('mount', ['-t', 'tmpfs', '-o', 'noexec,size=200m', 'tmpfs', noexec]).status !== 0) {
-      rmSync(dir, { recursive: true, force: true });
       return t.skip('cannot mount a tmpfs here (needs CAP_SYS_ADMIN)');
     }
     try {
@@ -144,7 +146,6 @@ for (const [shell, shellSkip] of shells) {
     } finally {
       run('umount', [noexec]);
       rmSync(noexec, { recursive: true, force: true });
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 }
