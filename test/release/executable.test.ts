@@ -22,7 +22,7 @@ test('ai-proxy --version prints the version, commit and Node of the manifest', {
   }
 });
 
-test('ai-proxy serve answers /ping, healthcheck passes, SIGTERM stops it with exit 0', { skip }, async () => {
+test('ai-proxy serve answers /ping, healthcheck passes, SIGTERM stops it with exit 0', { skip }, async (t) => {
   const dir = await unpack(artifacts!.archive, ['ai-proxy', '.env.example', 'provider-config.yaml']);
   const config = join(dir, 'config');
   configFrom(dir, config);
@@ -35,6 +35,7 @@ test('ai-proxy serve answers /ping, healthcheck passes, SIGTERM stops it with ex
   server.stdout.on('data', (chunk) => (output += chunk));
   server.stderr.on('data', (chunk) => (output += chunk));
   const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   try {
     let response: Response | undefined;
     for (let attempt = 0; attempt < 100 && !response; attempt++) {
@@ -53,5 +54,4 @@ test('ai-proxy serve answers /ping, healthcheck passes, SIGTERM stops it with ex
     server.kill('SIGTERM');
   }
   assert.equal(await exited, 0, output);
-  rmSync(dir, { recursive: true, force: true });
 });
