@@ -118,6 +118,7 @@ trap '[ -z "$dir" ] || rm -rf "$dir"' EXIT
 trap 'exit 129' HUP
 trap 'exit 130' INT
 trap 'exit 143' TERM
+operator_umask=$(umask)
 umask 077
 for base in "${TMPDIR:-/tmp}" /tmp /var/tmp /root /var/lib; do
   if [ ! -d "$base" ] || [ ! -w "$base" ]; then continue; fi
@@ -134,5 +135,7 @@ done
 chmod 0700 "$dir"
 
 tar -xzf "$archive" -C "$dir" ai-proxy || die 1 "could not unpack ai-proxy from $archive: is the disk holding $dir full?"
+# The installer writes files the container user must read: it gets the operator's umask back.
+umask "$operator_umask"
 "$dir/ai-proxy" install --archive "$archive" "$@"
 exit $?

@@ -4,9 +4,9 @@
 // leaves no temporary folder behind, also when TMPDIR is mounted noexec.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, copyFileSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { has, REQUIRE_E2E, requireArtifacts, run, tempDir } from './artifacts.ts';
+import { has, REQUIRE_E2E, requireArtifacts, ROOT, run, tempDir } from './artifacts.ts';
 
 const { artifacts, skip } = requireArtifacts();
 const isRoot = process.getuid?.() === 0;
@@ -154,3 +154,25 @@ function shellArgs(shell: string, script: string, args: string[]): [string, stri
   const [command, ...rest] = shell.split(' ');
   return [command!, [...rest, script, ...args]];
 }
+
+// The template itself, with a stand-in `ai-proxy` that reports what it was given: exact
+// arguments (spaces kept, launcher flags removed), the absolute archive path, and the
+// operator's umask (the launcher tightens it only for its private folder).
+test('the launcher template passes exact arguments and the umask to ai-proxy install', { skip: isRoot ? false : 'needs root' }, () => {
+  const dir = scratch('template');
+  const stage = join(dir, 'stage');
+  mkdirSync(stage);
+  writeFileSync(join(stage, 'ai-proxy'), '#!/bin/sh\nprintf "umask=%s\\n" "$(umask)"\nfor a in "$@"; do printf "[%s]\\n" "$a"; done\nexit 42\n', { mode: 0o755 });
+  const archive = join(dir, 'ai-proxy-release.tar.gz');
+  assert.equal(run('tar', ['-czf', archive, '-C', stage, 'ai-proxy']).status, 0);
+  writeFileSync(join(dir, 'help.txt'), 'installer help\n');
+  const generated = run('sh', [join(ROOT, 'scripts/release/launcher.sh'), 'x64', archive, join(dir, 'help.txt'), join(dir, 'installer.sh')], {
+    env: { ...process.env, VERSION: '9.9.9', COMMIT: 'abc' },
+  });
+  assert.equal(generated.status, 0, generated.stderr);
+  for (const [shell] of shells.filter(([, reason]) => !reason)) {
+    const result = run('sh', ['-c', `umask 022 && cd / && ${shell} "$0" --port 9000 --bind "a b" --check-not`, join(dir, 'installer.sh')]);
+    assert.equal(result.status, 42, `${shell}: the installer's exit code comes through: ${result.stderr}`);
+    assert.equal(result.stdout, `umask=0022\n[install]\n[--archive]\n[${archive}]\n[--port]\n[9000]\n[--bind]\n[a b]\n[--check-not]\n`, shell);
+  }
+});
