@@ -18,6 +18,9 @@ const result = await build({
   define: { AI_PROXY_BUILD: JSON.stringify({ version, commit, node }) },
   // dockerode's ssh2 tries native helpers first and falls back to pure JS without them.
   external: ['cpu-features', '*.node'],
+  // Module keys in the bundle are paths relative to the checkout; resolving through a symlinked
+  // node_modules (a shared cache, a test clone) would otherwise change them and the sha256.
+  preserveSymlinks: true,
   minifySyntax: true,
   minifyWhitespace: true,
   legalComments: 'eof',

@@ -21,11 +21,12 @@ function cloneAt(commit: string): { dir: string; commit: string } {
   return { dir, commit };
 }
 
-function build(checkout: string): { out: string; sums: string } {
+function build(checkout: string, sourceUrl: string): { out: string; sums: string } {
   const out = tempDir('rebuild');
   const result = run('sh', [join(checkout, 'scripts/build-release.sh'), '--out', out], {
     cwd: checkout,
-    env: { ...process.env, BUILD_DIR: join(ROOT, '.build') },
+    // A clone's origin is the local path; the source label must be what pkg/ was built with.
+    env: { ...process.env, BUILD_DIR: join(ROOT, '.build'), AI_PROXY_SOURCE_URL: sourceUrl },
     timeout: 600_000,
   });
   assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
@@ -37,11 +38,12 @@ test('two builds of the same commit produce the same sha256', { skip, timeout: 9
   const clone = cloneAt(head);
   const dirs: string[] = [clone.dir];
   try {
-    const manifestDir = await unpack(artifacts!.archive, ['manifest.json']);
+    const manifestDir = await unpack(artifacts!.archive, ['manifest.json', 'Dockerfile']);
     const pkgCommit = readManifest(manifestDir).commit;
+    const sourceUrl = readFileSync(join(manifestDir, 'Dockerfile'), 'utf8').match(/image\.source="([^"]*)"/)?.[1] ?? 'unknown';
     rmSync(manifestDir, { recursive: true, force: true });
 
-    const first = build(clone.dir);
+    const first = build(clone.dir, sourceUrl);
     dirs.push(first.out);
     if (pkgCommit === clone.commit) {
       assert.equal(first.sums, readFileSync(artifacts!.sums, 'utf8'), `a rebuild of ${clone.commit} matches pkg/ byte for byte`);
@@ -49,7 +51,7 @@ test('two builds of the same commit produce the same sha256', { skip, timeout: 9
     }
     const other = cloneAt(head);
     dirs.push(other.dir);
-    const second = build(other.dir);
+    const second = build(other.dir, sourceUrl);
     dirs.push(second.out);
     assert.equal(second.sums, first.sums, `two builds of ${clone.commit} match byte for byte`);
   } finally {
