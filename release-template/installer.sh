@@ -118,11 +118,21 @@ trap '[ -z "$dir" ] || rm -rf "$dir"' EXIT
 trap 'exit 129' HUP
 trap 'exit 130' INT
 trap 'exit 143' TERM
+# Folders of launchers killed with SIGKILL (no trap runs) hold a ~110 MB executable each: remove
+# those whose launcher is gone. A folder without its pid file yet is left alone.
+for base in "${TMPDIR:-/tmp}" /tmp /var/tmp /root /var/lib; do
+  for stale in "$base"/ai-proxy-launcher.*; do
+    [ -f "$stale/launcher.pid" ] || continue
+    pid=$(cat "$stale/launcher.pid")
+    if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then rm -rf "$stale"; fi
+  done
+done
 operator_umask=$(umask)
 umask 077
 for base in "${TMPDIR:-/tmp}" /tmp /var/tmp /root /var/lib; do
   if [ ! -d "$base" ] || [ ! -w "$base" ]; then continue; fi
   dir=$(mktemp -d "$base/ai-proxy-launcher.XXXXXX" 2>/dev/null) || continue
+  echo "$$" >"$dir/launcher.pid"
   printf '#!/bin/sh\nexit 0\n' >"$dir/probe" && chmod 0700 "$dir/probe"
   if "$dir/probe" 2>/dev/null; then
     rm -f "$dir/probe"
