@@ -6,6 +6,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { has, REQUIRE_E2E, requireArtifacts, ROOT, run, tempDir } from './artifacts.ts';
 
 const { artifacts, skip } = requireArtifacts();
@@ -175,4 +176,19 @@ test('the launcher template passes exact arguments and the umask to ai-proxy ins
     assert.equal(result.status, 42, `${shell}: the installer's exit code comes through: ${result.stderr}`);
     assert.equal(result.stdout, `umask=0022\n[install]\n[--archive]\n[${archive}]\n[--port]\n[9000]\n[--bind]\n[a b]\n[--check-not]\n`, shell);
   }
+});
+
+test('a folder left by a killed launcher is removed by the next run; a live one is kept', { skip: skip || shells[0][1] || (!isRoot && 'needs root') }, () => {
+  const dir = workspace();
+  const tmp = scratch('tmpdir');
+  // A pid that cannot be running: a short-lived child that has already exited.
+  const dead = spawnSync('true').pid;
+  for (const [name, pid] of [['ai-proxy-launcher.dead01', dead], ['ai-proxy-launcher.live01', process.pid]] as const) {
+    mkdirSync(join(tmp, name));
+    writeFileSync(join(tmp, name, 'launcher.pid'), `${pid}\n`);
+    writeFileSync(join(tmp, name, 'ai-proxy'), 'left behind');
+  }
+  const result = launch('dash', dir, ['--version'], { TMPDIR: tmp });
+  assert.equal(result.status, 0, result.stderr);
+  assert.deepEqual(readdirSync(tmp), ['ai-proxy-launcher.live01']);
 });
