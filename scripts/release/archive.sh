@@ -16,6 +16,12 @@ for f in .env.example provider-config.yaml README.md INSTALL.md; do
   cp "$TEMPLATE/$f" "$STAGE/$f"
 done
 cp "$ROOT/LICENSE" "$STAGE/LICENSE"
+# Cluster definitions (docs/scale-out.md): what an operator applies, not the TypeScript that
+# synthesizes the ECS template (test/deploy keeps the two equal).
+mkdir -p "$STAGE/deploy/kubernetes" "$STAGE/deploy/ecs"
+cp "$ROOT/deploy/README.md" "$STAGE/deploy/README.md"
+cp "$ROOT"/deploy/kubernetes/*.yaml "$STAGE/deploy/kubernetes/"
+cp "$ROOT/deploy/ecs/ai-proxy-fargate.template.json" "$STAGE/deploy/ecs/"
 created=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)
 sed -e "s|@VERSION@|$VERSION|" -e "s|@COMMIT@|$COMMIT|" -e "s|@SOURCE@|$SOURCE_URL|" \
   -e "s|@CREATED@|$created|" "$TEMPLATE/Dockerfile" >"$STAGE/Dockerfile"
