@@ -4,7 +4,7 @@
 // VPS_ONLY=<regex> registers only the scenarios (or groups) whose "title release" matches.
 import { after, before, describe, test } from 'node:test';
 import { RECIPES } from './lib/recipes.ts';
-import { describePhases, ensureImages } from './lib/images.ts';
+import { describePhases, ensureImages, pruneStale } from './lib/images.ts';
 import { removeStale } from './lib/vps.ts';
 import { REQUIRE_E2E, missingPrerequisite } from './lib/preconditions.ts';
 import { currentRelease } from './lib/artifacts.ts';
@@ -31,6 +31,8 @@ if (missing) {
       if (stale.length) console.log(`# removed leftovers of an earlier run: ${stale.join(', ')}`);
       const builds = await ensureImages(RECIPES, 2, (line) => console.log(`# ${line}`));
       for (const b of builds) console.log(`# image ${b.tag}: ${b.work} in ${b.seconds.toFixed(1)} s ${describePhases(b)}`);
+      const pruned = await pruneStale(RECIPES);
+      if (pruned.length) console.log(`# removed images and tarballs of earlier recipes: ${pruned.join(', ')}`);
       expected.version = await releaseVersion(currentRelease());
     });
     after(() => {

@@ -2,7 +2,7 @@
 // first: the tagged image; the debootstrap root filesystem tarball in .cache/ (a rebuild of the
 // image from it takes seconds); debootstrap's own .deb cache (a recipe change downloads only
 // what is new).
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { docker, dockerOk, run, runOk } from './run.ts';
 import { IMAGE_DIR, MIRROR, type Recipe, baseTag, dockerfile, imageTag, rootfsHash } from './recipes.ts';
@@ -104,4 +104,25 @@ export async function ensureImages(
 export function describePhases(b: ImageBuild): string {
   const parts = Object.entries(b.phases).map(([phase, s]) => `${phase} ${s.toFixed(1)} s`);
   return parts.length ? `(${parts.join(', ')})` : '';
+}
+
+/**
+ * Removes VPS images and root filesystem tarballs of earlier recipes: a recipe change leaves the
+ * old ones unused (~600 MB each). Without -f, an image a running VPS still uses stays.
+ */
+export async function pruneStale(recipes: readonly Recipe[]): Promise<string[]> {
+  const keep = new Set(recipes.flatMap((r) => [imageTag(r), baseTag(r)]));
+  const listed = await dockerOk(['images', '--format', '{{.Repository}}:{{.Tag}}', '--filter', 'reference=aip-vps-*']);
+  const removed: string[] = [];
+  for (const tag of listed.stdout.split('\n').filter((t) => /^aip-vps-(img|base):/.test(t) && !keep.has(t))) {
+    if ((await docker(['rmi', tag])).code === 0) removed.push(tag);
+  }
+  const tarballs = new Set(recipes.map((r) => `rootfs-${r.name}-${rootfsHash(r)}.tar`));
+  for (const file of existsSync(CACHE_DIR) ? readdirSync(CACHE_DIR) : []) {
+    if (/^rootfs-.*\.tar$/.test(file) && !tarballs.has(file)) {
+      rmSync(join(CACHE_DIR, file), { force: true });
+      removed.push(file);
+    }
+  }
+  return removed;
 }

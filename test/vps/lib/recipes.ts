@@ -46,8 +46,11 @@ export const IMAGE_DIR = join(import.meta.dirname, '..', 'image');
 export function dockerfile(baseTag: string): string {
   return [
     `FROM ${baseTag}`,
-    // an ordinary login user for the non-root scenarios; apt lists dropped to keep the image small
-    'RUN useradd --create-home --shell /bin/bash --no-user-group --gid users operator && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin',
+    // an ordinary login user, allowed to use sudo as a VPS's admin account is (NOPASSWD: no
+    // terminal to type a password into); apt lists dropped to keep the image small
+    'RUN useradd --create-home --shell /bin/bash --no-user-group --gid users operator' +
+      " && echo 'operator ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/operator && chmod 0440 /etc/sudoers.d/operator" +
+      ' && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin',
     'COPY vps-boot vps-engine /usr/local/sbin/',
     'CMD ["/usr/local/sbin/vps-boot"]',
     '',

@@ -29,13 +29,17 @@ export class Session {
     await this.vps.copyIn(release.launcher, `${dir}/installer.sh`);
   }
 
-  /** `cd DIR && sh ./installer.sh ARGS`, as root (default) or as the ordinary user. */
+  /**
+   * `cd DIR && sh ./installer.sh ARGS`, as root (default) or as the ordinary user; with `sudo`,
+   * the user runs `sudo ./installer.sh ARGS` as the README tells operators to.
+   */
   async installer(
     args: string[],
-    opts: { user?: 'root' | 'operator'; env?: Record<string, string>; dir?: string; timeoutMs?: number } = {},
+    opts: { user?: 'root' | 'operator'; sudo?: boolean; env?: Record<string, string>; dir?: string; timeoutMs?: number } = {},
   ): Promise<InstallerRun> {
     const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-    const r = await this.vps.exec(`cd '${opts.dir ?? '/tmp'}' && sh ./installer.sh ${quoted}`, {
+    const command = opts.sudo ? 'sudo ./installer.sh' : 'sh ./installer.sh';
+    const r = await this.vps.exec(`cd '${opts.dir ?? '/tmp'}' && ${command} ${quoted}`, {
       user: opts.user,
       env: opts.env,
       timeoutMs: opts.timeoutMs ?? 300_000,

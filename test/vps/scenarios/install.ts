@@ -22,8 +22,9 @@ export function installScenarios(): void {
   for (const release of ['bullseye', 'bookworm', 'trixie']) {
     scenario('first install', release, async (s) => {
       await s.upload();
-      // no TTY and no --port: the installer must take 8080, say so, and never wait for input
-      const r = await s.installer(['--yes']);
+      // no TTY and no --port: the installer must take 8080, say so, and never wait for input;
+      // on Debian 13 as the README has it: the admin user runs `sudo ./installer.sh`
+      const r = await s.installer(['--yes'], release === 'trixie' ? { user: 'operator', sudo: true } : {});
       assert.equal(r.code, 0);
       assert.match(r.output, /8080/, 'the installer says which port it chose');
       await assertInstalled(s.vps, { port: 8080, version: expected.version });
