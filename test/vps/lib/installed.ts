@@ -3,6 +3,7 @@
 // installer promises (docker inspect), owners and modes of the config, the temp folder, the log.
 import assert from 'node:assert/strict';
 import type { Vps } from './vps.ts';
+import type { ChatAnswer, ContainerInspect } from './inspect.ts';
 import { upstreamRoundTrip } from './upstream.ts';
 
 export const CONFIG_DIR = '/srv/ai-proxy';
@@ -30,7 +31,7 @@ export async function authToken(vps: Vps): Promise<string> {
 }
 
 /** POST /v1/chat/completions through the published port; returns [status, parsed body or text]. */
-export async function chat(vps: Vps, port: number, token: string | undefined, model: string, text: string): Promise<[number, any]> {
+export async function chat(vps: Vps, port: number, token: string | undefined, model: string, text: string): Promise<[number, ChatAnswer | string]> {
   const body = JSON.stringify({ model, messages: [{ role: 'user', content: text }] });
   const auth = token ? `-H 'Authorization: Bearer ${token}'` : '';
   const r = await vps.execOk(
@@ -40,10 +41,15 @@ export async function chat(vps: Vps, port: number, token: string | undefined, mo
   const [status = '0', ...rest] = r.stdout.split('\n');
   const raw = rest.join('\n');
   try {
-    return [Number(status), JSON.parse(raw)];
+    return [Number(status), JSON.parse(raw) as ChatAnswer];
   } catch {
     return [Number(status), raw];
   }
+}
+
+/** The first choice's text of a chat answer (undefined for anything else). */
+export function contentOf(answer: ChatAnswer | string): unknown {
+  return typeof answer === 'string' ? undefined : answer.choices?.[0]?.message?.content;
 }
 
 export async function assertServing(vps: Vps, port: number): Promise<void> {
@@ -55,7 +61,7 @@ export async function assertServing(vps: Vps, port: number): Promise<void> {
   const nonce = `vps-${Math.random().toString(36).slice(2)}`;
   const [status, answer] = await chat(vps, port, token, 'echo', nonce);
   assert.equal(status, 200, `authenticated echo request answered ${status}: ${JSON.stringify(answer)}`);
-  assert.equal(answer?.choices?.[0]?.message?.content, nonce, `the echo model did not repeat the message: ${JSON.stringify(answer)}`);
+  assert.equal(contentOf(answer), nonce, `the echo model did not repeat the message: ${JSON.stringify(answer)}`);
   const [anonymous] = await chat(vps, port, undefined, 'echo', nonce);
   assert.equal(anonymous, 401, 'a request without the token must be refused');
   await upstreamRoundTrip(vps, port, token);
@@ -63,7 +69,7 @@ export async function assertServing(vps: Vps, port: number): Promise<void> {
 
 export async function assertHardened(vps: Vps, exp: Expect): Promise<void> {
   const c = await vps.inspect('ai-proxy');
-  assert.ok(c, 'container ai-proxy does not exist');
+  assert.ok(c?.HostConfig && c.Config, 'container ai-proxy does not exist');
   const h = c.HostConfig;
   const key = `${exp.port}/tcp`;
   assert.equal(c.Config.User, '1001:1001', 'runs as 1001:1001');
@@ -79,15 +85,16 @@ export async function assertHardened(vps: Vps, exp: Expect): Promise<void> {
   assert.equal(h.Memory, 512 * MiB, 'memory 512 MiB');
   assert.equal(h.MemorySwap, 512 * MiB, 'no swap beyond the memory limit');
   assert.equal(h.NanoCpus, 500_000_000, '0.5 CPU');
-  assert.ok(h.PidsLimit > 0, `a pids limit: ${h.PidsLimit}`);
+  assert.ok((h.PidsLimit ?? 0) > 0, `a pids limit: ${h.PidsLimit}`);
   assert.equal(h.RestartPolicy?.Name, 'unless-stopped');
-  const config = (c.Mounts as any[]).find((m) => m.Destination === '/app/config');
+  const mounts = c.Mounts ?? [];
+  const config = mounts.find((m) => m.Destination === '/app/config');
   assert.ok(config, 'the config folder is mounted at /app/config');
   assert.equal(config.Source, CONFIG_DIR);
   assert.equal(config.RW, false, 'the config is mounted read-only');
-  assert.equal((c.Mounts as any[]).length, 1, `no other mounts: ${JSON.stringify(c.Mounts)}`);
+  assert.equal(mounts.length, 1, `no other mounts: ${JSON.stringify(mounts)}`);
   assert.deepEqual(Object.keys(h.PortBindings ?? {}), [key], `only ${key} is published`);
-  assert.deepEqual(h.PortBindings[key], [{ HostIp: exp.bind ?? '0.0.0.0', HostPort: String(exp.port) }]);
+  assert.deepEqual(h.PortBindings?.[key], [{ HostIp: exp.bind ?? '0.0.0.0', HostPort: String(exp.port) }]);
   assert.equal(h.LogConfig?.Type, 'json-file');
   assert.ok(h.LogConfig?.Config?.['max-size'] && h.LogConfig?.Config?.['max-file'], `log rotation: ${JSON.stringify(h.LogConfig)}`);
   assert.equal(h.Init, true, 'an init process');
@@ -115,7 +122,7 @@ export async function assertFiles(vps: Vps): Promise<void> {
 
 /** Waits (briefly) for the container's own health check, as an operator would with docker ps. */
 export async function assertHealthy(vps: Vps): Promise<void> {
-  let state: any;
+  let state: ContainerInspect['State'];
   const deadline = Date.now() + 60_000;
   do {
     state = (await vps.inspect('ai-proxy'))?.State;

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { parseDocument } from 'yaml';
 import type { Vps } from './vps.ts';
-import { CONFIG_DIR, chat } from './installed.ts';
+import { CONFIG_DIR, chat, contentOf } from './installed.ts';
 
 export const MOCK_NAME = 'vps-mock-upstream';
 export const MOCK_PORT = 9000;
@@ -67,6 +67,6 @@ export async function upstreamRoundTrip(vps: Vps, port: number, token: string): 
   const nonce = `upstream-${Math.random().toString(36).slice(2)}`;
   const [status, answer] = await chat(vps, port, token, `${PROVIDER}/echo`, nonce);
   assert.equal(status, 200, `request through the mock upstream answered ${status}: ${JSON.stringify(answer)}`);
-  assert.equal(answer?.choices?.[0]?.message?.content, nonce, `the upstream's echo did not come back: ${JSON.stringify(answer)}`);
+  assert.equal(contentOf(answer), nonce, `the upstream's echo did not come back: ${JSON.stringify(answer)}`);
   assert.ok((await mockLogLines(vps)) > before, 'the mock upstream logged no request: the answer did not come from it');
 }

@@ -5,6 +5,7 @@
 // what a concurrent run still uses.
 import { docker, dockerOk, type RunResult } from './run.ts';
 import { type Recipe, imageTag } from './recipes.ts';
+import type { ContainerInspect } from './inspect.ts';
 
 export const PREFIX = 'aip-vps-';
 const LABEL = 'aip-vps.owner-pid';
@@ -115,10 +116,11 @@ export class Vps {
   }
 
   /** `docker inspect` of an object of the VPS's own engine, parsed; undefined when it does not exist. */
-  async inspect(object: string): Promise<Record<string, any> | undefined> {
+  async inspect(object: string | undefined): Promise<ContainerInspect | undefined> {
+    if (!object) return undefined;
     const r = await this.exec(`docker inspect '${object}'`);
     if (r.code !== 0) return undefined;
-    return (JSON.parse(r.stdout) as Record<string, any>[])[0];
+    return (JSON.parse(r.stdout) as ContainerInspect[])[0];
   }
 
   async remove(): Promise<void> {
