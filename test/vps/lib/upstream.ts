@@ -63,6 +63,8 @@ export async function addMockUpstream(vps: Vps): Promise<void> {
 /** When the VPS has the mock upstream, a request for model vps-mock/echo must arrive there. */
 export async function upstreamRoundTrip(vps: Vps, port: number, token: string): Promise<void> {
   if ((await vps.exec(`docker inspect ${MOCK_NAME} >/dev/null 2>&1`)).code !== 0) return;
+  // it has no health check of its own; after an engine restart it may still be starting
+  await vps.waitFor(`curl -fsS -m 2 http://127.0.0.1:${MOCK_PORT}/ping`, 60_000, 'the mock upstream does not answer /ping');
   const before = await mockLogLines(vps);
   const nonce = `upstream-${Math.random().toString(36).slice(2)}`;
   const [status, answer] = await chat(vps, port, token, `${PROVIDER}/echo`, nonce);
