@@ -1,7 +1,7 @@
 // "Nothing changed": a snapshot of what a failed run must leave exactly as it found it.
 import assert from 'node:assert/strict';
 import type { Vps } from './vps.ts';
-import { CONFIG_DIR, assertHealthy, assertServing } from './installed.ts';
+import { CONFIG_DIR, assertFiles, assertHardened, assertHealthy, assertServing } from './installed.ts';
 
 export interface Snapshot {
   /** name, image id and container id of every container */
@@ -34,6 +34,9 @@ export async function assertRolledBack(vps: Vps, before: Snapshot): Promise<void
   assert.deepEqual(after.containers, before.containers, 'the same containers as before (the previous one kept, no new one left)');
   assert.deepEqual(after.images, before.images, 'the same images as before (no new image left)');
   assert.equal(after.config, before.config, 'the config files are byte-identical');
-  assert.equal(await vps.fileExists('/tmp/ai-proxy'), false, '/tmp/ai-proxy is removed');
   await assertServing(vps, before.port);
+  // the container that serves is still the hardened one, the files keep owners and modes,
+  // /tmp/ai-proxy is gone and the log is there
+  await assertHardened(vps, { port: before.port });
+  await assertFiles(vps);
 }
