@@ -4,7 +4,9 @@
 // VPS_ONLY=<regex> registers only the scenarios (or groups) whose "title release" matches.
 import { after, before, describe, test } from 'node:test';
 import { RECIPES } from './lib/recipes.ts';
-import { describePhases, ensureImages, pruneStale } from './lib/images.ts';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CACHE_DIR, describePhases, ensureImages, pruneStale } from './lib/images.ts';
 import { removeStale } from './lib/vps.ts';
 import { REQUIRE_E2E, missingPrerequisite } from './lib/preconditions.ts';
 import { currentRelease } from './lib/artifacts.ts';
@@ -36,7 +38,11 @@ if (missing) {
       expected.version = await releaseVersion(currentRelease());
     });
     after(() => {
-      console.log(`\n${formatTable(recorded(), (Date.now() - started) / 1000)}\n`);
+      const table = formatTable(recorded(), (Date.now() - started) / 1000);
+      console.log(`\n${table}\n`);
+      // also on disk, for a CI job to keep as an artifact
+      mkdirSync(CACHE_DIR, { recursive: true });
+      writeFileSync(join(CACHE_DIR, 'last-report.txt'), `${table}\n`);
     });
     installScenarios();
     failureScenarios();
