@@ -25,6 +25,7 @@ export function installScenarios(): void {
       // no TTY and no --port: the installer must take 8080, say so, and never wait for input;
       // on Debian 13 as the README has it: the admin user runs `sudo ./installer.sh`
       const r = await s.installer(['--yes'], release === 'trixie' ? { user: 'operator', sudo: true } : {});
+      s.note = `install took ${(r.ms / 1000).toFixed(1)} s`;
       assert.equal(r.code, 0);
       assert.match(r.output, /8080/, 'the installer says which port it chose');
       await assertInstalled(s.vps, { port: 8080, version: expected.version });

@@ -15,6 +15,7 @@ const configDigest = async (s: Session) => (await s.vps.execOk(`cd ${CONFIG_DIR}
 export async function rerunUnchanged(s: Session, port: number, version = expected.version): Promise<void> {
   const before = await s.vps.inspect('ai-proxy');
   const r = await s.installer(['--yes']);
+  s.note = `re-run took ${(r.ms / 1000).toFixed(1)} s`;
   assert.equal(r.code, 0);
   const after = await s.vps.inspect('ai-proxy');
   assert.equal(after?.Id, before?.Id, 'the same container keeps running');
@@ -27,6 +28,7 @@ export async function changePort(s: Session, from: number, to: number): Promise<
   const envBefore = await s.vps.readFile(`${CONFIG_DIR}/.env`);
   const providersBefore = await sha(s, 'provider-config.yaml');
   const r = await s.installer(['--yes', '--port', String(to)]);
+  s.note = `port change took ${(r.ms / 1000).toFixed(1)} s`;
   assert.equal(r.code, 0);
   await assertInstalled(s.vps, { port: to });
   assert.notEqual((await s.vps.exec(`curl -s -m 3 http://127.0.0.1:${from}/ping`)).code, 0, 'the old port no longer answers');
@@ -47,7 +49,7 @@ export async function upgrade(s: Session, port: number): Promise<void> {
   await startProbe(s.vps, port);
   const r = await s.installer(['--yes']);
   const probe = await stopProbe(s.vps);
-  s.note = `downtime ${(probe.longestGapMs / 1000).toFixed(2)} s (${probe.failures}/${probe.probes} probes failed)`;
+  s.note = `downtime ${(probe.longestGapMs / 1000).toFixed(2)} s (${probe.failures}/${probe.probes} probes failed), upgrade took ${(r.ms / 1000).toFixed(1)} s`;
   assert.equal(r.code, 0);
   await assertInstalled(s.vps, { port, version: next.version });
   assert.equal(await configDigest(s), config, 'the configuration survived the upgrade byte for byte');
