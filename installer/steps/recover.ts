@@ -1,8 +1,10 @@
 // Before anything else: finish what a killed installer (SIGKILL, power loss) left half done,
 // so every run starts from one of two clean states: installed (one `ai-proxy`) or not.
+import { existsSync } from 'node:fs';
 import type { Engine } from '../docker.ts';
 import type { InstallContext } from '../context.ts';
 import type { Logger } from '../log.ts';
+import { removeWorkDir } from './extract.ts';
 
 export async function recoverLeftovers(engine: Engine, ctx: InstallContext, log: Logger, healthTimeoutS: number): Promise<string[]> {
   const { container, previousContainer, nextContainer } = ctx.names;
@@ -31,6 +33,13 @@ export async function recoverLeftovers(engine: Engine, ctx: InstallContext, log:
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
     }
+  }
+  // A run killed before its clean-up leaves the work folder behind; the lock we hold means no
+  // live installer is using it. removeWorkDir refuses links and folders owned by someone else.
+  const { workDir } = ctx.paths;
+  if (existsSync(workDir)) {
+    removeWorkDir(workDir);
+    if (!existsSync(workDir)) done.push(`removed ${workDir} left by an interrupted run`);
   }
   for (const line of done) log.line(`recovery: ${line}`);
   return done;
