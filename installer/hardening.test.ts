@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { containerSpec } from './hardening.ts';
-import { supportsStartInterval } from './docker.ts';
+import { supportsStartInterval } from './engine-endpoint.ts';
 
 const base = { name: 'ai-proxy-next', image: 'ai-proxy:1.0.0', port: 9090, bind: '127.0.0.1', configDir: '/srv/ai-proxy', labels: { a: 'b' } };
 

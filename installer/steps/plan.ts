@@ -7,7 +7,7 @@ import { InstallError } from '../errors.ts';
 import { ConfigInvalid, planConfig } from '../config-files.ts';
 import { setDockerfilePort } from '../dockerfile.ts';
 import { containerSpec } from '../hardening.ts';
-import { supportsStartInterval } from '../docker.ts';
+import { supportsStartInterval } from '../engine-endpoint.ts';
 import type { InstallContext } from '../context.ts';
 import type { Action, RunState, Step } from '../state.ts';
 import { need } from '../state.ts';
