@@ -134,17 +134,15 @@ for base in "${TMPDIR:-/tmp}" /tmp /var/tmp /root /var/lib; do
   dir=$(mktemp -d "$base/ai-proxy-launcher.XXXXXX" 2>/dev/null) || continue
   echo "$$" >"$dir/launcher.pid"
   printf '#!/bin/sh\nexit 0\n' >"$dir/probe" && chmod 0700 "$dir/probe"
-  if "$dir/probe" 2>/dev/null; then
-    rm -f "$dir/probe"
+  # The next folder is tried when this one is noexec, or too full to hold the executable.
+  if "$dir/probe" 2>/dev/null && rm -f "$dir/probe" && tar -xzf "$archive" -C "$dir" ai-proxy 2>/dev/null; then
     break
   fi
   rm -rf "$dir"
   dir=''
 done
-[ -n "$dir" ] || die 4 'no writable folder allows running programs (/tmp, /var/tmp, /root, /var/lib are all noexec or read-only): set TMPDIR to one that does'
+[ -n "$dir" ] || die 4 'no writable folder with room for the ~110 MB executable allows running programs (/tmp, /var/tmp, /root, /var/lib are all noexec, read-only or full): set TMPDIR to one that does'
 chmod 0700 "$dir"
-
-tar -xzf "$archive" -C "$dir" ai-proxy || die 1 "could not unpack ai-proxy from $archive: is the disk holding $dir full?"
 # The installer writes files the container user must read: it gets the operator's umask back.
 umask "$operator_umask"
 "$dir/ai-proxy" install --archive "$archive" "$@"

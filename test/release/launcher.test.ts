@@ -149,6 +149,23 @@ for (const [shell, shellSkip] of shells) {
       rmSync(noexec, { recursive: true, force: true });
     }
   });
+
+  test(`${shell}: a TMPDIR too full for the executable falls back to another folder`, { skip: skip || shellSkip || (!isRoot && 'needs root') }, (t) => {
+    const dir = workspace();
+    const full = scratch('full');
+    if (run('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', full]).status !== 0) {
+      return t.skip('cannot mount a tmpfs here (needs CAP_SYS_ADMIN)');
+    }
+    try {
+      const result = launch(shell, dir, ['--version'], { TMPDIR: full });
+      assert.equal(result.status, 0, result.stderr);
+      assert.match(result.stdout, /^ai-proxy installer \d+\.\d+\.\d+/);
+      assert.deepEqual(readdirSync(full), [], 'the half-written folder in the full TMPDIR is removed');
+    } finally {
+      run('umount', [full]);
+      rmSync(full, { recursive: true, force: true });
+    }
+  });
 }
 
 function shellArgs(shell: string, script: string, args: string[]): [string, string[]] {
