@@ -94,7 +94,7 @@ export async function measureStartup(repoRoot: string, archive: string, workDir:
   } else {
     return { subject: `nothing to measure: neither ${relative(repoRoot, archive)} nor a bench bundle exists`, sizes, notes };
   }
-  if (existsSync(bundle)) sizes['bundle (esbuild, CJS)'] = size(bundle) ?? NaN;
+  if (existsSync(bundle)) sizes['bench bundle of src/ (esbuild, CJS)'] = size(bundle) ?? NaN;
   const container = targets.find((t) => t.name === 'ai-proxy-container')?.figures;
   if (container?.imageBytes) sizes['image (docker image inspect)'] = container.imageBytes;
 

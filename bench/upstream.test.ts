@@ -2,19 +2,23 @@
 // server no real client could use: drive bench/upstream.ts with the official openai SDK.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { startWithPortLine, type Proc } from './lib/proc.ts';
 
 let upstream: { proc: Proc; port: number };
 let client: OpenAI;
+const log = join(process.env.TMPDIR ?? '/tmp', `aip-bench-upstream-test-${process.pid}.log`);
 
 before(async () => {
-  const log = join(process.env.TMPDIR ?? '/tmp', `aip-bench-upstream-test-${process.pid}.log`);
   upstream = await startWithPortLine(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'upstream.ts'), '--chunks', '3', '--interval-ms', '1'], log);
   client = new OpenAI({ apiKey: 'sk-test', baseURL: `http://127.0.0.1:${upstream.port}/v1`, maxRetries: 0 });
 });
-after(() => upstream.proc.stop());
+after(async () => {
+  await upstream.proc.stop();
+  rmSync(log, { force: true });
+});
 
 test('non-streaming answers parse as a chat.completion with usage', async () => {
   const completion = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
