@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under src/, installer/ and test/ with node's test runner (through tsx).
+// Runs every *.test.ts under src/, installer/, test/ and bench/ (its unit tests; the benchmarks themselves run with npm run bench) with node's test runner (through tsx).
 // Node 20 cannot expand globs given to --test, so the files are listed here.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
-const roots = process.argv.slice(2).length ? process.argv.slice(2) : ['src', 'installer', 'test'];
+const roots = process.argv.slice(2).length ? process.argv.slice(2) : ['src', 'installer', 'test', 'bench'];
 
 function* walk(dir) {
   let entries;
