@@ -120,8 +120,11 @@ function childrenOf(pid: number): number[] {
   return found;
 }
 
-/** Resident set size in bytes of `pids` and all their descendants (nginx: master + workers). */
-export function rssBytes(pids: number[]): number {
+/**
+ * Sums `read(pid)` over `pids` and all their descendants (nginx: master + workers). A process
+ * that exits while it is read counts as 0 and its children are not visited.
+ */
+function sumOverTree(pids: number[], read: (pid: number) => number): number {
   let total = 0;
   const queue = [...pids];
   const seen = new Set<number>();
@@ -130,8 +133,7 @@ export function rssBytes(pids: number[]): number {
     if (seen.has(pid)) continue;
     seen.add(pid);
     try {
-      const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (match?.[1]) total += Number(match[1]) * 1024;
+      total += read(pid);
     } catch {
       continue;
     }
@@ -140,28 +142,25 @@ export function rssBytes(pids: number[]): number {
   return total;
 }
 
+/** Resident set size in bytes of `pids` and all their descendants. */
+export function rssBytes(pids: number[]): number {
+  return sumOverTree(pids, (pid) => {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match?.[1] ? Number(match[1]) * 1024 : 0;
+  });
+}
+
 // USER_HZ: the unit of utime/stime in /proc/PID/stat; 100 on every Linux this runs on.
 const TICKS_PER_SECOND = 100;
 
 /** CPU time (user + system) in microseconds used so far by `pids` and their descendants. */
 export function cpuMicros(pids: number[]): number {
-  let ticks = 0;
-  const queue = [...pids];
-  const seen = new Set<number>();
-  while (queue.length > 0) {
-    const pid = queue.pop() as number;
-    if (seen.has(pid)) continue;
-    seen.add(pid);
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      continue;
-    }
-    queue.push(...childrenOf(pid));
-  }
+  const ticks = sumOverTree(pids, (pid) => {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  });
   return (ticks / TICKS_PER_SECOND) * 1e6;
 }
 
