@@ -7,6 +7,7 @@
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
+import { serveChild } from './lib/serve-child.ts';
 
 const { values } = parseArgs({ options: { upstream: { type: 'string' }, port: { type: 'string', default: '0' } } });
 if (!values.upstream) throw new Error('forwarder: --upstream is required');
@@ -32,11 +33,4 @@ const server = createServer((req, res) => {
     },
   );
 });
-server.listen(Number(values.port), '127.0.0.1', () => {
-  const address = server.address();
-  process.stdout.write(`${JSON.stringify({ port: typeof address === 'object' && address ? address.port : 0 })}\n`);
-});
-process.on('SIGTERM', () => {
-  server.closeAllConnections();
-  server.close(() => process.exit(0));
-});
+serveChild(server, Number(values.port));

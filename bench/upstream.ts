@@ -10,6 +10,7 @@
 // Prints one JSON line `{"port":N}` on stdout once listening.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
+import { serveChild } from './lib/serve-child.ts';
 
 const { values } = parseArgs({
   options: {
@@ -114,11 +115,4 @@ const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
 server.maxConnections = 50_000;
 server.headersTimeout = 0;
 server.requestTimeout = 0;
-server.listen(Number(values.port), '127.0.0.1', () => {
-  const address = server.address();
-  process.stdout.write(`${JSON.stringify({ port: typeof address === 'object' && address ? address.port : 0 })}\n`);
-});
-process.on('SIGTERM', () => {
-  server.closeAllConnections();
-  server.close(() => process.exit(0));
-});
+serveChild(server, Number(values.port));
