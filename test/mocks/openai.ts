@@ -29,44 +29,30 @@ function usage(body: Record<string, unknown>, completion: number) {
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }
 
+/** A `chat.completion` object with one choice, as the OpenAI API returns it. */
+function completion(model: string, created: number, message: Record<string, unknown>, finish_reason: string, tokens: ReturnType<typeof usage>) {
+  return {
+    id: 'chatcmpl-mock1',
+    object: 'chat.completion',
+    created,
+    model,
+    system_fingerprint: 'fp_mock',
+    choices: [{ index: 0, message, logprobs: null, finish_reason }],
+    usage: tokens,
+  };
+}
+
 const chat: Reply = {
   json(req: RecordedRequest) {
     const b = req.body;
     const model = String(b.model);
     if (wantsToolCalls(b)) {
       const names = toolNames(b);
-      return {
-        id: 'chatcmpl-mock1',
-        object: 'chat.completion',
-        created,
-        model,
-        system_fingerprint: 'fp_mock',
-        choices: [
-          {
-            index: 0,
-            message: {
-              role: 'assistant',
-              content: null,
-              refusal: null,
-              tool_calls: MOCK_TOOL_ARGS.map((args, i) => ({ id: `call_${i}`, type: 'function', function: { name: names[i] ?? names[0], arguments: JSON.stringify(args) } })),
-            },
-            logprobs: null,
-            finish_reason: 'tool_calls',
-          },
-        ],
-        usage: usage(b, 20),
-      };
+      const tool_calls = MOCK_TOOL_ARGS.map((args, i) => ({ id: `call_${i}`, type: 'function', function: { name: names[i] ?? names[0], arguments: JSON.stringify(args) } }));
+      return completion(model, created, { role: 'assistant', content: null, refusal: null, tool_calls }, 'tool_calls', usage(b, 20));
     }
     const text = `mock-openai: ${lastUserText(b)}`;
-    return {
-      id: 'chatcmpl-mock1',
-      object: 'chat.completion',
-      created,
-      model,
-      system_fingerprint: 'fp_mock',
-      choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: 'stop' }],
-      usage: usage(b, words(text).length),
-    };
+    return completion(model, created, { role: 'assistant', content: text, refusal: null }, 'stop', usage(b, words(text).length));
   },
   events(req: RecordedRequest) {
     const b = req.body;
