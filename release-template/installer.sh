@@ -145,5 +145,28 @@ done
 chmod 0700 "$dir"
 # The installer writes files the container user must read: it gets the operator's umask back.
 umask "$operator_umask"
-"$dir/ai-proxy" install --archive "$archive" "$@"
-exit $?
+# The installer runs as a child so the EXIT trap can remove the folder afterwards; a signal sent
+# to this launcher alone (kill, systemd, a CI runner) is passed on at once, so the installer rolls
+# back now rather than after it finishes. Its stdin is passed through fd 3: an asynchronous
+# command's own stdin is /dev/null, and the installer's prompts must reach the terminal.
+exec 3<&0
+"$dir/ai-proxy" install --archive "$archive" "$@" <&3 3<&- &
+exec 3<&-
+child=$!
+for sig in HUP INT TERM; do
+  # shellcheck disable=SC2064 # the signal name is fixed now, the pid is fixed already
+  trap "kill -$sig $child 2>/dev/null" "$sig"
+done
+while :; do
+  wait "$child"
+  rc=$?
+  [ "$rc" -gt 128 ] || break
+  # Above 128 either the installer died of a signal or a trap interrupted `wait`: wait again
+  # while it is still running (it is rolling back), then take its own exit code.
+  if kill -0 "$child" 2>/dev/null; then continue; fi
+  wait "$child"
+  last=$?
+  [ "$last" = 127 ] || rc=$last
+  break
+done
+exit "$rc"

@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { has, REQUIRE_E2E, requireArtifacts, ROOT, run, tempDir } from './artifacts.ts';
 
 const { artifacts, skip } = requireArtifacts();
@@ -208,4 +208,41 @@ test('a folder left by a killed launcher is removed by the next run; a live one 
   const result = launch('dash', dir, ['--version'], { TMPDIR: tmp });
   assert.equal(result.status, 0, result.stderr);
   assert.deepEqual(readdirSync(tmp), ['ai-proxy-launcher.live01']);
+});
+
+// A SIGTERM sent to the launcher alone (a CI runner, systemd, `kill`) must reach the installer
+// at once so it rolls back now; its stdin must still reach the installer (prompts).
+test('the launcher passes stdin through and forwards SIGTERM to the running installer', { skip: isRoot ? false : 'needs root' }, async () => {
+  const dir = scratch('signal');
+  const stage = join(dir, 'stage');
+  const tmp = join(dir, 'tmp');
+  mkdirSync(stage);
+  mkdirSync(tmp);
+  writeFileSync(
+    join(stage, 'ai-proxy'),
+    '#!/bin/sh\ntrap \'kill $! 2>/dev/null; echo "rolled back"; exit 130\' TERM\nread -r line\necho "stdin=$line"\nsleep 60 & wait $!\nexit 0\n',
+    { mode: 0o755 },
+  );
+  const archive = join(dir, 'ai-proxy-release.tar.gz');
+  assert.equal(run('tar', ['-czf', archive, '-C', stage, 'ai-proxy']).status, 0);
+  writeFileSync(join(dir, 'help.txt'), 'installer help\n');
+  const generated = run('sh', [join(ROOT, 'scripts/release/launcher.sh'), 'x64', archive, join(dir, 'help.txt'), join(dir, 'installer.sh')], {
+    env: { ...process.env, VERSION: '9.9.9', COMMIT: 'abc' },
+  });
+  assert.equal(generated.status, 0, generated.stderr);
+  for (const [shell] of shells.filter(([, reason]) => !reason)) {
+    const [command, ...rest] = shell.split(' ');
+    const child = spawn(command!, [...rest, join(dir, 'installer.sh')], { env: { ...process.env, TMPDIR: tmp }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      // The installer is running (it echoed its stdin): now signal the launcher only.
+      if (stdout.includes('stdin=')) child.kill('SIGTERM');
+    });
+    child.stdin.end('typed answer\n');
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    assert.equal(code, 130, `${shell}: the installer's exit code after the forwarded SIGTERM comes through`);
+    assert.match(stdout, /stdin=typed answer\nrolled back\n/, `${shell}: stdin reached the installer, then the signal did`);
+    assert.deepEqual(readdirSync(tmp), [], `${shell}: the private folder is removed`);
+  }
 });
