@@ -96,9 +96,11 @@ fi
 [ -f "$archive" ] || die 6 "archive $archive not found: check the path given to --archive"
 case $archive in /*) ;; *) archive=$PWD/$archive ;; esac
 
-actual=$(sha256sum "$archive" | cut -d' ' -f1)
-[ "$actual" = "$ARCHIVE_SHA256" ] ||
-  die 7 "$archive has sha256 $actual, expected $ARCHIVE_SHA256: the download is incomplete or altered; download the archive and installer.sh of one release again"
+verify() { # FILE: exit 7 unless FILE is the archive this launcher was built with
+  actual=$(sha256sum "$1" | cut -d' ' -f1)
+  [ "$actual" = "$ARCHIVE_SHA256" ] ||
+    die 7 "$archive has sha256 $actual, expected $ARCHIVE_SHA256: the download is incomplete or altered; download the archive and installer.sh of one release again"
+}
 
 case $(uname -m) in
   x86_64 | amd64) host=x64 ;;
@@ -108,6 +110,7 @@ esac
 [ "$host" = "$ARCH" ] || die 4 "this archive is for linux-$ARCH but this machine is $(uname -m): download the linux-$host release"
 
 if [ "$mode" = check ]; then
+  verify "$archive"
   printf 'installer.sh: %s is ai-proxy %s for linux-%s, sha256 OK\n' "$archive" "$VERSION" "$ARCH"
   exit 0
 fi
@@ -134,14 +137,17 @@ for base in "${TMPDIR:-/tmp}" /tmp /var/tmp /root /var/lib; do
   dir=$(mktemp -d "$base/ai-proxy-launcher.XXXXXX" 2>/dev/null) || continue
   echo "$$" >"$dir/launcher.pid"
   printf '#!/bin/sh\nexit 0\n' >"$dir/probe" && chmod 0700 "$dir/probe"
-  # The next folder is tried when this one is noexec, or too full to hold the executable.
-  if "$dir/probe" 2>/dev/null && rm -f "$dir/probe" && tar -xzf "$archive" -C "$dir" ai-proxy 2>/dev/null; then
-    break
+  # The next folder is tried when this one is noexec, or too full to hold the executable and a
+  # copy of the archive. The copy is what gets verified and used: whoever can write the
+  # archive's folder cannot swap the file between the check and its use.
+  if "$dir/probe" 2>/dev/null && rm -f "$dir/probe" && cp "$archive" "$dir/release.tar.gz" 2>/dev/null; then
+    verify "$dir/release.tar.gz"
+    if tar -xzf "$dir/release.tar.gz" -C "$dir" ai-proxy 2>/dev/null; then break; fi
   fi
   rm -rf "$dir"
   dir=''
 done
-[ -n "$dir" ] || die 4 'no writable folder with room for the ~110 MB executable allows running programs (/tmp, /var/tmp, /root, /var/lib are all noexec, read-only or full): set TMPDIR to one that does'
+[ -n "$dir" ] || die 4 'no writable folder with room for the archive and the ~110 MB executable allows running programs (/tmp, /var/tmp, /root, /var/lib are all noexec, read-only or full): set TMPDIR to one that does'
 chmod 0700 "$dir"
 # The installer writes files the container user must read: it gets the operator's umask back.
 umask "$operator_umask"
@@ -150,7 +156,7 @@ umask "$operator_umask"
 # back now rather than after it finishes. Its stdin is passed through fd 3: an asynchronous
 # command's own stdin is /dev/null, and the installer's prompts must reach the terminal.
 exec 3<&0
-"$dir/ai-proxy" install --archive "$archive" "$@" <&3 3<&- &
+"$dir/ai-proxy" install --archive "$dir/release.tar.gz" "$@" <&3 3<&- &
 exec 3<&-
 child=$!
 for sig in HUP INT TERM; do
