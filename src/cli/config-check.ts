@@ -32,9 +32,16 @@ export function describeConfig(c: LoadedConfig): Record<string, unknown> {
       status: p.unusable ? `disabled: ${p.unusable}` : 'ok',
     })),
     routes: Object.fromEntries([...c.routes].map(([name, targets]) => [name, targets.map((t) => `${t.provider}/${t.model}`)])),
+    // Where each variable came from (environment > secret file > .env), values redacted.
+    variables: Object.fromEntries(
+      Object.entries(c.sources ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([name, source]) => [name, { source, value: PLAIN.has(name) ? c.vars[name] : redact(c.vars[name]) }]),
+    ),
     warnings: c.warnings,
   };
 }
+
+/** Variables whose values are not secrets. */
+const PLAIN = new Set(['PORT', 'LOG_LEVEL']);
 
 /** Loads the config or throws ExitError(78) with the one-line reason. */
 export function loadOrExit(dir: string): LoadedConfig {

@@ -2,7 +2,8 @@
 // validated, resolved configuration. Nothing here opens sockets; the server compiles the result.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EnvError, mergeEnv, parseEnv, validateEnv, type EnvConfig } from './env.ts';
+import { EnvError, parseEnv, validateEnv, type EnvConfig } from './env.ts';
+import { layerVars, readSecretFiles, refreshFromSecrets, resolveSecretsDir, type VarSource } from './secrets.ts';
 import { ConfigError, parseProviderConfig } from './provider-config.ts';
 import type { ProviderConfig, ProviderEntry, RouteTarget, ServerSettings } from './schema.ts';
 
@@ -26,8 +27,10 @@ export interface ResolvedProvider extends Omit<ProviderEntry, 'api_key' | 'heade
 export interface LoadedConfig {
   dir: string;
   env: EnvConfig;
-  /** .env merged with the real environment: the source of ${VAR} values. */
+  /** .env, then secret files, then the real environment (each wins over the one before): the source of ${VAR} values. */
   vars: Record<string, string>;
+  /** Where the variables from .env and secret files (and the proxy's own) came from: `ai-proxy config` shows it. */
+  sources?: Record<string, VarSource>;
   providers: ResolvedProvider[];
   /** Public model name -> ordered targets, explicit routes first, then each provider's models. */
   routes: Map<string, RouteTarget[]>;
@@ -87,12 +90,16 @@ function readText(path: string, what: string, optional: boolean): string | undef
   }
 }
 
-/** Validates the provider file alone against an environment (used by SIGHUP reload). */
-export function loadProviderFile(dir: string, vars: Record<string, string>): Omit<LoadedConfig, 'dir' | 'env' | 'vars'> {
+/**
+ * Validates the provider file alone against an environment (used by SIGHUP reload, which so
+ * also sees secret files replaced since the start; the process environment still wins).
+ */
+export function loadProviderFile(dir: string, loadedVars: Record<string, string>, env: Record<string, string | undefined> = process.env): Omit<LoadedConfig, 'dir' | 'env' | 'vars'> {
   const path = join(dir, PROVIDER_FILE);
   const cfg = parseProviderConfig(readText(path, 'the provider configuration', false)!, PROVIDER_FILE);
+  const { vars, warnings: secretWarnings } = refreshFromSecrets(loadedVars, env);
   const providers = resolveProviders(cfg, vars);
-  const warnings = providers.filter((p) => p.unusable).map((p) => `provider "${p.name}" is disabled: ${p.unusable}`);
+  const warnings = [...secretWarnings, ...providers.filter((p) => p.unusable).map((p) => `provider "${p.name}" is disabled: ${p.unusable}`)];
   const routes = buildRoutes(cfg);
   for (const [name, targets] of routes) {
     const usable = targets.some((t) => !providers.find((p) => p.name === t.provider)?.unusable);
@@ -102,15 +109,18 @@ export function loadProviderFile(dir: string, vars: Record<string, string>): Omi
 }
 
 /**
- * Loads and validates the config folder. `.env` is optional (the environment may carry
- * everything); variables from the real environment win over the file. Throws ConfigError.
+ * Loads and validates the config folder. `.env` is optional (secret files or the environment
+ * may carry everything); secret files (secrets.ts) win over .env and the real environment wins
+ * over both. Throws ConfigError.
  */
 export function loadConfig(dir: string, env: Record<string, string | undefined> = process.env): LoadedConfig {
   const envText = readText(join(dir, ENV_FILE), 'the .env file', true);
+  const secrets = readSecretFiles(resolveSecretsDir(env));
   let vars: Record<string, string>;
+  let sources: Record<string, VarSource>;
   let envConfig: EnvConfig;
   try {
-    vars = mergeEnv(envText === undefined ? {} : parseEnv(envText, ENV_FILE), env);
+    ({ vars, sources } = layerVars(envText === undefined ? {} : parseEnv(envText, ENV_FILE), secrets.vars, env, ['PORT', 'AUTH_TOKEN', 'LOG_LEVEL']));
     envConfig = validateEnv(vars);
   } catch (error) {
     if (error instanceof EnvError) {
@@ -119,5 +129,5 @@ export function loadConfig(dir: string, env: Record<string, string | undefined> 
     }
     throw error;
   }
-  return { dir, env: envConfig, vars, ...loadProviderFile(dir, vars) };
+  return { dir, env: envConfig, vars, sources, ...loadProviderFile(dir, vars, env) };
 }
