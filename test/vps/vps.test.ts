@@ -17,6 +17,7 @@ import { installScenarios } from './scenarios/install.ts';
 import { failureScenarios } from './scenarios/failures.ts';
 import { interruptedScenarios } from './scenarios/interrupted.ts';
 import { interactiveScenarios } from './scenarios/interactive.ts';
+import { swarmScenarios } from './scenarios/swarm.ts';
 
 const missing = await missingPrerequisite(RECIPES);
 const started = Date.now();
@@ -48,5 +49,6 @@ if (missing) {
     failureScenarios();
     interruptedScenarios();
     interactiveScenarios();
+    swarmScenarios();
   });
 }

@@ -1,0 +1,181 @@
+// The swarm steps through the real installer.sh, as /work/briefs/swarm-contract.md defines the
+// CLI: init, join, a VPS off, bad input, rolling upgrade, rollback, uninstall and leave.
+import assert from 'node:assert/strict';
+import { nextRelease } from '../lib/next-release.ts';
+import { authToken, CONFIG_DIR } from '../lib/installed.ts';
+import { SERVICE, SwarmProbe, api, describeProbes, type SwarmNode, type SwarmVpses } from '../lib/swarm.ts';
+import { waitConverged } from '../lib/swarm-engine.ts';
+import { expected } from './expected.ts';
+import { assertNodeServes, assertTaskHardened, stopOneVps, type SwarmRun, type SwarmStep } from './swarm.ts';
+
+const PORT = 8080;
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+interface Join {
+  manager: string;
+  token: string;
+}
+
+/** The join command `--swarm init` prints: `... --swarm join --manager ADDR:PORT --token SWMTKN-...`. */
+export function parseJoin(output: string): Join | undefined {
+  const m = /--swarm join --manager (\S+) --token (SWMTKN-\S+)/.exec(output);
+  return m?.[1] && m[2] ? { manager: m[1], token: m[2] } : undefined;
+}
+
+async function swarmState(node: SwarmNode): Promise<string> {
+  return (await node.session.vps.execOk(`docker info --format '{{.Swarm.LocalNodeState}}'`)).stdout.trim();
+}
+
+interface ServiceSpec {
+  Spec?: { Labels?: Record<string, string>; TaskTemplate?: { ContainerSpec?: { Image?: string } } };
+  Version?: { Index?: number };
+}
+
+async function service(cluster: SwarmVpses): Promise<ServiceSpec> {
+  return JSON.parse(await api(cluster.manager, `/services/${SERVICE}`)) as ServiceSpec;
+}
+
+/** The last non-empty line of the output: the one-line message an operator reads. */
+const lastLine = (text: string) => text.trim().split('\n').pop() ?? '';
+
+let join: Join | undefined;
+
+export function swarmInstallerSteps(): SwarmStep[] {
+  return [
+    {
+      title: '1. init on the first VPS, the printed join on the other two: 3 nodes serve, hardened',
+      async run(r) {
+        const { cluster } = r;
+        const m = cluster.manager;
+        const init = await m.session.installer(['--swarm', 'init', '--yes']);
+        r.code = init.code;
+        assert.equal(init.code, 0, `--swarm init exited ${init.code}`);
+        join = parseJoin(init.output);
+        assert.ok(join, `--swarm init printed no join command:\n${init.output.slice(-2000)}`);
+        assert.match(init.output, /no-new-privileges/, 'the installer says it could not apply no-new-privileges in Swarm');
+        const joins: number[] = [];
+        for (const w of cluster.workers) {
+          await w.session.upload();
+          const j = await w.session.installer(['--swarm', 'join', '--manager', join.manager, '--token', join.token, '--yes']);
+          assert.equal(j.code, 0, `node ${w.index + 1}: --swarm join exited ${j.code}`);
+          joins.push(j.ms);
+        }
+        const states = await cluster.waitNodes('ready', 3);
+        assert.equal(states.filter((s) => s.leader).length, 1, 'one leader');
+        assert.equal(states.filter((s) => s.role === 'worker').length, 2, 'two workers');
+        const converged = Date.now();
+        await waitConverged(cluster);
+        r.token = await authToken(m.session.vps);
+        for (const n of cluster.nodes) {
+          await assertNodeServes(n, r.token);
+          await assertTaskHardened(cluster, n, expected.version);
+        }
+        const labels = (await service(cluster)).Spec?.Labels ?? {};
+        assert.equal(labels['ai-proxy.version'], expected.version, `the service is labelled with its version: ${JSON.stringify(labels)}`);
+        assert.ok(labels['ai-proxy.config-hash'], 'the service carries its config hash');
+        r.note = `init ${secs(init.ms)}, joins ${joins.map(secs).join(' and ')}, workers' tasks healthy ${secs(Date.now() - converged)} later`;
+      },
+    },
+    { title: '2. one VPS switched off: the other two keep serving, the swarm reports it down', run: stopOneVps },
+    {
+      title: '5a. join with a wrong token (exit 2) or to an unreachable manager (exit 5): nothing changed',
+      async run(r) {
+        assert.ok(join, 'no join command from step 1');
+        const spare = await r.cluster.addVps('spare', 'bookworm', 9);
+        try {
+          await spare.session.upload();
+          // same swarm, a secret that is not its own: well-formed, wrong
+          const parts = join.token.split('-');
+          parts[parts.length - 1] = 'x'.repeat((parts[parts.length - 1] ?? '').length);
+          const wrong = await spare.session.installer(['--swarm', 'join', '--manager', join.manager, '--token', parts.join('-'), '--yes']);
+          assert.equal(wrong.code, 2, `a wrong token: exit ${wrong.code}\n${wrong.output.slice(-1500)}`);
+          assert.equal(await swarmState(spare), 'inactive', 'not left half-joined');
+          const away = await spare.session.installer(['--swarm', 'join', '--manager', `${r.cluster.subnet}.250:2377`, '--token', join.token, '--yes']);
+          assert.equal(away.code, 5, `an unreachable manager: exit ${away.code}\n${away.output.slice(-1500)}`);
+          assert.equal(await swarmState(spare), 'inactive', 'not left half-joined');
+          assert.equal((await r.cluster.waitNodes('ready', 3)).length, 3, 'the swarm still has its 3 nodes, no fourth');
+          r.note = `wrong token: "${lastLine(wrong.output)}" (${secs(wrong.ms)}); unreachable: "${lastLine(away.output)}" (${secs(away.ms)})`;
+          r.code = away.code;
+        } finally {
+          await r.cluster.removeVps(spare);
+        }
+      },
+    },
+    {
+      title: '5b. init on a worker (exit 2), upgrade while the workers lack the image (exit 12): nothing changed',
+      async run(r) {
+        const { cluster } = r;
+        const worker = cluster.workers[0];
+        assert.ok(worker);
+        const before = await service(cluster);
+        const onWorker = await worker.session.installer(['--swarm', 'init', '--yes']);
+        assert.equal(onWorker.code, 2, `init on a worker: exit ${onWorker.code}\n${onWorker.output.slice(-1500)}`);
+        assert.equal(await swarmState(worker), 'active', 'the worker is still in the swarm');
+        const next = await nextRelease();
+        await cluster.manager.session.upload(next.release);
+        const lacking = await cluster.manager.session.installer(['--swarm', 'upgrade', '--yes']);
+        assert.equal(lacking.code, 12, `upgrade with the image on the manager only: exit ${lacking.code}\n${lacking.output.slice(-1500)}`);
+        const hostnames = (await cluster.nodeStates()).filter((s) => s.role === 'worker').map((s) => s.hostname);
+        for (const h of hostnames) assert.ok(lacking.output.includes(h), `the error names the node lacking the image (${h})`);
+        const after = await service(cluster);
+        assert.equal(after.Version?.Index, before.Version?.Index, 'the service was not touched');
+        for (const n of cluster.nodes) await assertNodeServes(n, r.token);
+        r.note = `init on a worker: "${lastLine(onWorker.output)}"; image missing: "${lastLine(lacking.output)}"`;
+        r.code = lacking.code;
+      },
+    },
+    {
+      title: '3. rolling upgrade to another release build, probe loop on every node',
+      async run(r) {
+        const { cluster } = r;
+        const next = await nextRelease();
+        await cluster.upload(next.release, cluster.workers);
+        const probe = SwarmProbe.start(cluster.nodes, PORT);
+        const took: string[] = [];
+        for (const n of [...cluster.workers, cluster.manager]) {
+          const u = await n.session.installer(['--swarm', 'upgrade', '--yes']);
+          r.code = u.code;
+          assert.equal(u.code, 0, `node ${n.index + 1}: --swarm upgrade exited ${u.code}`);
+          took.push(`node ${n.index + 1} ${secs(u.ms)}`);
+        }
+        await waitConverged(cluster);
+        const results = await probe.stop();
+        r.note = `${describeProbes(results)}; upgrade runs: ${took.join(', ')}`;
+        for (const n of cluster.nodes) {
+          await assertTaskHardened(cluster, n, next.version);
+          await assertNodeServes(n, r.token);
+        }
+        assert.equal((await service(cluster)).Spec?.Labels?.['ai-proxy.version'], next.version);
+        assert.ok((await cluster.manager.session.vps.exec(`test -d ${CONFIG_DIR}`)).code === 0, `${CONFIG_DIR} is kept`);
+      },
+    },
+    {
+      title: '6. --swarm leave on a worker, --uninstall then --purge on the manager',
+      async run(r) {
+        const { cluster } = r;
+        const leaver = cluster.workers[cluster.workers.length - 1];
+        assert.ok(leaver);
+        const leave = await leaver.session.installer(['--swarm', 'leave', '--yes']);
+        assert.equal(leave.code, 0, `--swarm leave exited ${leave.code}`);
+        assert.equal(await swarmState(leaver), 'inactive', 'the worker left');
+        await cluster.waitNodes('down', 1);
+        const m = cluster.manager.session;
+        const un = await m.installer(['--uninstall', '--yes']);
+        assert.equal(un.code, 0, `--uninstall exited ${un.code}`);
+        assert.notEqual((await m.vps.exec(`docker service inspect ${SERVICE}`)).code, 0, 'the service is gone');
+        for (const n of cluster.nodes.filter((x) => x !== leaver)) {
+          await n.session.vps.waitFor(`! curl -s -m 2 http://127.0.0.1:${PORT}/ping`, 60_000, `node ${n.index + 1} still answers after --uninstall`);
+        }
+        const kept = (await m.vps.execOk(`docker secret ls --format '{{.Name}}'; docker config ls --format '{{.Name}}'`)).stdout;
+        assert.match(kept, /ai-proxy-/, 'without --purge the secrets and configs stay');
+        const purge = await m.installer(['--uninstall', '--purge', '--yes']);
+        r.code = purge.code;
+        assert.equal(purge.code, 0, `--uninstall --purge exited ${purge.code}`);
+        const left = (await m.vps.execOk(`docker secret ls --format '{{.Name}}'; docker config ls --format '{{.Name}}'`)).stdout;
+        assert.doesNotMatch(left, /ai-proxy-/, `--purge removes the secrets and configs: ${left}`);
+        assert.equal(await m.vps.fileExists(CONFIG_DIR), false, `--purge removes ${CONFIG_DIR}`);
+        r.note = `leave ${secs(leave.ms)}, uninstall ${secs(un.ms)}, purge ${secs(purge.ms)}`;
+      },
+    },
+  ];
+}
