@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import { EXIT, exitCodeTable } from './exit-codes.ts';
 import { InstallError } from './errors.ts';
 import { parsePort } from './port.ts';
+import { parseSwarmOptions, type SwarmOptions } from './swarm/args.ts';
 
 interface FlagDef {
   name: string;
@@ -24,6 +25,11 @@ export const FLAGS: FlagDef[] = [
   { name: 'dry-run', help: 'print the plan and change nothing' },
   { name: 'uninstall', help: 'remove the container and images (keeps /srv/ai-proxy)' },
   { name: 'purge', help: 'with --uninstall: also delete /srv/ai-proxy (configuration and token)' },
+  { name: 'swarm', value: 'MODE', help: 'Docker Swarm mode: init (first VPS), join (each further VPS), upgrade, leave (see docs/scale-out.md)' },
+  { name: 'manager', value: 'ADDR[:PORT]', help: 'with --swarm join: the manager printed by --swarm init (port default 2377)' },
+  { name: 'token', value: 'TOKEN', env: 'AI_PROXY_SWARM_TOKEN', help: 'with --swarm join: the join token printed by --swarm init' },
+  { name: 'replicas', value: 'N', help: 'with --swarm init/upgrade: N tasks in all instead of one per node' },
+  { name: 'advertise-addr', value: 'IP', help: 'with --swarm init: the address other nodes reach this one on (needed when it has several)' },
   { name: 'json', env: 'AI_PROXY_JSON', help: 'print one JSON summary line on stdout (progress goes to stderr)' },
   { name: 'verbose', help: 'also print the image build output' },
   { name: 'version', help: 'print the installer version' },
@@ -45,6 +51,8 @@ export interface Options {
   verbose: boolean;
   version: boolean;
   help: boolean;
+  /** Set with --swarm (swarm/args.ts validates the combinations). */
+  swarm?: SwarmOptions;
 }
 
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
@@ -115,6 +123,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
   if (archive.value !== undefined) options.archive = archive.value;
   if (options.purge && !options.uninstall) throw new InstallError(EXIT.usage, '--purge only makes sense with --uninstall', 'run `ai-proxy install --uninstall --purge`');
   if (options.uninstall && options.port !== undefined) throw new InstallError(EXIT.usage, '--port cannot be combined with --uninstall', 'drop --port');
+  const swarm = parseSwarmOptions(str, options);
+  if (swarm) options.swarm = swarm;
   return options;
 }
 

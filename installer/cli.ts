@@ -23,6 +23,7 @@ import { run } from './steps/run.ts';
 import { health } from './steps/health.ts';
 import { finish } from './steps/finish.ts';
 import { purgeConfig, removeContainers, removeImages } from './steps/uninstall.ts';
+import { runSwarm, swarmStepCount, swarmUninstall } from './swarm/flows.ts';
 import type { RunState, Step, UndoAction } from './state.ts';
 import { need } from './state.ts';
 
@@ -100,7 +101,7 @@ export async function runInstaller(argv: string[], ctx: InstallContext, io: Inst
     log = nullLog(ctx.paths.logFile);
   }
   const color = out.isTTY && !('NO_COLOR' in ctx.env && ctx.env.NO_COLOR !== '');
-  const total = options.uninstall ? (options.purge ? 4 : 3) : 5 + INSTALL_STEPS.length;
+  const total = options.swarm ? swarmStepCount(options) : options.uninstall ? (options.purge ? 4 : 3) : 5 + INSTALL_STEPS.length;
   const progress = createProgress(out, log, { color, total });
   const guard = guardSignals((message) => progress.warn(message));
   const state: RunState = { ctx, options, log, progress, prompter, signal: guard.controller.signal, started, bind: options.bind, notes: [] };
@@ -113,8 +114,10 @@ export async function runInstaller(argv: string[], ctx: InstallContext, io: Inst
       if ('heldBy' in taken) throw new InstallError(EXIT.internal, `another installer is running (pid ${taken.heldBy})`, `wait for it to finish; if it is gone, remove ${ctx.paths.lockFile}`);
       lock = taken;
     }
+    if (options.swarm) return finishSummary(io, state, await runSwarm(state, undo, out));
     if (options.uninstall) {
       state.action = 'uninstall';
+      await swarmUninstall(state, undo);
       await runSteps(state, [removeContainers, removeImages, ...(options.purge ? [purgeConfig] : [])], undo);
       progress.info(`ai-proxy is uninstalled${options.purge ? ' and its configuration deleted' : `; the configuration is kept in ${ctx.paths.configDir} (delete it with --uninstall --purge)`}.`);
       return finishSummary(io, state, summarize(state, started));

@@ -37,7 +37,8 @@ function isNotFound(error: unknown): boolean {
 
 export class Engine {
   private constructor(
-    private readonly docker: Docker,
+    /** The negotiated dockerode handle: docker-swarm.ts makes its calls through it. */
+    readonly docker: Docker,
     readonly info: EngineInfo,
     readonly endpoint: EngineEndpoint,
   ) {}

@@ -8,7 +8,7 @@ import { helpText } from './args.ts';
 
 test('the table covers 0-13 and 130, each once', () => {
   assert.deepEqual(EXIT_MEANINGS.map((row) => row.code), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 130]);
-  assert.equal(exitMeaning(EXIT.portInUse), 'port already in use');
+  assert.match(exitMeaning(EXIT.portInUse), /^port already in use/);
   assert.equal(exitMeaning(77), 'unknown exit code');
 });
 

@@ -8,6 +8,7 @@ import type { Logger } from './log.ts';
 import type { Prompter } from './prompts.ts';
 import type { Manifest } from './archive.ts';
 import type { ExitCode } from './exit-codes.ts';
+import type { SwarmRun } from './swarm/state.ts';
 
 export type Action = 'install' | 'upgrade' | 'reconfigure' | 'reinstall' | 'unchanged' | 'uninstall';
 
@@ -50,6 +51,8 @@ export interface RunState {
   containerId?: string;
   /** Image id the replaced container ran: kept as "the previous image". */
   previousImageId?: string;
+  /** Swarm mode (--swarm, or --uninstall on a manager): installer/swarm/. */
+  swarm?: SwarmRun;
   notes: string[];
 }
 

@@ -1,0 +1,170 @@
+// The step lists of --swarm init/join/upgrade/leave and of --uninstall on a manager. They reuse
+// the single-VPS steps unchanged where they fit (verifyArchive, extract, configure, build; the
+// runner's rollback, lock, log and --json) and add the service steps of this folder.
+import { lstatSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { EXIT } from '../exit-codes.ts';
+import { InstallError } from '../errors.ts';
+import { rollback, runSteps } from '../runner.ts';
+import { summarize, type Summary } from '../summary.ts';
+import { verifyArchive } from '../steps/preflight.ts';
+import { extract } from '../steps/extract.ts';
+import { configure } from '../steps/configure.ts';
+import { build } from '../steps/build.ts';
+import { swarmRole } from './role.ts';
+import { swarmPlan, swarmPlanLines, swarmPort } from './plan.ts';
+import { imageCheck } from './image-check.ts';
+import { createObjects, purgeObjects, removeStaleObjects } from './objects.ts';
+import { deployService, swarmInit, waitConverged } from './deploy.ts';
+import { reportHardening } from './hardening-report.ts';
+import { joinSwarm, leaveSwarm, removeStack, watchLocalTask } from './membership.ts';
+import { SERVICE } from './names.ts';
+import { swarmSupported } from './service-spec.ts';
+import { SwarmEngine } from '../docker-swarm.ts';
+import type { Output } from '../progress.ts';
+import type { RunState, Step, UndoAction } from '../state.ts';
+import { need } from '../state.ts';
+
+export type SwarmSummary = Summary & {
+  swarm?: { role: string; join?: { manager: string; token: string }; nodes?: number; service?: string; tasks?: number; hardening?: { applied: string[]; notApplied: string[] }; lacking?: string[] };
+};
+
+/** Counts files with a setuid/setgid bit in the build context (the image's whole content). */
+function setuidFiles(dir: string): number {
+  let found = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) found += setuidFiles(path);
+    else if (lstatSync(path).mode & 0o6000) found++;
+  }
+  return found;
+}
+
+const checkSetuid: Step = {
+  title: 'Checking the image content for setuid/setgid files',
+  exitCode: EXIT.extractFailed,
+  async run(state) {
+    const count = setuidFiles(state.ctx.paths.workDir);
+    if (count === 0) state.notes.push('setuid-free');
+    return count === 0 ? 'none' : `${count} found: no-new-privileges matters here and Swarm cannot set it`;
+  },
+};
+
+const upgradeOnWorker: Step[] = [verifyArchive, extract, build];
+const managerDeploy: Step[] = [extract, checkSetuid, build, swarmInit, imageCheck, configure, createObjects, deployService, waitConverged, removeStaleObjects, reportHardening];
+
+async function confirm(state: RunState): Promise<boolean> {
+  for (const line of swarmPlanLines(state)) state.progress.info(line);
+  if (state.action === 'unchanged' || state.options.dryRun || state.options.yes || !state.prompter.interactive) return true;
+  state.progress.pause();
+  return state.prompter.confirm('Proceed?', true, state.signal);
+}
+
+function joinCommand(state: RunState): { manager: string; token: string } | undefined {
+  return state.swarm?.join;
+}
+
+/** Runs --swarm MODE after checkHost and the lock; returns the summary (cli.ts prints the --json line). */
+export async function runSwarm(state: RunState, undo: UndoAction[], out: Output): Promise<SwarmSummary> {
+  const mode = need(state.options.swarm, 'swarm options').mode;
+  await runSteps(state, [swarmRole], undo);
+  const swarm = need(state.swarm, 'swarm');
+  if (mode === 'leave') {
+    state.action = 'uninstall';
+    await runSteps(state, [leaveSwarm], undo);
+    return { ...summarize(state, state.started), action: 'swarm-leave', swarm: { role: 'none' } };
+  }
+  if (mode === 'join') {
+    state.imageRef = undefined;
+    await runSteps(state, [verifyArchive], undo);
+    state.imageRef = `${state.ctx.names.imageRepo}:${need(state.manifest, 'manifest').version}`;
+    state.action = 'install';
+    await runSteps(state, [extract, build, joinSwarm, watchLocalTask], undo);
+    out.write(`\nThis node is a worker of the swarm managed by ${state.options.swarm?.manager}, with ${state.imageRef} built locally.\n`);
+    return { ...summarize(state, state.started), action: 'swarm-join', swarm: { role: 'worker' } };
+  }
+  if (mode === 'upgrade' && !swarm.membership.manager) {
+    await runSteps(state, [upgradeOnWorker[0]!], undo);
+    state.imageRef = `${state.ctx.names.imageRepo}:${need(state.manifest, 'manifest').version}`;
+    state.action = 'upgrade';
+    await runSteps(state, upgradeOnWorker.slice(1), undo);
+    out.write(`\n${state.imageRef} is built on this worker. When every node has it, run on the manager: sudo ./installer.sh --swarm upgrade\n`);
+    return { ...summarize(state, state.started), action: 'swarm-image', swarm: { role: 'worker' } };
+  }
+  if (mode === 'upgrade' && !swarm.service) throw new InstallError(EXIT.usage, `the service ${SERVICE} is not deployed: nothing to upgrade`, 'deploy it with --swarm init');
+  await runSteps(state, [verifyArchive, swarmPort, swarmPlan], undo);
+  if (!(await confirm(state))) {
+    await rollback(state, undo, new InstallError(EXIT.ok, 'cancelled'));
+    state.progress.info('Cancelled: nothing was changed.');
+    return { ...summarize(state, state.started), action: 'unchanged', cancelled: true };
+  }
+  if (state.options.dryRun) {
+    state.progress.info('Dry run: nothing was changed.');
+    return { ...summarize(state, state.started), dryRun: true };
+  }
+  if (state.action === 'unchanged') {
+    await rollback(state, undo, new InstallError(EXIT.ok, 'unchanged'));
+    state.progress.info(`Nothing to do: ${SERVICE} already runs ${state.manifest?.version} with these settings (use --force to redeploy).`);
+  } else {
+    await runSteps(state, managerDeploy, undo);
+  }
+  swarm.join = { manager: `${swarm.membership.nodeAddr}:2377`, token: await swarm.engine.workerJoinToken() };
+  const nodes = (await swarm.engine.nodes()).length;
+  const summary: SwarmSummary = {
+    ...summarize(state, state.started),
+    swarm: { role: 'manager', join: swarm.join, nodes, service: SERVICE, ...(swarm.converged ? { tasks: swarm.converged.tasks } : {}), ...(swarm.hardening ? { hardening: swarm.hardening } : {}) },
+  };
+  if (!state.options.json) printSwarmSuccess(out, state, summary);
+  return summary;
+}
+
+function printSwarmSuccess(out: Output, state: RunState, summary: SwarmSummary): void {
+  const swarm = need(state.swarm, 'swarm');
+  const join = need(joinCommand(state), 'join');
+  const lines = [
+    '',
+    `ai-proxy ${summary.version} runs as ${SERVICE} on ${summary.swarm?.nodes} node${summary.swarm?.nodes === 1 ? '' : 's'} (port ${state.port}, host mode on each node).`,
+    `  Check      curl http://<any node>:${state.port}/ping`,
+    `  Token      AUTH_TOKEN in ${state.ctx.paths.configDir}/.env on this manager (a Docker secret on the nodes)`,
+    `  Manage     docker service ps ${SERVICE} | docker service logs ${SERVICE}`,
+  ];
+  if (swarm.hardening) {
+    lines.push(`  Hardening  applied: ${swarm.hardening.applied.join('; ')}`);
+    for (const missing of swarm.hardening.notApplied) lines.push(`  NOT applied: ${missing}`);
+  }
+  lines.push('', 'On each further VPS, copy the two files and run:', `  sudo ./installer.sh --swarm join --manager ${join.manager} --token ${join.token}`);
+  out.write(`${lines.join('\n')}\n`);
+}
+
+/** --uninstall on a manager that runs the stack: the steps that go before the single-VPS ones. */
+export function swarmUninstallSteps(purge: boolean): Step[] {
+  const purgeStep: Step = { title: 'Removing the stack\'s secrets and configs (--purge)', exitCode: EXIT.engineUnavailable, run: (state) => purgeObjects(state) };
+  return [removeStack, ...(purge ? [purgeStep] : [])];
+}
+
+/** How many steps a mode runs at most (the progress counter's total). */
+export function swarmStepCount(options: RunState['options']): number {
+  const mode = options.swarm?.mode;
+  if (mode === 'leave') return 3;
+  if (mode === 'join') return 7;
+  // checkHost, role, verify, port, plan, then the deploy list (a worker's upgrade runs fewer).
+  return 5 + managerDeploy.length;
+}
+
+/** Before the single-VPS uninstall steps: the stack on a manager; a worker running a task is refused. */
+export async function swarmUninstall(state: RunState, undo: UndoAction[]): Promise<void> {
+  const engine = need(state.engine, 'engine');
+  if (!swarmSupported(engine.info.apiVersion)) return;
+  const swarmEngine = new SwarmEngine(engine);
+  const membership = await swarmEngine.membership();
+  if (membership.state !== 'active') return;
+  state.swarm = { engine: swarmEngine, membership };
+  if (membership.manager) {
+    state.swarm.service = await swarmEngine.service(SERVICE);
+    await runSteps(state, swarmUninstallSteps(state.options.purge), undo);
+    return;
+  }
+  if ((await swarmEngine.localTaskContainers(SERVICE)).some((c) => c.state === 'running')) {
+    throw new InstallError(EXIT.usage, `this node is a swarm worker running a task of ${SERVICE}: the manager would start it again`, 'run --uninstall on the manager (it removes the stack), or take this node out first with --swarm leave');
+  }
+}
