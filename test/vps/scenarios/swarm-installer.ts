@@ -5,29 +5,21 @@ import { nextRelease } from '../lib/next-release.ts';
 import { authToken, CONFIG_DIR } from '../lib/installed.ts';
 import { SERVICE, SwarmProbe, api, describeProbes, type SwarmNode, type SwarmVpses } from '../lib/swarm.ts';
 import { waitConverged } from '../lib/swarm-engine.ts';
+import { initAndJoin, type Join } from '../lib/swarm-install.ts';
 import { expected } from './expected.ts';
 import { assertNodeServes, assertTaskHardened, stopOneVps, type SwarmRun, type SwarmStep } from './swarm.ts';
 
 const PORT = 8080;
+const HELD_PORT = 9191;
+const PORT_HOLDER = `perl -MIO::Socket::INET -e '$s = IO::Socket::INET->new(LocalAddr => "0.0.0.0", LocalPort => ${HELD_PORT}, Listen => 5, ReuseAddr => 1) or die "$!"; sleep 600'`;
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-
-interface Join {
-  manager: string;
-  token: string;
-}
-
-/** The join command `--swarm init` prints: `... --swarm join --manager ADDR:PORT --token SWMTKN-...`. */
-export function parseJoin(output: string): Join | undefined {
-  const m = /--swarm join --manager (\S+) --token (SWMTKN-\S+)/.exec(output);
-  return m?.[1] && m[2] ? { manager: m[1], token: m[2] } : undefined;
-}
 
 async function swarmState(node: SwarmNode): Promise<string> {
   return (await node.session.vps.execOk(`docker info --format '{{.Swarm.LocalNodeState}}'`)).stdout.trim();
 }
 
 interface ServiceSpec {
-  Spec?: { Labels?: Record<string, string>; TaskTemplate?: { ContainerSpec?: { Image?: string } } };
+  Spec?: { Labels?: Record<string, string>; EndpointSpec?: { Ports?: Array<{ PublishedPort?: number }> } };
   Version?: { Index?: number };
 }
 
@@ -47,19 +39,12 @@ export function swarmInstallerSteps(): SwarmStep[] {
       async run(r) {
         const { cluster } = r;
         const m = cluster.manager;
-        const init = await m.session.installer(['--swarm', 'init', '--yes']);
+        const formed = await initAndJoin(cluster);
+        const { init } = formed;
+        join = formed.join;
         r.code = init.code;
-        assert.equal(init.code, 0, `--swarm init exited ${init.code}`);
-        join = parseJoin(init.output);
-        assert.ok(join, `--swarm init printed no join command:\n${init.output.slice(-2000)}`);
         assert.match(init.output, /no-new-privileges/, 'the installer says it could not apply no-new-privileges in Swarm');
-        const joins: number[] = [];
-        for (const w of cluster.workers) {
-          await w.session.upload();
-          const j = await w.session.installer(['--swarm', 'join', '--manager', join.manager, '--token', join.token, '--yes']);
-          assert.equal(j.code, 0, `node ${w.index + 1}: --swarm join exited ${j.code}`);
-          joins.push(j.ms);
-        }
+        const joins = formed.joins.map((j) => j.ms);
         const states = await cluster.waitNodes('ready', 3);
         assert.equal(states.filter((s) => s.leader).length, 1, 'one leader');
         assert.equal(states.filter((s) => s.role === 'worker').length, 2, 'two workers');
@@ -147,6 +132,38 @@ export function swarmInstallerSteps(): SwarmStep[] {
         }
         assert.equal((await service(cluster)).Spec?.Labels?.['ai-proxy.version'], next.version);
         assert.ok((await cluster.manager.session.vps.exec(`test -d ${CONFIG_DIR}`)).code === 0, `${CONFIG_DIR} is kept`);
+      },
+    },
+    {
+      title: '4. an update whose task cannot start on one node is rolled back by Swarm (exit 13); the previous one keeps serving',
+      async run(r) {
+        // the cause is real: another program on the last worker holds the new port, so the new
+        // task there fails to publish it; the manager's own port check cannot see other nodes
+        const { cluster } = r;
+        const holder = cluster.workers[cluster.workers.length - 1];
+        assert.ok(holder);
+        await holder.session.vps.execDetached(PORT_HOLDER);
+        await holder.session.vps.waitFor(`ss -ltn | grep -q ':${HELD_PORT} '`, 10_000, 'the port holder did not start');
+        try {
+          const before = await service(cluster);
+          const version = before.Spec?.Labels?.['ai-proxy.version'];
+          const probe = SwarmProbe.start(cluster.nodes, PORT);
+          const u = await cluster.manager.session.installer(['--swarm', 'upgrade', '--port', String(HELD_PORT), '--yes']);
+          r.code = u.code;
+          await waitConverged(cluster);
+          const results = await probe.stop();
+          assert.equal(u.code, 13, `an update Swarm rolled back: exit ${u.code}\n${u.output.slice(-1500)}`);
+          const after = await service(cluster);
+          assert.equal(after.Spec?.Labels?.['ai-proxy.version'], version, 'the service is back on its previous version');
+          assert.deepEqual(after.Spec?.EndpointSpec?.Ports?.map((p) => p.PublishedPort), [PORT], 'the service is back on its previous port');
+          for (const n of cluster.nodes) {
+            await assertNodeServes(n, r.token);
+            if (version) await assertTaskHardened(cluster, n, version);
+          }
+          r.note = `"${lastLine(u.output)}" after ${secs(u.ms)}; ${describeProbes(results)}`;
+        } finally {
+          await holder.session.vps.exec(`pkill -f 'LocalPort => ${HELD_PORT}'`);
+        }
       },
     },
     {

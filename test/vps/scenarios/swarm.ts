@@ -15,6 +15,7 @@ import { SwarmProbe, SwarmVpses, describeProbes, type SwarmNode } from '../lib/s
 import { deployByEngine, waitConverged } from '../lib/swarm-engine.ts';
 import { expected } from './expected.ts';
 import { swarmInstallerSteps } from './swarm-installer.ts';
+import { installerHasSwarm } from '../lib/swarm-install.ts';
 
 const RECIPE = 'bookworm';
 const PORT = 8080;
@@ -112,13 +113,6 @@ const engineSteps: SwarmStep[] = [
   { title: 'one VPS switched off: the other two keep serving', run: stopOneVps },
 ];
 
-/** Whether the release under test has `--swarm` (its --help lists it). */
-async function installerHasSwarm(node: SwarmNode): Promise<boolean> {
-  await node.session.upload();
-  const r = await node.session.vps.exec('cd /tmp && sh ./installer.sh --help');
-  return /--swarm\b/.test(r.output);
-}
-
 const only = process.env.VPS_ONLY ? new RegExp(process.env.VPS_ONLY, 'i') : undefined;
 
 export function swarmScenarios(): void {
@@ -134,6 +128,7 @@ export function swarmScenarios(): void {
       let ok = false;
       try {
         run.cluster = await SwarmVpses.start(3, 'main', RECIPE);
+        await run.cluster.manager.session.upload();
         steps = (await installerHasSwarm(run.cluster.manager)) ? swarmInstallerSteps() : engineSteps;
         ok = true;
       } finally {

@@ -1,0 +1,56 @@
+// The swarm made by the real installer, as /work/briefs/swarm-contract.md defines the CLI:
+// `--swarm init` on the first VPS, the join command it prints run on every other one.
+import { authToken } from './installed.ts';
+import type { InstallerRun } from './session.ts';
+import type { Release } from './artifacts.ts';
+import { waitConverged } from './swarm-engine.ts';
+import type { SwarmNode, SwarmVpses } from './swarm.ts';
+
+export interface Join {
+  manager: string;
+  token: string;
+}
+
+/** The join command `--swarm init` prints: `... --swarm join --manager ADDR:PORT --token SWMTKN-...`. */
+export function parseJoin(output: string): Join | undefined {
+  const m = /--swarm join --manager (\S+) --token (SWMTKN-\S+)/.exec(output);
+  return m?.[1] && m[2] ? { manager: m[1], token: m[2] } : undefined;
+}
+
+/** Whether the release uploaded to this VPS has `--swarm` (its --help lists it). */
+export async function installerHasSwarm(node: SwarmNode): Promise<boolean> {
+  const r = await node.session.vps.exec('cd /tmp && sh ./installer.sh --help');
+  return /--swarm\b/.test(r.output);
+}
+
+export interface Formed {
+  init: InstallerRun;
+  joins: InstallerRun[];
+  join: Join;
+}
+
+/** init on the manager, join on each worker; throws with the output when a run fails. */
+export async function initAndJoin(cluster: SwarmVpses, release?: Release): Promise<Formed> {
+  const m = cluster.manager;
+  const init = await m.session.installer(['--swarm', 'init', '--yes']);
+  if (init.code !== 0) throw new Error(`--swarm init exited ${init.code}:\n${init.output.slice(-2000)}`);
+  const join = parseJoin(init.output);
+  if (!join) throw new Error(`--swarm init printed no join command:\n${init.output.slice(-2000)}`);
+  const joins: InstallerRun[] = [];
+  for (const w of cluster.workers) {
+    await w.session.upload(release);
+    const j = await w.session.installer(['--swarm', 'join', '--manager', join.manager, '--token', join.token, '--yes']);
+    if (j.code !== 0) throw new Error(`node ${w.index + 1}: --swarm join exited ${j.code}:\n${j.output.slice(-2000)}`);
+    joins.push(j);
+  }
+  return { init, joins, join };
+}
+
+/** The swarm by the installer, every task healthy; returns the token clients send. */
+export async function deployByInstaller(cluster: SwarmVpses, release: Release): Promise<string> {
+  await cluster.manager.session.upload(release);
+  await initAndJoin(cluster, release);
+  await cluster.waitNodes('ready', cluster.nodes.length);
+  await waitConverged(cluster);
+  return authToken(cluster.manager.session.vps);
+}
