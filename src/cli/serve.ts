@@ -1,50 +1,98 @@
 // `ai-proxy serve`: load the config (exit 78 when invalid), listen, reload on SIGHUP, drain on
 // SIGTERM/SIGINT. Resolves after a graceful shutdown; src/main.ts does the exit.
+// With TLS (src/tls/, imported only then) PORT serves HTTPS and HTTP_PORT the plain listener;
+// with ACME_DOMAIN, PORT opens once the first certificate is there.
+import type { AddressInfo } from 'node:net';
+import type { Server as TlsServer } from 'node:tls';
 import { ExitError } from '../exit-error.ts';
 import { resolveConfigDir } from '../config/dir.ts';
 import { ProxyServer } from '../server/app.ts';
+import { Logger } from '../server/logger.ts';
+import type { TlsSetup } from '../tls/setup.ts';
 import { build } from '../version.ts';
 import { parseFlags } from './args.ts';
 import { loadOrExit } from './config-check.ts';
 
 export const SHUTDOWN_GRACE_MS = 10_000;
 
+function listenError(port: number, error: unknown): ExitError {
+  const code = (error as NodeJS.ErrnoException).code;
+  return new ExitError(code === 'EADDRINUSE' || code === 'EACCES' ? 78 : 1, `cannot listen on port ${port}: ${code ?? (error as Error).message}`, code === 'EADDRINUSE' ? 'another process uses it; set PORT in .env' : undefined);
+}
+
 export async function serveCommand(argv: string[]): Promise<void> {
   const flags = parseFlags(argv, ['config-dir', 'port', 'host'], 'serve');
   const config = loadOrExit(resolveConfigDir(flags['config-dir']));
   const port = flags.port !== undefined ? Number(flags.port) : config.env.port;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ExitError(2, `serve: invalid --port "${flags.port}"`);
-  const proxy = new ProxyServer(config);
-  const log = proxy.logger;
+  const host = flags.host ?? '0.0.0.0';
+  const log = new Logger(config.env.logLevel);
+  const tls: TlsSetup | undefined = config.env.tls ? await (await import('../tls/setup.ts')).TlsSetup.prepare(config.env.tls, config.dir, log) : undefined;
+  const proxy = new ProxyServer(config, { logger: log, ...(tls ? { tls: { options: tls.serverOptions(), status: tls.served } } : {}) });
   for (const w of config.warnings) log.warn(w);
   // A bug in one request must not take every other request down with it.
   const onRejection = (reason: unknown) =>
     log.error('unhandled promise rejection', { error: log.scrub(reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)) });
   process.on('unhandledRejection', onRejection);
+  const listen = async () => {
+    let addr: AddressInfo;
+    try {
+      addr = await proxy.listen(port, host);
+    } catch (error) {
+      throw listenError(port, error);
+    }
+    log.info('listening', { address: addr.address, port: addr.port, protocol: tls ? 'https' : 'http', version: build.version, commit: build.commit, node: process.version, config_dir: config.dir, providers: config.providers.length, routes: config.routes.size });
+  };
+  let stop: (signal: NodeJS.Signals | 'error') => void = () => {};
   try {
-    const addr = await proxy.listen(port, flags.host ?? '0.0.0.0');
-    log.info('listening', { address: addr.address, port: addr.port, version: build.version, commit: build.commit, node: process.version, config_dir: config.dir, providers: config.providers.length, routes: config.routes.size });
+    if (!tls) await listen();
+    else {
+      let first: Promise<void> | undefined;
+      let started = false;
+      await tls.start(proxy.server as unknown as TlsServer, host, proxy.probes(), () => {
+        if (!started) {
+          first = listen();
+          return;
+        }
+        listen().catch((error: ExitError) => {
+          // The port opened late (first ACME certificate): no caller is waiting, so stop here.
+          log.error(error.message, { hint: error.hint });
+          process.exitCode = error.exitCode;
+          stop('error');
+        });
+      });
+      started = true;
+      if (first) await first;
+      else log.info('waiting for the first certificate before opening the HTTPS port', { port, names: tls.served.health().names });
+    }
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    process.off('unhandledRejection', onRejection);
+    await tls?.close();
     log.flush();
-    throw new ExitError(code === 'EADDRINUSE' || code === 'EACCES' ? 78 : 1, `cannot listen on port ${port}: ${code ?? (error as Error).message}`, code === 'EADDRINUSE' ? 'another process uses it; set PORT in .env' : undefined);
+    throw error;
   }
   await new Promise<void>((resolve) => {
-    const onHup = () => proxy.reload();
-    const onStop = (signal: NodeJS.Signals) => {
-      process.off('SIGTERM', onStop);
-      process.off('SIGINT', onStop);
+    const onHup = () => {
+      proxy.reload();
+      tls?.reload();
+    };
+    let stopping = false;
+    stop = (signal) => {
+      if (stopping) return;
+      stopping = true;
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
       process.off('SIGHUP', onHup);
       process.off('unhandledRejection', onRejection);
       log.info('shutting down', { signal, grace_ms: SHUTDOWN_GRACE_MS });
-      proxy.shutdown(SHUTDOWN_GRACE_MS).then(() => {
+      Promise.all([proxy.shutdown(SHUTDOWN_GRACE_MS), tls?.close()]).then(() => {
         log.info('stopped');
         log.flush();
         resolve();
       });
     };
     process.on('SIGHUP', onHup);
-    process.on('SIGTERM', onStop);
-    process.on('SIGINT', onStop);
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
   });
 }

@@ -5,7 +5,20 @@ export interface EnvConfig {
   port: number;
   authToken: string;
   logLevel: LogLevel;
+  /** HTTPS on PORT; undefined: plain HTTP. */
+  tls?: TlsEnv;
 }
+
+/** TLS settings as written (paths may be relative to the config folder; src/tls/ resolves them). */
+export type TlsEnv = { httpPort: number | undefined; publicHttpsPort: number } & (
+  | { mode: 'file'; certFile: string; keyFile: string }
+  | { mode: 'acme'; domains: string[]; email: string | undefined; directoryUrl: string; caFile: string | undefined; stateDir: string }
+);
+
+export const DEFAULT_ACME_DIRECTORY = 'https://acme-v02.api.letsencrypt.org/directory';
+export const DEFAULT_ACME_STATE_DIR = '/app/acme';
+/** The TLS variables, so `ai-proxy config` can show where they came from (they hold no secrets). */
+export const TLS_VARIABLES = ['TLS_CERT_FILE', 'TLS_KEY_FILE', 'ACME_DOMAIN', 'ACME_EMAIL', 'ACME_DIRECTORY_URL', 'ACME_CA_FILE', 'ACME_STATE_DIR', 'HTTP_PORT', 'PUBLIC_HTTPS_PORT'] as const;
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -92,7 +105,51 @@ export function validateEnv(record: Record<string, string | undefined>): EnvConf
   if (!(LOG_LEVELS as readonly string[]).includes(level)) {
     throw new EnvError(`LOG_LEVEL: "${level}" is not one of ${LOG_LEVELS.join(', ')}`);
   }
-  return { port, authToken, logLevel: level as LogLevel };
+  const tls = validateTlsEnv(record, port);
+  return { port, authToken, logLevel: level as LogLevel, ...(tls ? { tls } : {}) };
+}
+
+function optionalPort(record: Record<string, string | undefined>, name: string): number | undefined {
+  const text = record[name]?.trim();
+  if (!text) return undefined;
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port < 1 || port > 65535) throw new EnvError(`${name}: "${text}" is not a port number (use 1-65535)`);
+  return port;
+}
+
+const DNS_NAME = /^(?=.{1,253}$)(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** The HTTPS variables (see docs/configuration.md#https); undefined when TLS is off. */
+export function validateTlsEnv(record: Record<string, string | undefined>, port: number): TlsEnv | undefined {
+  const get = (name: string) => record[name]?.trim() || undefined;
+  const certFile = get('TLS_CERT_FILE');
+  const keyFile = get('TLS_KEY_FILE');
+  const domainText = get('ACME_DOMAIN');
+  const httpPort = optionalPort(record, 'HTTP_PORT');
+  const publicHttpsPort = optionalPort(record, 'PUBLIC_HTTPS_PORT') ?? 443;
+  if (certFile && domainText) throw new EnvError('TLS_CERT_FILE and ACME_DOMAIN: choose one (your own certificate, or an automatic one for ACME_DOMAIN)');
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    throw new EnvError(`${certFile ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE'}: missing (TLS_CERT_FILE and TLS_KEY_FILE go together)`);
+  }
+  if (httpPort !== undefined && httpPort === port) throw new EnvError(`HTTP_PORT: must differ from PORT (${port}: HTTPS is served there)`);
+  if (certFile && keyFile) return { mode: 'file', certFile, keyFile, httpPort, publicHttpsPort };
+  if (domainText) {
+    const domains = domainText.split(',').map((d) => d.trim().toLowerCase()).filter(Boolean);
+    const bad = domains.find((d) => !DNS_NAME.test(d) || d.startsWith('*.'));
+    if (bad !== undefined || domains.length === 0) {
+      throw new EnvError(`ACME_DOMAIN: "${bad ?? domainText}" is not a DNS name (comma-separated names such as api.example.com; wildcards need DNS-01, which is not supported)`);
+    }
+    if (httpPort === undefined) throw new EnvError('HTTP_PORT: required with ACME_DOMAIN (HTTP-01 challenges are answered on it; publish host port 80 to it)');
+    const directoryUrl = get('ACME_DIRECTORY_URL') ?? DEFAULT_ACME_DIRECTORY;
+    if (!/^https?:\/\/[^/\s]+/.test(directoryUrl)) throw new EnvError(`ACME_DIRECTORY_URL: "${directoryUrl}" is not an http(s) URL`);
+    const email = get('ACME_EMAIL');
+    if (email !== undefined && !/^[^@\s]+@[^@\s]+$/.test(email)) throw new EnvError(`ACME_EMAIL: "${email}" is not an e-mail address`);
+    return { mode: 'acme', domains: [...new Set(domains)], email, directoryUrl, caFile: get('ACME_CA_FILE'), stateDir: get('ACME_STATE_DIR') ?? DEFAULT_ACME_STATE_DIR, httpPort, publicHttpsPort };
+  }
+  for (const name of ['ACME_EMAIL', 'ACME_DIRECTORY_URL', 'ACME_CA_FILE', 'HTTP_PORT'] as const) {
+    if (get(name)) throw new EnvError(`${name}: set without TLS (add TLS_CERT_FILE/TLS_KEY_FILE or ACME_DOMAIN, or remove ${name})`);
+  }
+  return undefined;
 }
 
 /** The file's variables with the real environment on top (the environment wins). */

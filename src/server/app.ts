@@ -1,12 +1,15 @@
 // The HTTP server: node:http (no framework), one request handler that dispatches on the path,
 // one error handler, one log line per request, graceful drain and config reload.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { TlsOptions } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { loadProviderFile, type LoadedConfig } from '../config/load.ts';
 import type { ClientApi } from '../providers/types.ts';
 import { PoolSet } from '../upstream/pools.ts';
 import { TokenAuth } from './auth.ts';
 import { errors, ProxyError, sendError } from './errors.ts';
+import type { TlsStatusSource } from '../tls/served.ts';
 import { healthReport, isReady, type HealthState } from './health.ts';
 import { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -25,6 +28,8 @@ const API_PATHS: Record<string, ClientApi> = {
 
 export interface ProxyServerOptions {
   logger?: Logger;
+  /** HTTPS instead of plain HTTP, with the same request handler (src/tls/ supplies both parts). */
+  tls?: { options: TlsOptions; status: TlsStatusSource };
 }
 
 export class ProxyServer {
@@ -41,20 +46,20 @@ export class ProxyServer {
     this.logger = options.logger ?? new Logger(config.env.logLevel);
     this.auth = new TokenAuth(config.env.authToken);
     const runtime = compileRuntime(config, this.pools);
-    this.health = { runtime, startedAt: Date.now(), lastReloadError: undefined, draining: false };
+    this.health = { runtime, startedAt: Date.now(), lastReloadError: undefined, draining: false, tls: options.tls?.status };
     this.applySettings(runtime);
-    this.server = createServer(
-      {
-        keepAliveTimeout: 65_000,
-        requestTimeout: config.server.body_timeout * 1000,
-        headersTimeout: config.server.header_timeout * 1000,
-        // Node checks those two timeouts on this interval (30 s by default): check every second.
-        connectionsCheckingInterval: 1000,
-      },
-      (req, res) => {
-        this.handle(req, res);
-      },
-    );
+    const httpOptions = {
+      keepAliveTimeout: 65_000,
+      requestTimeout: config.server.body_timeout * 1000,
+      headersTimeout: config.server.header_timeout * 1000,
+      // Node checks those two timeouts on this interval (30 s by default): check every second.
+      connectionsCheckingInterval: 1000,
+    };
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
+      this.handle(req, res);
+    };
+    // https.Server is an http.Server over TLS sockets: same handler, keep-alive and streaming.
+    this.server = options.tls ? createHttpsServer({ ...httpOptions, ...options.tls.options }, handler) : createServer(httpOptions, handler);
     // Requests that are malformed or too slow (headersTimeout, requestTimeout) end here: answer
     // with the matching status rather than Node's bare 400, then close.
     this.server.on('clientError', (err, socket) => {
@@ -77,6 +82,11 @@ export class ProxyServer {
       this.server.headersTimeout = s.header_timeout * 1000;
       this.server.requestTimeout = s.body_timeout * 1000;
     }
+  }
+
+  /** /health/ready and /health for the plain HTTP_PORT listener (src/tls/http-port.ts). */
+  probes(): { ready: () => boolean; health: () => { status: string; body: string } } {
+    return { ready: () => isReady(this.health), health: () => healthReport(this.health) };
   }
 
   listen(port: number, host = '0.0.0.0'): Promise<AddressInfo> {

@@ -1,6 +1,7 @@
 // /health, /health/live and /health/ready. They only read state the proxy already has: no
 // upstream call, so a health probe can never cost money or hang.
 import { version } from '../version.ts';
+import type { TlsStatusSource } from '../tls/served.ts';
 import type { Runtime } from './runtime.ts';
 
 /** Consecutive failed attempts after which a provider shows as failing in /health. */
@@ -11,10 +12,13 @@ export interface HealthState {
   startedAt: number;
   lastReloadError: string | undefined;
   draining: boolean;
+  /** Present when PORT serves HTTPS. */
+  tls?: TlsStatusSource | undefined;
 }
 
 export function isReady(s: HealthState): boolean {
   if (s.draining) return false;
+  if (s.tls && !s.tls.loaded()) return false;
   for (const p of s.runtime.providers.values()) if (!p.unusable) return true;
   return false;
 }
@@ -37,7 +41,10 @@ export function healthReport(s: HealthState): { status: 'ok' | 'degraded' | 'err
       ...(p.state.lastError ? { last_error: p.state.lastError, last_error_at: new Date(p.state.lastErrorAt!).toISOString() } : {}),
     };
   }
-  const status = usable === 0 || s.draining ? 'error' : degraded ? 'degraded' : 'ok';
+  const tls = s.tls?.health();
+  // A failed renewal while the current certificate still serves is worth a look, not an outage.
+  if (tls && tls.status !== 'ok') degraded = true;
+  const status = usable === 0 || s.draining || (s.tls && !s.tls.loaded()) ? 'error' : degraded ? 'degraded' : 'ok';
   const body = JSON.stringify({
     status,
     version,
@@ -50,6 +57,7 @@ export function healthReport(s: HealthState): { status: 'ok' | 'degraded' | 'err
         ...(s.lastReloadError ? { last_reload_error: s.lastReloadError } : {}),
       },
       providers,
+      ...(tls ? { tls } : {}),
     },
   });
   return { status, body };

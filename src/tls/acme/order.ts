@@ -1,0 +1,75 @@
+// One ACME order with acme-client: account key (made once, kept in ACME_STATE_DIR), a fresh
+// certificate key, HTTP-01 answered by the proxy's own HTTP_PORT listener through `challenges`.
+// This is the only module that loads acme-client (axios, forge): imported only with ACME_DOMAIN.
+import { generateKeyPairSync } from 'node:crypto';
+import { Agent } from 'node:https';
+import { rootCertificates } from 'node:tls';
+import * as acme from 'acme-client';
+import { ACCOUNT_KEY, readOptional, writeAtomic } from './state-files.ts';
+
+export interface OrderRequest {
+  directoryUrl: string;
+  /** Extra PEM roots trusted for the ACME server's own HTTPS (ACME_CA_FILE). */
+  caPem: string | undefined;
+  email: string | undefined;
+  domains: string[];
+  stateDir: string;
+  /** token -> key authorization, served on HTTP_PORT while the order runs. */
+  challenges: Map<string, string>;
+}
+
+const REQUEST_TIMEOUT_MS = 30_000;
+
+function newKey(): string {
+  return generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+}
+
+function accountKey(stateDir: string): string {
+  const existing = readOptional(stateDir, ACCOUNT_KEY);
+  if (existing) return existing;
+  const key = newKey();
+  writeAtomic(stateDir, ACCOUNT_KEY, key, 0o600);
+  return key;
+}
+
+/** acme-client talks through its own axios instance: give it the extra CA and a timeout. */
+function configureTransport(caPem: string | undefined): void {
+  const instance = acme.axios;
+  instance.defaults.timeout = REQUEST_TIMEOUT_MS;
+  if (caPem) instance.defaults.httpsAgent = new Agent({ ca: [...rootCertificates, caPem], keepAlive: false });
+}
+
+/** One line for logs and /health: the CA's problem detail or the network error, never a key. */
+export function describeAcmeError(error: unknown): string {
+  const e = error as { message?: string; code?: string; response?: { status?: number; data?: { detail?: string; type?: string } } };
+  const detail = e.response?.data?.detail;
+  let text = detail ? `${e.response?.status ?? ''} ${detail}`.trim() : (e.message ?? String(error));
+  if (/self[- ]signed|unable to (get|verify)|certificate/i.test(text) && !detail) text += ' (the ACME server presents a certificate this machine does not trust: set ACME_CA_FILE for a private CA)';
+  if (e.code === 'ECONNREFUSED' || e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') text += ' (cannot reach ACME_DIRECTORY_URL)';
+  return text.replace(/\s+/g, ' ').slice(0, 500);
+}
+
+/** Runs the order to the end; resolves with the PEM chain and its new private key. */
+export async function orderCertificate(req: OrderRequest): Promise<{ cert: string; key: string }> {
+  configureTransport(req.caPem);
+  const client = new acme.Client({ directoryUrl: req.directoryUrl, accountKey: accountKey(req.stateDir) });
+  const key = newKey();
+  const [, csr] = await acme.crypto.createCsr({ commonName: req.domains[0]!, altNames: req.domains }, key);
+  const cert = await client.auto({
+    csr,
+    ...(req.email ? { email: req.email } : {}),
+    termsOfServiceAgreed: true,
+    challengePriority: ['http-01'],
+    // acme-client's own pre-check fetches http://NAME/ from inside the container, which often
+    // cannot reach its own public address (no hairpin NAT): the CA's check is the one that counts.
+    skipChallengeVerification: true,
+    challengeCreateFn: async (_authz, challenge, keyAuthorization) => {
+      if (challenge.type !== 'http-01') throw new Error(`challenge type ${challenge.type} is not supported (HTTP-01 only)`);
+      req.challenges.set(challenge.token, keyAuthorization);
+    },
+    challengeRemoveFn: async (_authz, challenge) => {
+      req.challenges.delete(challenge.token);
+    },
+  });
+  return { cert, key };
+}
