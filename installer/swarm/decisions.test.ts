@@ -47,7 +47,12 @@ const task = (over: Partial<TaskView>): TaskView => ({ id: 't', nodeId: 'n1', st
 test('the image check names the nodes whose task found no image, and the ones it could not ask', () => {
   const verdict = judgeImageTasks(
     [node('n1'), node('n2'), node('n3', 'down')],
-    [task({ nodeId: 'n1', state: 'complete' }), task({ nodeId: 'n2', state: 'rejected', error: 'No such image: ai-proxy:2' })],
+    [
+      task({ nodeId: 'n1', state: 'complete' }),
+      task({ nodeId: 'n2', state: 'rejected', error: 'No such image: ai-proxy:2' }),
+      // Swarm replaces a rejected job task at once: the newest one is pending again.
+      task({ nodeId: 'n2', state: 'pending', createdAt: '2026-11-23T21:00:01Z' }),
+    ],
   );
   assert.deepEqual(verdict, { has: ['host-n1'], lacking: [{ node: 'host-n2', error: 'No such image: ai-proxy:2' }], unknown: ['host-n3'] });
 });

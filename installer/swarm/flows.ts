@@ -8,7 +8,7 @@ import { InstallError } from '../errors.ts';
 import { rollback, runSteps } from '../runner.ts';
 import { summarize, type Summary } from '../summary.ts';
 import { verifyArchive } from '../steps/preflight.ts';
-import { extract } from '../steps/extract.ts';
+import { extract, removeWorkDir } from '../steps/extract.ts';
 import { configure } from '../steps/configure.ts';
 import { build } from '../steps/build.ts';
 import { swarmRole } from './role.ts';
@@ -50,8 +50,18 @@ const checkSetuid: Step = {
   },
 };
 
-const upgradeOnWorker: Step[] = [verifyArchive, extract, build];
-const managerDeploy: Step[] = [extract, checkSetuid, build, swarmInit, imageCheck, configure, createObjects, deployService, waitConverged, removeStaleObjects, reportHardening];
+/** The extracted archive is only the build's input: gone once the run succeeded. */
+const cleanWorkDir: Step = {
+  title: (state) => `Removing ${state.ctx.paths.workDir}`,
+  exitCode: EXIT.internal,
+  commits: true,
+  async run(state) {
+    removeWorkDir(state.ctx.paths.workDir);
+  },
+};
+
+const upgradeOnWorker: Step[] = [verifyArchive, extract, build, cleanWorkDir];
+const managerDeploy: Step[] = [extract, checkSetuid, build, swarmInit, imageCheck, configure, createObjects, deployService, waitConverged, removeStaleObjects, reportHardening, cleanWorkDir];
 
 async function confirm(state: RunState): Promise<boolean> {
   for (const line of swarmPlanLines(state)) state.progress.info(line);
@@ -79,7 +89,7 @@ export async function runSwarm(state: RunState, undo: UndoAction[], out: Output)
     await runSteps(state, [verifyArchive], undo);
     state.imageRef = `${state.ctx.names.imageRepo}:${need(state.manifest, 'manifest').version}`;
     state.action = 'install';
-    await runSteps(state, [extract, build, joinSwarm, watchLocalTask], undo);
+    await runSteps(state, [extract, build, joinSwarm, watchLocalTask, cleanWorkDir], undo);
     out.write(`\nThis node is a worker of the swarm managed by ${state.options.swarm?.manager}, with ${state.imageRef} built locally.\n`);
     return { ...summarize(state, state.started), action: 'swarm-join', swarm: { role: 'worker' } };
   }
@@ -146,7 +156,7 @@ export function swarmUninstallSteps(purge: boolean): Step[] {
 export function swarmStepCount(options: RunState['options']): number {
   const mode = options.swarm?.mode;
   if (mode === 'leave') return 3;
-  if (mode === 'join') return 7;
+  if (mode === 'join') return 8;
   // checkHost, role, verify, port, plan, then the deploy list (a worker's upgrade runs fewer).
   return 5 + managerDeploy.length;
 }

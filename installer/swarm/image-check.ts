@@ -18,20 +18,28 @@ export interface ImageVerdict {
   unknown: string[];
 }
 
-const DONE = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphaned']);
+const FAILED = new Set(['failed', 'rejected']);
+const DONE = new Set(['complete', ...FAILED]);
 
 export function eligible(nodes: NodeView[]): NodeView[] {
   return nodes.filter((n) => n.state === 'ready' && n.availability === 'active');
 }
 
-/** Pure: the tasks of the check job, one per node, turned into who has the image. */
+/**
+ * Pure: the tasks of the check job turned into who has the image. Swarm replaces a rejected
+ * task of a job at once (a rejection is not a run), so a node lacking the image shows a
+ * stream of rejected tasks and a fresh pending one: any completed task means "has it", else
+ * any rejected/failed one means "lacks it".
+ */
 export function judgeImageTasks(nodes: NodeView[], tasks: TaskView[]): ImageVerdict {
   const verdict: ImageVerdict = { has: [], lacking: [], unknown: [] };
   for (const node of nodes) {
-    const task = tasks.filter((t) => t.nodeId === node.id).sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
-    if (node.state !== 'ready' || node.availability !== 'active' || !task || !DONE.has(task.state)) verdict.unknown.push(node.hostname);
-    else if (task.state === 'complete') verdict.has.push(node.hostname);
-    else verdict.lacking.push({ node: node.hostname, error: task.error || task.message || task.state });
+    const mine = tasks.filter((t) => t.nodeId === node.id).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    const failed = mine.find((t) => FAILED.has(t.state));
+    if (node.state !== 'ready' || node.availability !== 'active') verdict.unknown.push(node.hostname);
+    else if (mine.some((t) => t.state === 'complete')) verdict.has.push(node.hostname);
+    else if (failed) verdict.lacking.push({ node: node.hostname, error: failed.error || failed.message || failed.state });
+    else verdict.unknown.push(node.hostname);
   }
   return verdict;
 }

@@ -31,7 +31,7 @@ export const joinSwarm: Step = {
       throw new InstallError(
         code,
         `${code === EXIT.usage ? 'the manager refused to let this node join' : `could not join the swarm at ${manager}`}: ${message.split('\n')[0]}`,
-        code === EXIT.usage ? 'get the current token on the manager: docker swarm join-token worker (this node was left unchanged)' : 'check that the manager runs and that TCP 2377, 7946 and UDP 4789, 7946 are open between the VPSes (this node was left unchanged)',
+        code === EXIT.usage ? 'this node was left unchanged; get the current token on the manager: docker swarm join-token worker' : 'this node was left unchanged; check that the manager runs and that TCP 2377, 7946 and UDP 4789, 7946 are open between the VPSes',
       );
     }
     undo({ label: 'leave the swarm this run joined', run: () => swarm.engine.leave(true) });
