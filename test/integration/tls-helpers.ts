@@ -51,7 +51,7 @@ export function makeLeaf(ca: TestCa, name: string, o: LeafOptions = {}): { certF
 export const pastStamp = (daysAgo: number) => stamp(new Date(Date.now() - daysAgo * 86_400_000));
 
 /** Opens a fresh TLS connection and returns the fingerprint of the certificate presented. */
-export function servedFingerprint(port: number, ca: string, servername = 'localhost'): Promise<{ fingerprint: string; protocol: string | null; alpn: string | false }> {
+export function servedFingerprint(port: number, ca: string, servername = 'localhost'): Promise<{ fingerprint: string; protocol: string | null; alpn: string | false | null }> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: '127.0.0.1', port, servername, ca, ALPNProtocols: ['h2', 'http/1.1'] }, () => {
       const result = { fingerprint: socket.getPeerX509Certificate()!.fingerprint256, protocol: socket.getProtocol(), alpn: socket.alpnProtocol };

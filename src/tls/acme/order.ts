@@ -53,6 +53,13 @@ export function describeAcmeError(error: unknown): string {
 export async function orderCertificate(req: OrderRequest): Promise<{ cert: string; key: string }> {
   configureTransport(req.caPem);
   const client = new acme.Client({ directoryUrl: req.directoryUrl, accountKey: accountKey(req.stateDir) });
+  // Look the account up first: auto() would send an existing account an "update" carrying only
+  // termsOfServiceAgreed, which strict servers (pebble) refuse.
+  try {
+    await client.createAccount({ onlyReturnExisting: true });
+  } catch {
+    await client.createAccount({ termsOfServiceAgreed: true, ...(req.email ? { contact: [`mailto:${req.email}`] } : {}) });
+  }
   const key = newKey();
   const [, csr] = await acme.crypto.createCsr({ commonName: req.domains[0]!, altNames: req.domains }, key);
   const cert = await client.auto({
