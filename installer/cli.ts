@@ -102,7 +102,8 @@ export async function runInstaller(argv: string[], ctx: InstallContext, io: Inst
   }
   const color = out.isTTY && !('NO_COLOR' in ctx.env && ctx.env.NO_COLOR !== '');
   const total = options.swarm ? swarmStepCount(options) : options.uninstall ? (options.purge ? 4 : 3) : 5 + INSTALL_STEPS.length;
-  const progress = createProgress(out, log, { color, total });
+  const progressOptions = { color, total };
+  const progress = createProgress(out, log, progressOptions);
   const guard = guardSignals((message) => progress.warn(message));
   const state: RunState = { ctx, options, log, progress, prompter, signal: guard.controller.signal, started, bind: options.bind, notes: [] };
   const undo: UndoAction[] = [];
@@ -117,8 +118,9 @@ export async function runInstaller(argv: string[], ctx: InstallContext, io: Inst
     if (options.swarm) return finishSummary(io, state, await runSwarm(state, undo, out));
     if (options.uninstall) {
       state.action = 'uninstall';
-      await swarmUninstall(state, undo);
-      await runSteps(state, [removeContainers, removeImages, ...(options.purge ? [purgeConfig] : [])], undo);
+      const swarmSteps = await swarmUninstall(state);
+      progressOptions.total += swarmSteps.length;
+      await runSteps(state, [...swarmSteps, removeContainers, removeImages, ...(options.purge ? [purgeConfig] : [])], undo);
       progress.info(`ai-proxy is uninstalled${options.purge ? ' and its configuration deleted' : `; the configuration is kept in ${ctx.paths.configDir} (delete it with --uninstall --purge)`}.`);
       return finishSummary(io, state, summarize(state, started));
     }

@@ -230,6 +230,17 @@ export class SwarmEngine {
     return list.map((c) => ({ id: c.Id, name: (c.Names[0] ?? c.Id).replace(/^\//, ''), state: c.State, status: c.Status }));
   }
 
+  /** Removes this node's exited containers whose name starts with `prefix`; returns how many. */
+  async removeFinishedContainers(prefix: string): Promise<number> {
+    const list = await this.docker.listContainers({ all: true, filters: JSON.stringify({ name: [prefix], status: ['exited', 'created', 'dead'] }) });
+    let removed = 0;
+    for (const c of list) {
+      if (!(c.Names[0] ?? '').replace(/^\//, '').startsWith(prefix)) continue;
+      await this.docker.getContainer(c.Id).remove({ v: true }).then(() => removed++, () => undefined);
+    }
+    return removed;
+  }
+
   /** The container a task runs on this node, inspected (hardening read-back). */
   async containerOf(containerId: string): Promise<Docker.ContainerInspectInfo | undefined> {
     try {

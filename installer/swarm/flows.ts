@@ -161,20 +161,22 @@ export function swarmStepCount(options: RunState['options']): number {
   return 5 + managerDeploy.length;
 }
 
-/** Before the single-VPS uninstall steps: the stack on a manager; a worker running a task is refused. */
-export async function swarmUninstall(state: RunState, undo: UndoAction[]): Promise<void> {
+/** Before the single-VPS uninstall steps: the stack's on a manager; a worker running a task is refused. */
+export async function swarmUninstall(state: RunState): Promise<Step[]> {
   const engine = need(state.engine, 'engine');
-  if (!swarmSupported(engine.info.apiVersion)) return;
+  if (!swarmSupported(engine.info.apiVersion)) return [];
   const swarmEngine = new SwarmEngine(engine);
   const membership = await swarmEngine.membership();
-  if (membership.state !== 'active') return;
+  // Finished image-check containers would keep the images from being removed.
+  await swarmEngine.removeFinishedContainers('ai-proxy-image-check-');
+  if (membership.state !== 'active') return [];
   state.swarm = { engine: swarmEngine, membership };
   if (membership.manager) {
     state.swarm.service = await swarmEngine.service(SERVICE);
-    await runSteps(state, swarmUninstallSteps(state.options.purge), undo);
-    return;
+    return swarmUninstallSteps(state.options.purge);
   }
   if ((await swarmEngine.localTaskContainers(SERVICE)).some((c) => c.state === 'running')) {
-    throw new InstallError(EXIT.usage, `this node is a swarm worker running a task of ${SERVICE}: the manager would start it again`, 'run --uninstall on the manager (it removes the stack), or take this node out first with --swarm leave');
+    throw new InstallError(EXIT.usage, `this node is a swarm worker running a task of ${SERVICE}: the manager would start it again`, 'run --uninstall on the manager, which removes the stack, or take this node out first with --swarm leave');
   }
+  return [];
 }

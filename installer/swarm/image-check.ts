@@ -1,6 +1,6 @@
 // Does every node have ai-proxy:<version>? There is no registry and the Engine API has no
-// per-node image listing, so the manager asks the nodes themselves: a short-lived global-job
-// service runs the image's `--version` once per node. A node without the image fails its task
+// per-node image listing, so the manager asks the nodes themselves: a short-lived global
+// service (restart: none) runs the image's `--version` once per node. A node without the image fails its task
 // with "No such image" (after a pull attempt the engine always makes and that fails offline).
 import { randomBytes } from 'node:crypto';
 import { EXIT } from '../exit-codes.ts';
@@ -26,10 +26,9 @@ export function eligible(nodes: NodeView[]): NodeView[] {
 }
 
 /**
- * Pure: the tasks of the check job turned into who has the image. Swarm replaces a rejected
- * task of a job at once (a rejection is not a run), so a node lacking the image shows a
- * stream of rejected tasks and a fresh pending one: any completed task means "has it", else
- * any rejected/failed one means "lacks it".
+ * Pure: the tasks of the check turned into who has the image: any completed task means "has
+ * it", else any rejected/failed one means "lacks it" (a global-job would even replace rejected
+ * tasks at once, so never judge by the newest task alone).
  */
 export function judgeImageTasks(nodes: NodeView[], tasks: TaskView[]): ImageVerdict {
   const verdict: ImageVerdict = { has: [], lacking: [], unknown: [] };
@@ -81,11 +80,11 @@ export const imageCheck: Step = {
       throw new InstallError(
         EXIT.buildFailed,
         `${image} is missing on ${verdict.lacking.length === 1 ? 'node' : 'nodes'} ${swarm.lacking.join(', ')} (${first.error.slice(0, 160)})`,
-        `on each of them run: sudo ./installer.sh --swarm upgrade (it builds the image there), then run this again here; nothing was changed`,
+        `nothing was changed; on each of them run sudo ./installer.sh --swarm upgrade to build the image there, then run this again here`,
       );
     }
     const unknown = verdict.unknown.length ? `; not checked (down, drained or silent): ${verdict.unknown.join(', ')}` : '';
     if (unknown) state.progress.warn(`nodes ${verdict.unknown.join(', ')} could not be checked: a task placed there later fails if the image is missing`);
-    return `${verdict.has.length} node${verdict.has.length === 1 ? '' : 's'} have it (${((Date.now() - started) / 1000).toFixed(1)} s)${unknown}`;
+    return `${verdict.has.length} node${verdict.has.length === 1 ? ' has' : 's have'} it${unknown}`;
   },
 };

@@ -71,7 +71,7 @@ export const leaveSwarm: Step = {
       throw new InstallError(
         EXIT.usage,
         `this node is a swarm manager${swarm.service ? ` running ${SERVICE}` : ''}: leaving ${swarm.nodes && swarm.nodes.filter((n) => n.role === 'manager').length <= 1 ? 'ends the swarm (its services, secrets and configs are lost)' : 'lowers the number of managers'}`,
-        'to do it anyway: sudo ./installer.sh --swarm leave --force (consider --uninstall first)',
+        'to do it anyway: sudo ./installer.sh --swarm leave --force; consider --uninstall first',
       );
     }
     try {

@@ -56,9 +56,9 @@ test('rolling update: one at a time, stop-first, rollback on failure, a monitor 
   assert.equal(swarmSupported('1.41'), true);
 });
 
-test('the image check is a one-shot global job that never restarts', () => {
+test('the image check is a one-shot global service that never restarts', () => {
   const spec = imageCheckSpec('ai-proxy-image-check-abc', 'ai-proxy:1.2.3');
-  assert.deepEqual(spec.Mode, { GlobalJob: {} });
+  assert.deepEqual(spec.Mode, { Global: {} });
   assert.equal((spec.TaskTemplate as any).RestartPolicy.Condition, 'none');
   assert.deepEqual((spec.TaskTemplate as any).ContainerSpec.Args, ['--version']);
 });

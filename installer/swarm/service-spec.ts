@@ -91,7 +91,12 @@ export function serviceSpec(input: ServiceInput): Docker.ServiceSpec {
   };
 }
 
-/** A one-shot task per node that runs the image's `--version` without pulling: who has the image. */
+/**
+ * A one-shot task per node that runs the image's `--version`: who has the image. A global
+ * *service* with restart "none", not a global-job: a job replaces rejected tasks endlessly
+ * and its finished containers stay on every node after the job is removed (seen on 20.10
+ * and 26.1); a service's are removed with it.
+ */
 export function imageCheckSpec(name: string, image: string): Docker.ServiceSpec {
   return {
     Name: name,
@@ -101,6 +106,6 @@ export function imageCheckSpec(name: string, image: string): Docker.ServiceSpec 
       RestartPolicy: { Condition: 'none', MaxAttempts: 0 },
       Resources: { Limits: { MemoryBytes: 64 * 1024 * 1024, NanoCPUs: HARDENING.nanoCpus } },
     },
-    Mode: { GlobalJob: {} },
+    Mode: { Global: {} },
   };
 }
