@@ -18,7 +18,6 @@ import { recipe } from '../test/vps/lib/recipes.ts';
 import { releaseVersion } from '../test/vps/lib/next-release.ts';
 import { removeStale } from '../test/vps/lib/vps.ts';
 import { SERVICE, SwarmVpses, type SwarmNode } from '../test/vps/lib/swarm.ts';
-import { deployByEngine } from '../test/vps/lib/swarm-engine.ts';
 import { deployByInstaller, installerHasSwarm } from '../test/vps/lib/swarm-install.ts';
 
 const PORT = 8080;
@@ -145,14 +144,12 @@ async function main(): Promise<void> {
   log('starting 3 VPSes');
   const cluster = await SwarmVpses.start(3, 'bench', 'bookworm');
   const results: LoadResult[] = [];
-  let how = '';
   let quotas: string[] = [];
   try {
     await cluster.manager.session.upload(release);
-    const viaInstaller = await installerHasSwarm(cluster.manager);
-    how = viaInstaller ? 'installer.sh --swarm init / join' : 'engine CLI (this release has no --swarm)';
-    log(`deploying ${version} with ${how}`);
-    const token = viaInstaller ? await deployByInstaller(cluster, release) : await deployByEngine(cluster, release, version, PORT);
+    if (!(await installerHasSwarm(cluster.manager))) throw new Error('this release has no --swarm (installer.sh --help does not list it): rebuild it (npm run release)');
+    log(`deploying ${version} with installer.sh --swarm init, then --swarm join on the others`);
+    const token = await deployByInstaller(cluster, release);
     log(`swarm ready after ${((Date.now() - started) / 1000).toFixed(0)} s`);
     for (let round = 1; round <= rounds; round++) {
       for (const n of [1, 3]) {
@@ -177,7 +174,7 @@ async function main(): Promise<void> {
     rmSync(work, { recursive: true, force: true });
   }
   const cpu = cpus();
-  console.log(`Swarm benchmark, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: ai-proxy ${version}, service deployed by ${how}`);
+  console.log(`Swarm benchmark, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: ai-proxy ${version}, service deployed by installer.sh --swarm init / join`);
   console.log(`Machine: ${cpu.length} x ${cpu[0]?.model ?? 'unknown CPU'}, Linux ${kernel()}, load average at the start ${loadAtStart}, at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`Load: wrk 1 thread, ${connections} connections, ${seconds} s per run after a 3 s warm-up, authenticated echo chat completions through nginx (1 worker, round-robin, keepalive 128)\n`);
   console.log(`Each task's cgroup CPU quota (cfs_quota_us/cfs_period_us): ${quotas.join(', ')}\n`);

@@ -3,7 +3,6 @@
 import { authToken } from './installed.ts';
 import type { InstallerRun } from './session.ts';
 import type { Release } from './artifacts.ts';
-import { waitConverged } from './swarm-engine.ts';
 import type { SwarmNode, SwarmVpses } from './swarm.ts';
 
 export interface Join {
@@ -51,6 +50,6 @@ export async function deployByInstaller(cluster: SwarmVpses, release: Release): 
   await cluster.manager.session.upload(release);
   await initAndJoin(cluster, release);
   await cluster.waitNodes('ready', cluster.nodes.length);
-  await waitConverged(cluster);
+  await cluster.waitConverged();
   return authToken(cluster.manager.session.vps);
 }

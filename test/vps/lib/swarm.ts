@@ -11,7 +11,6 @@ import type { Release } from './artifacts.ts';
 import type { ContainerInspect } from './inspect.ts';
 import { get as httpGet } from 'node:http';
 
-export const STACK = 'ai-proxy';
 export const SERVICE = 'ai-proxy_ai-proxy';
 const LABEL = 'aip-vps.owner-pid';
 
@@ -152,6 +151,22 @@ export class SwarmVpses {
     const ids = r.stdout.split('\n').filter(Boolean);
     if (ids.length !== 1) return undefined;
     return node.session.vps.inspect(ids[0]);
+  }
+
+  /** Every node (or those given) runs one task of the service and its container reports healthy. */
+  async waitConverged(nodes: SwarmNode[] = this.nodes, timeoutMs = 180_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (const n of nodes) {
+      for (;;) {
+        const c = await this.taskContainer(n).catch(() => undefined);
+        if (c?.State?.Health?.Status === 'healthy') break;
+        if (Date.now() > deadline) {
+          const tasks = await api(this.manager, `/tasks?filters=${encodeURIComponent(JSON.stringify({ service: [SERVICE] }))}`).catch((e: unknown) => String(e));
+          throw new Error(`node ${n.index + 1}: no healthy task of ${SERVICE} after ${timeoutMs / 1000} s; tasks: ${tasks.slice(0, 3000)}`);
+        }
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
   }
 
   /** What the failure message should show: every node's installer output, containers, and the swarm. */

@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { nextRelease } from '../lib/next-release.ts';
 import { authToken, CONFIG_DIR } from '../lib/installed.ts';
 import { SERVICE, SwarmProbe, api, describeProbes, type SwarmNode, type SwarmVpses } from '../lib/swarm.ts';
-import { waitConverged } from '../lib/swarm-engine.ts';
 import { initAndJoin, type Join } from '../lib/swarm-install.ts';
 import { expected } from './expected.ts';
 import { assertNodeServes, assertTaskHardened, stopOneVps, type SwarmRun, type SwarmStep } from './swarm.ts';
@@ -27,8 +26,11 @@ async function service(cluster: SwarmVpses): Promise<ServiceSpec> {
   return JSON.parse(await api(cluster.manager, `/services/${SERVICE}`)) as ServiceSpec;
 }
 
-/** The last non-empty line of the output: the one-line message an operator reads. */
-const lastLine = (text: string) => text.trim().split('\n').pop() ?? '';
+/** The installer's one-line error ("ai-proxy: what happened (what to do)"), else the last line. */
+const lastLine = (text: string) => {
+  const lines = text.trim().split('\n');
+  return [...lines].reverse().find((l) => l.startsWith('ai-proxy: ')) ?? lines.pop() ?? '';
+};
 
 let join: Join | undefined;
 
@@ -49,7 +51,7 @@ export function swarmInstallerSteps(): SwarmStep[] {
         assert.equal(states.filter((s) => s.leader).length, 1, 'one leader');
         assert.equal(states.filter((s) => s.role === 'worker').length, 2, 'two workers');
         const converged = Date.now();
-        await waitConverged(cluster);
+        await cluster.waitConverged();
         r.token = await authToken(m.session.vps);
         for (const n of cluster.nodes) {
           await assertNodeServes(n, r.token);
@@ -75,6 +77,7 @@ export function swarmInstallerSteps(): SwarmStep[] {
           const wrong = await spare.session.installer(['--swarm', 'join', '--manager', join.manager, '--token', parts.join('-'), '--yes']);
           assert.equal(wrong.code, 2, `a wrong token: exit ${wrong.code}\n${wrong.output.slice(-1500)}`);
           assert.equal(await swarmState(spare), 'inactive', 'not left half-joined');
+          assert.equal((await spare.session.vps.execOk('docker images -q ai-proxy')).stdout.trim(), '', 'no ai-proxy image is left');
           const away = await spare.session.installer(['--swarm', 'join', '--manager', `${r.cluster.subnet}.250:2377`, '--token', join.token, '--yes']);
           assert.equal(away.code, 5, `an unreachable manager: exit ${away.code}\n${away.output.slice(-1500)}`);
           assert.equal(await swarmState(spare), 'inactive', 'not left half-joined');
@@ -123,7 +126,7 @@ export function swarmInstallerSteps(): SwarmStep[] {
           assert.equal(u.code, 0, `node ${n.index + 1}: --swarm upgrade exited ${u.code}`);
           took.push(`node ${n.index + 1} ${secs(u.ms)}`);
         }
-        await waitConverged(cluster);
+        await cluster.waitConverged();
         const results = await probe.stop();
         r.note = `${describeProbes(results)}; upgrade runs: ${took.join(', ')}`;
         for (const n of cluster.nodes) {
@@ -150,7 +153,7 @@ export function swarmInstallerSteps(): SwarmStep[] {
           const probe = SwarmProbe.start(cluster.nodes, PORT);
           const u = await cluster.manager.session.installer(['--swarm', 'upgrade', '--port', String(HELD_PORT), '--yes']);
           r.code = u.code;
-          await waitConverged(cluster);
+          await cluster.waitConverged();
           const results = await probe.stop();
           assert.equal(u.code, 13, `an update Swarm rolled back: exit ${u.code}\n${u.output.slice(-1500)}`);
           const after = await service(cluster);
