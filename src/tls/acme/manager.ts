@@ -124,8 +124,8 @@ export class AcmeManager {
       this.onCertificate();
     } catch (error) {
       if (this.stopped) return;
-      const { describeAcmeError } = await import('./order.ts').catch(() => ({ describeAcmeError: (e: unknown) => String((e as Error).message ?? e) }));
-      const message = describeAcmeError(error);
+      const { explainAcmeError } = await import('./order.ts');
+      const message = await explainAcmeError(error, this.settings).catch(() => String((error as Error).message ?? error));
       const failures = (this.state.failures ?? 0) + 1;
       this.state = { ...this.state, last_error: message, last_error_at: this.now().toISOString(), failures };
       this.served.lastError = message;

@@ -2,7 +2,7 @@
 // certificate key, HTTP-01 answered by the proxy's own HTTP_PORT listener through `challenges`.
 // This is the only module that loads acme-client (axios, forge): imported only with ACME_DOMAIN.
 import { generateKeyPairSync } from 'node:crypto';
-import { Agent } from 'node:https';
+import { Agent, get } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import * as acme from 'acme-client';
 import { ACCOUNT_KEY, readOptional, writeAtomic } from './state-files.ts';
@@ -36,16 +36,43 @@ function accountKey(stateDir: string): string {
 function configureTransport(caPem: string | undefined): void {
   const instance = acme.axios;
   instance.defaults.timeout = REQUEST_TIMEOUT_MS;
-  if (caPem) instance.defaults.httpsAgent = new Agent({ ca: [...rootCertificates, caPem], keepAlive: false });
+  // acme-client retries a failed request 5 times over 75 s, also for errors that never heal (an
+  // untrusted CA): retry twice, quickly, and leave the rest to the renewal backoff (1 min .. 6 h).
+  const settings = (instance.defaults as unknown as { acmeSettings?: { retryMaxAttempts: number; retryDefaultDelay: number } }).acmeSettings;
+  if (settings) Object.assign(settings, { retryMaxAttempts: 2, retryDefaultDelay: 2 });
+  const agent = agentFor(caPem);
+  if (agent) instance.defaults.httpsAgent = agent;
 }
 
-/** One line for logs and /health: the CA's problem detail or the network error, never a key. */
-export function describeAcmeError(error: unknown): string {
-  const e = error as { message?: string; code?: string; response?: { status?: number; data?: { detail?: string; type?: string } } };
+function agentFor(caPem: string | undefined): Agent | undefined {
+  return caPem ? new Agent({ ca: [...rootCertificates, caPem], keepAlive: false }) : undefined;
+}
+
+/** GET the directory with node:https: the transport error axios lost, or undefined if it answers. */
+function probeDirectory(url: string, caPem: string | undefined): Promise<NodeJS.ErrnoException | undefined> {
+  return new Promise((resolve) => {
+    const agent = agentFor(caPem);
+    const req = get(url, { timeout: 10_000, ...(agent ? { agent } : {}) }, (res) => {
+      res.resume();
+      resolve(undefined);
+    });
+    req.on('timeout', () => req.destroy(Object.assign(new Error('no answer within 10 s'), { code: 'ETIMEDOUT' })));
+    req.on('error', (error) => resolve(error as NodeJS.ErrnoException));
+  });
+}
+
+/**
+ * One line for logs and /health: the CA's problem detail or the network error, never a key.
+ * acme-client 5.4 turns a transport error into "Cannot read properties of undefined" once its
+ * retries are spent: the directory is then probed again to say what really failed.
+ */
+export async function explainAcmeError(error: unknown, req: Pick<OrderRequest, 'directoryUrl' | 'caPem'>): Promise<string> {
+  let e = error as { message?: string; code?: string; response?: { status?: number; data?: { detail?: string } } };
   const detail = e.response?.data?.detail;
+  if (!detail && !e.code && error instanceof TypeError) e = (await probeDirectory(req.directoryUrl, req.caPem)) ?? e;
   let text = detail ? `${e.response?.status ?? ''} ${detail}`.trim() : (e.message ?? String(error));
-  if (/self[- ]signed|unable to (get|verify)|certificate/i.test(text) && !detail) text += ' (the ACME server presents a certificate this machine does not trust: set ACME_CA_FILE for a private CA)';
-  if (e.code === 'ECONNREFUSED' || e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') text += ' (cannot reach ACME_DIRECTORY_URL)';
+  if (!detail && /self[- ]signed|unable to (get|verify)|certificate/i.test(text)) text += ' (the ACME server presents a certificate this machine does not trust: set ACME_CA_FILE for a private CA)';
+  if (e.code === 'ECONNREFUSED' || e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN' || e.code === 'ETIMEDOUT') text += ' (cannot reach ACME_DIRECTORY_URL)';
   return text.replace(/\s+/g, ' ').slice(0, 500);
 }
 
