@@ -1,6 +1,8 @@
 // `ai-proxy config`: validates .env and provider-config.yaml and prints the effective config
 // with secrets redacted: how operators check a config inside an image without a shell.
+import { resolve } from 'node:path';
 import { ExitError } from '../exit-error.ts';
+import { TLS_VARIABLES } from '../config/env.ts';
 import { resolveConfigDir } from '../config/dir.ts';
 import { ConfigError } from '../config/provider-config.ts';
 import { loadConfig, type LoadedConfig } from '../config/load.ts';
@@ -20,6 +22,7 @@ export function describeConfig(c: LoadedConfig): Record<string, unknown> {
     log_level: c.env.logLevel,
     auth_token: redact(c.env.authToken),
     server: c.server,
+    tls: describeTls(c),
     providers: c.providers.map((p) => ({
       name: p.name,
       type: p.type,
@@ -40,8 +43,18 @@ export function describeConfig(c: LoadedConfig): Record<string, unknown> {
   };
 }
 
+/** HTTPS settings: paths and names only, never the files' contents. */
+function describeTls(c: LoadedConfig): Record<string, unknown> | null {
+  const t = c.env.tls;
+  if (!t) return null;
+  const path = (p: string) => resolve(c.dir, p);
+  const common = { http_port: t.httpPort ?? null, public_https_port: t.publicHttpsPort };
+  if (t.mode === 'file') return { mode: 'file', cert_file: path(t.certFile), key_file: path(t.keyFile), ...common };
+  return { mode: 'acme', domains: t.domains, email: t.email ?? null, directory_url: t.directoryUrl, ca_file: t.caFile ? path(t.caFile) : null, state_dir: path(t.stateDir), ...common };
+}
+
 /** Variables whose values are not secrets. */
-const PLAIN = new Set(['PORT', 'LOG_LEVEL']);
+const PLAIN = new Set<string>(['PORT', 'LOG_LEVEL', ...TLS_VARIABLES]);
 
 /** Loads the config or throws ExitError(78) with the one-line reason. */
 export function loadOrExit(dir: string): LoadedConfig {

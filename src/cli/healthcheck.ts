@@ -1,5 +1,6 @@
 // `ai-proxy healthcheck`: Docker's HEALTHCHECK (the image has no shell or curl). Runs every few
-// seconds, so it imports only node:http, node:fs and the dependency-free .env parser.
+// seconds, so it imports only node:http, node:fs and the dependency-free .env parser (node:https
+// only when PORT serves TLS and there is no plain HTTP_PORT to ask instead).
 import { request } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,23 +11,39 @@ import { parseFlags } from './args.ts';
 
 const TIMEOUT_MS = 3000;
 
-function portFromConfig(dir: string): number {
-  if (process.env.PORT) return Number(process.env.PORT);
+/** The .env variables with the environment on top; an unreadable .env counts as empty. */
+function readVars(dir: string): Record<string, string | undefined> {
+  let vars: Record<string, string> = {};
   try {
-    const vars = parseEnv(readFileSync(join(dir, '.env'), 'utf8'));
-    if (vars.PORT) return Number(vars.PORT);
+    vars = parseEnv(readFileSync(join(dir, '.env'), 'utf8'));
   } catch {
-    // No readable .env: the server uses the default port too.
+    // No readable .env: the server uses the defaults too.
   }
-  return DEFAULT_PORT;
+  return { ...vars, ...process.env };
 }
 
-export async function healthcheckCommand(argv: string[]): Promise<void> {
-  const flags = parseFlags(argv, ['port', 'config-dir'], 'healthcheck');
-  const port = flags.port !== undefined ? Number(flags.port) : portFromConfig(resolveConfigDir(flags['config-dir']));
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ExitError(2, `healthcheck: invalid port "${flags.port ?? port}"`);
-  const status = await new Promise<number | string>((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/health/live', method: 'GET', timeout: TIMEOUT_MS }, (res) => {
+export interface ProbeTarget {
+  url: string;
+  /** https: loopback, so the certificate (issued for a public name) is not verified. */
+  tls: boolean;
+}
+
+/**
+ * Where the probe goes: with TLS on, the plain HTTP_PORT listener (it answers /health/live to
+ * loopback) when there is one, else HTTPS on PORT; without TLS, plain HTTP on PORT.
+ */
+export function probeTarget(vars: Record<string, string | undefined>, portFlag: number | undefined): ProbeTarget {
+  const tlsOn = Boolean(vars.TLS_CERT_FILE?.trim() || vars.ACME_DOMAIN?.trim());
+  const httpPort = vars.HTTP_PORT?.trim() ? Number(vars.HTTP_PORT) : undefined;
+  if (tlsOn && httpPort !== undefined) return { url: `http://127.0.0.1:${httpPort}/health/live`, tls: false };
+  const port = portFlag ?? (vars.PORT?.trim() ? Number(vars.PORT) : DEFAULT_PORT);
+  return { url: `${tlsOn ? 'https' : 'http'}://127.0.0.1:${port}/health/live`, tls: tlsOn };
+}
+
+async function get(target: ProbeTarget): Promise<number | string> {
+  const send = target.tls ? (await import('node:https')).request : request;
+  return new Promise((resolve) => {
+    const req = send(target.url, { method: 'GET', timeout: TIMEOUT_MS, ...(target.tls ? { rejectUnauthorized: false } : {}) }, (res) => {
       res.resume();
       resolve(res.statusCode ?? 0);
     });
@@ -37,6 +54,16 @@ export async function healthcheckCommand(argv: string[]): Promise<void> {
     req.on('error', (error) => resolve((error as NodeJS.ErrnoException).code ?? error.message));
     req.end();
   });
-  if (status !== 200) throw new ExitError(1, `healthcheck: http://127.0.0.1:${port}/health/live: ${typeof status === 'number' ? `HTTP ${status}` : status}`);
+}
+
+export async function healthcheckCommand(argv: string[]): Promise<void> {
+  const flags = parseFlags(argv, ['port', 'config-dir'], 'healthcheck');
+  const portFlag = flags.port !== undefined ? Number(flags.port) : undefined;
+  if (portFlag !== undefined && (!Number.isInteger(portFlag) || portFlag < 1 || portFlag > 65535)) throw new ExitError(2, `healthcheck: invalid port "${flags.port}"`);
+  const target = probeTarget(readVars(resolveConfigDir(flags['config-dir'])), portFlag);
+  const port = Number(new URL(target.url).port);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ExitError(2, `healthcheck: invalid port in ${target.url}`);
+  const status = await get(target);
+  if (status !== 200) throw new ExitError(1, `healthcheck: ${target.url}: ${typeof status === 'number' ? `HTTP ${status}` : status}`);
   process.stdout.write('ok\n');
 }

@@ -3,6 +3,7 @@
 // stream is open, SIGHUP, a bad new pair kept out, protocol limits and the HTTP_PORT listener.
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 import { connect } from 'node:tls';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import { openaiProvider, startProxyProcess, TOKEN, writeConfigDir, type ProxyPro
 import { freePort } from './acme-pebble.ts';
 import { makeCa, makeLeaf, servedFingerprint, type TestCa } from './tls-helpers.ts';
 
+const MAIN = join(import.meta.dirname, '..', '..', 'src', 'main.ts');
 const port = (p: ProxyProcess) => Number(new URL(p.url).port);
 const until = async (what: string, check: () => Promise<boolean>, ms = 10_000) => {
   const end = Date.now() + ms;
@@ -101,7 +103,7 @@ describe('HTTPS with TLS_CERT_FILE/TLS_KEY_FILE', () => {
     for (let n = await it.next(); !n.done; n = await it.next()) text += n.value.choices[0]?.delta.content ?? '';
     assert.equal(text, `mock-openai: ${words}`, 'the stream opened before the swap completed');
     assert.ok(upstream.requests.at(-1)!.aborted === false);
-    assert.match(proxy.stdout(), /"msg":"tls certificate reloaded","reason":"file change"/);
+    await until('the reload log line', async () => /"msg":"tls certificate reloaded","reason":"file change"/.test(proxy.stdout()));
     first = second;
   });
 
@@ -135,7 +137,20 @@ describe('HTTPS with TLS_CERT_FILE/TLS_KEY_FILE', () => {
     assert.equal((await servedFingerprint(port(proxy), ca.pem)).fingerprint, third.fingerprint, 'no reload without SIGHUP');
     proxy.child.kill('SIGHUP');
     await until('the SIGHUP reload', async () => (await servedFingerprint(port(proxy), ca.pem)).fingerprint === fourth.fingerprint);
-    assert.match(proxy.stdout(), /"msg":"tls certificate reloaded","reason":"SIGHUP"/);
+    await until('the SIGHUP log line', async () => /"msg":"tls certificate reloaded","reason":"SIGHUP"/.test(proxy.stdout()));
+  });
+
+  it('`ai-proxy healthcheck` probes HTTP_PORT when set, else HTTPS on --port without verifying', () => {
+    const run = (env: Record<string, string>) =>
+      spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'healthcheck', '--config-dir', proxy.dir, '--port', String(port(proxy))], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' });
+    const viaHttpPort = run({});
+    assert.equal(viaHttpPort.status, 0, viaHttpPort.stderr);
+    assert.equal(viaHttpPort.stdout, 'ok\n');
+    const viaHttps = run({ HTTP_PORT: '' });
+    assert.equal(viaHttps.status, 0, viaHttps.stderr);
+    const plainToTls = run({ HTTP_PORT: '', TLS_CERT_FILE: '' });
+    assert.equal(plainToTls.status, 1, 'plain HTTP to the HTTPS port fails');
+    assert.match(plainToTls.stderr, new RegExp(`http://127\\.0\\.0\\.1:${port(proxy)}/health/live`));
   });
 
   it('HTTP_PORT redirects API calls to HTTPS and answers /health/ready to a loopback client', async () => {
