@@ -6,11 +6,11 @@
 //   node --import tsx bench/swarm.ts [--seconds 15] [--connections 50] [--rounds 2]
 // Needs: a Docker engine, wrk and nginx (sh bench/setup.sh), the release (pkg/ or VPS_RELEASE_DIR).
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release as kernel, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { hasCommand, sleep, startProcess, waitHttp, type Proc } from './lib/proc.ts';
+import { cpuMicros, hasCommand, sleep, startProcess, waitHttp, type Proc } from './lib/proc.ts';
 import { freePort } from './targets/types.ts';
 import { currentRelease, missingArtifacts, REPO_ROOT } from '../test/vps/lib/artifacts.ts';
 import { ensureImages } from '../test/vps/lib/images.ts';
@@ -34,6 +34,18 @@ export interface LoadResult {
   errors: number;
   /** CPU each node's task used during the measured run, in cores (its limit is 0.5) */
   taskCores: number[];
+  /** nginx's CPU during the run, in cores */
+  nginxCores: number;
+  /** the whole machine's busy CPU during the run, in cores (of cpus().length) */
+  hostCores: number;
+}
+
+/** Busy and total jiffies of the whole machine (/proc/stat's first line). */
+function hostJiffies(): { busy: number; total: number } {
+  const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  const total = fields.reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
 }
 
 interface TaskCpu {
@@ -80,7 +92,7 @@ ${nodes.map((n) => `        server ${n}:${PORT};`).join('\n')}
 `;
 }
 
-function wrk(url: string, token: string, connections: number, seconds: number): Promise<Omit<LoadResult, 'nodes' | 'round' | 'taskCores'>> {
+function wrk(url: string, token: string, connections: number, seconds: number): Promise<Omit<LoadResult, 'nodes' | 'round' | 'taskCores' | 'nginxCores' | 'hostCores'>> {
   const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', join(REPO_ROOT, 'bench/wrk/post.lua'), url];
   const env = { ...process.env, BENCH_BODY: BODY, BENCH_HEADERS: `Authorization: Bearer ${token}` };
   return new Promise((resolve, reject) => {
@@ -95,7 +107,7 @@ function wrk(url: string, token: string, connections: number, seconds: number): 
   });
 }
 
-async function withNginx<T>(work: string, nodes: SwarmNode[], body: (url: string) => Promise<T>): Promise<T> {
+async function withNginx<T>(work: string, nodes: SwarmNode[], body: (url: string, pid: number) => Promise<T>): Promise<T> {
   const dir = join(work, `nginx-${nodes.length}`);
   mkdirSync(dir, { recursive: true });
   chmodSync(dir, 0o755);
@@ -104,21 +116,21 @@ async function withNginx<T>(work: string, nodes: SwarmNode[], body: (url: string
   const proc: Proc = startProcess('nginx', ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], join(dir, 'stdout.log'));
   try {
     await waitHttp(`http://127.0.0.1:${port}/ping`, { timeoutMs: 10_000, isAlive: () => proc.child.exitCode === null, accept: (s) => s === 200 });
-    return await body(`http://127.0.0.1:${port}/v1/chat/completions`);
+    return await body(`http://127.0.0.1:${port}/v1/chat/completions`, proc.pid);
   } finally {
     await proc.stop();
   }
 }
 
 export function formatTable(results: LoadResult[]): string {
-  const rows = results.map((r) => `| ${r.nodes} | ${r.round} | ${Math.round(r.rps).toLocaleString('en-US')} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.requests.toLocaleString('en-US')} | ${r.errors} | ${r.taskCores.map((c) => c.toFixed(2)).join(', ')} |`);
+  const rows = results.map((r) => `| ${r.nodes} | ${r.round} | ${Math.round(r.rps).toLocaleString('en-US')} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.requests.toLocaleString('en-US')} | ${r.errors} | ${r.taskCores.map((c) => c.toFixed(2)).join(', ')} | ${r.nginxCores.toFixed(2)} | ${r.hostCores.toFixed(2)} |`);
   const mean = (n: number) => {
     const list = results.filter((r) => r.nodes === n);
     return list.reduce((s, r) => s + r.rps, 0) / (list.length || 1);
   };
   return [
-    '| nodes behind nginx | round | requests/s | p50 ms | p99 ms | requests | errors | CPU used by each task (cores) |',
-    '|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| nodes behind nginx | round | requests/s | p50 ms | p99 ms | requests | errors | CPU of each task (cores) | nginx CPU | machine busy (cores) |',
+    '|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|',
     ...rows,
     '',
     `Mean requests/s: 1 node ${Math.round(mean(1)).toLocaleString('en-US')}, 3 nodes ${Math.round(mean(3)).toLocaleString('en-US')} (ratio ${(mean(3) / mean(1)).toFixed(2)}).`,
@@ -154,19 +166,24 @@ async function main(): Promise<void> {
     for (let round = 1; round <= rounds; round++) {
       for (const n of [1, 3]) {
         const nodes = cluster.nodes.slice(0, n);
-        const r = await withNginx(work, nodes, async (url) => {
+        const r = await withNginx(work, nodes, async (url, nginxPid) => {
           await wrk(url, token, connections, 3).catch(() => undefined); // warm-up, not recorded
           await sleep(500);
           const before = await Promise.all(nodes.map(taskCpu));
-          const t0 = process.hrtime.bigint();
+          const [host0, nginx0, t0] = [hostJiffies(), cpuMicros([nginxPid]), process.hrtime.bigint()];
           const load = await wrk(url, token, connections, seconds);
-          const wallNs = Number(process.hrtime.bigint() - t0);
+          const [host1, nginx1, wallNs] = [hostJiffies(), cpuMicros([nginxPid]), Number(process.hrtime.bigint() - t0)];
           const after = await Promise.all(nodes.map(taskCpu));
           quotas = after.map((c) => c.quota);
-          return { ...load, taskCores: after.map((c, i) => (c.usageNs - (before[i]?.usageNs ?? NaN)) / wallNs) };
+          return {
+            ...load,
+            taskCores: after.map((c, i) => (c.usageNs - (before[i]?.usageNs ?? NaN)) / wallNs),
+            nginxCores: ((nginx1 - nginx0) * 1000) / wallNs,
+            hostCores: ((host1.busy - host0.busy) / (host1.total - host0.total)) * cpus().length,
+          };
         });
         results.push({ nodes: n, round, ...r });
-        log(`round ${round}, ${n} node(s): ${Math.round(r.rps)} req/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, ${r.errors} errors, task CPU ${r.taskCores.map((c) => c.toFixed(2)).join(' ')}`);
+        log(`round ${round}, ${n} node(s): ${Math.round(r.rps)} req/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, ${r.errors} errors, task CPU ${r.taskCores.map((c) => c.toFixed(2)).join(' ')}, nginx ${r.nginxCores.toFixed(2)}, machine ${r.hostCores.toFixed(2)}`);
       }
     }
   } finally {
