@@ -71,6 +71,8 @@ test('a rollout is done when Swarm completed it and every task runs the new imag
   assert.match(rolled.failure ?? '', /rolled back the update: task: non-zero exit \(1\)/);
   assert.equal(judgeRollout(service(), two, 2, 'ai-proxy:2', true).done, true, 'a new service has no update status');
   assert.match(judgeRollout(service(), [failed, { ...failed, id: 'x' }], 1, 'ai-proxy:2', true).failure ?? '', /keep failing/);
+  const stale = task({ nodeId: 'down', image: 'ai-proxy:1' });
+  assert.equal(judgeRollout(service('completed'), [...two, stale], 2, 'ai-proxy:2', false, since, new Set(['n1', 'n2'])).done, true, 'a down node\'s stale task does not block');
   assert.equal(lastTaskError([]), undefined);
 });
 

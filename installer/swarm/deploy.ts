@@ -92,8 +92,9 @@ export interface Progress {
 }
 
 /** Pure: one look at the service and its tasks. */
-export function judgeRollout(service: ServiceView, tasks: TaskView[], expected: number, image: string, created: boolean, since = ''): Progress {
-  const current = tasks.filter((t) => t.desired === 'running');
+export function judgeRollout(service: ServiceView, tasks: TaskView[], expected: number, image: string, created: boolean, since = '', nodes?: ReadonlySet<string>): Progress {
+  // A node that is down keeps its last task "running" in the manager's view: only reachable nodes count.
+  const current = tasks.filter((t) => t.desired === 'running' && (!nodes || nodes.has(t.nodeId)));
   const running = current.filter((t) => t.state === 'running' && t.image === image).length;
   // An UpdateStatus older than this run's update belongs to an earlier update.
   const state = created || (service.updateCompletedAt ?? '9') >= since ? service.updateState : 'updating';
@@ -117,7 +118,8 @@ export const waitConverged: Step = {
     const created = !swarm.service;
     const nodes = await swarm.engine.nodes();
     swarm.nodes = nodes;
-    const expected = state.options.swarm?.replicas ?? eligible(nodes).length;
+    const reachable = new Set(eligible(nodes).map((n) => n.id));
+    const expected = state.options.swarm?.replicas ?? reachable.size;
     const perTask = state.options.healthTimeout + ROLLOUT.monitorSeconds + ROLLOUT.delaySeconds + 10;
     const timeoutMs = perTask * Math.max(1, expected) * 1000;
     const image = need(state.imageRef, 'image');
@@ -128,7 +130,7 @@ export const waitConverged: Step = {
       const service = await swarm.engine.service(SERVICE);
       if (!service) throw new InstallError(EXIT.startFailed, `the service ${SERVICE} disappeared`, 'someone removed it meanwhile; run the installer again');
       tasks = await swarm.engine.tasks(SERVICE);
-      last = judgeRollout(service, tasks, expected, image, created, since);
+      last = judgeRollout(service, tasks, expected, image, created, since, reachable);
       return last.done ? last : undefined;
     }, timeoutMs, state.signal, 1000);
     if (!result) {
