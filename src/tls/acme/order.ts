@@ -1,10 +1,12 @@
 // One ACME order with acme-client: account key (made once, kept in ACME_STATE_DIR), a fresh
 // certificate key, HTTP-01 answered by the proxy's own HTTP_PORT listener through `challenges`.
-// This is the only module that loads acme-client (axios, forge): imported only with ACME_DOMAIN.
+// This is the only module that loads acme-client (axios, @peculiar/x509): imported only with ACME_DOMAIN.
 import { generateKeyPairSync } from 'node:crypto';
 import { Agent, get } from 'node:https';
 import { rootCertificates } from 'node:tls';
-import * as acme from 'acme-client';
+import AcmeClient from 'acme-client/src/client.js';
+import acmeAxios from 'acme-client/src/axios.js';
+import acmeCrypto from 'acme-client/src/crypto/index.js';
 import { ACCOUNT_KEY, readOptional, writeAtomic } from './state-files.ts';
 
 export interface OrderRequest {
@@ -34,7 +36,7 @@ function accountKey(stateDir: string): string {
 
 /** acme-client talks through its own axios instance: give it the extra CA and a timeout. */
 function configureTransport(caPem: string | undefined): void {
-  const instance = acme.axios;
+  const instance = acmeAxios;
   instance.defaults.timeout = REQUEST_TIMEOUT_MS;
   // acme-client retries a failed request 5 times over 75 s, also for errors that never heal (an
   // untrusted CA): retry twice, quickly, and leave the rest to the renewal backoff (1 min .. 6 h).
@@ -79,7 +81,7 @@ export async function explainAcmeError(error: unknown, req: Pick<OrderRequest, '
 /** Runs the order to the end; resolves with the PEM chain and its new private key. */
 export async function orderCertificate(req: OrderRequest): Promise<{ cert: string; key: string }> {
   configureTransport(req.caPem);
-  const client = new acme.Client({ directoryUrl: req.directoryUrl, accountKey: accountKey(req.stateDir) });
+  const client = new AcmeClient({ directoryUrl: req.directoryUrl, accountKey: accountKey(req.stateDir) });
   // Look the account up first: auto() would send an existing account an "update" carrying only
   // termsOfServiceAgreed, which strict servers (pebble) refuse.
   try {
@@ -88,7 +90,7 @@ export async function orderCertificate(req: OrderRequest): Promise<{ cert: strin
     await client.createAccount({ termsOfServiceAgreed: true, ...(req.email ? { contact: [`mailto:${req.email}`] } : {}) });
   }
   const key = newKey();
-  const [, csr] = await acme.crypto.createCsr({ commonName: req.domains[0]!, altNames: req.domains }, key);
+  const [, csr] = await acmeCrypto.createCsr({ commonName: req.domains[0]!, altNames: req.domains }, key);
   const cert = await client.auto({
     csr,
     ...(req.email ? { email: req.email } : {}),
