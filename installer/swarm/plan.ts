@@ -47,6 +47,10 @@ export const swarmPlan: Step = {
     // own health check carries the port.
     state.dockerfile = need(state.texts, 'texts').get('Dockerfile') ?? '';
     const config = need(state.config, 'config');
+    if (swarm.service && config.firstInstall) {
+      // A new token here would lock every client out of the running service.
+      throw new InstallError(EXIT.configFailed, `${SERVICE} is deployed but this manager has no ${state.ctx.paths.configDir}/.env: it was deployed from another manager`, `copy ${state.ctx.paths.configDir} from the manager where --swarm init ran, keeping owner and modes, then run again; nothing was changed`);
+    }
     swarm.plan = planSwarmConfig(config.next.env, config.next.provider, need(state.port, 'port'));
     const service = swarm.service;
     const version = need(state.manifest, 'manifest').version;
