@@ -45,7 +45,10 @@ export function swarmInstallerSteps(): SwarmStep[] {
         const { init } = formed;
         join = formed.join;
         r.code = init.code;
-        assert.match(init.output, /no-new-privileges/, 'the installer says it could not apply no-new-privileges in Swarm');
+        // it never reports hardening it did not apply: no-new-privileges is named as not applied
+        assert.match(init.output, /NOT applied:[^\n]*no-new-privileges/, 'the installer says it could not apply no-new-privileges in Swarm');
+        const applied = init.output.split('\n').filter((l) => /applied:/.test(l) && !/NOT applied:/.test(l));
+        assert.ok(applied.length > 0 && applied.every((l) => !l.includes('no-new-privileges')), `no-new-privileges is not listed as applied: ${applied.join(' | ')}`);
         const joins = formed.joins.map((j) => j.ms);
         const states = await cluster.waitNodes('ready', 3);
         assert.equal(states.filter((s) => s.leader).length, 1, 'one leader');
@@ -81,6 +84,7 @@ export function swarmInstallerSteps(): SwarmStep[] {
           const away = await spare.session.installer(['--swarm', 'join', '--manager', `${r.cluster.subnet}.250:2377`, '--token', join.token, '--yes']);
           assert.equal(away.code, 5, `an unreachable manager: exit ${away.code}\n${away.output.slice(-1500)}`);
           assert.equal(await swarmState(spare), 'inactive', 'not left half-joined');
+          assert.equal((await spare.session.vps.execOk('docker images -q ai-proxy')).stdout.trim(), '', 'no ai-proxy image is left');
           assert.equal((await r.cluster.waitNodes('ready', 3)).length, 3, 'the swarm still has its 3 nodes, no fourth');
           r.note = `wrong token: "${lastLine(wrong.output)}" (${secs(wrong.ms)}); unreachable: "${lastLine(away.output)}" (${secs(away.ms)})`;
           r.code = away.code;
