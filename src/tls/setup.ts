@@ -67,6 +67,11 @@ export class TlsSetup {
         logger,
         () => setup.certificateChanged(),
       );
+      try {
+        setup.acme.prepare();
+      } catch (error) {
+        throw new ExitError(EX_CONFIG, `invalid configuration: ACME_STATE_DIR: ${(error as Error).message}`);
+      }
     }
     return setup;
   }
@@ -101,11 +106,7 @@ export class TlsSetup {
       this.logger.info('tls certificate loaded', { names: this.served.current!.names, not_after: this.served.current!.notAfter.toISOString(), fingerprint: this.served.current!.fingerprint });
       this.certificateChanged();
     } else {
-      try {
-        this.acme!.start();
-      } catch (error) {
-        throw new ExitError(EX_CONFIG, `invalid configuration: ACME_STATE_DIR: ${(error as Error).message}`);
-      }
+      this.acme!.start();
     }
   }
 

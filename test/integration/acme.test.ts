@@ -160,3 +160,14 @@ describe('ACME failures', { skip }, () => {
     }
   });
 });
+
+describe('ACME configuration errors', () => {
+  it('an ACME_STATE_DIR that cannot be a folder is exit 78 before any port opens', async () => {
+    const dir = writeConfigDir('providers:\n  - name: e\n    type: echo\n    models: [m]\n', `ACME_DOMAIN=${DOMAIN}\nHTTP_PORT=${await freePort()}\nACME_STATE_DIR=/dev/null/acme\n`);
+    const proxy = serve(dir, await freePort());
+    const code = await new Promise<number | null>((r) => proxy.child.once('exit', (c) => r(c)));
+    assert.equal(code, 78);
+    assert.match(proxy.out(), /^ai-proxy: invalid configuration: ACME_STATE_DIR: \/dev\/null\/acme: ENOTDIR \(ACME_STATE_DIR must be a writable folder\)$/m);
+    assert.doesNotMatch(proxy.out(), /listening/);
+  });
+});

@@ -38,10 +38,14 @@ export class AcmeManager {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Synchronous checks (state folder writable) throw StateDirError; the order itself runs in the background. */
-  start(): void {
+  /** Checks the state folder (throws StateDirError) and reads state.json, before any listener opens. */
+  prepare(): void {
     ensureDir(this.settings.stateDir);
     this.state = readState(this.settings.stateDir);
+  }
+
+  /** Serves a stored certificate if there is a good one; orders in the background otherwise. */
+  start(): void {
     if (this.state.last_renewal_at) this.served.lastRenewalAt = new Date(this.state.last_renewal_at);
     if (this.state.last_error) this.served.lastError = this.state.last_error;
     const stored = this.stored();

@@ -1,6 +1,6 @@
 // ACME_STATE_DIR: account.key, cert.pem, key.pem and state.json. Every write is temp file +
 // fsync + rename (+ fsync of the folder), so a crash or a full disk leaves the old file whole.
-import { closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, fchmodSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const ACCOUNT_KEY = 'account.key';
@@ -24,12 +24,14 @@ function describe(dir: string, error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'EACCES' || code === 'EPERM') return `${dir}: not writable by uid ${process.getuid?.() ?? '?'} (ACME_STATE_DIR must be a writable folder; the installer mounts /srv/ai-proxy/acme there)`;
   if (code === 'EROFS') return `${dir}: read-only file system (mount a writable folder at ACME_STATE_DIR)`;
-  return `${dir}: ${code ?? (error as Error).message}`;
+  return `${dir}: ${code ?? (error as Error).message} (ACME_STATE_DIR must be a writable folder)`;
 }
 
+/** Creates the folder if needed and proves it writable now, not at the first order minutes later. */
 export function ensureDir(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o770 });
+    accessSync(dir, constants.W_OK | constants.X_OK);
   } catch (error) {
     throw new StateDirError(describe(dir, error));
   }
