@@ -2,6 +2,7 @@
 // HTTP-01 check on HTTP_PORT (pebble resolves the test name through a DNS responder in the
 // test), serves it to the openai SDK, renews it in the running process (20-second
 // certificates), reuses the stored one after a restart, and reports a failing CA in /health.
+// AI_PROXY_TEST_BIN=<extracted release executable> runs the same against the Node 24 SEA.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
@@ -26,8 +27,11 @@ interface Serve {
   stop(): Promise<void>;
 }
 
+/** AI_PROXY_TEST_BIN=/path/to/ai-proxy runs these tests against a release executable (the SEA bundle). */
 function serve(dir: string, port: number): Serve {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--config-dir', dir, '--port', String(port), '--host', '127.0.0.1'], { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const bin = process.env.AI_PROXY_TEST_BIN;
+  const args = ['serve', '--config-dir', dir, '--port', String(port), '--host', '127.0.0.1'];
+  const child = spawn(bin ?? process.execPath, bin ? args : ['--import', 'tsx', MAIN, ...args], { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
