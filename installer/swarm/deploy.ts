@@ -75,7 +75,8 @@ async function rollBack(engine: SwarmEngine, healthTimeout: number): Promise<voi
   const current = await engine.service(SERVICE);
   if (!current || current.updateState?.startsWith('rollback')) return;
   await engine.rollbackService(current.id, current.version, current.previousSpec ?? current.spec);
-  await engine.poll(async () => ((await engine.service(SERVICE))?.updateState?.startsWith('rollback_') && !(await engine.service(SERVICE))?.updateState?.endsWith('started') ? true : undefined), healthTimeout * 3000);
+  const finished = new Set(['rollback_completed', 'rollback_paused']);
+  await engine.poll(async () => (finished.has((await engine.service(SERVICE))?.updateState ?? '') ? true : undefined), healthTimeout * 3000);
 }
 
 /** The newest failed task's error: what an operator needs to know why. */

@@ -85,7 +85,6 @@ export async function runSwarm(state: RunState, undo: UndoAction[], out: Output)
     return { ...summarize(state, state.started), action: 'swarm-leave', swarm: { role: 'none' } };
   }
   if (mode === 'join') {
-    state.imageRef = undefined;
     await runSteps(state, [verifyArchive], undo);
     state.imageRef = `${state.ctx.names.imageRepo}:${need(state.manifest, 'manifest').version}`;
     state.action = 'install';

@@ -55,6 +55,9 @@ export const swarmPlan: Step = {
     const service = swarm.service;
     const version = need(state.manifest, 'manifest').version;
     const replicas = state.options.swarm?.replicas ?? serviceReplicas(service);
+    if (service && replicas !== undefined && serviceReplicas(service) === undefined) {
+      throw new InstallError(EXIT.usage, `${SERVICE} runs one task per node (global); Swarm cannot change a service's mode`, 'drop --replicas to keep global mode, or remove the stack with --uninstall first, then run --swarm init --replicas N');
+    }
     const same =
       service &&
       service.spec.Labels?.[LABELS.version] === version &&
