@@ -5,7 +5,7 @@
 // Usage: node executable.mjs BUNDLE NODE_RUNTIME OUT_FILE ARCH CODE_CACHE(0|1)
 import { createRequire } from 'node:module';
 import { readFileSync, statSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 
 const require = createRequire(import.meta.url);
 const [bundle, runtimeArg, out, arch, codeCache] = process.argv.slice(2);
@@ -16,11 +16,25 @@ if (!bundle || !runtime || !out || !arch || !isAbsolute(out) || !isAbsolute(bund
   process.exit(2);
 }
 const sea = require('@yao-pkg/pkg/lib-es5/sea').default;
+// bundle.mjs writes the installer beside the main script; src/main.ts evaluates it only for
+// `ai-proxy install`, so its pages of the executable are never read by `serve`.
+const installer = join(dirname(bundle), 'installer.cjs');
+if (statSync(installer, { throwIfNoEntry: false }) === undefined) {
+  console.error(`[release] error: ${installer} is missing: bundle.mjs writes it beside the main script`);
+  process.exit(1);
+}
 await sea(bundle, {
   targets: [{ nodeRange: `node${process.versions.node.split('.')[0]}`, platform: 'linux', arch, output: out }],
   nodePath: runtime,
   // A code cache is V8 machine state of the generating Node: only valid for the same arch.
-  seaConfig: { useCodeCache: codeCache === '1', useSnapshot: false, disableExperimentalSEAWarning: true },
+  seaConfig: {
+    useCodeCache: codeCache === '1',
+    useSnapshot: false,
+    disableExperimentalSEAWarning: true,
+    assets: { 'installer.cjs': installer },
+    // V8 options for every run of the executable (sea-config.json says why).
+    execArgv: JSON.parse(readFileSync(new URL('./sea-config.json', import.meta.url), 'utf8')).execArgv,
+  },
 });
 const fuse = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2:1';
 const size = statSync(out, { throwIfNoEntry: false })?.size ?? 0;

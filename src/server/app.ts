@@ -1,7 +1,6 @@
 // The HTTP server: node:http (no framework), one request handler that dispatches on the path,
 // one error handler, one log line per request, graceful drain and config reload.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import type { TlsOptions } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { loadProviderFile, type LoadedConfig } from '../config/load.ts';
@@ -13,7 +12,7 @@ import type { TlsStatusSource } from '../tls/served.ts';
 import { healthReport, isReady, type HealthState } from './health.ts';
 import { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
-import { handleApi, type RequestContext } from './proxy.ts';
+import { handleApi, requestLogMembers, type RequestContext } from './proxy.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { requestId } from './request-id.ts';
 import { compileRuntime, type Runtime } from './runtime.ts';
@@ -59,7 +58,10 @@ export class ProxyServer {
       this.handle(req, res);
     };
     // https.Server is an http.Server over TLS sockets: same handler, keep-alive and streaming.
-    this.server = options.tls ? createHttpsServer({ ...httpOptions, ...options.tls.options }, handler) : createServer(httpOptions, handler);
+    // node:https loads OpenSSL's TLS half (~3 MB resident): only when TLS is on.
+    this.server = options.tls
+      ? process.getBuiltinModule('node:https').createServer({ ...httpOptions, ...options.tls.options }, handler)
+      : createServer(httpOptions, handler);
     // Requests that are malformed or too slow (headersTimeout, requestTimeout) end here: answer
     // with the matching status rather than Node's bare 400, then close.
     this.server.on('clientError', (err, socket) => {
@@ -240,20 +242,7 @@ export class ProxyServer {
     if (ctx.provider) this.metrics.duration.observe(`endpoint="${ctx.path}",provider="${ctx.provider}"`, seconds);
     // Probes (Docker every few seconds, Prometheus) would drown the real traffic at info level.
     const level = ctx.path.startsWith('/v1/') ? 'info' : 'debug';
-    if (!this.logger.enabled(level)) return;
-    this.logger[level]('request', {
-      request_id: ctx.id,
-      method: ctx.method,
-      path: ctx.path,
-      status,
-      latency_ms: Math.round(seconds * 10000) / 10,
-      ...(ctx.model ? { model: ctx.model } : {}),
-      ...(ctx.provider ? { provider: ctx.provider, upstream_model: ctx.upstreamModel } : {}),
-      ...(ctx.stream ? { stream: true } : {}),
-      ...(ctx.attempts ? { attempts: ctx.attempts, retries: ctx.retries } : {}),
-      ...(ctx.usage ? { prompt_tokens: ctx.usage.prompt, completion_tokens: ctx.usage.completion } : {}),
-      ...(ctx.error ? { error: ctx.error } : {}),
-    });
+    if (this.logger.enabled(level)) this.logger.members(level, 'request', requestLogMembers(ctx, status, Math.round(seconds * 10000) / 10));
   }
 }
 

@@ -35,6 +35,21 @@ export interface RequestContext {
   clientClosed: boolean;
 }
 
+/**
+ * The request log line's fields as JSON members, in a fixed order; only present fields.
+ * Strings that come from clients or upstreams go through JSON.stringify (escaping).
+ */
+export function requestLogMembers(ctx: RequestContext, status: number, latencyMs: number): string {
+  let m = `"request_id":${JSON.stringify(ctx.id)},"method":${JSON.stringify(ctx.method)},"path":${JSON.stringify(ctx.path)},"status":${status},"latency_ms":${latencyMs}`;
+  if (ctx.model) m += `,"model":${JSON.stringify(ctx.model)}`;
+  if (ctx.provider) m += `,"provider":${JSON.stringify(ctx.provider)},"upstream_model":${JSON.stringify(ctx.upstreamModel)}`;
+  if (ctx.stream) m += ',"stream":true';
+  if (ctx.attempts) m += `,"attempts":${ctx.attempts},"retries":${ctx.retries}`;
+  if (ctx.usage) m += `,"prompt_tokens":${JSON.stringify(ctx.usage.prompt)},"completion_tokens":${JSON.stringify(ctx.usage.completion)}`;
+  if (ctx.error) m += `,"error":${JSON.stringify(ctx.error)}`;
+  return m;
+}
+
 export interface ProxyDeps {
   runtime: Runtime;
   metrics: Metrics;
