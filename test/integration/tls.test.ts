@@ -86,6 +86,8 @@ describe('HTTPS with TLS_CERT_FILE/TLS_KEY_FILE', () => {
         const s = connect({ host: '127.0.0.1', port: port(proxy), servername: 'localhost', ca: ca.pem, minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT:@SECLEVEL=0' }, () => resolve(s));
         s.once('error', reject);
       }),
+      /alert protocol version/,
+      'the server refuses TLS 1.1 (this client, at SECLEVEL=0, would speak it)',
     );
   });
 
