@@ -11,6 +11,7 @@ import { verifyArchive } from '../steps/preflight.ts';
 import { extract, removeWorkDir } from '../steps/extract.ts';
 import { configure } from '../steps/configure.ts';
 import { build } from '../steps/build.ts';
+import { pruneImages } from '../steps/finish.ts';
 import { swarmRole } from './role.ts';
 import { swarmPlan, swarmPlanLines, swarmPort } from './plan.ts';
 import { imageCheck } from './image-check.ts';
@@ -50,18 +51,29 @@ const checkSetuid: Step = {
   },
 };
 
-/** The extracted archive is only the build's input: gone once the run succeeded. */
-const cleanWorkDir: Step = {
-  title: (state) => `Removing ${state.ctx.paths.workDir}`,
+/**
+ * After success: the extracted archive goes, and so do our images that no container uses. The
+ * previous version's image stays: Swarm keeps the replaced task's container (task history), which
+ * is what a rollback to the previous spec needs.
+ */
+const cleanUp: Step = {
+  title: 'Cleaning up',
   exitCode: EXIT.internal,
   commits: true,
   async run(state) {
     removeWorkDir(state.ctx.paths.workDir);
+    try {
+      const removed = await pruneImages(need(state.engine, 'engine'), state.ctx, new Set(state.imageId ? [state.imageId] : []));
+      return removed ? `removed ${state.ctx.paths.workDir} and ${removed} unused old image${removed === 1 ? '' : 's'}` : `removed ${state.ctx.paths.workDir}`;
+    } catch (error) {
+      state.progress.warn(`could not remove old images: ${(error as Error).message}`);
+      return `removed ${state.ctx.paths.workDir}`;
+    }
   },
 };
 
-const upgradeOnWorker: Step[] = [verifyArchive, extract, build, cleanWorkDir];
-const managerDeploy: Step[] = [extract, checkSetuid, build, swarmInit, imageCheck, configure, createObjects, deployService, waitConverged, removeStaleObjects, reportHardening, cleanWorkDir];
+const upgradeOnWorker: Step[] = [verifyArchive, extract, build, cleanUp];
+const managerDeploy: Step[] = [extract, checkSetuid, build, swarmInit, imageCheck, configure, createObjects, deployService, waitConverged, removeStaleObjects, reportHardening, cleanUp];
 
 async function confirm(state: RunState): Promise<boolean> {
   for (const line of swarmPlanLines(state)) state.progress.info(line);
@@ -88,7 +100,7 @@ export async function runSwarm(state: RunState, undo: UndoAction[], out: Output)
     await runSteps(state, [verifyArchive], undo);
     state.imageRef = `${state.ctx.names.imageRepo}:${need(state.manifest, 'manifest').version}`;
     state.action = 'install';
-    await runSteps(state, [extract, build, joinSwarm, watchLocalTask, cleanWorkDir], undo);
+    await runSteps(state, [extract, build, joinSwarm, watchLocalTask, cleanUp], undo);
     out.write(`\nThis node is a worker of the swarm managed by ${state.options.swarm?.manager}, with ${state.imageRef} built locally.\n`);
     return { ...summarize(state, state.started), action: 'swarm-join', swarm: { role: 'worker' } };
   }
