@@ -115,7 +115,7 @@ export async function runInstaller(argv: string[], ctx: InstallContext, io: Inst
       if ('heldBy' in taken) throw new InstallError(EXIT.internal, `another installer is running (pid ${taken.heldBy})`, `wait for it to finish; if it is gone, remove ${ctx.paths.lockFile}`);
       lock = taken;
     }
-    if (options.swarm) return finishSummary(io, state, await runSwarm(state, undo, out));
+    if (options.swarm) return finishSummary(io, state, await runSwarm(state, undo, out, progressOptions));
     if (options.uninstall) {
       state.action = 'uninstall';
       const swarmSteps = await swarmUninstall(state);

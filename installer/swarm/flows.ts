@@ -87,7 +87,7 @@ function joinCommand(state: RunState): { manager: string; token: string } | unde
 }
 
 /** Runs --swarm MODE after checkHost and the lock; returns the summary (cli.ts prints the --json line). */
-export async function runSwarm(state: RunState, undo: UndoAction[], out: Output): Promise<SwarmSummary> {
+export async function runSwarm(state: RunState, undo: UndoAction[], out: Output, counter: { total: number }): Promise<SwarmSummary> {
   const mode = need(state.options.swarm, 'swarm options').mode;
   await runSteps(state, [swarmRole], undo);
   const swarm = need(state.swarm, 'swarm');
@@ -105,6 +105,8 @@ export async function runSwarm(state: RunState, undo: UndoAction[], out: Output)
     return { ...summarize(state, state.started), action: 'swarm-join', swarm: { role: 'worker' } };
   }
   if (mode === 'upgrade' && !swarm.membership.manager) {
+    // checkHost, role, then the worker's list: the counter said a manager's 17.
+    counter.total = 2 + upgradeOnWorker.length;
     await runSteps(state, [upgradeOnWorker[0]!], undo);
     state.imageRef = `${state.ctx.names.imageRepo}:${need(state.manifest, 'manifest').version}`;
     state.action = 'upgrade';
