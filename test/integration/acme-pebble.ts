@@ -3,7 +3,7 @@
 // pebble's HTTP-01 check then really fetches the token from the proxy's HTTP_PORT.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,6 +114,7 @@ export async function startPebble(httpPort: number, validitySeconds: number): Pr
       child.kill('SIGTERM');
       await exited;
       dns.close();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

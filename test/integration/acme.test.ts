@@ -5,7 +5,7 @@
 // AI_PROXY_TEST_BIN=<extracted release executable> runs the same against the Node 24 SEA.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connect } from 'node:tls';
@@ -93,6 +93,7 @@ describe('ACME with pebble', { skip }, () => {
     await proxy?.stop();
     await upstream?.close();
     await pebble?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('orders a certificate over HTTP-01 and opens HTTPS once it is there', async () => {
@@ -156,11 +157,12 @@ describe('ACME failures', { skip }, () => {
       const health = (await (await fetch(`http://127.0.0.1:${httpPort}/health`)).json()) as { status: string; components: { tls: { status: string; last_error: string } } };
       assert.equal(health.components.tls.status, 'error');
       assert.match(health.components.tls.last_error, /ACME_CA_FILE/);
-      const state = JSON.parse((await import('node:fs')).readFileSync(join(dir, 'acme', 'state.json'), 'utf8')) as { failures: number };
+      const state = JSON.parse(readFileSync(join(dir, 'acme', 'state.json'), 'utf8')) as { failures: number };
       assert.equal(state.failures, 1);
     } finally {
       await proxy.stop();
       await pebble.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
@@ -173,5 +175,6 @@ describe('ACME configuration errors', () => {
     assert.equal(code, 78);
     assert.match(proxy.out(), /^ai-proxy: invalid configuration: ACME_STATE_DIR: \/dev\/null\/acme: ENOTDIR \(ACME_STATE_DIR must be a writable folder\)$/m);
     assert.doesNotMatch(proxy.out(), /listening/);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
