@@ -60,6 +60,7 @@ describe('HTTPS with TLS_CERT_FILE/TLS_KEY_FILE', () => {
     await proxy?.exited;
     await upstream?.close();
     rmSync(ca.dir, { recursive: true, force: true });
+    if (proxy) rmSync(proxy.dir, { recursive: true, force: true });
   });
 
   it('serves the openai SDK over HTTPS, TLS 1.3 with ALPN http/1.1', async () => {
