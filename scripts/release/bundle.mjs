@@ -1,12 +1,16 @@
 // Step "bundle": esbuild turns src/main.ts and everything it imports into CommonJS, because a
 // Node single executable runs one script and can only require built-in modules.
-// Two files: OUT_FILE (serve, healthcheck, config) and installer.cjs beside it (`ai-proxy
-// install`: dockerode, ssh2, grpc, tar...). The installer is ~3/4 of the code; in the main script
-// its source alone would sit in the proxy's memory for nothing. executable.mjs stores
-// installer.cjs as a SEA asset; src/main.ts's import of installer/cli.ts becomes a loader that
-// evaluates that asset (or the file beside the bundle) only when `install` runs.
+// Three files: OUT_FILE (serve, healthcheck, config) and, beside it, code that `serve` never
+// runs in most deployments: installer.cjs (`ai-proxy install`: dockerode, ssh2, grpc, tar; 3/4 of
+// all code) and acme.cjs (ACME certificate orders: acme-client, axios, x509; half of what is
+// left). In the main script their source alone would sit in the proxy's memory for nothing.
+// executable.mjs stores them as SEA assets (sea-config.json lists them); each import of them
+// becomes a loader that evaluates the asset (or the file beside the bundle) on first use.
 // Usage: node bundle.mjs OUT_FILE VERSION COMMIT NODE_VERSION
 import { build } from 'esbuild';
+import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { constants as http2Constants } from 'node:http2';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,11 +19,17 @@ if (!outfile || !version || !commit || !node) {
   console.error('usage: node bundle.mjs OUT_FILE VERSION COMMIT NODE_VERSION');
   process.exit(2);
 }
-const INSTALLER_ASSET = 'installer.cjs';
-// The one module both files share by identity: main.ts tests `instanceof ExitError` on what the
-// installer throws, so the installer takes the main script's class instead of its own copy.
-const SHARED_EXIT_ERROR = 'ai-proxy:exit-error';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+// asset -> [entry module, the one module that imports it (dynamically)]
+const LAZY = {
+  'installer.cjs': ['installer/cli.ts', 'src/main.ts'],
+  'acme.cjs': ['src/tls/acme/order.ts', 'src/tls/acme/manager.ts'],
+};
+const listed = JSON.parse(readFileSync(new URL('./sea-config.json', import.meta.url), 'utf8')).assets;
+if (JSON.stringify(listed) !== JSON.stringify(Object.keys(LAZY))) throw new Error('scripts/release/sea-config.json "assets" must list exactly the lazy files bundle.mjs writes');
+// The one module the files share by identity: main.ts tests `instanceof ExitError` on what the
+// installer throws, so a lazy file takes the main script's class instead of its own copy.
+const SHARED_EXIT_ERROR = 'ai-proxy:exit-error';
 
 const common = {
   bundle: true,
@@ -39,25 +49,49 @@ const common = {
   metafile: true,
 };
 
-const LOADER = `
+const loader = (asset) => `
 const { isSea, getAsset } = require('node:sea');
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { compileFunction } = require('node:vm');
 const exitError = require('./src/exit-error.ts');
-const code = isSea() ? getAsset(${JSON.stringify(INSTALLER_ASSET)}, 'utf8') : readFileSync(join(__dirname, ${JSON.stringify(INSTALLER_ASSET)}), 'utf8');
+const code = isSea() ? getAsset(${JSON.stringify(asset)}, 'utf8') : readFileSync(join(__dirname, ${JSON.stringify(asset)}), 'utf8');
 const mod = { exports: {} };
 const load = (id) => (id === ${JSON.stringify(SHARED_EXIT_ERROR)} ? exitError : require(id));
-compileFunction(code, ['exports', 'require', 'module', '__filename', '__dirname'], { filename: ${JSON.stringify(INSTALLER_ASSET)} })(mod.exports, load, mod, ${JSON.stringify(INSTALLER_ASSET)}, __dirname);
+compileFunction(code, ['exports', 'require', 'module', '__filename', '__dirname'], { filename: ${JSON.stringify(asset)} })(mod.exports, load, mod, ${JSON.stringify(asset)}, __dirname);
 module.exports = mod.exports;
 `;
 
-/** In the main script, installer/cli.ts is replaced by LOADER. */
-const installerOut = {
-  name: 'installer-out',
+/** In the main script, each lazy module's import is replaced by its loader. */
+const lazyOut = {
+  name: 'lazy-out',
   setup(b) {
-    b.onResolve({ filter: /\/installer\/cli\.ts$/ }, (args) => (args.importer.endsWith('src/main.ts') ? { path: 'installer-loader', namespace: 'ai-proxy' } : undefined));
-    b.onLoad({ filter: /^installer-loader$/, namespace: 'ai-proxy' }, () => ({ contents: LOADER, loader: 'js', resolveDir: ROOT }));
+    for (const [asset, [entry, importer]] of Object.entries(LAZY)) {
+      const file = entry.split('/').pop().replace(/\./g, '\\.');
+      b.onResolve({ filter: new RegExp(`/${file}$`) }, (args) => (args.importer === join(ROOT, importer) && join(args.resolveDir, args.path) === join(ROOT, entry) ? { path: asset, namespace: 'ai-proxy-lazy' } : undefined));
+    }
+    b.onLoad({ filter: /.*/, namespace: 'ai-proxy-lazy' }, (args) => ({ contents: loader(args.path), loader: 'js', resolveDir: ROOT }));
+  },
+};
+
+/**
+ * undici's HTTP/2 client requires node:http2 when it loads, and node:http2 loads node:tls
+ * (~3 MB resident) into every proxy; HTTP/2 upstreams (allowH2) are never used. Its constants
+ * are inlined and node:http2 is required on the first HTTP/2 connect instead.
+ */
+const H2_REQUIRE = "  http2 = require('node:http2')\n";
+const H2_NAMES = ['HTTP2_HEADER_AUTHORITY', 'HTTP2_HEADER_METHOD', 'HTTP2_HEADER_PATH', 'HTTP2_HEADER_SCHEME', 'HTTP2_HEADER_CONTENT_LENGTH', 'HTTP2_HEADER_EXPECT', 'HTTP2_HEADER_STATUS', 'HTTP2_HEADER_PROTOCOL', 'NGHTTP2_REFUSED_STREAM', 'NGHTTP2_CANCEL'];
+const lazyHttp2 = {
+  name: 'lazy-http2',
+  setup(b) {
+    b.onLoad({ filter: /undici\/lib\/dispatcher\/client-h2\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      if (!source.includes(H2_REQUIRE) || !H2_NAMES.every((n) => source.includes(n) && http2Constants[n] !== undefined)) {
+        throw new Error(`${args.path} changed (undici update?): review the lazy-http2 plugin in scripts/release/bundle.mjs`);
+      }
+      const constants = JSON.stringify(Object.fromEntries(H2_NAMES.map((n) => [n, http2Constants[n]])));
+      return { contents: source.replace(H2_REQUIRE, `  http2 = { constants: ${constants}, connect: (...args) => require('node:http2').connect(...args) }\n`), loader: 'js' };
+    });
   },
 };
 
@@ -69,10 +103,9 @@ const sharedExitError = {
   },
 };
 
-const installerFile = join(dirname(outfile), INSTALLER_ASSET);
 const results = await Promise.all([
-  build({ ...common, entryPoints: ['src/main.ts'], outfile, plugins: [installerOut] }),
-  build({ ...common, entryPoints: ['installer/cli.ts'], outfile: installerFile, plugins: [sharedExitError] }),
+  build({ ...common, entryPoints: ['src/main.ts'], outfile, plugins: [lazyOut, lazyHttp2] }),
+  ...Object.entries(LAZY).map(([asset, [entry]]) => build({ ...common, entryPoints: [entry], outfile: join(dirname(outfile), asset), plugins: [sharedExitError] })),
 ]);
 const label = (result) => {
   const inputs = Object.values(result.metafile.outputs).flatMap((output) => Object.entries(output.inputs));
@@ -85,4 +118,5 @@ const label = (result) => {
   const top = [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 5);
   return `${(total / 1024).toFixed(0)} KB (${top.map(([n, b]) => `${n} ${(b / 1024).toFixed(0)} KB`).join(', ')})`;
 };
-console.log(`[release]    main script ${label(results[0])}; ${INSTALLER_ASSET} ${label(results[1])}`);
+const names = ['main script', ...Object.keys(LAZY)];
+console.log(`[release]    ${results.map((r, i) => `${names[i]} ${label(r)}`).join('; ')}`);

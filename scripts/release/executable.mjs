@@ -16,12 +16,16 @@ if (!bundle || !runtime || !out || !arch || !isAbsolute(out) || !isAbsolute(bund
   process.exit(2);
 }
 const sea = require('@yao-pkg/pkg/lib-es5/sea').default;
-// bundle.mjs writes the installer beside the main script; src/main.ts evaluates it only for
-// `ai-proxy install`, so its pages of the executable are never read by `serve`.
-const installer = join(dirname(bundle), 'installer.cjs');
-if (statSync(installer, { throwIfNoEntry: false }) === undefined) {
-  console.error(`[release] error: ${installer} is missing: bundle.mjs writes it beside the main script`);
-  process.exit(1);
+// sea-config.json: Node options baked in, and the lazy files bundle.mjs writes beside the main
+// script (evaluated on first use, so `serve` never reads their pages of the executable).
+const config = JSON.parse(readFileSync(new URL('./sea-config.json', import.meta.url), 'utf8'));
+const assets = {};
+for (const name of config.assets) {
+  assets[name] = join(dirname(bundle), name);
+  if (statSync(assets[name], { throwIfNoEntry: false }) === undefined) {
+    console.error(`[release] error: ${assets[name]} is missing: bundle.mjs writes it beside the main script`);
+    process.exit(1);
+  }
 }
 await sea(bundle, {
   targets: [{ nodeRange: `node${process.versions.node.split('.')[0]}`, platform: 'linux', arch, output: out }],
@@ -31,9 +35,8 @@ await sea(bundle, {
     useCodeCache: codeCache === '1',
     useSnapshot: false,
     disableExperimentalSEAWarning: true,
-    assets: { 'installer.cjs': installer },
-    // V8 options for every run of the executable (sea-config.json says why).
-    execArgv: JSON.parse(readFileSync(new URL('./sea-config.json', import.meta.url), 'utf8')).execArgv,
+    assets,
+    execArgv: config.execArgv,
   },
 });
 const fuse = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2:1';

@@ -7,7 +7,7 @@ declare module 'undici/lib/dispatcher/pool.js' {
   const Pool: unknown;
   export default Pool;
 }
-declare module 'undici/lib/api/index.js' {
-  const api: Record<string, unknown>;
-  export = api;
+declare module 'undici/lib/api/api-request.js' {
+  const request: unknown;
+  export default request;
 }
