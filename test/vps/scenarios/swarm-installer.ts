@@ -32,6 +32,13 @@ const lastLine = (text: string) => {
   return [...lines].reverse().find((l) => l.startsWith('ai-proxy: ')) ?? lines.pop() ?? '';
 };
 
+/** A refused run says what happened and what to do in one line: "ai-proxy: ... (hint)". */
+function assertOneLineError(output: string, what: RegExp): void {
+  const line = lastLine(output);
+  assert.match(line, /^ai-proxy: .+\(.+\)$/, `one line with the cause and what to do: ${line}`);
+  assert.match(line, what);
+}
+
 let join: Join | undefined;
 
 export function swarmInstallerSteps(): SwarmStep[] {
@@ -79,10 +86,12 @@ export function swarmInstallerSteps(): SwarmStep[] {
           parts[parts.length - 1] = 'x'.repeat((parts[parts.length - 1] ?? '').length);
           const wrong = await spare.session.installer(['--swarm', 'join', '--manager', join.manager, '--token', parts.join('-'), '--yes']);
           assert.equal(wrong.code, 2, `a wrong token: exit ${wrong.code}\n${wrong.output.slice(-1500)}`);
+          assertOneLineError(wrong.output, /token/i);
           assert.equal(await swarmState(spare), 'inactive', 'not left half-joined');
           assert.equal((await spare.session.vps.execOk('docker images -q ai-proxy')).stdout.trim(), '', 'no ai-proxy image is left');
           const away = await spare.session.installer(['--swarm', 'join', '--manager', `${r.cluster.subnet}.250:2377`, '--token', join.token, '--yes']);
           assert.equal(away.code, 5, `an unreachable manager: exit ${away.code}\n${away.output.slice(-1500)}`);
+          assertOneLineError(away.output, /manager/);
           assert.equal(await swarmState(spare), 'inactive', 'not left half-joined');
           assert.equal((await spare.session.vps.execOk('docker images -q ai-proxy')).stdout.trim(), '', 'no ai-proxy image is left');
           assert.equal((await r.cluster.waitNodes('ready', 3)).length, 3, 'the swarm still has its 3 nodes, no fourth');
@@ -102,11 +111,13 @@ export function swarmInstallerSteps(): SwarmStep[] {
         const before = await service(cluster);
         const onWorker = await worker.session.installer(['--swarm', 'init', '--yes']);
         assert.equal(onWorker.code, 2, `init on a worker: exit ${onWorker.code}\n${onWorker.output.slice(-1500)}`);
+        assertOneLineError(onWorker.output, /worker/);
         assert.equal(await swarmState(worker), 'active', 'the worker is still in the swarm');
         const next = await nextRelease();
         await cluster.manager.session.upload(next.release);
         const lacking = await cluster.manager.session.installer(['--swarm', 'upgrade', '--yes']);
         assert.equal(lacking.code, 12, `upgrade with the image on the manager only: exit ${lacking.code}\n${lacking.output.slice(-1500)}`);
+        assertOneLineError(lacking.output, /missing/);
         const hostnames = (await cluster.nodeStates()).filter((s) => s.role === 'worker').map((s) => s.hostname);
         for (const h of hostnames) assert.ok(lacking.output.includes(h), `the error names the node lacking the image (${h})`);
         const after = await service(cluster);
