@@ -6,6 +6,7 @@ import { EXIT, exitCodeTable } from './exit-codes.ts';
 import { InstallError } from './errors.ts';
 import { parsePort } from './port.ts';
 import { parseSwarmOptions, type SwarmOptions } from './swarm/args.ts';
+import { parseTlsOptions, type TlsOptions } from './tls.ts';
 
 interface FlagDef {
   name: string;
@@ -18,6 +19,13 @@ interface FlagDef {
 export const FLAGS: FlagDef[] = [
   { name: 'port', value: 'N', env: 'AI_PROXY_PORT', help: 'host port to publish (1-65535; default: the installed port, else 8080)' },
   { name: 'bind', value: 'ADDR', env: 'AI_PROXY_BIND', help: 'host address to publish on (default 0.0.0.0; 127.0.0.1: local only)' },
+  { name: 'tls-cert', value: 'FILE', env: 'AI_PROXY_TLS_CERT', help: 'HTTPS with your certificate (PEM chain; with --tls-key; --port defaults to 443)' },
+  { name: 'tls-key', value: 'FILE', env: 'AI_PROXY_TLS_KEY', help: 'the unencrypted PEM private key of --tls-cert' },
+  { name: 'domain', value: 'NAME[,NAME]', env: 'AI_PROXY_DOMAIN', help: 'HTTPS with an automatic ACME certificate for these names (needs ports 80 and 443; see docs/https.md)' },
+  { name: 'acme-email', value: 'EMAIL', env: 'AI_PROXY_ACME_EMAIL', help: 'with --domain: contact address for the ACME account' },
+  { name: 'acme-directory', value: 'URL', env: 'AI_PROXY_ACME_DIRECTORY', help: "with --domain: the ACME directory (default Let's Encrypt)" },
+  { name: 'acme-ca', value: 'FILE', env: 'AI_PROXY_ACME_CA', help: "with --domain: PEM CA bundle trusted for a private ACME server's HTTPS" },
+  { name: 'no-tls', help: 'go back to plain HTTP (a re-run without TLS flags keeps the installed HTTPS settings)' },
   { name: 'health-timeout', value: 'S', env: 'AI_PROXY_HEALTH_TIMEOUT', help: 'seconds to wait for the container to become healthy (default 60)' },
   { name: 'archive', value: 'PATH', env: 'AI_PROXY_ARCHIVE', help: 'the release archive (installer.sh passes it)' },
   { name: 'yes', short: 'y', env: 'AI_PROXY_YES', help: 'do not ask for confirmation' },
@@ -53,6 +61,8 @@ export interface Options {
   help: boolean;
   /** Set with --swarm (swarm/args.ts validates the combinations). */
   swarm?: SwarmOptions;
+  /** Set when a TLS flag (or --no-tls) was given; tls.ts checks the combinations. */
+  tls?: TlsOptions;
 }
 
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
@@ -125,6 +135,11 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
   if (options.uninstall && options.port !== undefined) throw new InstallError(EXIT.usage, '--port cannot be combined with --uninstall', 'drop --port');
   const swarm = parseSwarmOptions(str, options);
   if (swarm) options.swarm = swarm;
+  const tls = parseTlsOptions(str, bool('no-tls'), (message, hint) => new InstallError(EXIT.usage, message, hint));
+  if (tls) {
+    if (options.uninstall || options.swarm) throw new InstallError(EXIT.usage, `TLS flags cannot be combined with ${options.uninstall ? '--uninstall' : '--swarm'}`, 'drop them');
+    options.tls = tls;
+  }
   return options;
 }
 

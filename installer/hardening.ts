@@ -27,16 +27,29 @@ export interface RunSpec {
    * retries still apply: only the first checks come sooner (install time, not steady load).
    */
   startIntervalMs?: number;
+  /** The port inside the container when it differs from the host's (HTTPS: 8443). */
+  containerPort?: number;
+  /** A second published port (ACME: host 80 -> the container's plain-HTTP port). */
+  httpPort?: { host: number; container: number };
+  /** ACME state folder on the host, mounted read-write at /app/acme (only with --domain). */
+  acmeDir?: string;
 }
 
+export const ACME_MOUNT_TARGET = '/app/acme';
+
 export function containerSpec(spec: RunSpec): Docker.ContainerCreateOptions {
-  const portKey = `${spec.port}/tcp`;
+  const portKey = `${spec.containerPort ?? spec.port}/tcp`;
+  const httpKey = spec.httpPort ? `${spec.httpPort.container}/tcp` : undefined;
+  const mounts: Docker.MountSettings[] = [{ Type: 'bind', Source: spec.configDir, Target: HARDENING.configMount, ReadOnly: true }];
+  if (spec.acmeDir) mounts.push({ Type: 'bind', Source: spec.acmeDir, Target: ACME_MOUNT_TARGET, ReadOnly: false });
+  const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = { [portKey]: [{ HostIp: spec.bind, HostPort: String(spec.port) }] };
+  if (httpKey && spec.httpPort) bindings[httpKey] = [{ HostIp: spec.bind, HostPort: String(spec.httpPort.host) }];
   return {
     name: spec.name,
     Image: spec.image,
     User: HARDENING.user,
     Labels: spec.labels,
-    ExposedPorts: { [portKey]: {} },
+    ExposedPorts: { [portKey]: {}, ...(httpKey ? { [httpKey]: {} } : {}) },
     StopTimeout: HARDENING.stopSeconds,
     ...(spec.startIntervalMs ? { Healthcheck: { StartInterval: spec.startIntervalMs * 1_000_000 } } : {}),
     HostConfig: {
@@ -51,8 +64,8 @@ export function containerSpec(spec: RunSpec): Docker.ContainerCreateOptions {
       NanoCpus: HARDENING.nanoCpus,
       PidsLimit: HARDENING.pidsLimit,
       RestartPolicy: { Name: 'unless-stopped', MaximumRetryCount: 0 },
-      Mounts: [{ Type: 'bind', Source: spec.configDir, Target: HARDENING.configMount, ReadOnly: true }],
-      PortBindings: { [portKey]: [{ HostIp: spec.bind, HostPort: String(spec.port) }] },
+      Mounts: mounts,
+      PortBindings: bindings,
       LogConfig: { Type: 'json-file', Config: { 'max-size': HARDENING.logMaxSize, 'max-file': HARDENING.logMaxFiles } },
       Init: true,
       NetworkMode: 'bridge',

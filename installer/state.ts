@@ -9,6 +9,7 @@ import type { Prompter } from './prompts.ts';
 import type { Manifest } from './archive.ts';
 import type { ExitCode } from './exit-codes.ts';
 import type { SwarmRun } from './swarm/state.ts';
+import type { TlsPlan } from './tls-plan.ts';
 
 export type Action = 'install' | 'upgrade' | 'reconfigure' | 'reinstall' | 'unchanged' | 'uninstall';
 
@@ -44,6 +45,8 @@ export interface RunState {
   port?: number;
   bind?: string;
   config?: ConfigPlan;
+  /** HTTPS (issue #9): mode, checked files, container ports; set by the plan step. */
+  tls?: TlsPlan;
   specHash?: string;
   action?: Action;
   imageRef?: string;

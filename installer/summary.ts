@@ -6,6 +6,7 @@ import { ENV_NAME, PROVIDER_NAME } from './config-files.ts';
 import type { InstallError } from './errors.ts';
 import { seconds, type Output } from './progress.ts';
 import type { RunState } from './state.ts';
+import { tlsSummary } from './tls-plan.ts';
 
 export interface Summary {
   ok: boolean;
@@ -27,6 +28,8 @@ export interface Summary {
   steps?: Array<{ step: string; ms: number; status: string }>;
   error?: string;
   hint?: string;
+  /** HTTPS: mode, names, not_after (your certificate), host ports. */
+  tls?: Record<string, unknown>;
 }
 
 /** The address a client elsewhere would use: the bind address, or this host's first public IPv4. */
@@ -47,7 +50,10 @@ export function summarize(state: RunState | undefined, started: number, error?: 
     if (state.port !== undefined) {
       summary.port = state.port;
       summary.bind = state.bind;
-      summary.url = `http://${publicHost(state.bind ?? '0.0.0.0')}:${state.port}`;
+      const https = state.tls && state.tls.settings.mode !== 'off';
+      const host = state.tls?.settings.mode === 'acme' ? state.tls.settings.domains[0] : publicHost(state.bind ?? '0.0.0.0');
+      summary.url = https ? `https://${host}${state.port === 443 ? '' : `:${state.port}`}` : `http://${publicHost(state.bind ?? '0.0.0.0')}:${state.port}`;
+      if (state.tls) summary.tls = tlsSummary(state.tls, state.port);
     }
     summary.container = state.ctx.names.container;
     if (state.imageRef) summary.image = state.imageRef;
@@ -77,8 +83,13 @@ export function printSuccess(out: Output, state: RunState, summary: Summary): vo
     `  Manage     docker logs -f ${name} | docker restart ${name} | docker exec ${name} /app/ai-proxy config`,
     `  Uninstall  sudo ./installer.sh --uninstall   (add --purge to delete the configuration too)`,
   ];
-  if (state.bind !== '127.0.0.1' && state.bind !== '::1') {
-    lines.push(`  Note       plain HTTP: the token crosses the network in clear text. Put a TLS-terminating proxy in front, or use --bind 127.0.0.1 behind one.`);
+  const tls = state.tls?.settings;
+  if (tls?.mode === 'file' && state.tls?.cert) {
+    lines.push(`  HTTPS      your certificate for ${state.tls.cert.names.join(', ')}, valid until ${state.tls.cert.notAfter.toISOString()}; replace ${join(state.ctx.paths.configDir, 'tls')}/cert.pem and key.pem (then: docker kill -s HUP ${name}) or re-run with --tls-cert/--tls-key`);
+  } else if (tls?.mode === 'acme') {
+    lines.push(`  HTTPS      automatic certificate for ${tls.domains.join(', ')}, renewed by the proxy; state in ${join(state.ctx.paths.configDir, 'acme')} (see docs/https.md)`);
+  } else if (state.bind !== '127.0.0.1' && state.bind !== '::1') {
+    lines.push(`  Note       plain HTTP: the token crosses the network in clear text. Add HTTPS: re-run with --domain api.example.com (a DNS name pointing here, ports 80 and 443 free), or --tls-cert FILE --tls-key FILE; or use --bind 127.0.0.1 behind a TLS-terminating proxy.`);
   }
   out.write(`${lines.join('\n')}\n`);
 }

@@ -2,11 +2,11 @@
 // and the port into the extracted Dockerfile. Every write is atomic; every changed file is
 // backed up first and restored byte for byte on rollback.
 import { join } from 'node:path';
-import { rmSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
 import { EXIT } from '../exit-codes.ts';
-import { backupFile, backupStamp, ensureConfigDir, ENV_NAME, PROVIDER_NAME, restoreConfigFile, writeConfigFile } from '../config-files.ts';
+import { BACKUP_DIR, backupFile, backupStamp, ensureConfigDir, ENV_NAME, PROVIDER_NAME, restoreConfigFile, writeConfigFile } from '../config-files.ts';
 import { writeFileAtomic } from '../atomic-write.ts';
-import type { RunState, Step } from '../state.ts';
+import type { RunState, Step, UndoAction } from '../state.ts';
 import { need } from '../state.ts';
 
 export const configure: Step = {
@@ -35,8 +35,72 @@ export const configure: Step = {
       writeConfigFile(configDir, name, next, gid);
       changed.push(current ? `${name} updated` : `${name} created`);
     }
+    changed.push(...writeTlsFiles(state, stamp, undo));
     // The extracted Dockerfile is the build's, not the operator's: no backup, but still atomic.
     writeFileAtomic(join(state.ctx.paths.workDir, 'Dockerfile'), need(state.dockerfile, 'dockerfile'), { mode: 0o644 });
     return changed.length ? changed.join(', ') : 'configuration unchanged';
   },
 };
+
+/** tls/*.pem (backed up, restored byte for byte) and, with --domain, the ACME state folder. */
+function writeTlsFiles(state: RunState, stamp: string, undo: (action: UndoAction) => void): string[] {
+  const tls = state.tls;
+  const { configDir } = state.ctx.paths;
+  const gid = state.ctx.containerGid;
+  const changed: string[] = [];
+  if (!tls) return changed;
+  if (tls.files.length > 0) {
+    const dir = join(configDir, 'tls');
+    const existed = exists(dir);
+    mkdirSync(dir, { recursive: true, mode: 0o750 });
+    chownSync(dir, 0, gid);
+    chmodSync(dir, 0o750);
+    if (!existed) undo({ label: `remove ${dir}`, phase: 'last', run: () => rmSync(dir, { recursive: true, force: true }) });
+  }
+  for (const file of tls.files) {
+    if (file.current?.equals(file.next)) {
+      writeFileAtomic(join(configDir, file.name), file.current, { mode: file.mode, uid: 0, gid });
+      continue;
+    }
+    if (file.current) backupTlsFile(configDir, file.name, file.current, stamp);
+    const current = file.current;
+    undo({
+      label: `restore ${join(configDir, file.name)}`,
+      run: () => (current ? writeFileAtomic(join(configDir, file.name), current, { mode: file.mode, uid: 0, gid }) : rmSync(join(configDir, file.name), { force: true })),
+    });
+    writeFileAtomic(join(configDir, file.name), file.next, { mode: file.mode, uid: 0, gid });
+    changed.push(`${file.name} ${current ? 'updated' : 'created'}`);
+  }
+  if (tls.acmeDir) {
+    // Kept across re-installs and --uninstall (a valid certificate is reused: ACME rate limits).
+    const existed = exists(tls.acmeDir);
+    mkdirSync(tls.acmeDir, { recursive: true, mode: 0o770 });
+    chownSync(tls.acmeDir, 0, gid);
+    chmodSync(tls.acmeDir, 0o2770);
+    if (!existed) {
+      const dir = tls.acmeDir;
+      undo({ label: `remove ${dir}`, phase: 'last', run: () => rmSync(dir, { recursive: true, force: true }) });
+      changed.push(`${ACME_DIR_LABEL} created`);
+    }
+  }
+  return changed;
+}
+
+const ACME_DIR_LABEL = 'acme/';
+
+/** .backup/tls-cert.pem.<stamp> (0600), next to the .env backups. */
+function backupTlsFile(configDir: string, name: string, bytes: Buffer, stamp: string): void {
+  const dir = join(configDir, BACKUP_DIR);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  writeFileAtomic(join(dir, `${name.replace('/', '-')}.${stamp}`), bytes, { mode: 0o600 });
+}
+
+function exists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -8,6 +8,9 @@ import { ConfigInvalid, planConfig } from '../config-files.ts';
 import { setDockerfilePort } from '../dockerfile.ts';
 import { containerSpec } from '../hardening.ts';
 import { supportsStartInterval } from '../engine-endpoint.ts';
+import { applyTlsToConfig, planTls } from '../tls-plan.ts';
+import { describeCert } from '../tls.ts';
+import { join } from 'node:path';
 import type { InstallContext } from '../context.ts';
 import type { Action, RunState, Step } from '../state.ts';
 import { need } from '../state.ts';
@@ -30,7 +33,16 @@ export function containerLabels(state: RunState): Record<string, string> {
     [keys.config]: need(state.config, 'config').configHash,
     [keys.spec]: need(state.specHash, 'spec hash'),
     [keys.repo]: state.ctx.names.imageRepo,
+    // The host's HTTPS port: .env holds the container's (8443), so a re-run reads it here.
+    ...(state.tls && state.tls.settings.mode !== 'off' ? { [`${state.ctx.labelPrefix}.https-port`]: String(need(state.port, 'port')) } : {}),
   };
+}
+
+/** The TLS parts of the container spec (ports, the ACME mount); empty for plain HTTP. */
+export function tlsSpec(state: RunState): { containerPort?: number; httpPort?: { host: number; container: number }; acmeDir?: string } {
+  const tls = state.tls;
+  if (!tls || tls.settings.mode === 'off') return {};
+  return { containerPort: tls.containerPort, ...(tls.httpPort ? { httpPort: tls.httpPort } : {}), ...(tls.acmeDir ? { acmeDir: tls.acmeDir } : {}) };
 }
 
 function specHash(state: RunState, imageRef: string): string {
@@ -42,6 +54,7 @@ function specHash(state: RunState, imageRef: string): string {
     configDir: state.ctx.paths.configDir,
     labels: {},
     ...startInterval(state),
+    ...tlsSpec(state),
   });
   return createHash('sha256').update(JSON.stringify(spec)).update(need(state.archiveSha, 'archive sha')).digest('hex');
 }
@@ -73,11 +86,19 @@ export function planLines(state: RunState): string[] {
   };
   return [
     'Plan:',
+    ...tlsLines(state),
     `  version    ${manifest.version}${manifest.commit ? ` (commit ${manifest.commit.slice(0, 12)})` : ''}, ${manifest.arch}`,
     `  port       ${state.port} published on ${state.bind}`,
     `  existing   ${what[need(state.action, 'action')]}`,
     `  config     ${state.ctx.paths.configDir}: ${config.firstInstall ? 'created from the templates with a new AUTH_TOKEN' : `kept as it is${config.next.env !== config.current.env?.toString('utf8') ? `, PORT set to ${state.port}` : ''}`}`,
   ];
+}
+
+function tlsLines(state: RunState): string[] {
+  const tls = state.tls;
+  if (!tls || tls.settings.mode === 'off') return [];
+  if (tls.settings.mode === 'file') return [`  https      your certificate: ${tls.cert ? describeCert(tls.cert) : ''}`];
+  return [`  https      automatic ACME certificate for ${tls.settings.domains.join(', ')} (${tls.settings.directoryUrl ?? "Let's Encrypt"}); host port ${tls.httpPort?.host} answers its HTTP-01 challenges`];
 }
 
 export const makePlan: Step = {
@@ -92,8 +113,11 @@ export const makePlan: Step = {
       if (error instanceof ConfigInvalid) throw new InstallError(EXIT.configFailed, error.message, 'fix the file (or move it away to start from the template), then run the installer again; nothing was changed');
       throw new InstallError(EXIT.configFailed, `cannot read ${state.ctx.paths.configDir}: ${(error as Error).message}`, 'check the folder and its permissions; nothing was changed');
     }
+    // Before anything changes: the certificate and key (exit 11), then the TLS lines of .env.
+    state.tls = planTls(state.options, state.ctx.paths.configDir, port);
+    applyTlsToConfig(state.config, state.tls, port, join(state.ctx.paths.configDir, '.env'));
     try {
-      state.dockerfile = setDockerfilePort(texts.get('Dockerfile') ?? '', port);
+      state.dockerfile = setDockerfilePort(texts.get('Dockerfile') ?? '', state.tls.containerPort);
     } catch (error) {
       throw new InstallError(EXIT.configFailed, `cannot set the port in the archive's Dockerfile: ${(error as Error).message}`, 'use a release archive made for this installer');
     }

@@ -6,6 +6,8 @@ import { EXIT } from '../exit-codes.ts';
 import { InstallError } from '../errors.ts';
 import { DEFAULT_PORT, isPortFree, parsePort } from '../port.ts';
 import { installedPort } from '../config-files.ts';
+import { chosenTls, installedEnv } from '../tls-plan.ts';
+import { ACME_HOST_HTTP_PORT, DEFAULT_HTTPS_PORT, installedTls } from '../tls.ts';
 import type { RunState, Step } from '../state.ts';
 import { need } from '../state.ts';
 
@@ -22,7 +24,10 @@ export async function portProblem(state: RunState, port: number, bind: string): 
   const ours = new Set([state.ctx.names.container, state.ctx.names.previousContainer, state.ctx.names.nextContainer]);
   const existing = state.existing;
   if (existing && existing.publishedPort === port && overlaps(existing.bind ?? '0.0.0.0', bind)) return undefined;
-  const other = (await engine.publishedPorts()).find((published) => published.port === port && !ours.has(published.container) && overlaps(published.hostIp, bind));
+  const published = await engine.publishedPorts();
+  // Our own container may publish two ports (HTTPS and ACME's 80): either one is ours to reuse.
+  if (published.some((entry) => entry.port === port && entry.container === state.ctx.names.container && overlaps(entry.hostIp, bind))) return undefined;
+  const other = published.find((published) => published.port === port && !ours.has(published.container) && overlaps(published.hostIp, bind));
   if (other) return `port ${port} is already published by the container "${other.container}"`;
   try {
     if (!(await isPortFree(port, bind))) return `port ${port} is already in use on ${bind} by another program`;
@@ -37,8 +42,19 @@ export const choosePort: Step = {
   exitCode: EXIT.portInUse,
   async run(state) {
     const bind = state.bind ?? state.options.bind;
-    const fallback = state.existing?.publishedPort ?? installedPort(state.ctx.paths.configDir) ?? DEFAULT_PORT;
-    const source = state.existing?.publishedPort ? 'the installed port' : 'the default';
+    const tls = chosenTls(state.options, state.ctx.paths.configDir);
+    if (tls.mode === 'acme') {
+      // HTTP-01 challenges arrive on host port 80: it must be free (or already ours).
+      const problem = await portProblem(state, ACME_HOST_HTTP_PORT, bind);
+      if (problem) throw new InstallError(EXIT.portInUse, `${problem} (--domain needs it for ACME HTTP-01 challenges)`, 'stop what uses it (see: ss -ltnp), or use --tls-cert/--tls-key with a certificate you obtain yourself');
+    }
+    // An HTTPS install's .env says PORT=8443 (inside the container): the host port is in a label.
+    const installedHttps = state.existing?.labels[`${state.ctx.labelPrefix}.https-port`];
+    const wasTls = installedTls(installedEnv(state.ctx.paths.configDir)).mode !== 'off';
+    const fallback = tls.mode !== 'off'
+      ? Number(installedHttps || DEFAULT_HTTPS_PORT)
+      : wasTls ? DEFAULT_PORT : state.existing?.publishedPort ?? installedPort(state.ctx.paths.configDir) ?? DEFAULT_PORT;
+    const source = tls.mode !== 'off' ? (installedHttps ? 'the installed HTTPS port' : 'the HTTPS default') : !wasTls && state.existing?.publishedPort ? 'the installed port' : 'the default';
     if (state.options.port !== undefined) {
       const problem = await portProblem(state, state.options.port, bind);
       if (problem) throw new InstallError(EXIT.portInUse, problem, 'choose another with --port N, or stop what uses it (see: ss -ltnp)');

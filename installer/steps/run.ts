@@ -5,7 +5,7 @@
 import { EXIT } from '../exit-codes.ts';
 import { InstallError } from '../errors.ts';
 import { containerSpec, HARDENING } from '../hardening.ts';
-import { containerLabels, startInterval } from './plan.ts';
+import { containerLabels, startInterval, tlsSpec } from './plan.ts';
 import type { RunState, Step } from '../state.ts';
 import { need } from '../state.ts';
 
@@ -23,6 +23,7 @@ export const run: Step = {
       configDir: state.ctx.paths.configDir,
       labels: containerLabels(state),
       ...startInterval(state),
+      ...tlsSpec(state),
     });
     let id: string;
     try {
