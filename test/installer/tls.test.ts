@@ -1,0 +1,168 @@
+// HTTPS (#9) with the real installer, engine and release archive: a plain install moved to the
+// operator's certificate (signed by a test CA) and back; an HTTPS request with only that CA
+// trusted; an identical re-run is "unchanged"; a mismatched key and an expired certificate are
+// refused with exit 11 and nothing changed (files byte for byte, same container).
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { contextFor, type InstallContext } from '../../installer/context.ts';
+import { docker, freePort, get, inspect, install, RELEASE_ARCHIVE, skipReason, tokenOf } from './lib/harness.ts';
+
+const reason = skipReason();
+
+function openssl(dir: string, args: string[]): void {
+  execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+}
+
+/** A test CA, a leaf for localhost/127.0.0.1 it signed, another key, and an expired leaf. */
+function makePki(dir: string) {
+  openssl(dir, ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=aip-tlsi test CA']);
+  writeFileSync(join(dir, 'leaf.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
+  for (const [name, days] of [['leaf', '2'], ['expired', '-1']] as const) {
+    openssl(dir, ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', `${name}.key`]);
+    openssl(dir, ['req', '-new', '-key', `${name}.key`, '-subj', '/CN=localhost', '-out', `${name}.csr`]);
+    openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', days, '-extfile', 'leaf.ext', '-out', `${name}.pem`]);
+  }
+  openssl(dir, ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'other.key']);
+  return { ca: join(dir, 'ca.pem'), cert: join(dir, 'leaf.pem'), key: join(dir, 'leaf.key'), otherKey: join(dir, 'other.key'), expired: join(dir, 'expired.pem'), expiredKey: join(dir, 'expired.key') };
+}
+
+/** GET over HTTPS trusting only `ca` (what a client with the CA installed does). */
+function httpsGet(port: number, path: string, ca: Buffer, headers: Record<string, string> = {}): Promise<{ status: number; text: string; protocol: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, ca, servername: 'localhost', headers, agent: false, timeout: 5000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text, protocol: (res.socket as import('node:tls').TLSSocket).getProtocol() ?? '' }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Every file under the config folder with its bytes (the "nothing changed" check). */
+function snapshot(dir: string): Map<string, string> {
+  const files = new Map<string, string>();
+  const walk = (rel: string) => {
+    for (const entry of readdirSync(join(dir, rel), { withFileTypes: true })) {
+      const path = join(rel, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else files.set(path, readFileSync(join(dir, path)).toString('base64'));
+    }
+  };
+  walk('');
+  return files;
+}
+
+describe('installer HTTPS with the operator certificate on the local engine', { skip: reason ?? false }, () => {
+  let root: string;
+  let name: string;
+  let ctx: InstallContext;
+  let pki: ReturnType<typeof makePki>;
+  let plainPort: number;
+  let httpsPort: number;
+  const argv = (...extra: string[]) => ['--archive', RELEASE_ARCHIVE, '--yes', '--bind', '127.0.0.1', ...extra];
+
+  before(async () => {
+    root = mkdtempSync(join(tmpdir(), 'aip-tlsi-'));
+    name = `aip-tlsi-${randomBytes(4).toString('hex')}`;
+    ctx = contextFor(name, { workDir: join(root, 'work'), configDir: join(root, 'srv'), logFile: join(root, 'installer.log'), lockFile: join(root, 'installer.lock') });
+    pki = makePki(mkdtempSync(join(tmpdir(), 'aip-tlsi-pki-')));
+    plainPort = await freePort();
+    httpsPort = await freePort();
+    while (httpsPort === plainPort) httpsPort = await freePort();
+  });
+  after(() => {
+    for (const container of [name, `${name}-previous`, `${name}-next`]) docker(['rm', '-f', container], true);
+    const images = docker(['images', '--filter', `label=io.ai-proxy.repo=${name}`, '-q'], true).split('\n').filter(Boolean);
+    if (images.length) docker(['rmi', '-f', ...new Set(images)], true);
+    rmSync(root, { recursive: true, force: true });
+    rmSync(join(pki.ca, '..'), { recursive: true, force: true });
+  });
+
+  test('plain install first', async () => {
+    const result = await install(ctx, argv('--port', String(plainPort)));
+    assert.equal(result.code, 0, `${result.error?.message} ${result.stderr}`);
+    assert.equal((await get(plainPort, '/ping')).status, 200);
+  });
+
+  test('--dry-run --json shows the TLS plan (mode, names, not_after, ports) and changes nothing', async () => {
+    const before = snapshot(ctx.paths.configDir);
+    const result = await install(ctx, argv('--port', String(httpsPort), '--tls-cert', pki.cert, '--tls-key', pki.key, '--dry-run', '--json'));
+    assert.equal(result.code, 0, `${result.error?.message} ${result.stderr}`);
+    const summary = JSON.parse(result.stdout.trim());
+    assert.equal(summary.dryRun, true);
+    assert.equal(summary.tls.mode, 'file');
+    assert.deepEqual(summary.tls.names, ['localhost', '127.0.0.1']);
+    assert.ok(Date.parse(summary.tls.not_after) > Date.now());
+    assert.deepEqual(summary.tls.ports, { https: httpsPort });
+    assert.match(result.stderr, /https {6}your certificate: localhost, 127\.0\.0\.1; valid until/);
+    assert.deepEqual(snapshot(ctx.paths.configDir), before);
+  });
+
+  test('move to HTTPS with the operator certificate: the CA-trusted client gets through, plain HTTP is gone', async () => {
+    const result = await install(ctx, argv('--port', String(httpsPort), '--tls-cert', pki.cert, '--tls-key', pki.key));
+    assert.equal(result.code, 0, `${result.error?.message} ${result.stderr}`);
+    assert.match(result.stdout, /URL {8}https:\/\/127\.0\.0\.1:\d+/);
+    const info = inspect(name);
+    assert.deepEqual(Object.keys(info.HostConfig.PortBindings), ['8443/tcp']);
+    assert.equal(info.HostConfig.PortBindings['8443/tcp'][0].HostPort, String(httpsPort));
+    assert.equal(info.HostConfig.Mounts.length, 1, 'no /app/acme mount without --domain');
+    const env = readFileSync(join(ctx.paths.configDir, '.env'), 'utf8');
+    assert.match(env, /^TLS_CERT_FILE=\/app\/config\/tls\/cert\.pem$/m);
+    assert.match(env, /^PORT=8443$/m);
+    assert.deepEqual(readFileSync(join(ctx.paths.configDir, 'tls/cert.pem')), readFileSync(pki.cert));
+    const keyStat = statSync(join(ctx.paths.configDir, 'tls/key.pem'));
+    assert.equal(keyStat.mode & 0o777, 0o640);
+    assert.equal(keyStat.gid, 1001);
+
+    const ca = readFileSync(pki.ca);
+    const ping = await httpsGet(httpsPort, '/ping', ca);
+    assert.equal(ping.status, 200);
+    assert.match(ping.protocol, /^TLSv1\.[23]$/);
+    const models = await httpsGet(httpsPort, '/v1/models', ca, { authorization: `Bearer ${tokenOf(ctx)}` });
+    assert.notEqual(models.status, 401, 'the token is accepted over HTTPS');
+    await assert.rejects(get(plainPort, '/ping'), 'the old plain port is closed');
+  });
+
+  test('the same flags again: unchanged', async () => {
+    const id = inspect(name).Id;
+    const result = await install(ctx, argv('--port', String(httpsPort), '--tls-cert', pki.cert, '--tls-key', pki.key, '--json'));
+    assert.equal(result.code, 0, `${result.error?.message} ${result.stderr}`);
+    assert.equal(JSON.parse(result.stdout.trim()).action, 'unchanged');
+    assert.equal(inspect(name).Id, id);
+  });
+
+  for (const [what, cert, key, pattern] of [
+    ['a key that does not match', () => pki.cert, () => pki.otherKey, /is not the private key of the certificate/],
+    ['an expired certificate', () => pki.expired, () => pki.expiredKey, /expired on/],
+  ] as const) {
+    test(`${what} is refused with exit 11 and nothing changed`, async () => {
+      const before = snapshot(ctx.paths.configDir);
+      const id = inspect(name).Id;
+      const result = await install(ctx, argv('--port', String(httpsPort), '--tls-cert', cert(), '--tls-key', key()));
+      assert.equal(result.code, 11, `${result.error?.message}`);
+      assert.match(result.error?.message ?? '', pattern);
+      assert.deepEqual(snapshot(ctx.paths.configDir), before);
+      assert.equal(inspect(name).Id, id);
+      assert.equal((await httpsGet(httpsPort, '/ping', readFileSync(pki.ca))).status, 200);
+    });
+  }
+
+  test('--no-tls goes back to plain HTTP; the TLS variables leave .env', async () => {
+    const result = await install(ctx, argv('--port', String(plainPort), '--no-tls'));
+    assert.equal(result.code, 0, `${result.error?.message} ${result.stderr}`);
+    assert.equal((await get(plainPort, '/ping')).status, 200);
+    const env = readFileSync(join(ctx.paths.configDir, '.env'), 'utf8');
+    assert.doesNotMatch(env, /TLS_CERT_FILE|TLS_KEY_FILE/);
+    assert.match(env, new RegExp(`^PORT=${plainPort}$`, 'm'));
+    assert.deepEqual(Object.keys(inspect(name).HostConfig.PortBindings), [`${plainPort}/tcp`]);
+  });
+});
