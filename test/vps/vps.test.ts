@@ -18,6 +18,7 @@ import { failureScenarios } from './scenarios/failures.ts';
 import { interruptedScenarios } from './scenarios/interrupted.ts';
 import { interactiveScenarios } from './scenarios/interactive.ts';
 import { swarmScenarios } from './scenarios/swarm.ts';
+import { httpsScenarios } from './scenarios/https.ts';
 
 const missing = await missingPrerequisite(RECIPES);
 const started = Date.now();
@@ -50,5 +51,6 @@ if (missing) {
     interruptedScenarios();
     interactiveScenarios();
     swarmScenarios();
+    httpsScenarios();
   });
 }
