@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -23,13 +24,13 @@ function openssl(dir: string, args: string[]): void {
 function makePki(dir: string) {
   openssl(dir, ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=aip-tlsi test CA']);
   writeFileSync(join(dir, 'leaf.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
-  for (const [name, days] of [['leaf', '2'], ['expired', '-1']] as const) {
+  for (const [name, days] of [['leaf', '2'], ['leaf2', '2'], ['expired', '-1']] as const) {
     openssl(dir, ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', `${name}.key`]);
     openssl(dir, ['req', '-new', '-key', `${name}.key`, '-subj', '/CN=localhost', '-out', `${name}.csr`]);
     openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', days, '-extfile', 'leaf.ext', '-out', `${name}.pem`]);
   }
   openssl(dir, ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'other.key']);
-  return { ca: join(dir, 'ca.pem'), cert: join(dir, 'leaf.pem'), key: join(dir, 'leaf.key'), otherKey: join(dir, 'other.key'), expired: join(dir, 'expired.pem'), expiredKey: join(dir, 'expired.key') };
+  return { ca: join(dir, 'ca.pem'), cert: join(dir, 'leaf.pem'), key: join(dir, 'leaf.key'), cert2: join(dir, 'leaf2.pem'), key2: join(dir, 'leaf2.key'), otherKey: join(dir, 'other.key'), expired: join(dir, 'expired.pem'), expiredKey: join(dir, 'expired.key') };
 }
 
 /** GET over HTTPS trusting only `ca` (what a client with the CA installed does). */
@@ -155,6 +156,35 @@ describe('installer HTTPS with the operator certificate on the local engine', { 
       assert.equal((await httpsGet(httpsPort, '/ping', readFileSync(pki.ca))).status, 200);
     });
   }
+
+  test('a failure after the files were written restores .env and the certificate files byte for byte', async () => {
+    const files = ['.env', 'provider-config.yaml', 'tls/cert.pem', 'tls/key.pem'];
+    const read = () => files.map((f) => readFileSync(join(ctx.paths.configDir, f)).toString('base64'));
+    const before = read();
+    const id = inspect(name).Id;
+    const marker = join(root, 'fault-marker');
+    writeFileSync(marker, '');
+    const result = await install({ ...ctx, faultMarker: marker, env: { ...process.env, AI_PROXY_INSTALLER_FAULT: 'build' } }, argv('--port', String(httpsPort), '--tls-cert', pki.cert2, '--tls-key', pki.key2, '--force'));
+    assert.equal(result.code, 12, `${result.error?.message}`);
+    assert.deepEqual(read(), before);
+    assert.equal(inspect(name).Id, id);
+    assert.equal((await httpsGet(httpsPort, '/ping', readFileSync(pki.ca))).status, 200);
+  });
+
+  test('--domain needs host port 80: busy -> exit 9 naming it, before anything changes', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => {
+      holder.once('error', () => resolve()); // someone else holds it already: the refusal is the same
+      holder.listen(80, '127.0.0.1', () => resolve());
+    });
+    try {
+      const result = await install(ctx, argv('--port', String(httpsPort), '--domain', 'api.example.test', '--dry-run'));
+      assert.equal(result.code, 9, `${result.error?.message}`);
+      assert.match(result.error?.message ?? '', /port 80 .*--domain needs it for ACME HTTP-01/);
+    } finally {
+      holder.close();
+    }
+  });
 
   test('--no-tls goes back to plain HTTP; the TLS variables leave .env', async () => {
     const result = await install(ctx, argv('--port', String(plainPort), '--no-tls'));
