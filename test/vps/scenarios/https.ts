@@ -80,8 +80,15 @@ async function domainInstall(s: Session): Promise<number> {
   await s.upload();
   const ip = await pointNameAtVps(s.vps, DOMAIN);
   const pebble = await startPebble(s.vps, 120);
+  // no ACME server where the installer is told to look: no certificate -> exit 13, all rolled back
+  const unreachable = pebble.directoryUrl.replace(':14000/', ':14999/');
+  const failed = await s.installer(['--yes', '--domain', DOMAIN, '--acme-directory', unreachable, '--acme-ca', pebble.caPath, '--health-timeout', '15']);
+  assert.equal(failed.code, 13, failed.output.slice(-2000));
+  assert.match(failed.output, /no certificate for api\.vps\.test/);
+  assert.match(failed.output, /ACME: .*14999/, 'the last ACME error is printed while waiting');
+  assert.equal((await s.vps.exec(`test -e ${CONFIG_DIR} || docker inspect ai-proxy >/dev/null 2>&1`)).code, 1, 'the failed first install left neither /srv/ai-proxy nor a container');
   const r = await s.installer(['--yes', '--domain', DOMAIN, '--acme-email', 'ops@vps.test', '--acme-directory', pebble.directoryUrl, '--acme-ca', pebble.caPath, '--health-timeout', '120']);
-  const notes = [`install ${(r.ms / 1000).toFixed(1)} s`];
+  const notes = [`no ACME server: exit 13 after ${(failed.ms / 1000).toFixed(0)} s, rolled back`, `install ${(r.ms / 1000).toFixed(1)} s`];
   assert.equal(r.code, 0, `install with --domain failed:\n${r.output.slice(-2000)}\n${await pebble.log()}`);
   assert.match(r.output, new RegExp(`certificate for ${DOMAIN.replace(/\./g, '\\.')}`));
 
