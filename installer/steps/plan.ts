@@ -90,7 +90,7 @@ export function planLines(state: RunState): string[] {
     `  version    ${manifest.version}${manifest.commit ? ` (commit ${manifest.commit.slice(0, 12)})` : ''}, ${manifest.arch}`,
     `  port       ${state.port} published on ${state.bind}`,
     `  existing   ${what[need(state.action, 'action')]}`,
-    `  config     ${state.ctx.paths.configDir}: ${config.firstInstall ? 'created from the templates with a new AUTH_TOKEN' : `kept as it is${config.next.env !== config.current.env?.toString('utf8') ? `, PORT set to ${state.port}` : ''}`}`,
+    `  config     ${state.ctx.paths.configDir}: ${config.firstInstall ? 'created from the templates with a new AUTH_TOKEN' : `kept as it is${config.next.env !== config.current.env?.toString('utf8') ? `, PORT set to ${state.tls?.containerPort ?? state.port}` : ''}`}`,
   ];
 }
 
