@@ -152,6 +152,11 @@ async function domainInstall(s: Session): Promise<number> {
     await upstream.close();
     await dispatcher.close();
   }
+  // --uninstall keeps the ACME state (account and certificate: rate limits); --purge deletes it
+  assert.equal((await s.installer(['--yes', '--uninstall'])).code, 0);
+  assert.ok(await s.vps.fileExists(`${CONFIG_DIR}/acme/cert.pem`), '--uninstall keeps /srv/ai-proxy/acme');
+  assert.equal((await s.installer(['--yes', '--uninstall', '--purge'])).code, 0);
+  assert.equal(await s.vps.fileExists(CONFIG_DIR), false, '--purge deletes /srv/ai-proxy with its acme folder');
   s.note = notes.join('; ');
   return 0;
 }
