@@ -173,12 +173,10 @@ export function applyTlsEnv(text: string, settings: TlsSettings, hostPort: numbe
   return setEnvValue(env, 'PORT', String(settings.mode === 'off' ? hostPort : CONTAINER_HTTPS_PORT));
 }
 
-const PLACEHOLDER = '__ai_proxy_tls_value__';
-
-/** setEnvValue (in place, comments kept) for values that also hold `,` and `@`, never quotes or spaces. */
+/** setEnvValue with the operator's mistake (a space or quote in a flag) reported as exit 11. */
 function setTlsValue(text: string, key: string, value: string): string {
   if (!/^[A-Za-z0-9_.:\/@,+-]*$/.test(value)) throw new TlsInvalid(`${key}: "${value}" has characters that cannot go into .env unquoted`);
-  return setEnvValue(text, key, PLACEHOLDER).replace(PLACEHOLDER, value);
+  return setEnvValue(text, key, value);
 }
 
 /** What the installed .env says about TLS (for a re-run without TLS flags: keep it). */
