@@ -42,6 +42,10 @@ export const swarmPlan: Step = {
   exitCode: EXIT.configFailed,
   async run(state, undo) {
     await makePlan.run(state, undo);
+    if (state.tls && state.tls.settings.mode !== 'off') {
+      // Certificates live in the manager's /srv/ai-proxy, which tasks on other nodes cannot see.
+      throw new InstallError(EXIT.usage, `${state.ctx.paths.configDir}/.env has HTTPS settings (${state.tls.settings.mode === 'acme' ? 'ACME_DOMAIN' : 'TLS_CERT_FILE'}), which --swarm does not deploy`, `terminate HTTPS at the load balancer in front of the nodes (docs/scale-out.md) and remove the TLS_*, ACME_* and HTTP_PORT lines from ${state.ctx.paths.configDir}/.env; nothing was changed`);
+    }
     const swarm = need(state.swarm, 'swarm');
     // Every node builds the archive's Dockerfile as it is, so the images agree; the service's
     // own health check carries the port.
