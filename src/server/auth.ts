@@ -1,6 +1,5 @@
 // Client authentication: one shared token, accepted as "Authorization: Bearer" or "x-api-key"
 // (what the OpenAI and Anthropic SDKs send), compared in constant time.
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 
 export class TokenAuth {
@@ -20,15 +19,17 @@ export class TokenAuth {
 
   /**
    * Constant time for a given length: the time reveals at most the token's length (as with
-   * any constant-time compare), never how many leading characters were right.
+   * any constant-time compare), never how many leading characters were right. Every byte of
+   * the expected token is visited and differences are OR-ed together, with no branch on the
+   * data (what crypto.timingSafeEqual does, without loading node:crypto into every idle proxy).
    */
   check(token: string | undefined): boolean {
     if (token === undefined) return false;
     const presented = Buffer.from(token, 'utf8');
-    if (presented.length !== this.expected.length) {
-      timingSafeEqual(this.expected, this.expected);
-      return false;
-    }
-    return timingSafeEqual(presented, this.expected);
+    const expected = this.expected;
+    let diff = presented.length ^ expected.length;
+    const last = presented.length - 1;
+    for (let i = 0; i < expected.length; i++) diff |= expected[i]! ^ (presented[i > last ? 0 : i] ?? 0);
+    return diff === 0;
   }
 }

@@ -6,6 +6,7 @@ import { Counter, Histogram, labelKey, Registry } from './metrics-registry.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { extractUsageObject } from './relay.ts';
 import { requestId } from './request-id.ts';
+import { randomId } from '../random-id.ts';
 
 describe('TokenAuth', () => {
   const auth = new TokenAuth('s'.repeat(40));
@@ -79,5 +80,27 @@ describe('requestId', () => {
     assert.match(requestId('has space'), /^[0-9a-f-]{36}$/);
     assert.match(requestId('x'.repeat(129)), /^[0-9a-f-]{36}$/);
     assert.match(requestId(undefined), /^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('TokenAuth compares every byte', () => {
+  const token = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  const auth = new TokenAuth(token);
+  it('rejects a token differing only in its last byte, a prefix, an extension and an empty one', () => {
+    assert.ok(auth.check(token));
+    assert.ok(!auth.check(`${token.slice(0, -1)}X`));
+    assert.ok(!auth.check(`X${token.slice(1)}`));
+    assert.ok(!auth.check(token.slice(0, -1)));
+    assert.ok(!auth.check(`${token}a`));
+    assert.ok(!auth.check(''));
+    assert.ok(!auth.check('é'.repeat(18)), 'same byte length, different bytes');
+  });
+});
+
+describe('randomId', () => {
+  it('has the UUID v4 layout and does not repeat', () => {
+    const ids = new Set(Array.from({ length: 10_000 }, () => randomId()));
+    assert.equal(ids.size, 10_000);
+    for (const id of [...ids].slice(0, 100)) assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 });

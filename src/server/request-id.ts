@@ -1,9 +1,9 @@
 // x-request-id: keep the caller's when it is sane, else make one.
-import { randomUUID } from 'node:crypto';
+import { randomId } from '../random-id.ts';
 
 const SAFE = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function requestId(incoming: string | string[] | undefined): string {
   if (typeof incoming === 'string' && SAFE.test(incoming)) return incoming;
-  return randomUUID();
+  return randomId();
 }

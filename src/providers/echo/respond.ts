@@ -1,5 +1,5 @@
 // Writes the echo provider's answers in the client's own format, streaming or not.
-import { randomUUID } from 'node:crypto';
+import { randomId } from '../../random-id.ts';
 import type { ServerResponse } from 'node:http';
 import type { ClientApi } from '../types.ts';
 
@@ -55,7 +55,7 @@ export function respondEcho(api: ClientApi, body: Record<string, unknown>, model
   const stream = body.stream === true;
   const created = Math.floor(Date.now() / 1000);
   if (api === 'chat') {
-    const id = `chatcmpl-echo-${randomUUID()}`;
+    const id = `chatcmpl-echo-${randomId()}`;
     const usageObj = { prompt_tokens: usage.prompt, completion_tokens: usage.completion, total_tokens: usage.prompt + usage.completion };
     if (!stream) {
       sendJson(res, {
@@ -83,7 +83,7 @@ export function respondEcho(api: ClientApi, body: Record<string, unknown>, model
     return usage;
   }
   // Anthropic Messages
-  const id = `msg_echo_${randomUUID().replace(/-/g, '')}`;
+  const id = `msg_echo_${randomId().replace(/-/g, '')}`;
   if (!stream) {
     sendJson(res, {
       id,
