@@ -1,4 +1,4 @@
-// The swarm made by the real installer, as /work/briefs/swarm-contract.md defines the CLI:
+// The swarm made by the real installer, as docs/scale-out.md (section 5) defines the CLI:
 // `--swarm init` on the first VPS, the join command it prints run on every other one.
 import { authToken } from './installed.ts';
 import type { InstallerRun } from './session.ts';

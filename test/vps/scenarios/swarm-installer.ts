@@ -1,4 +1,4 @@
-// The swarm steps through the real installer.sh, as /work/briefs/swarm-contract.md defines the
+// The swarm steps through the real installer.sh, as docs/scale-out.md (section 5) defines the
 // CLI: init, join, a VPS off, bad input, rolling upgrade, rollback, uninstall and leave.
 import assert from 'node:assert/strict';
 import { nextRelease } from '../lib/next-release.ts';
