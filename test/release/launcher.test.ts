@@ -173,14 +173,11 @@ function shellArgs(shell: string, script: string, args: string[]): [string, stri
   return [command!, [...rest, script, ...args]];
 }
 
-// The template itself, with a stand-in `ai-proxy` that reports what it was given: exact
-// arguments (spaces kept, launcher flags removed), the absolute archive path, and the
-// operator's umask (the launcher tightens it only for its private folder).
-test('the launcher template passes exact arguments and the umask to ai-proxy install', { skip: isRoot ? false : 'needs root' }, () => {
-  const dir = scratch('template');
+/** The launcher template generated around a stand-in `ai-proxy` shell script; returns installer.sh's path. */
+function launcherAround(dir: string, standIn: string): string {
   const stage = join(dir, 'stage');
   mkdirSync(stage);
-  writeFileSync(join(stage, 'ai-proxy'), '#!/bin/sh\nprintf "umask=%s\\n" "$(umask)"\nfor a in "$@"; do printf "[%s]\\n" "$a"; done\nexit 42\n', { mode: 0o755 });
+  writeFileSync(join(stage, 'ai-proxy'), standIn, { mode: 0o755 });
   const archive = join(dir, 'ai-proxy-release.tar.gz');
   assert.equal(run('tar', ['-czf', archive, '-C', stage, 'ai-proxy']).status, 0);
   writeFileSync(join(dir, 'help.txt'), 'installer help\n');
@@ -188,8 +185,16 @@ test('the launcher template passes exact arguments and the umask to ai-proxy ins
     env: { ...process.env, VERSION: '9.9.9', COMMIT: 'abc' },
   });
   assert.equal(generated.status, 0, generated.stderr);
+  return join(dir, 'installer.sh');
+}
+
+// The template itself, with a stand-in `ai-proxy` that reports what it was given: exact
+// arguments (spaces kept, launcher flags removed), the absolute archive path, and the
+// operator's umask (the launcher tightens it only for its private folder).
+test('the launcher template passes exact arguments and the umask to ai-proxy install', { skip: isRoot ? false : 'needs root' }, () => {
+  const launcher = launcherAround(scratch('template'), '#!/bin/sh\nprintf "umask=%s\\n" "$(umask)"\nfor a in "$@"; do printf "[%s]\\n" "$a"; done\nexit 42\n');
   for (const [shell] of shells.filter(([, reason]) => !reason)) {
-    const result = run('sh', ['-c', `umask 022 && cd / && ${shell} "$0" --port 9000 --bind "a b" --check-not`, join(dir, 'installer.sh')]);
+    const result = run('sh', ['-c', `umask 022 && cd / && ${shell} "$0" --port 9000 --bind "a b" --check-not`, launcher]);
     assert.equal(result.status, 42, `${shell}: the installer's exit code comes through: ${result.stderr}`);
     // The installer gets the launcher's private, verified copy of the archive, not the original.
     assert.match(result.stdout, /^umask=0022\n\[install\]\n\[--archive\]\n\[\/tmp\/ai-proxy-launcher\.\w+\/release\.tar\.gz\]\n\[--port\]\n\[9000\]\n\[--bind\]\n\[a b\]\n\[--check-not\]\n$/, shell);
@@ -215,25 +220,12 @@ test('a folder left by a killed launcher is removed by the next run; a live one 
 // at once so it rolls back now; its stdin must still reach the installer (prompts).
 test('the launcher passes stdin through and forwards SIGTERM to the running installer', { skip: isRoot ? false : 'needs root' }, async () => {
   const dir = scratch('signal');
-  const stage = join(dir, 'stage');
   const tmp = join(dir, 'tmp');
-  mkdirSync(stage);
   mkdirSync(tmp);
-  writeFileSync(
-    join(stage, 'ai-proxy'),
-    '#!/bin/sh\ntrap \'kill $! 2>/dev/null; echo "rolled back"; exit 130\' TERM\nread -r line\necho "stdin=$line"\nsleep 60 & wait $!\nexit 0\n',
-    { mode: 0o755 },
-  );
-  const archive = join(dir, 'ai-proxy-release.tar.gz');
-  assert.equal(run('tar', ['-czf', archive, '-C', stage, 'ai-proxy']).status, 0);
-  writeFileSync(join(dir, 'help.txt'), 'installer help\n');
-  const generated = run('sh', [join(ROOT, 'scripts/release/launcher.sh'), 'x64', archive, join(dir, 'help.txt'), join(dir, 'installer.sh')], {
-    env: { ...process.env, VERSION: '9.9.9', COMMIT: 'abc' },
-  });
-  assert.equal(generated.status, 0, generated.stderr);
+  const launcher = launcherAround(dir, '#!/bin/sh\ntrap \'kill $! 2>/dev/null; echo "rolled back"; exit 130\' TERM\nread -r line\necho "stdin=$line"\nsleep 60 >/dev/null 2>&1 & wait $!\nexit 0\n');
   for (const [shell] of shells.filter(([, reason]) => !reason)) {
     const [command, ...rest] = shell.split(' ');
-    const child = spawn(command!, [...rest, join(dir, 'installer.sh')], { env: { ...process.env, TMPDIR: tmp }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command!, [...rest, launcher], { env: { ...process.env, TMPDIR: tmp }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
