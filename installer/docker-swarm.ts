@@ -50,6 +50,8 @@ export interface ServiceView {
   updateCompletedAt?: string;
 }
 
+export type SwarmObjectKind = 'secret' | 'config';
+
 export interface NamedObject {
   id: string;
   name: string;
@@ -181,41 +183,23 @@ export class SwarmEngine {
     }));
   }
 
-  async secrets(label: string): Promise<NamedObject[]> {
-    const list = (await this.docker.listSecrets({ filters: JSON.stringify({ label: [label] }) })) as unknown as Array<Record<string, any>>;
-    return list.map((s) => ({ id: s.ID, name: s.Spec?.Name ?? '', labels: s.Spec?.Labels ?? {} }));
+  /** Secrets or configs carrying `label`: the two kinds differ only in their endpoints. */
+  async objects(kind: SwarmObjectKind, label: string): Promise<NamedObject[]> {
+    const filters = JSON.stringify({ label: [label] });
+    const list = (kind === 'secret' ? await this.docker.listSecrets({ filters }) : await this.docker.listConfigs({ filters })) as unknown as Array<Record<string, any>>;
+    return list.map((o) => ({ id: o.ID, name: o.Spec?.Name ?? '', labels: o.Spec?.Labels ?? {} }));
   }
 
-  async configs(label: string): Promise<NamedObject[]> {
-    const list = (await this.docker.listConfigs({ filters: JSON.stringify({ label: [label] }) })) as unknown as Array<Record<string, any>>;
-    return list.map((c) => ({ id: c.ID, name: c.Spec?.Name ?? '', labels: c.Spec?.Labels ?? {} }));
-  }
-
-  async createSecret(name: string, content: string, labels: Record<string, string>): Promise<string> {
-    const created = (await this.docker.createSecret({ Name: name, Labels: labels, Data: Buffer.from(content).toString('base64') })) as { id?: string; ID?: string };
+  async createObject(kind: SwarmObjectKind, name: string, content: string, labels: Record<string, string>): Promise<string> {
+    const spec = { Name: name, Labels: labels, Data: Buffer.from(content).toString('base64') };
+    const created = (kind === 'secret' ? await this.docker.createSecret(spec) : await this.docker.createConfig(spec)) as { id?: string; ID?: string };
     return created.id ?? created.ID ?? '';
   }
 
-  async createConfig(name: string, content: string, labels: Record<string, string>): Promise<string> {
-    const created = (await this.docker.createConfig({ Name: name, Labels: labels, Data: Buffer.from(content).toString('base64') })) as { id?: string; ID?: string };
-    return created.id ?? created.ID ?? '';
-  }
-
-  /** Removes a secret; one still used by a service (409... or 400 on old engines) is kept: returns false. */
-  async removeSecret(id: string): Promise<boolean> {
+  /** Removes a secret or config; one still used by a service (409, or 400 on old engines) is kept: returns false. */
+  async removeObject(kind: SwarmObjectKind, id: string): Promise<boolean> {
     try {
-      await this.docker.getSecret(id).remove();
-      return true;
-    } catch (error) {
-      if (status(error) === 404) return false;
-      if (/in use/i.test(engineMessage(error))) return false;
-      throw error;
-    }
-  }
-
-  async removeConfig(id: string): Promise<boolean> {
-    try {
-      await this.docker.getConfig(id).remove();
+      await (kind === 'secret' ? this.docker.getSecret(id) : this.docker.getConfig(id)).remove();
       return true;
     } catch (error) {
       if (status(error) === 404) return false;

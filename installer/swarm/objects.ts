@@ -10,6 +10,7 @@ import type { Step } from '../state.ts';
 import { need } from '../state.ts';
 
 const STACK_FILTER = `${STACK_LABEL}=${STACK}`;
+const KINDS = ['secret', 'config'] as const;
 
 export const createObjects: Step = {
   title: 'Storing the token and provider keys as Docker secrets, provider-config.yaml as a config',
@@ -20,26 +21,23 @@ export const createObjects: Step = {
     const ids = new Map<string, string>();
     const created: string[] = [];
     try {
-      const secrets = new Map((await swarm.engine.secrets(STACK_FILTER)).map((s) => [s.name, s.id]));
-      for (const secret of plan.secrets) {
-        let id = secrets.get(secret.name);
-        if (!id) {
-          id = await swarm.engine.createSecret(secret.name, secret.content, { [STACK_LABEL]: STACK, [LABELS.variable]: secret.variable });
-          const made = id;
-          undo({ label: `remove the secret ${secret.name}`, run: async () => void (await swarm.engine.removeSecret(made)) });
-          created.push(secret.variable);
+      const wanted = [
+        ...plan.secrets.map((secret) => ({ kind: 'secret' as const, name: secret.name, content: secret.content, what: secret.variable, labels: { [STACK_LABEL]: STACK, [LABELS.variable]: secret.variable } })),
+        { kind: 'config' as const, name: plan.provider.name, content: plan.provider.content, what: 'provider-config.yaml', labels: { [STACK_LABEL]: STACK } },
+      ];
+      for (const kind of KINDS) {
+        const existing = new Map((await swarm.engine.objects(kind, STACK_FILTER)).map((o) => [o.name, o.id]));
+        for (const object of wanted.filter((o) => o.kind === kind)) {
+          let id = existing.get(object.name);
+          if (!id) {
+            const made = await swarm.engine.createObject(kind, object.name, object.content, object.labels);
+            undo({ label: `remove the ${kind} ${object.name}`, run: async () => void (await swarm.engine.removeObject(kind, made)) });
+            created.push(object.what);
+            id = made;
+          }
+          ids.set(object.name, id);
         }
-        ids.set(secret.name, id);
       }
-      const configs = new Map((await swarm.engine.configs(STACK_FILTER)).map((c) => [c.name, c.id]));
-      let id = configs.get(plan.provider.name);
-      if (!id) {
-        id = await swarm.engine.createConfig(plan.provider.name, plan.provider.content, { [STACK_LABEL]: STACK });
-        const made = id;
-        undo({ label: `remove the config ${plan.provider.name}`, run: async () => void (await swarm.engine.removeConfig(made)) });
-        created.push('provider-config.yaml');
-      }
-      ids.set(plan.provider.name, id);
     } catch (error) {
       if (state.signal.aborted) throw error;
       throw new InstallError(EXIT.configFailed, `could not create the swarm secrets and config: ${engineMessage(error)}`, `see ${state.log.path}`);
@@ -61,15 +59,12 @@ export const removeStaleObjects: Step = {
     let removed = 0;
     let kept = 0;
     try {
-      for (const secret of await swarm.engine.secrets(STACK_FILTER)) {
-        if (!staleObjects([secret.name], wanted).length) continue;
-        if (await swarm.engine.removeSecret(secret.id)) removed++;
-        else kept++;
-      }
-      for (const config of await swarm.engine.configs(STACK_FILTER)) {
-        if (!staleObjects([config.name], wanted).length) continue;
-        if (await swarm.engine.removeConfig(config.id)) removed++;
-        else kept++;
+      for (const kind of KINDS) {
+        for (const object of await swarm.engine.objects(kind, STACK_FILTER)) {
+          if (!staleObjects([object.name], wanted).length) continue;
+          if (await swarm.engine.removeObject(kind, object.id)) removed++;
+          else kept++;
+        }
       }
     } catch (error) {
       // The service runs; a leftover secret is untidy, not broken: say so and finish.
@@ -84,7 +79,10 @@ export const removeStaleObjects: Step = {
 export async function purgeObjects(state: Parameters<Step['run']>[0]): Promise<string> {
   const swarm = need(state.swarm, 'swarm');
   let removed = 0;
-  for (const secret of await swarm.engine.secrets(STACK_FILTER)) if (secret.name.startsWith('ai-proxy-') && (await swarm.engine.removeSecret(secret.id))) removed++;
-  for (const config of await swarm.engine.configs(STACK_FILTER)) if (config.name.startsWith('ai-proxy-') && (await swarm.engine.removeConfig(config.id))) removed++;
+  for (const kind of KINDS) {
+    for (const object of await swarm.engine.objects(kind, STACK_FILTER)) {
+      if (object.name.startsWith('ai-proxy-') && (await swarm.engine.removeObject(kind, object.id))) removed++;
+    }
+  }
   return `${removed} secret${removed === 1 ? '' : 's'} and configs removed`;
 }
