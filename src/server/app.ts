@@ -12,7 +12,7 @@ import type { TlsStatusSource } from '../tls/served.ts';
 import { healthReport, isReady, type HealthState } from './health.ts';
 import { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
-import { handleApi, requestLogMembers, type RequestContext } from './proxy.ts';
+import { handleApi, newRequestContext, requestLogMembers, type RequestContext } from './proxy.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { requestId } from './request-id.ts';
 import { compileRuntime, type Runtime } from './runtime.ts';
@@ -156,22 +156,7 @@ export class ProxyServer {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
-    const ctx: RequestContext = {
-      id: requestId(req.headers['x-request-id']),
-      start: performance.now(),
-      method: req.method ?? 'GET',
-      path,
-      model: '',
-      route: '',
-      provider: '',
-      upstreamModel: '',
-      retries: 0,
-      attempts: 0,
-      stream: false,
-      usage: undefined,
-      error: undefined,
-      clientClosed: false,
-    };
+    const ctx = newRequestContext(requestId(req.headers['x-request-id']), req.method ?? 'GET', path, performance.now());
     res.setHeader('x-request-id', ctx.id);
     if (this.health.draining) res.setHeader('connection', 'close');
     this.active.add(res);

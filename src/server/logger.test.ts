@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Logger } from './logger.ts';
-import { requestLogMembers, type RequestContext } from './proxy.ts';
+import { newRequestContext, requestLogMembers, type RequestContext } from './proxy.ts';
 
 function capture(level: 'info' | 'error' = 'info'): { logger: Logger; lines: () => Record<string, unknown>[] } {
   let text = '';
@@ -9,23 +9,7 @@ function capture(level: 'info' | 'error' = 'info'): { logger: Logger; lines: () 
   return { logger, lines: () => (logger.flush(), text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>)) };
 }
 
-const ctx = (over: Partial<RequestContext> = {}): RequestContext => ({
-  id: 'req-1',
-  start: 0,
-  method: 'POST',
-  path: '/v1/chat/completions',
-  model: '',
-  route: '',
-  provider: '',
-  upstreamModel: '',
-  retries: 0,
-  attempts: 0,
-  stream: false,
-  usage: undefined,
-  error: undefined,
-  clientClosed: false,
-  ...over,
-});
+const ctx = (over: Partial<RequestContext> = {}): RequestContext => ({ ...newRequestContext('req-1', 'POST', '/v1/chat/completions', 0), ...over });
 
 test('the request line is valid JSON with every present field, in order, and escapes client text', () => {
   const { logger, lines } = capture();

@@ -35,6 +35,11 @@ export interface RequestContext {
   clientClosed: boolean;
 }
 
+/** A request's context before anything about its model or provider is known. */
+export function newRequestContext(id: string, method: string, path: string, start: number): RequestContext {
+  return { id, start, method, path, model: '', route: '', provider: '', upstreamModel: '', retries: 0, attempts: 0, stream: false, usage: undefined, error: undefined, clientClosed: false };
+}
+
 /**
  * The request log line's fields as JSON members, in a fixed order; only present fields.
  * Strings that come from clients or upstreams go through JSON.stringify (escaping).
