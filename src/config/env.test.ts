@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { EnvError, mergeEnv, parseEnv, validateEnv } from './env.ts';
+import { EnvError, parseEnv, validateEnv } from './env.ts';
+import { layerVars } from './secrets.ts';
 
 const TOKEN = 'a'.repeat(32);
 
@@ -49,8 +50,8 @@ describe('validateEnv', () => {
   }
 });
 
-describe('mergeEnv', () => {
+describe('layerVars without secret files', () => {
   it('lets the real environment win over the file', () => {
-    assert.deepEqual(mergeEnv({ A: 'file', B: 'file' }, { A: 'env', C: undefined }), { A: 'env', B: 'file' });
+    assert.deepEqual(layerVars({ A: 'file', B: 'file' }, {}, { A: 'env', C: undefined }).vars, { A: 'env', B: 'file' });
   });
 });

@@ -151,10 +151,3 @@ export function validateTlsEnv(record: Record<string, string | undefined>, port:
   }
   return undefined;
 }
-
-/** The file's variables with the real environment on top (the environment wins). */
-export function mergeEnv(fileVars: Record<string, string>, env: Record<string, string | undefined>): Record<string, string> {
-  const merged: Record<string, string> = { ...fileVars };
-  for (const [k, v] of Object.entries(env)) if (v !== undefined) merged[k] = v;
-  return merged;
-}

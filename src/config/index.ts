@@ -1,5 +1,5 @@
 // The config module's public surface, also used by the installer to validate existing files.
-export { parseEnv, validateEnv, mergeEnv, EnvError, type EnvConfig, type LogLevel } from './env.ts';
+export { parseEnv, validateEnv, EnvError, type EnvConfig, type LogLevel } from './env.ts';
 export { parseProviderConfig, ConfigError, formatPath } from './provider-config.ts';
 export { loadConfig, loadProviderFile, resolveProviders, buildRoutes, ENV_FILE, PROVIDER_FILE } from './load.ts';
 export type { LoadedConfig, ResolvedProvider } from './load.ts';
