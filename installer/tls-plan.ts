@@ -44,7 +44,7 @@ function readCurrent(path: string): Buffer | undefined {
   }
 }
 
-export function installedEnv(configDir: string): string | undefined {
+function installedEnv(configDir: string): string | undefined {
   try {
     return readFileSync(join(configDir, ENV_NAME), 'utf8');
   } catch {
@@ -52,8 +52,13 @@ export function installedEnv(configDir: string): string | undefined {
   }
 }
 
+/** What the installed .env says about TLS, read once per step. */
+export function installedTlsIn(configDir: string): TlsSettings {
+  return installedTls(installedEnv(configDir));
+}
+
 /** The mode this run installs: the flags, else the installed one (a plain re-run keeps HTTPS). */
-export function chosenTls(options: Options, configDir: string, hostPort?: number): TlsSettings {
+export function chosenTls(options: Options, installed: TlsSettings, hostPort?: number): TlsSettings {
   const flags = options.tls;
   if (flags?.off) return { mode: 'off' };
   if (flags?.cert) return { mode: 'file' };
@@ -67,7 +72,6 @@ export function chosenTls(options: Options, configDir: string, hostPort?: number
       publicHttpsPort: hostPort ?? 443,
     };
   }
-  const installed = installedTls(installedEnv(configDir));
   return installed.mode === 'acme' && hostPort !== undefined ? { ...installed, publicHttpsPort: hostPort } : installed;
 }
 
@@ -78,7 +82,7 @@ function invalid(error: unknown): never {
 
 /** Checks the inputs and computes files and ports; reads only. */
 export function planTls(options: Options, configDir: string, hostPort: number, now = new Date()): TlsPlan {
-  const settings = chosenTls(options, configDir, hostPort);
+  const settings = chosenTls(options, installedTlsIn(configDir), hostPort);
   const tlsDir = join(configDir, TLS_DIR);
   const files: TlsFile[] = [];
   const plan: TlsPlan = { settings, files, containerPort: settings.mode === 'off' ? hostPort : CONTAINER_HTTPS_PORT };

@@ -6,8 +6,8 @@ import { EXIT } from '../exit-codes.ts';
 import { InstallError } from '../errors.ts';
 import { DEFAULT_PORT, isPortFree, parsePort } from '../port.ts';
 import { installedPort } from '../config-files.ts';
-import { chosenTls, installedEnv } from '../tls-plan.ts';
-import { ACME_HOST_HTTP_PORT, DEFAULT_HTTPS_PORT, installedTls } from '../tls.ts';
+import { chosenTls, installedTlsIn } from '../tls-plan.ts';
+import { ACME_HOST_HTTP_PORT, DEFAULT_HTTPS_PORT } from '../tls.ts';
 import type { RunState, Step } from '../state.ts';
 import { need } from '../state.ts';
 
@@ -42,7 +42,8 @@ export const choosePort: Step = {
   exitCode: EXIT.portInUse,
   async run(state) {
     const bind = state.bind ?? state.options.bind;
-    const tls = chosenTls(state.options, state.ctx.paths.configDir);
+    const installed = installedTlsIn(state.ctx.paths.configDir);
+    const tls = chosenTls(state.options, installed);
     if (tls.mode === 'acme') {
       // HTTP-01 challenges arrive on host port 80: it must be free (or already ours).
       const problem = await portProblem(state, ACME_HOST_HTTP_PORT, bind);
@@ -50,7 +51,7 @@ export const choosePort: Step = {
     }
     // An HTTPS install's .env says PORT=8443 (inside the container): the host port is in a label.
     const installedHttps = state.existing?.labels[`${state.ctx.labelPrefix}.https-port`];
-    const wasTls = installedTls(installedEnv(state.ctx.paths.configDir)).mode !== 'off';
+    const wasTls = installed.mode !== 'off';
     const fallback = tls.mode !== 'off'
       ? Number(installedHttps || DEFAULT_HTTPS_PORT)
       : wasTls ? DEFAULT_PORT : state.existing?.publishedPort ?? installedPort(state.ctx.paths.configDir) ?? DEFAULT_PORT;
