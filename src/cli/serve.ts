@@ -4,7 +4,7 @@
 // with ACME_DOMAIN, PORT opens once the first certificate is there.
 import type { AddressInfo } from 'node:net';
 import type { Server as TlsServer } from 'node:tls';
-import { ExitError } from '../exit-error.ts';
+import { ExitError, listenFailure } from '../exit-error.ts';
 import { resolveConfigDir } from '../config/dir.ts';
 import { ProxyServer } from '../server/app.ts';
 import { Logger } from '../server/logger.ts';
@@ -14,11 +14,6 @@ import { parseFlags } from './args.ts';
 import { loadOrExit } from './config-check.ts';
 
 export const SHUTDOWN_GRACE_MS = 10_000;
-
-function listenError(port: number, error: unknown): ExitError {
-  const code = (error as NodeJS.ErrnoException).code;
-  return new ExitError(code === 'EADDRINUSE' || code === 'EACCES' ? 78 : 1, `cannot listen on port ${port}: ${code ?? (error as Error).message}`, code === 'EADDRINUSE' ? 'another process uses it; set PORT in .env' : undefined);
-}
 
 export async function serveCommand(argv: string[]): Promise<void> {
   const flags = parseFlags(argv, ['config-dir', 'port', 'host'], 'serve');
@@ -39,7 +34,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     try {
       addr = await proxy.listen(port, host);
     } catch (error) {
-      throw listenError(port, error);
+      throw listenFailure(`port ${port}`, error, 'another process uses it; set PORT in .env');
     }
     log.info('listening', { address: addr.address, port: addr.port, protocol: tls ? 'https' : 'http', version: build.version, commit: build.commit, node: process.version, config_dir: config.dir, providers: config.providers.length, routes: config.routes.size });
   };

@@ -6,7 +6,7 @@ import type { Server } from 'node:http';
 import { resolve } from 'node:path';
 import type { Server as TlsServer, TlsOptions } from 'node:tls';
 import type { TlsEnv } from '../config/env.ts';
-import { ExitError } from '../exit-error.ts';
+import { ExitError, listenFailure } from '../exit-error.ts';
 import type { Logger } from '../server/logger.ts';
 import { CertificateError } from './certificate.ts';
 import { FileCertificateSource } from './file-source.ts';
@@ -95,8 +95,8 @@ export class TlsSetup {
         ready: () => probes.ready(),
         health: () => probes.health(),
         publicHttpsPort: this.env.publicHttpsPort,
-      }).catch((error: NodeJS.ErrnoException) => {
-        throw new ExitError(error.code === 'EADDRINUSE' || error.code === 'EACCES' ? EX_CONFIG : 1, `cannot listen on HTTP_PORT ${this.env.httpPort}: ${error.code ?? error.message}`, error.code === 'EADDRINUSE' ? 'another process uses it; change HTTP_PORT in .env' : undefined);
+      }).catch((error: unknown) => {
+        throw listenFailure(`HTTP_PORT ${this.env.httpPort}`, error, 'another process uses it; change HTTP_PORT in .env');
       });
       this.httpServer = http;
       this.logger.info('http port listening', { address: address.address, port: address.port, serves: this.acme ? 'acme challenges, loopback health, redirect to https' : 'loopback health, redirect to https' });
