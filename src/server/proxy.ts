@@ -123,25 +123,25 @@ export async function handleApi(api: ClientApi, req: IncomingMessage, res: Serve
       const t0 = performance.now();
       let result;
       try {
-        result = await attemptUpstream(p, plan.path, plan.headers, plan.body, abort);
+        result = await attemptUpstream(p, { path: plan.path, headers: plan.headers, body: plan.body, stream: plan.stream }, abort);
       } catch (error) {
         if (error instanceof ClientGone) return;
         throw error;
       }
-      if (result.kind !== 'failed') deps.metrics.ttfb.observe(`provider="${p.name}"`, (performance.now() - t0) / 1000);
+      if (result.kind !== 'failed') deps.metrics.ttfb.observe(`provider="${p.name}"`, ((result.kind === 'ok' ? result.answer.headersAt : result.headersAt) - t0) / 1000);
       let retryAfter: number | undefined;
       let retryable = true;
       if (result.kind === 'ok') {
-        const relayed =
-          plan.stream && String(result.response.headers['content-type'] ?? '').startsWith('text/event-stream')
-            ? await relayStream(res, result.response, plan, p.name, abort, {
-                slowClientMs: rt.settings.body_timeout * 1000,
-                onCommit: () => {
-                  deps.metrics.activeStreams.inc();
-                  res.once('close', () => deps.metrics.activeStreams.dec());
-                },
-              })
-            : await relayJson(res, result.response, plan, p.name, abort);
+        const { answer } = result;
+        const relayed = answer.stream
+          ? await relayStream(res, answer.stream, plan, p.name, abort, {
+              slowClientMs: rt.settings.body_timeout * 1000,
+              onCommit: () => {
+                deps.metrics.activeStreams.inc();
+                res.once('close', () => deps.metrics.activeStreams.dec());
+              },
+            })
+          : relayJson(res, answer, plan, p.name);
         if (relayed.ok) {
           if (relayed.reason && relayed.error) recordFailure(p, relayed.error, deps, relayed.reason);
           else recordSuccess(p);

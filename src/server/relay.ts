@@ -2,8 +2,9 @@
 // Nothing goes to the client until there is something to send, so a response that fails before
 // its first byte can still fall back to the next target.
 import type { ServerResponse } from 'node:http';
-import type { Dispatcher } from 'undici';
+import type { Readable } from 'node:stream';
 import type { ClientAbort } from '../upstream/abort.ts';
+import type { UpstreamAnswer } from '../upstream/exchange.ts';
 import { classifyNetworkError } from '../upstream/attempt.ts';
 import { SseParser } from '../upstream/sse.ts';
 import type { Json, Usage } from '../translate/types.ts';
@@ -68,16 +69,9 @@ export function extractUsageObject(text: string): Json | undefined {
   return undefined;
 }
 
-export async function relayJson(res: ServerResponse, upstream: Dispatcher.ResponseData, plan: Plan, providerName: string, signal: ClientAbort): Promise<RelayResult> {
-  let buf: Buffer;
-  try {
-    // undici's own consumer: much cheaper than async iteration for a small JSON body.
-    buf = Buffer.from(await upstream.body.arrayBuffer());
-  } catch (error) {
-    if (signal.aborted) return { ok: true, usage: undefined, error: 'client closed' };
-    const c = classifyNetworkError(error, providerName);
-    return { ok: false, error: c.error, reason: c.reason };
-  }
+/** Sends a complete 2xx JSON answer, translated when the client speaks another API. */
+export function relayJson(res: ServerResponse, answer: UpstreamAnswer, plan: Plan, providerName: string): RelayResult {
+  const buf = answer.body!;
   let out: string | Buffer = buf;
   let usage: Usage | undefined;
   if (plan.translateJson) {
@@ -95,7 +89,7 @@ export async function relayJson(res: ServerResponse, upstream: Dispatcher.Respon
     const u = at === -1 ? undefined : extractUsageObject(buf.toString('utf8', at));
     usage = u ? plan.usageOf({ usage: u }) : undefined;
   }
-  const ct = upstream.headers['content-type'];
+  const ct = answer.headers['content-type'];
   res.writeHead(200, {
     'content-type': plan.translateJson ? 'application/json' : ((Array.isArray(ct) ? ct[0] : ct) ?? 'application/json'),
     'content-length': Buffer.byteLength(out),
@@ -111,7 +105,7 @@ export interface StreamHooks {
 
 export async function relayStream(
   res: ServerResponse,
-  upstream: Dispatcher.ResponseData,
+  body: Readable,
   plan: Plan,
   providerName: string,
   signal: ClientAbort,
@@ -129,9 +123,9 @@ export async function relayStream(
     }
     if (!res.write(text)) await drain(res, hooks.slowClientMs);
   };
-  upstream.body.setEncoding('utf8');
+  body.setEncoding('utf8');
   try {
-    for await (const chunk of upstream.body) {
+    for await (const chunk of body) {
       for (const ev of parser.push(chunk as string)) {
         await write(tr.event(ev));
         if (tr.failed) break;
@@ -139,7 +133,7 @@ export async function relayStream(
       if (tr.failed) break;
     }
     if (tr.failed) {
-      upstream.body.destroy();
+      body.destroy();
       res.end();
       return { ok: true, usage: tr.usage, error: 'upstream sent an error event', reason: 'stream_error_event' };
     }
@@ -151,7 +145,7 @@ export async function relayStream(
     return { ok: true, usage: tr.usage };
   } catch (error) {
     if (error instanceof SlowClient) {
-      upstream.body.destroy();
+      body.destroy();
       res.destroy();
       return { ok: true, usage: tr.usage, error: 'client stopped reading (slow client timeout)' };
     }

@@ -1,28 +1,18 @@
-// One upstream HTTP attempt, classified: a response to relay, a client error to pass back, or a
+// One upstream HTTP attempt, classified: an answer to relay, a client error to pass back, or a
 // failure with whether it is worth retrying and how long the upstream asked us to wait.
-import type { Dispatcher } from 'undici';
 import type { ClientAbort } from './abort.ts';
+import { exchange, MAX_ERROR_BODY, type UpstreamAnswer, type UpstreamCall } from './exchange.ts';
 import { ProxyError } from '../server/errors.ts';
 import type { RuntimeProvider } from '../server/runtime.ts';
 import { upstreamErrorInfo } from '../translate/response-json.ts';
 import { isProviderFault, isRetryableStatus, retryAfterMs } from './retry.ts';
 
 export type Attempt =
-  | { kind: 'ok'; response: Dispatcher.ResponseData }
-  | { kind: 'client-error'; status: number; body: string; contentType: string }
+  | { kind: 'ok'; answer: UpstreamAnswer }
+  | { kind: 'client-error'; status: number; body: string; contentType: string; headersAt: number }
   | { kind: 'failed'; error: ProxyError; retryable: boolean; retryAfterMs: number | undefined; reason: string };
 
-const MAX_ERROR_BODY = 64 * 1024;
-
 export class ClientGone extends Error {}
-
-async function readCapped(body: Dispatcher.ResponseData['body']): Promise<string> {
-  let text = '';
-  for await (const chunk of body) {
-    if (text.length < MAX_ERROR_BODY) text += (chunk as Buffer).toString('utf8');
-  }
-  return text.slice(0, MAX_ERROR_BODY);
-}
 
 /** Maps a network-level failure to a reason label and the status the client will see. */
 export function classifyNetworkError(error: unknown, provider: string): { reason: string; error: ProxyError } {
@@ -42,41 +32,21 @@ export function classifyNetworkError(error: unknown, provider: string): { reason
   };
 }
 
-export async function attemptUpstream(
-  p: RuntimeProvider,
-  path: string,
-  headers: Record<string, string>,
-  body: string | Buffer,
-  signal: ClientAbort,
-): Promise<Attempt> {
-  let response: Dispatcher.ResponseData;
+export async function attemptUpstream(p: RuntimeProvider, call: Omit<UpstreamCall, 'timeoutMs'>, signal: ClientAbort): Promise<Attempt> {
+  let answer: UpstreamAnswer;
   try {
-    response = await p.pool!.request({
-      method: 'POST',
-      path,
-      headers,
-      body,
-      signal,
-      headersTimeout: p.timeoutMs,
-      bodyTimeout: p.timeoutMs,
-    });
+    answer = await exchange(p.pool!, { ...call, timeoutMs: p.timeoutMs }, signal);
   } catch (error) {
     if (signal.aborted) throw new ClientGone();
     const c = classifyNetworkError(error, p.name);
     return { kind: 'failed', error: c.error, retryable: true, retryAfterMs: undefined, reason: c.reason };
   }
-  const status = response.statusCode;
-  if (status >= 200 && status < 300) return { kind: 'ok', response };
-  let text: string;
-  try {
-    text = await readCapped(response.body);
-  } catch (error) {
-    if (signal.aborted) throw new ClientGone();
-    text = '';
-  }
+  const status = answer.statusCode;
+  if (status >= 200 && status < 300) return { kind: 'ok', answer };
+  const text = answer.body!.toString('utf8', 0, MAX_ERROR_BODY);
   const info = upstreamErrorInfo(text);
   if (isRetryableStatus(status)) {
-    const wait = retryAfterMs(response.headers);
+    const wait = retryAfterMs(answer.headers);
     const err =
       status === 429
         ? new ProxyError(429, 'rate_limit_error', `upstream ${p.name} is rate limiting: ${info.message}`, 'upstream_rate_limited', wait === undefined ? undefined : { 'retry-after': String(Math.ceil(wait / 1000)) })
@@ -88,6 +58,6 @@ export async function attemptUpstream(
     const what = status === 404 ? `does not know this model or path (HTTP 404): ${info.message}` : `rejected the proxy's API key (HTTP ${status}); check the provider's api_key`;
     return { kind: 'failed', error: new ProxyError(502, 'api_error', `upstream ${p.name} ${what}`, 'upstream_rejected'), retryable: false, retryAfterMs: undefined, reason: `http_${status}` };
   }
-  const ct = response.headers['content-type'];
-  return { kind: 'client-error', status, body: text, contentType: (Array.isArray(ct) ? ct[0] : ct) ?? 'application/json' };
+  const ct = answer.headers['content-type'];
+  return { kind: 'client-error', status, body: text, contentType: (Array.isArray(ct) ? ct[0] : ct) ?? 'application/json', headersAt: answer.headersAt };
 }

@@ -293,4 +293,35 @@ server:
       await px.close();
     }
   });
+
+  it('stops reading a stream upstream while its client does not read, then cuts both off', async () => {
+    const upstream = await startOpenAIMock();
+    const px = await startProxy(`providers:
+${openaiProvider('up', upstream.url, '    max_retries: 0\n')}routes:
+  flood: [up/m1]
+server:
+  header_timeout: 1
+  body_timeout: 1
+`).catch(async (error: unknown) => {
+      await upstream.close();
+      throw error;
+    });
+    const { port } = new URL(px.url);
+    const body = JSON.stringify({ model: 'flood', stream: true, messages: [{ role: 'user', content: 'x' }] });
+    const socket = connect(Number(port), '127.0.0.1');
+    try {
+      upstream.script({ kind: 'flood' });
+      socket.pause(); // reads nothing, ever
+      socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      assert.equal(await upstream.waitForAbort(10_000), true, 'the upstream request was not cancelled after the slow-client timeout');
+      // Paused, the flood stops once the socket buffers on both sides are full (~8 MB here);
+      // a proxy that kept reading would have taken ~190 MB into memory within the second.
+      const taken = upstream.requests.at(-1)?.flooded ?? 0;
+      assert.ok(taken > 0 && taken < 64 * 1024 * 1024, `the proxy read ${taken} bytes of a stream its client was not reading`);
+    } finally {
+      socket.destroy();
+      await px.close();
+      await upstream.close();
+    }
+  });
 });

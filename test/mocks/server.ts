@@ -16,7 +16,9 @@ export type Behavior =
   /** Send this many events of a normal stream, then stall without ending. */
   | { kind: 'stall-after'; events: number }
   /** Wait before answering normally. */
-  | { kind: 'delay'; ms: number };
+  | { kind: 'delay'; ms: number }
+  /** Stream the first event, then repeat the second as fast as the connection takes it, until closed. */
+  | { kind: 'flood' };
 
 export interface RecordedRequest {
   method: string;
@@ -25,6 +27,8 @@ export interface RecordedRequest {
   body: Record<string, unknown>;
   /** True once the proxy closed this request's connection before the answer was complete. */
   aborted: boolean;
+  /** Bytes of a flood answer written so far (how much the proxy took before it stopped reading). */
+  flooded: number;
 }
 
 export interface Reply {
@@ -79,7 +83,7 @@ export async function startMock(route: (path: string) => Reply | undefined, opti
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
     const body = await readJson(req);
-    const rec: RecordedRequest = { method: req.method ?? '', path, headers: req.headers, body, aborted: false };
+    const rec: RecordedRequest = { method: req.method ?? '', path, headers: req.headers, body, aborted: false, flooded: 0 };
     if (options.record !== false) requests.push(rec);
     res.on('close', () => {
       if (!res.writableFinished) {
@@ -110,6 +114,24 @@ export async function startMock(route: (path: string) => Reply | undefined, opti
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const events = reply.events(rec);
+    if (behavior.kind === 'flood') {
+      res.write(events[0]);
+      const event = Buffer.from(events[1]!);
+      while (!res.destroyed) {
+        rec.flooded += event.length;
+        if (res.write(event)) continue;
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            res.off('drain', done);
+            res.off('close', done);
+            resolve();
+          };
+          res.on('drain', done);
+          res.on('close', done);
+        });
+      }
+      return;
+    }
     for (let i = 0; i < events.length; i++) {
       if (behavior.kind === 'reset-after' && i === behavior.events) {
         // Let the events already written reach the peer first: a reset discards unsent data.
