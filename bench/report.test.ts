@@ -16,18 +16,19 @@ function run(targets: TargetResult[]): RunResult {
   };
 }
 
-const rate = (p50Us: number, p99Us: number) => ({ requests: 10_000, achievedRps: 1000, p50Us, p99Us, p999Us: p99Us, errors: 0 });
+const rate = (p50Us: number, p99Us: number) => ({ requests: 10_000, rps: 1000, p50Us, p99Us, p999Us: p99Us, maxUs: p99Us, errors: 0 });
 
 test('added latency is the target minus direct, and the goals say met or missed', () => {
   const report = renderReport(
     run([
-      { name: 'direct', describe: '', notes: [], errors: {}, rate: rate(300, 1000) },
-      { name: 'ai-proxy', describe: '', notes: [], errors: {}, idleRss: 50e6, rate: rate(700, 4000) },
+      { name: 'direct', describe: '', notes: [], errors: {}, rate: rate(300, 1000), burst: rate(400, 1500) },
+      { name: 'ai-proxy', describe: '', notes: [], errors: {}, idleRss: 50e6, rate: rate(700, 4000), burst: rate(1400, 5000) },
     ]),
   );
+  assert.match(report, /in bursts \(wrk, 10 at once every 10\.00 ms\)[^]*\| ai-proxy \| 1,000 +\| 1\.40 +\| 5\.00 +\| 5\.00 +\| \+1\.00 +\| \+3\.50 /);
   assert.match(report, /\| ai-proxy \| 1,000 +\| 0\.70 +\| 4\.00 +\| 4\.00 +\| \+0\.40 +\| \+3\.00 /);
-  assert.match(report, /added p50 at 1,000 req\/s <= 0\.5 ms +\| \+0\.40 ms .*\| met/);
-  assert.match(report, /added p99 at 1,000 req\/s <= 2 ms +\| \+3\.00 ms +\| \*\*missed\*\*/);
+  assert.match(report, /added p50 at 1,000 req\/s \(evenly spaced\) <= 0\.5 ms +\| \+0\.40 ms .*\| met/);
+  assert.match(report, /added p99 at 1,000 req\/s \(evenly spaced\) <= 2 ms +\| \+3\.00 ms +\| \*\*missed\*\*/);
   assert.match(report, /ai-proxy: idle RSS <= 60 MB +\| 50\.0 MB +\| met/);
 });
 

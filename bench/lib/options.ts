@@ -12,6 +12,8 @@ export interface BenchOptions {
   warmupSeconds: number;
   connections: number;
   rate: number;
+  /** Requests sent at once in the bursty variant of the fixed-rate load. */
+  burst: number;
   streamConcurrency: number;
   openSteps: number[];
   proxyBin?: string;
@@ -33,7 +35,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --duration S          seconds measured per load and target (default 10)
   --warmup S            seconds of unrecorded load before measuring (default 3)
   --connections N       wrk connections for the fixed-concurrency load (default 50)
-  --rate N              requests/s for the fixed-rate load (default 1000)
+  --rate N              requests/s for the fixed-rate load (default 1000): evenly spaced, then
+  --burst N             in bursts of N at once (default 10)
   --stream-concurrency N  concurrent streams in the streaming latency load (default 20)
   --open-streams LIST   steps of concurrently open streams (default 1000,2500,5000)
   --proxy-bin PATH      run this ai-proxy executable instead of bundling src/
@@ -46,7 +49,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --profile             run the ai-proxy process with --cpu-prof and print where its time goes
                         (profiles in bench/results/profiles/; best with --targets ai-proxy)
 
-Needs wrk, hey and nginx (bench/setup.sh installs them and the Portkey peer).`;
+Needs wrk and nginx (bench/setup.sh installs them and the Portkey peer).`;
 
 function list(value: string, allowed: readonly string[], flag: string): string[] {
   const items = value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -72,6 +75,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       warmup: { type: 'string' },
       connections: { type: 'string' },
       rate: { type: 'string' },
+      burst: { type: 'string' },
       'stream-concurrency': { type: 'string' },
       'open-streams': { type: 'string' },
       'proxy-bin': { type: 'string' },
@@ -94,6 +98,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     warmupSeconds: positive(values.warmup ?? (quick ? '1' : '3'), '--warmup'),
     connections: positive(values.connections ?? '50', '--connections'),
     rate: positive(values.rate ?? '1000', '--rate'),
+    burst: positive(values.burst ?? '10', '--burst'),
     streamConcurrency: positive(values['stream-concurrency'] ?? '20', '--stream-concurrency'),
     openSteps: steps.split(',').map((s) => positive(s, '--open-streams')),
     ...(values['proxy-bin'] ? { proxyBin: values['proxy-bin'] } : {}),

@@ -2,12 +2,46 @@
 -- ("Name: value" lines) and print one JSON line of results at the end
 -- (wrk's own --latency table stops at p99; the benchmark needs p99.9). No response() hook:
 -- wrk counts status >= 400 itself, and a Lua call per response would slow the generator.
+--
+-- With $BENCH_RATE set, requests follow a schedule instead of going out as fast as answers come
+-- back: $BENCH_BURST requests (default 1) every $BENCH_BURST/$BENCH_RATE seconds, so 1,000 req/s
+-- is one request every millisecond, or with a burst of 10, ten at once every 10 ms. Each delay()
+-- call takes the next slot of one schedule shared by all connections; wrk then holds that
+-- connection until the slot (its timers have 1 ms resolution). Latency is timed from the moment
+-- the request is written, in µs. A target slower than the schedule shows as an achieved rate
+-- below $BENCH_RATE.
 wrk.method = "POST"
 wrk.body = os.getenv("BENCH_BODY") or "{}"
 wrk.headers["Content-Type"] = "application/json"
 for line in string.gmatch(os.getenv("BENCH_HEADERS") or "", "[^\n]+") do
   local name, value = string.match(line, "^([^:]+):%s*(.*)$")
   if name then wrk.headers[name] = value end
+end
+
+local rate = tonumber(os.getenv("BENCH_RATE") or "")
+if rate then
+  -- wrk's Lua is LuaJIT: the FFI reads the monotonic clock (os.clock is CPU time, os.time seconds).
+  local ffi = require("ffi")
+  ffi.cdef[[
+    typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
+    int clock_gettime(int clock_id, bench_timespec *tp);
+  ]]
+  local ts = ffi.new("bench_timespec")
+  local CLOCK_MONOTONIC = 1
+  local function now_ms()
+    ffi.C.clock_gettime(CLOCK_MONOTONIC, ts)
+    return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6
+  end
+  local burst = tonumber(os.getenv("BENCH_BURST") or "1")
+  local period_ms = burst * 1000 / rate
+  local start, slot = nil, 0
+  function delay()
+    local now = now_ms()
+    start = start or now
+    local at = start + math.floor(slot / burst) * period_ms
+    slot = slot + 1
+    return math.max(0, math.floor(at - now + 0.5))
+  end
 end
 
 function done(summary, latency, requests)
