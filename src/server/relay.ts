@@ -2,9 +2,9 @@
 // Nothing goes to the client until there is something to send, so a response that fails before
 // its first byte can still fall back to the next target.
 import type { ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import type { ClientAbort } from '../upstream/abort.ts';
-import type { UpstreamAnswer } from '../upstream/exchange.ts';
+import type { UpstreamAnswer, UpstreamStream } from '../upstream/exchange.ts';
 import { classifyNetworkError } from '../upstream/attempt.ts';
 import { SseParser } from '../upstream/sse.ts';
 import type { Json, Usage } from '../translate/types.ts';
@@ -19,29 +19,6 @@ import type { Plan } from './plan.ts';
 export type RelayResult = { ok: true; usage: Usage | undefined; error?: string; reason?: string } | { ok: false; error: ProxyError; reason: string };
 
 const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' };
-
-export class SlowClient extends Error {}
-
-/** Waits for the client to take more data; a client that stops reading is cut off. */
-function drain(res: ServerResponse, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new SlowClient());
-    }, timeoutMs);
-    const done = () => {
-      cleanup();
-      resolve();
-    };
-    const cleanup = () => {
-      clearTimeout(timer);
-      res.off('drain', done);
-      res.off('close', done);
-    };
-    res.once('drain', done);
-    res.once('close', done);
-  });
-}
 
 /** Finds the last "usage" object in a JSON text and parses just that, not the whole body. */
 export function extractUsageObject(text: string): Json | undefined {
@@ -103,60 +80,95 @@ export interface StreamHooks {
   slowClientMs: number;
 }
 
-export async function relayStream(
+/**
+ * Relays an SSE answer event by event as its chunks arrive. When the client's socket is full the
+ * upstream is paused until it drains; a client that stays full for slowClientMs is cut off.
+ */
+export function relayStream(
   res: ServerResponse,
-  body: Readable,
+  stream: UpstreamStream,
   plan: Plan,
   providerName: string,
   signal: ClientAbort,
   hooks: StreamHooks,
 ): Promise<RelayResult> {
-  const parser = new SseParser();
-  const tr = plan.streamTranslator();
-  let committed = false;
-  const write = async (text: string) => {
-    if (text === '') return;
-    if (!committed) {
-      committed = true;
-      res.writeHead(200, SSE_HEADERS);
-      hooks.onCommit();
-    }
-    if (!res.write(text)) await drain(res, hooks.slowClientMs);
-  };
-  body.setEncoding('utf8');
-  try {
-    for await (const chunk of body) {
-      for (const ev of parser.push(chunk as string)) {
-        await write(tr.event(ev));
-        if (tr.failed) break;
-      }
-      if (tr.failed) break;
-    }
-    if (tr.failed) {
-      body.destroy();
-      res.end();
-      return { ok: true, usage: tr.usage, error: 'upstream sent an error event', reason: 'stream_error_event' };
-    }
-    for (const ev of parser.flush()) await write(tr.event(ev));
-    const tail = tr.end();
-    if (tail === undefined) throw Object.assign(new Error('upstream stream ended before completion'), { code: 'STREAM_TRUNCATED' });
-    await write(tail);
-    res.end();
-    return { ok: true, usage: tr.usage };
-  } catch (error) {
-    if (error instanceof SlowClient) {
-      body.destroy();
+  return new Promise((resolve) => {
+    const parser = new SseParser();
+    const decoder = new StringDecoder('utf8');
+    const tr = plan.streamTranslator();
+    let committed = false;
+    let settled = false;
+    let slowTimer: NodeJS.Timeout | undefined;
+
+    const settle = (result: RelayResult): void => {
+      settled = true;
+      clearTimeout(slowTimer);
+      res.off('drain', onDrain);
+      resolve(result);
+    };
+    const onDrain = (): void => {
+      clearTimeout(slowTimer);
+      slowTimer = undefined;
+      stream.resume();
+    };
+    const onSlowClient = (): void => {
+      stream.cancel();
       res.destroy();
-      return { ok: true, usage: tr.usage, error: 'client stopped reading (slow client timeout)' };
-    }
-    if (signal.aborted || res.destroyed) return { ok: true, usage: tr.usage, error: 'client closed' };
-    const truncated = (error as { code?: string }).code === 'STREAM_TRUNCATED';
-    const c = truncated
-      ? { reason: 'truncated', error: new ProxyError(502, 'api_error', `upstream ${providerName} ended the stream before it was complete`, 'upstream_stream_truncated') }
-      : classifyNetworkError(error, providerName);
-    if (!committed) return { ok: false, error: c.error, reason: c.reason };
-    // Headers are gone: the only honest signal left is an error event in the stream itself.
-    res.end(tr.error(c.error.message, c.error.type));
-    return { ok: true, usage: tr.usage, error: c.error.message, reason: c.reason };
-  }
+      settle({ ok: true, usage: tr.usage, error: 'client stopped reading (slow client timeout)' });
+    };
+    const write = (text: string): void => {
+      if (text === '') return;
+      if (!committed) {
+        committed = true;
+        res.writeHead(200, SSE_HEADERS);
+        hooks.onCommit();
+      }
+      if (!res.write(text) && slowTimer === undefined) {
+        stream.pause();
+        slowTimer = setTimeout(onSlowClient, hooks.slowClientMs);
+        res.once('drain', onDrain);
+      }
+    };
+    /** Relays what the text completes; false once the upstream sent an error event. */
+    const relay = (text: string): boolean => {
+      for (const ev of parser.push(text)) {
+        write(tr.event(ev));
+        if (tr.failed) {
+          stream.cancel();
+          res.end();
+          settle({ ok: true, usage: tr.usage, error: 'upstream sent an error event', reason: 'stream_error_event' });
+          return false;
+        }
+      }
+      return true;
+    };
+    const fail = (error: Error | undefined): void => {
+      if (signal.aborted || res.destroyed) return settle({ ok: true, usage: tr.usage, error: 'client closed' });
+      const c = error
+        ? classifyNetworkError(error, providerName)
+        : { reason: 'truncated', error: new ProxyError(502, 'api_error', `upstream ${providerName} ended the stream before it was complete`, 'upstream_stream_truncated') };
+      if (!committed) return settle({ ok: false, error: c.error, reason: c.reason });
+      // Headers are gone: the only honest signal left is an error event in the stream itself.
+      res.end(tr.error(c.error.message, c.error.type));
+      settle({ ok: true, usage: tr.usage, error: c.error.message, reason: c.reason });
+    };
+
+    stream.read({
+      data: (chunk) => {
+        if (!settled) relay(decoder.write(chunk));
+      },
+      end: () => {
+        if (settled || !relay(decoder.end())) return;
+        for (const ev of parser.flush()) write(tr.event(ev));
+        const tail = tr.end();
+        if (tail === undefined) return fail(undefined);
+        write(tail);
+        res.end();
+        settle({ ok: true, usage: tr.usage });
+      },
+      error: (error) => {
+        if (!settled) fail(error);
+      },
+    });
+  });
 }

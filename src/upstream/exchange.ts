@@ -1,9 +1,9 @@
 // One HTTP exchange with an upstream, through undici's dispatch() and a handler of our own.
 // A JSON answer (and any error body) is collected into one Buffer as its chunks arrive; an SSE
-// answer the client asked to stream becomes a Readable that the relay reads event by event.
-// undici's request() would wrap every answer in its own Readable, an AsyncResource and a promise
-// chain: in a bare forwarder that is 62 instead of 39 µs of CPU per request (bench/, 2 vCPUs).
-import { Readable } from 'node:stream';
+// answer the client asked to stream is handed over chunk by chunk to the relay, which pauses it
+// when the client falls behind. undici's request() would wrap every answer in its own Readable,
+// an AsyncResource and a promise chain: in a bare forwarder that is 62 instead of 39 µs of CPU
+// per request (bench/, 2 vCPUs).
 import type { Dispatcher } from 'undici';
 import type { ClientAbort } from './abort.ts';
 
@@ -16,7 +16,80 @@ export interface UpstreamAnswer {
   headersAt: number;
   /** The whole body (an error body only up to MAX_ERROR_BODY); undefined when `stream` has it. */
   body: Buffer | undefined;
-  stream: Readable | undefined;
+  stream: UpstreamStream | undefined;
+}
+
+/** What reads a streamed answer: chunks as they arrive, then exactly one of end or error. */
+export interface StreamReader {
+  data(chunk: Buffer): void;
+  end(): void;
+  error(error: Error): void;
+}
+
+/**
+ * A streamed answer. Chunks that arrive before a reader is attached (the first SSE event often
+ * comes with the headers) wait for it. A reader that throws aborts the upstream and gets the
+ * error through error(), as a failing socket would.
+ */
+export class UpstreamStream {
+  private reader: StreamReader | undefined;
+  private waiting: Buffer[] = [];
+  private outcome: { error: Error | undefined } | undefined;
+
+  constructor(private readonly controller: Dispatcher.DispatchController) {}
+
+  read(reader: StreamReader): void {
+    this.reader = reader;
+    for (const chunk of this.waiting.splice(0)) this.deliver(chunk);
+    if (this.outcome) this.settle(this.outcome.error);
+  }
+
+  pause(): void {
+    this.controller.pause();
+  }
+
+  resume(): void {
+    this.controller.resume();
+  }
+
+  /** Stops the upstream answer (client gone, error event, slow client); the reader hears nothing more. */
+  cancel(): void {
+    if (this.outcome) return;
+    this.outcome = { error: undefined };
+    this.reader = undefined;
+    this.controller.abort(new Error('upstream stream cancelled by the proxy'));
+  }
+
+  /** @internal the exchange handler's side */
+  push(chunk: Buffer): void {
+    if (this.outcome) return;
+    if (this.reader) this.deliver(chunk);
+    else this.waiting.push(chunk);
+  }
+
+  /** @internal */
+  finish(error: Error | undefined): void {
+    if (this.outcome) return;
+    this.outcome = { error };
+    if (this.reader) this.settle(error);
+  }
+
+  private deliver(chunk: Buffer): void {
+    try {
+      this.reader!.data(chunk);
+    } catch (error) {
+      const reader = this.reader!;
+      this.cancel();
+      reader.error(error as Error);
+    }
+  }
+
+  private settle(error: Error | undefined): void {
+    const reader = this.reader!;
+    this.reader = undefined;
+    if (error) reader.error(error);
+    else reader.end();
+  }
 }
 
 export interface UpstreamCall {
@@ -49,10 +122,9 @@ function isEventStream(contentType: string | string[] | undefined): boolean {
 class ExchangeHandler implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | undefined;
   private answer: UpstreamAnswer | undefined;
-  private stream: Readable | undefined;
+  private stream: UpstreamStream | undefined;
   private chunks: Buffer[] = [];
   private size = 0;
-  private ended = false;
 
   constructor(
     private readonly wantStream: boolean,
@@ -78,14 +150,7 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
     const answer: UpstreamAnswer = { statusCode, headers, headersAt: performance.now(), body: undefined, stream: undefined };
     this.answer = answer;
     if (this.wantStream && statusCode < 300 && isEventStream(headers['content-type'])) {
-      this.stream = new Readable({
-        read: () => controller.resume(),
-        destroy: (error, callback) => {
-          // The relay stopped reading (client gone, error event, slow client): stop the upstream too.
-          if (!this.ended) controller.abort(error ?? new Error('upstream body closed by the proxy'));
-          callback(error);
-        },
-      });
+      this.stream = new UpstreamStream(controller);
       answer.stream = this.stream;
       this.resolve(answer);
     }
@@ -93,7 +158,7 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.stream) {
-      if (!this.stream.push(chunk)) controller.pause();
+      this.stream.push(chunk);
       return;
     }
     if (this.answer!.statusCode >= 300 && this.size >= MAX_ERROR_BODY) return;
@@ -102,10 +167,9 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    this.ended = true;
     this.signal.off('abort', this.onClientAbort);
     if (this.stream) {
-      this.stream.push(null);
+      this.stream.finish(undefined);
       return;
     }
     const answer = this.answer!;
@@ -114,9 +178,8 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
-    this.ended = true;
     this.signal.off('abort', this.onClientAbort);
-    if (this.stream) this.stream.destroy(error);
+    if (this.stream) this.stream.finish(error);
     else this.reject(error);
   }
 }
