@@ -34,14 +34,16 @@ export interface StreamReader {
 export class UpstreamStream {
   private reader: StreamReader | undefined;
   private waiting: Buffer[] = [];
-  private outcome: { error: Error | undefined } | undefined;
+  /** Set once the upstream answer is over: complete (no error) or failed. */
+  private ended: { error: Error | undefined } | undefined;
+  private cancelled = false;
 
   constructor(private readonly controller: Dispatcher.DispatchController) {}
 
   read(reader: StreamReader): void {
     this.reader = reader;
     for (const chunk of this.waiting.splice(0)) this.deliver(chunk);
-    if (this.outcome) this.settle(this.outcome.error);
+    if (this.ended) this.settle();
   }
 
   pause(): void {
@@ -54,40 +56,43 @@ export class UpstreamStream {
 
   /** Stops the upstream answer (client gone, error event, slow client); the reader hears nothing more. */
   cancel(): void {
-    if (this.outcome) return;
-    this.outcome = { error: undefined };
+    if (this.cancelled) return;
+    this.cancelled = true;
     this.reader = undefined;
-    this.controller.abort(new Error('upstream stream cancelled by the proxy'));
+    this.waiting = [];
+    if (!this.ended) this.controller.abort(new Error('upstream stream cancelled by the proxy'));
   }
 
   /** @internal the exchange handler's side */
   push(chunk: Buffer): void {
-    if (this.outcome) return;
+    if (this.cancelled) return;
     if (this.reader) this.deliver(chunk);
     else this.waiting.push(chunk);
   }
 
   /** @internal */
   finish(error: Error | undefined): void {
-    if (this.outcome) return;
-    this.outcome = { error };
-    if (this.reader) this.settle(error);
+    if (this.ended) return;
+    this.ended = { error };
+    this.settle();
   }
 
   private deliver(chunk: Buffer): void {
+    const reader = this.reader;
+    if (!reader) return;
     try {
-      this.reader!.data(chunk);
+      reader.data(chunk);
     } catch (error) {
-      const reader = this.reader!;
       this.cancel();
       reader.error(error as Error);
     }
   }
 
-  private settle(error: Error | undefined): void {
-    const reader = this.reader!;
+  private settle(): void {
+    const reader = this.reader;
+    if (!reader) return;
     this.reader = undefined;
-    if (error) reader.error(error);
+    if (this.ended!.error) reader.error(this.ended!.error);
     else reader.end();
   }
 }
