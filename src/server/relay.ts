@@ -97,11 +97,9 @@ export function relayStream(
     const decoder = new StringDecoder('utf8');
     const tr = plan.streamTranslator();
     let committed = false;
-    let settled = false;
     let slowTimer: NodeJS.Timeout | undefined;
 
     const settle = (result: RelayResult): void => {
-      settled = true;
       clearTimeout(slowTimer);
       res.off('drain', onDrain);
       resolve(result);
@@ -154,11 +152,12 @@ export function relayStream(
     };
 
     stream.read({
+      // After settle() the stream has no reader (ended, failed or cancelled): nothing arrives here.
       data: (chunk) => {
-        if (!settled) relay(decoder.write(chunk));
+        relay(decoder.write(chunk));
       },
       end: () => {
-        if (settled || !relay(decoder.end())) return;
+        if (!relay(decoder.end())) return;
         for (const ev of parser.flush()) write(tr.event(ev));
         const tail = tr.end();
         if (tail === undefined) return fail(undefined);
@@ -166,9 +165,7 @@ export function relayStream(
         res.end();
         settle({ ok: true, usage: tr.usage });
       },
-      error: (error) => {
-        if (!settled) fail(error);
-      },
+      error: fail,
     });
   });
 }

@@ -32,10 +32,10 @@ export function classifyNetworkError(error: unknown, provider: string): { reason
   };
 }
 
-export async function attemptUpstream(p: RuntimeProvider, call: Omit<UpstreamCall, 'timeoutMs'>, signal: ClientAbort): Promise<Attempt> {
+export async function attemptUpstream(p: RuntimeProvider, call: UpstreamCall, signal: ClientAbort): Promise<Attempt> {
   let answer: UpstreamAnswer;
   try {
-    answer = await exchange(p.pool!, { ...call, timeoutMs: p.timeoutMs }, signal);
+    answer = await exchange(p.pool!, call, p.timeoutMs, signal);
   } catch (error) {
     if (signal.aborted) throw new ClientGone();
     const c = classifyNetworkError(error, p.name);

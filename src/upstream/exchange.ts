@@ -101,8 +101,6 @@ export interface UpstreamCall {
   path: string;
   headers: Record<string, string>;
   body: string | Buffer;
-  /** undici's headersTimeout and bodyTimeout (idle time between body chunks). */
-  timeoutMs: number;
   /** Hand a 2xx text/event-stream answer over as a stream rather than reading it whole. */
   stream: boolean;
 }
@@ -110,11 +108,14 @@ export interface UpstreamCall {
 /** An error body is only read for its message: what is beyond this is dropped. */
 export const MAX_ERROR_BODY = 64 * 1024;
 
-/** Sends the call; resolves once the answer is complete (or, for a stream, once its headers are in). */
-export function exchange(pool: Dispatcher, call: UpstreamCall, signal: ClientAbort): Promise<UpstreamAnswer> {
+/**
+ * Sends the call; resolves once the answer is complete (or, for a stream, once its headers are in).
+ * timeoutMs is undici's headersTimeout and bodyTimeout (idle time between body chunks).
+ */
+export function exchange(pool: Dispatcher, call: UpstreamCall, timeoutMs: number, signal: ClientAbort): Promise<UpstreamAnswer> {
   return new Promise((resolve, reject) => {
     pool.dispatch(
-      { method: 'POST', path: call.path, headers: call.headers, body: call.body, headersTimeout: call.timeoutMs, bodyTimeout: call.timeoutMs },
+      { method: 'POST', path: call.path, headers: call.headers, body: call.body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs },
       new ExchangeHandler(call.stream, signal, resolve, reject),
     );
   });
@@ -147,7 +148,7 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
-    if (this.signal.aborted) controller.abort(new Error('client closed the request'));
+    if (this.signal.aborted) this.onClientAbort();
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: ResponseHeaders): void {
