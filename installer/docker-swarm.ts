@@ -68,6 +68,34 @@ export function engineMessage(error: unknown): string {
   return (json?.message ?? (error as Error).message ?? String(error)).trim();
 }
 
+// The engine's answers as far as this module reads them (dockerode types them loosely).
+interface RawNode {
+  ID: string;
+  Description?: { Hostname?: string };
+  Spec?: { Role?: string; Availability?: string };
+  Status?: { State?: string; Addr?: string };
+}
+interface RawService {
+  ID: string;
+  Version: { Index: number };
+  Spec: Docker.ServiceSpec & { Name?: string };
+  PreviousSpec?: Docker.ServiceSpec;
+  UpdateStatus?: { State?: string; Message?: string; CompletedAt?: string };
+}
+interface RawTask {
+  ID: string;
+  NodeID?: string;
+  DesiredState?: string;
+  CreatedAt?: string;
+  Version?: { Index?: number };
+  Spec?: { ContainerSpec?: { Image?: string } };
+  Status?: { State?: string; Err?: string; Message?: string; ContainerStatus?: { ContainerID?: string } };
+}
+interface RawObject {
+  ID: string;
+  Spec?: { Name?: string; Labels?: Record<string, string> };
+}
+
 export class SwarmEngine {
   private readonly docker: Docker;
 
@@ -111,7 +139,7 @@ export class SwarmEngine {
   }
 
   async nodes(): Promise<NodeView[]> {
-    const list = (await this.docker.listNodes()) as Array<Record<string, any>>;
+    const list = (await this.docker.listNodes()) as RawNode[];
     return list.map((node) => ({
       id: node.ID,
       hostname: node.Description?.Hostname ?? node.ID,
@@ -124,10 +152,10 @@ export class SwarmEngine {
 
   async service(name: string): Promise<ServiceView | undefined> {
     try {
-      const data = (await this.docker.getService(name).inspect()) as Record<string, any>;
+      const data = (await this.docker.getService(name).inspect()) as RawService;
       return {
         id: data.ID,
-        version: data.Version?.Index,
+        version: data.Version.Index,
         spec: data.Spec,
         ...(data.PreviousSpec ? { previousSpec: data.PreviousSpec } : {}),
         ...(data.UpdateStatus ? { updateState: data.UpdateStatus.State, updateMessage: data.UpdateStatus.Message, updateCompletedAt: data.UpdateStatus.CompletedAt } : {}),
@@ -163,12 +191,12 @@ export class SwarmEngine {
   }
 
   async servicesLabelled(label: string): Promise<Array<{ id: string; name: string }>> {
-    const list = (await this.docker.listServices({ filters: JSON.stringify({ label: [label] }) })) as unknown as Array<Record<string, any>>;
+    const list = (await this.docker.listServices({ filters: JSON.stringify({ label: [label] }) })) as unknown as RawService[];
     return list.map((s) => ({ id: s.ID, name: s.Spec?.Name ?? s.ID }));
   }
 
   async tasks(service: string): Promise<TaskView[]> {
-    const list = (await this.docker.listTasks({ filters: JSON.stringify({ service: [service] }) })) as Array<Record<string, any>>;
+    const list = (await this.docker.listTasks({ filters: JSON.stringify({ service: [service] }) })) as RawTask[];
     return list.map((task) => ({
       id: task.ID,
       nodeId: task.NodeID ?? '',
@@ -186,7 +214,7 @@ export class SwarmEngine {
   /** Secrets or configs carrying `label`: the two kinds differ only in their endpoints. */
   async objects(kind: SwarmObjectKind, label: string): Promise<NamedObject[]> {
     const filters = JSON.stringify({ label: [label] });
-    const list = (kind === 'secret' ? await this.docker.listSecrets({ filters }) : await this.docker.listConfigs({ filters })) as unknown as Array<Record<string, any>>;
+    const list = (kind === 'secret' ? await this.docker.listSecrets({ filters }) : await this.docker.listConfigs({ filters })) as unknown as RawObject[];
     return list.map((o) => ({ id: o.ID, name: o.Spec?.Name ?? '', labels: o.Spec?.Labels ?? {} }));
   }
 

@@ -79,7 +79,7 @@ export class AiProxyFargateStack extends Stack {
     // storage bind mount would not do: Fargate makes it writable by root only.
     linux.addTmpfs({ containerPath: '/tmp', size: 16, mountOptions: [ecs.TmpfsMountOption.RW, ecs.TmpfsMountOption.NOEXEC, ecs.TmpfsMountOption.NOSUID, ecs.TmpfsMountOption.NODEV] });
 
-    const container = task.addContainer('ai-proxy', {
+    task.addContainer('ai-proxy', {
       image: ecs.ContainerImage.fromRegistry(image.valueAsString),
       command: ['serve'],
       essential: true,

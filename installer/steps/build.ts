@@ -10,7 +10,7 @@ import { labelKeys } from './plan.ts';
 import { faultInjected } from '../faults.ts';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunState, Step } from '../state.ts';
+import type { Step } from '../state.ts';
 import { need } from '../state.ts';
 
 export const build: Step = {

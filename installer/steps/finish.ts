@@ -6,7 +6,7 @@ import type { Engine } from '../docker.ts';
 import { removeWorkDir } from './extract.ts';
 import { labelKeys } from './plan.ts';
 import type { InstallContext } from '../context.ts';
-import type { RunState, Step } from '../state.ts';
+import type { Step } from '../state.ts';
 import { need } from '../state.ts';
 
 /** Removes images of our repository that are neither `keep` nor used by any container. */

@@ -6,7 +6,7 @@ import { EXIT } from '../exit-codes.ts';
 import { InstallError } from '../errors.ts';
 import { containerSpec, HARDENING } from '../hardening.ts';
 import { containerLabels, startInterval, tlsSpec } from './plan.ts';
-import type { RunState, Step } from '../state.ts';
+import type { Step } from '../state.ts';
 import { need } from '../state.ts';
 
 export const run: Step = {

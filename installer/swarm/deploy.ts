@@ -8,7 +8,7 @@ import { engineMessage, type ServiceView, type SwarmEngine, type TaskView } from
 import { ROLLOUT, serviceSpec } from './service-spec.ts';
 import { SERVICE } from './names.ts';
 import { eligible } from './image-check.ts';
-import type { RunState, Step } from '../state.ts';
+import type { Step } from '../state.ts';
 import { need } from '../state.ts';
 
 export const swarmInit: Step = {

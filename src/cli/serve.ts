@@ -66,7 +66,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     log.flush();
     throw error;
   }
-  await new Promise<void>((resolve) => {
+  await new Promise<void>((resolve, reject) => {
     const onHup = () => {
       proxy.reload();
       tls?.reload();
@@ -84,7 +84,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
         log.info('stopped');
         log.flush();
         resolve();
-      });
+      }, reject);
     };
     process.on('SIGHUP', onHup);
     process.on('SIGTERM', stop);

@@ -77,7 +77,7 @@ export function startProxyProcess(dir: string, extraArgs: string[] = []): Promis
         resolve({ url: `http://127.0.0.1:${m[1]}`, child, dir, stdout: () => out, stderr: () => err, exited });
       }
     });
-    exited.then((code) => {
+    void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`proxy exited with ${code}: ${err}`));
     });

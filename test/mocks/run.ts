@@ -6,9 +6,8 @@ import { startOpenAIMock } from './openai.ts';
 
 const [kind = 'openai', portText = '0', delayText = '0'] = process.argv.slice(2);
 const start = kind === 'anthropic' ? startAnthropicMock : startOpenAIMock;
-start({ port: Number(portText), record: false, eventDelayMs: Number(delayText) }).then((m) => {
-  process.stdout.write(`${JSON.stringify({ kind, url: m.url, port: m.port })}\n`);
-  const stop = () => m.close().then(() => process.exit(0));
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-});
+const m = await start({ port: Number(portText), record: false, eventDelayMs: Number(delayText) });
+process.stdout.write(`${JSON.stringify({ kind, url: m.url, port: m.port })}\n`);
+const stop = () => m.close().then(() => process.exit(0));
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

@@ -6,7 +6,7 @@ import { authToken, CONFIG_DIR } from '../lib/installed.ts';
 import { SERVICE, SwarmProbe, api, describeProbes, type SwarmNode, type SwarmVpses } from '../lib/swarm.ts';
 import { initAndJoin, type Join } from '../lib/swarm-install.ts';
 import { expected } from './expected.ts';
-import { assertNodeServes, assertTaskHardened, stopOneVps, type SwarmRun, type SwarmStep } from './swarm.ts';
+import { assertNodeServes, assertTaskHardened, stopOneVps, type SwarmStep } from './swarm.ts';
 
 const PORT = 8080;
 const HELD_PORT = 9191;

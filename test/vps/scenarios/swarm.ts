@@ -8,9 +8,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { record } from '../lib/report.ts';
 import { recipe } from '../lib/recipes.ts';
-import { MiB, authToken, chat, contentOf } from '../lib/installed.ts';
+import { MiB, chat, contentOf } from '../lib/installed.ts';
 import { SwarmProbe, SwarmVpses, describeProbes, type SwarmNode } from '../lib/swarm.ts';
-import { expected } from './expected.ts';
 import { swarmInstallerSteps } from './swarm-installer.ts';
 import { installerHasSwarm } from '../lib/swarm-install.ts';
 
