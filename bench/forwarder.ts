@@ -23,7 +23,9 @@ const server = createServer((req, res) => {
   }
   pool.request({ method: 'POST', path: req.url ?? '/', headers: upstreamHeaders, body: req }).then(
     (upstream) => {
-      res.writeHead(upstream.statusCode, { 'content-type': String(upstream.headers['content-type'] ?? 'application/json') });
+      res.writeHead(upstream.statusCode, {
+        'content-type': String(upstream.headers['content-type'] ?? 'application/json'),
+      });
       upstream.body.pipe(res);
       res.on('close', () => upstream.body.destroy());
     },

@@ -17,7 +17,10 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { top: { type: 'string', default: '25' } },
+});
 const file = positionals[0];
 if (!file) {
   process.stderr.write('usage: node bench/profile-summary.ts FILE.cpuprofile [--top N]\n');
@@ -102,4 +105,4 @@ const show = (title: string, map: Map<string, number>): void => {
 };
 show('self time by function', byFunction);
 show('self time by source file (bundles mapped back through their module markers)', byFile);
-show('inclusive time of the project\'s own functions', inclusive);
+show("inclusive time of the project's own functions", inclusive);

@@ -28,7 +28,16 @@ export interface TargetResult {
 export interface RunResult {
   startedAt: string;
   seconds?: number;
-  machine: { nproc: number; cpuModel: string; kernel: string; memoryGiB: number; loadAvgAtStart: string; loadAvgAtEnd?: string; commit: string; node24: string };
+  machine: {
+    nproc: number;
+    cpuModel: string;
+    kernel: string;
+    memoryGiB: number;
+    loadAvgAtStart: string;
+    loadAvgAtEnd?: string;
+    commit: string;
+    node24: string;
+  };
   options: BenchOptions;
   targets: TargetResult[];
   startup?: StartupResult;
@@ -56,7 +65,17 @@ function overview(r: RunResult): string {
     mib(t.loadRss),
     t.notes.join('; '),
   ]);
-  return table(['target', 'what', 'start to ready (ms)', 'RSS idle (MiB)', `RSS peak at ${r.options.connections} conns (MiB)`, 'notes'], rows);
+  return table(
+    [
+      'target',
+      'what',
+      'start to ready (ms)',
+      'RSS idle (MiB)',
+      `RSS peak at ${r.options.connections} conns (MiB)`,
+      'notes',
+    ],
+    rows,
+  );
 }
 
 function concurrencyTable(r: RunResult): string {
@@ -73,10 +92,34 @@ function rateTable(r: RunResult, key: 'rate' | 'burst'): string {
   const rows = r.targets.map((t) => {
     const x = t[key];
     if (!x) return [t.name, why(t, key), '', '', '', '', '', '', ''];
-    const added = (a: number, b: number | undefined): string => (floor && t.name !== 'direct' && b !== undefined ? deltaMs(a - b) : '-');
-    return [t.name, int(x.rps), ms(x.p50Us), ms(x.p99Us), ms(x.p999Us), added(x.p50Us, floor?.p50Us), added(x.p99Us, floor?.p99Us), cpu(t, x.cpuUsPer), int(x.errors)];
+    const added = (a: number, b: number | undefined): string =>
+      floor && t.name !== 'direct' && b !== undefined ? deltaMs(a - b) : '-';
+    return [
+      t.name,
+      int(x.rps),
+      ms(x.p50Us),
+      ms(x.p99Us),
+      ms(x.p999Us),
+      added(x.p50Us, floor?.p50Us),
+      added(x.p99Us, floor?.p99Us),
+      cpu(t, x.cpuUsPer),
+      int(x.errors),
+    ];
   });
-  return table(['target', 'achieved req/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'added p50 ms', 'added p99 ms', 'CPU µs/req', 'errors'], rows);
+  return table(
+    [
+      'target',
+      'achieved req/s',
+      'p50 ms',
+      'p99 ms',
+      'p99.9 ms',
+      'added p50 ms',
+      'added p99 ms',
+      'CPU µs/req',
+      'errors',
+    ],
+    rows,
+  );
 }
 
 function streamTable(r: RunResult): string {
@@ -85,16 +128,46 @@ function streamTable(r: RunResult): string {
     const s = t.stream;
     if (!s) return [t.name, why(t, 'stream'), '', '', '', '', '', '', ''];
     const added = floor && t.name !== 'direct' ? deltaMs(s.ttfbP50Us - floor.ttfbP50Us) : '-';
-    return [t.name, `${int(s.streams - s.failed)} / ${int(s.streams)}`, ms(s.ttfbP50Us), ms(s.ttfbP99Us), added, ms(s.gapP50Us), ms(s.gapP99Us), s.eventsPerStream.toFixed(1), cpu(t, s.cpuUsPer)];
+    return [
+      t.name,
+      `${int(s.streams - s.failed)} / ${int(s.streams)}`,
+      ms(s.ttfbP50Us),
+      ms(s.ttfbP99Us),
+      added,
+      ms(s.gapP50Us),
+      ms(s.gapP99Us),
+      s.eventsPerStream.toFixed(1),
+      cpu(t, s.cpuUsPer),
+    ];
   });
-  return table(['target', 'streams ok / run', 'TTFB p50 ms', 'TTFB p99 ms', 'added TTFB p50 ms', 'gap p50 ms', 'gap p99 ms', 'events/stream', 'CPU µs/stream'], rows);
+  return table(
+    [
+      'target',
+      'streams ok / run',
+      'TTFB p50 ms',
+      'TTFB p99 ms',
+      'added TTFB p50 ms',
+      'gap p50 ms',
+      'gap p99 ms',
+      'events/stream',
+      'CPU µs/stream',
+    ],
+    rows,
+  );
 }
 
 function openTable(r: RunResult): string {
   const steps = r.options.openSteps;
   const rows = r.targets.map((t) => {
     const o = t.open;
-    if (!o) return [t.name, t.name === 'direct' ? 'no proxy process' : why(t, 'open-streams'), ...steps.map(() => ''), '', ''];
+    if (!o)
+      return [
+        t.name,
+        t.name === 'direct' ? 'no proxy process' : why(t, 'open-streams'),
+        ...steps.map(() => ''),
+        '',
+        '',
+      ];
     const cells = steps.map((step) => {
       const s = o.steps.find((x) => x.step === step);
       if (!s) return 'not reached';
@@ -102,16 +175,37 @@ function openTable(r: RunResult): string {
     });
     // Extrapolated from the last full step at the marginal cost per stream.
     const full = [...o.steps].reverse().find((x) => x.failed === 0 && x.open > 0);
-    const fit = full && Number.isFinite(o.bytesPerStream) && o.bytesPerStream > 0 ? int(Math.max(0, full.open + (MIB_512 - full.rssBytes) / o.bytesPerStream)) : '-';
-    return [t.name, mib(t.idleRss), ...cells, Number.isFinite(o.bytesPerStream) ? (o.bytesPerStream / 1024).toFixed(1) : '-', `${fit}${o.problem ? ` (${o.problem})` : ''}`];
+    const fit =
+      full && Number.isFinite(o.bytesPerStream) && o.bytesPerStream > 0
+        ? int(Math.max(0, full.open + (MIB_512 - full.rssBytes) / o.bytesPerStream))
+        : '-';
+    return [
+      t.name,
+      mib(t.idleRss),
+      ...cells,
+      Number.isFinite(o.bytesPerStream) ? (o.bytesPerStream / 1024).toFixed(1) : '-',
+      `${fit}${o.problem ? ` (${o.problem})` : ''}`,
+    ];
   });
-  return table(['target', 'RSS idle MiB', ...steps.map((s) => `RSS at ${int(s)} MiB`), 'KiB/stream (marginal)', 'streams in 512 MiB (est.)'], rows);
+  return table(
+    [
+      'target',
+      'RSS idle MiB',
+      ...steps.map((s) => `RSS at ${int(s)} MiB`),
+      'KiB/stream (marginal)',
+      'streams in 512 MiB (est.)',
+    ],
+    rows,
+  );
 }
 
 function ratioMatrix(r: RunResult, pick: (t: TargetResult) => number | undefined, title: string): string {
   const measured = r.targets.filter((t) => pick(t) !== undefined);
   if (measured.length < 2) return '';
-  const rows = measured.map((row) => [row.name, ...measured.map((col) => (row === col ? '1.00x' : ratio(pick(row), pick(col))))]);
+  const rows = measured.map((row) => [
+    row.name,
+    ...measured.map((col) => (row === col ? '1.00x' : ratio(pick(row), pick(col)))),
+  ]);
   return `${title}\n\n${table(['row ÷ column', ...measured.map((t) => t.name)], rows)}`;
 }
 
@@ -127,22 +221,46 @@ function goals(r: RunResult): string {
     const a50 = t.rate && floor?.rate ? t.rate.p50Us - floor.rate.p50Us : undefined;
     const a99 = t.rate && floor?.rate ? t.rate.p99Us - floor.rate.p99Us : undefined;
     const achieved = t.rate ? ` (at ${int(t.rate.rps)} req/s achieved)` : '';
-    rows.push([`${t.name}: added p50 at ${int(r.options.rate)} req/s (evenly spaced) <= 0.5 ms`, a50 === undefined ? '-' : `${deltaMs(a50)} ms${achieved}`, verdict(a50 === undefined ? undefined : a50 <= 500)]);
-    rows.push([`${t.name}: added p99 at ${int(r.options.rate)} req/s (evenly spaced) <= 2 ms`, a99 === undefined ? '-' : `${deltaMs(a99)} ms`, verdict(a99 === undefined ? undefined : a99 <= 2000)]);
+    rows.push([
+      `${t.name}: added p50 at ${int(r.options.rate)} req/s (evenly spaced) <= 0.5 ms`,
+      a50 === undefined ? '-' : `${deltaMs(a50)} ms${achieved}`,
+      verdict(a50 === undefined ? undefined : a50 <= 500),
+    ]);
+    rows.push([
+      `${t.name}: added p99 at ${int(r.options.rate)} req/s (evenly spaced) <= 2 ms`,
+      a99 === undefined ? '-' : `${deltaMs(a99)} ms`,
+      verdict(a99 === undefined ? undefined : a99 <= 2000),
+    ]);
     const ttfb = t.stream && floor?.stream ? t.stream.ttfbP50Us - floor.stream.ttfbP50Us : undefined;
-    rows.push([`${t.name}: added streaming TTFB (p50) <= 1 ms`, ttfb === undefined ? '-' : `${deltaMs(ttfb)} ms`, verdict(ttfb === undefined ? undefined : ttfb <= 1000)]);
+    rows.push([
+      `${t.name}: added streaming TTFB (p50) <= 1 ms`,
+      ttfb === undefined ? '-' : `${deltaMs(ttfb)} ms`,
+      verdict(ttfb === undefined ? undefined : ttfb <= 1000),
+    ]);
   }
   if (proxy?.concurrency && peer?.concurrency) {
     const more = proxy.concurrency.rps > peer.concurrency.rps;
     const lower = proxy.concurrency.p99Us < peer.concurrency.p99Us;
-    rows.push(['ai-proxy: more req/s than Portkey', `${int(proxy.concurrency.rps)} vs ${int(peer.concurrency.rps)} (${ratio(proxy.concurrency.rps, peer.concurrency.rps)})`, verdict(more)]);
-    rows.push(['ai-proxy: lower p99 than Portkey', `${ms(proxy.concurrency.p99Us)} vs ${ms(peer.concurrency.p99Us)} ms`, verdict(lower)]);
+    rows.push([
+      'ai-proxy: more req/s than Portkey',
+      `${int(proxy.concurrency.rps)} vs ${int(peer.concurrency.rps)} (${ratio(proxy.concurrency.rps, peer.concurrency.rps)})`,
+      verdict(more),
+    ]);
+    rows.push([
+      'ai-proxy: lower p99 than Portkey',
+      `${ms(proxy.concurrency.p99Us)} vs ${ms(peer.concurrency.p99Us)} ms`,
+      verdict(lower),
+    ]);
   } else {
     rows.push(['ai-proxy: more req/s and lower p99 than Portkey', peer?.skipped ?? 'not measured', 'not measured']);
   }
   for (const t of [proxy, boxed]) {
     if (!t) continue;
-    rows.push([`${t.name}: idle RSS <= 60 MB`, t.idleRss === undefined ? '-' : `${(t.idleRss / 1e6).toFixed(1)} MB`, verdict(t.idleRss === undefined ? undefined : t.idleRss <= MB_60)]);
+    rows.push([
+      `${t.name}: idle RSS <= 60 MB`,
+      t.idleRss === undefined ? '-' : `${(t.idleRss / 1e6).toFixed(1)} MB`,
+      verdict(t.idleRss === undefined ? undefined : t.idleRss <= MB_60),
+    ]);
     const at5000 = t.open?.steps.find((s) => s.step === 5000);
     const last = t.open?.steps.at(-1);
     let fits: boolean | undefined;
@@ -163,12 +281,26 @@ function goals(r: RunResult): string {
 function startupSection(s: StartupResult): string {
   const rows: string[][] = [
     ['`ai-proxy --version` (median of 5)', s.versionMs === undefined ? '-' : `${int(s.versionMs)} ms`],
-    ['`ai-proxy serve`: spawn to first 200 on /health/ready (median of 5)', s.readyMs === undefined ? '-' : `${int(s.readyMs)} ms`],
-    ['`ai-proxy healthcheck` against a running proxy (median of 5)', s.healthcheckMs === undefined ? '-' : `${int(s.healthcheckMs)} ms`],
-    ['image build (`docker build --no-cache` of the unpacked archive)', s.imageBuildMs === undefined ? '-' : `${(s.imageBuildMs / 1000).toFixed(1)} s`],
-    ...Object.entries(s.sizes).map(([name, bytes]) => [`size: ${name}`, `${bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(1)} kB`} (${int(bytes)} bytes)`]),
+    [
+      '`ai-proxy serve`: spawn to first 200 on /health/ready (median of 5)',
+      s.readyMs === undefined ? '-' : `${int(s.readyMs)} ms`,
+    ],
+    [
+      '`ai-proxy healthcheck` against a running proxy (median of 5)',
+      s.healthcheckMs === undefined ? '-' : `${int(s.healthcheckMs)} ms`,
+    ],
+    [
+      'image build (`docker build --no-cache` of the unpacked archive)',
+      s.imageBuildMs === undefined ? '-' : `${(s.imageBuildMs / 1000).toFixed(1)} s`,
+    ],
+    ...Object.entries(s.sizes).map(([name, bytes]) => [
+      `size: ${name}`,
+      `${bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(1)} kB`} (${int(bytes)} bytes)`,
+    ]),
   ];
-  return [`Measured on: ${s.subject}.`, '', table(['figure', 'value'], rows), ...s.notes.map((n) => `\n- ${n}`)].join('\n');
+  return [`Measured on: ${s.subject}.`, '', table(['figure', 'value'], rows), ...s.notes.map((n) => `\n- ${n}`)].join(
+    '\n',
+  );
 }
 
 export function renderReport(r: RunResult): string {
@@ -184,9 +316,24 @@ export function renderReport(r: RunResult): string {
   if (r.targets.length > 0) {
     parts.push('## Targets', overview(r));
     if (ran('concurrency')) {
-      parts.push(`## Non-streaming chat completions, ${o.connections} connections (wrk, 1 thread)`, concurrencyTable(r));
-      parts.push(ratioMatrix(r, (t) => t.concurrency?.rps, 'Requests/s ratios (row ÷ column; above 1 means the row target is faster):'));
-      parts.push(ratioMatrix(r, (t) => t.concurrency?.p99Us, 'p99 latency ratios (row ÷ column; below 1 means the row target is quicker):'));
+      parts.push(
+        `## Non-streaming chat completions, ${o.connections} connections (wrk, 1 thread)`,
+        concurrencyTable(r),
+      );
+      parts.push(
+        ratioMatrix(
+          r,
+          (t) => t.concurrency?.rps,
+          'Requests/s ratios (row ÷ column; above 1 means the row target is faster):',
+        ),
+      );
+      parts.push(
+        ratioMatrix(
+          r,
+          (t) => t.concurrency?.p99Us,
+          'p99 latency ratios (row ÷ column; below 1 means the row target is quicker):',
+        ),
+      );
     }
     if (ran('rate')) {
       parts.push(
@@ -205,7 +352,8 @@ export function renderReport(r: RunResult): string {
         streamTable(r),
       );
     }
-    if (ran('open-streams')) parts.push('## Concurrently open streams (one event every 15 s; RSS of the target\'s processes)', openTable(r));
+    if (ran('open-streams'))
+      parts.push("## Concurrently open streams (one event every 15 s; RSS of the target's processes)", openTable(r));
     parts.push('## Goals', goals(r));
   }
   if (r.startup) parts.push('## Start-up and artifacts', startupSection(r.startup));

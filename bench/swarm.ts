@@ -21,7 +21,10 @@ import { SERVICE, SwarmVpses, type SwarmNode } from '../test/vps/lib/swarm.ts';
 import { deployByInstaller, installerHasSwarm } from '../test/vps/lib/swarm-install.ts';
 
 const PORT = 8080;
-const BODY = JSON.stringify({ model: 'echo', messages: [{ role: 'user', content: 'Write one sentence about foxes.' }] });
+const BODY = JSON.stringify({
+  model: 'echo',
+  messages: [{ role: 'user', content: 'Write one sentence about foxes.' }],
+});
 const log = (m: string) => process.stderr.write(`[bench swarm] ${m}\n`);
 
 export interface LoadResult {
@@ -92,8 +95,22 @@ ${nodes.map((n) => `        server ${n}:${PORT};`).join('\n')}
 `;
 }
 
-function wrk(url: string, token: string, connections: number, seconds: number): Promise<Omit<LoadResult, 'nodes' | 'round' | 'taskCores' | 'nginxCores' | 'hostCores'>> {
-  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', join(REPO_ROOT, 'bench/wrk/post.lua'), url];
+function wrk(
+  url: string,
+  token: string,
+  connections: number,
+  seconds: number,
+): Promise<Omit<LoadResult, 'nodes' | 'round' | 'taskCores' | 'nginxCores' | 'hostCores'>> {
+  const args = [
+    '-t1',
+    `-c${connections}`,
+    `-d${seconds}s`,
+    '--timeout',
+    '10s',
+    '-s',
+    join(REPO_ROOT, 'bench/wrk/post.lua'),
+    url,
+  ];
   const env = { ...process.env, BENCH_BODY: BODY, BENCH_HEADERS: `Authorization: Bearer ${token}` };
   return new Promise((resolve, reject) => {
     execFile('wrk', args, { env, timeout: (seconds + 30) * 1000 }, (error, stdout, stderr) => {
@@ -101,21 +118,49 @@ function wrk(url: string, token: string, connections: number, seconds: number): 
       const line = stdout.split('\n').find((l) => l.startsWith('BENCH_JSON '));
       if (!line) return reject(new Error(`wrk printed no results: ${stdout.trim()}`));
       const r = JSON.parse(line.slice('BENCH_JSON '.length)) as Record<string, number>;
-      const errors = ['errors_connect', 'errors_read', 'errors_write', 'errors_status', 'errors_timeout'].reduce((s, k) => s + (r[k] ?? 0), 0);
-      resolve({ requests: r.requests ?? 0, rps: ((r.requests ?? 0) / (r.duration_us ?? 1)) * 1e6, p50Ms: (r.p50_us ?? NaN) / 1000, p99Ms: (r.p99_us ?? NaN) / 1000, errors });
+      const errors = ['errors_connect', 'errors_read', 'errors_write', 'errors_status', 'errors_timeout'].reduce(
+        (s, k) => s + (r[k] ?? 0),
+        0,
+      );
+      resolve({
+        requests: r.requests ?? 0,
+        rps: ((r.requests ?? 0) / (r.duration_us ?? 1)) * 1e6,
+        p50Ms: (r.p50_us ?? NaN) / 1000,
+        p99Ms: (r.p99_us ?? NaN) / 1000,
+        errors,
+      });
     });
   });
 }
 
-async function withNginx<T>(work: string, nodes: SwarmNode[], body: (url: string, pid: number) => Promise<T>): Promise<T> {
+async function withNginx<T>(
+  work: string,
+  nodes: SwarmNode[],
+  body: (url: string, pid: number) => Promise<T>,
+): Promise<T> {
   const dir = join(work, `nginx-${nodes.length}`);
   mkdirSync(dir, { recursive: true });
   chmodSync(dir, 0o755);
   const port = await freePort();
-  writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir, port, nodes.map((n) => n.ip)));
-  const proc: Proc = startProcess('nginx', ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], join(dir, 'stdout.log'));
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    nginxConfig(
+      dir,
+      port,
+      nodes.map((n) => n.ip),
+    ),
+  );
+  const proc: Proc = startProcess(
+    'nginx',
+    ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')],
+    join(dir, 'stdout.log'),
+  );
   try {
-    await waitHttp(`http://127.0.0.1:${port}/ping`, { timeoutMs: 10_000, isAlive: () => proc.child.exitCode === null, accept: (s) => s === 200 });
+    await waitHttp(`http://127.0.0.1:${port}/ping`, {
+      timeoutMs: 10_000,
+      isAlive: () => proc.child.exitCode === null,
+      accept: (s) => s === 200,
+    });
     return await body(`http://127.0.0.1:${port}/v1/chat/completions`, proc.pid);
   } finally {
     await proc.stop();
@@ -123,7 +168,10 @@ async function withNginx<T>(work: string, nodes: SwarmNode[], body: (url: string
 }
 
 export function formatTable(results: LoadResult[]): string {
-  const rows = results.map((r) => `| ${r.nodes} | ${r.round} | ${Math.round(r.rps).toLocaleString('en-US')} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.requests.toLocaleString('en-US')} | ${r.errors} | ${r.taskCores.map((c) => c.toFixed(2)).join(', ')} | ${r.nginxCores.toFixed(2)} | ${r.hostCores.toFixed(2)} |`);
+  const rows = results.map(
+    (r) =>
+      `| ${r.nodes} | ${r.round} | ${Math.round(r.rps).toLocaleString('en-US')} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.requests.toLocaleString('en-US')} | ${r.errors} | ${r.taskCores.map((c) => c.toFixed(2)).join(', ')} | ${r.nginxCores.toFixed(2)} | ${r.hostCores.toFixed(2)} |`,
+  );
   const mean = (n: number) => {
     const list = results.filter((r) => r.nodes === n);
     return list.reduce((s, r) => s + r.rps, 0) / (list.length || 1);
@@ -138,28 +186,42 @@ export function formatTable(results: LoadResult[]): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { seconds: { type: 'string', default: '15' }, connections: { type: 'string', default: '50' }, rounds: { type: 'string', default: '2' } } });
+  const { values } = parseArgs({
+    options: {
+      seconds: { type: 'string', default: '15' },
+      connections: { type: 'string', default: '50' },
+      rounds: { type: 'string', default: '2' },
+    },
+  });
   const seconds = Number(values.seconds);
   const connections = Number(values.connections);
   const rounds = Number(values.rounds);
-  for (const tool of ['docker', 'wrk', 'nginx']) if (!(await hasCommand(tool))) throw new Error(`${tool} is missing: run sh bench/setup.sh (and start a Docker engine)`);
+  for (const tool of ['docker', 'wrk', 'nginx'])
+    if (!(await hasCommand(tool)))
+      throw new Error(`${tool} is missing: run sh bench/setup.sh (and start a Docker engine)`);
   const release = currentRelease();
   const missing = missingArtifacts(release);
-  if (missing.length) throw new Error(`release artifacts missing (${missing.join(', ')}): run npm run release or set VPS_RELEASE_DIR`);
+  if (missing.length)
+    throw new Error(`release artifacts missing (${missing.join(', ')}): run npm run release or set VPS_RELEASE_DIR`);
   const version = await releaseVersion(release);
   await removeStale();
   await ensureImages([recipe('bookworm')], 1, (l) => log(l));
   const work = mkdtempSync(join(tmpdir(), 'aip-bench-swarm-'));
   chmodSync(work, 0o755);
   const started = Date.now();
-  const loadAtStart = loadavg().map((l) => l.toFixed(2)).join(' ');
+  const loadAtStart = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
   log('starting 3 VPSes');
   const cluster = await SwarmVpses.start(3, 'bench', 'bookworm');
   const results: LoadResult[] = [];
   let quotas: string[] = [];
   try {
     await cluster.manager.session.upload(release);
-    if (!(await installerHasSwarm(cluster.manager))) throw new Error('this release has no --swarm (installer.sh --help does not list it): rebuild it (npm run release)');
+    if (!(await installerHasSwarm(cluster.manager)))
+      throw new Error(
+        'this release has no --swarm (installer.sh --help does not list it): rebuild it (npm run release)',
+      );
     log(`deploying ${version} with installer.sh --swarm init, then --swarm join on the others`);
     const token = await deployByInstaller(cluster, release);
     log(`swarm ready after ${((Date.now() - started) / 1000).toFixed(0)} s`);
@@ -183,7 +245,9 @@ async function main(): Promise<void> {
           };
         });
         results.push({ nodes: n, round, ...r });
-        log(`round ${round}, ${n} node(s): ${Math.round(r.rps)} req/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, ${r.errors} errors, task CPU ${r.taskCores.map((c) => c.toFixed(2)).join(' ')}, nginx ${r.nginxCores.toFixed(2)}, machine ${r.hostCores.toFixed(2)}`);
+        log(
+          `round ${round}, ${n} node(s): ${Math.round(r.rps)} req/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, ${r.errors} errors, task CPU ${r.taskCores.map((c) => c.toFixed(2)).join(' ')}, nginx ${r.nginxCores.toFixed(2)}, machine ${r.hostCores.toFixed(2)}`,
+        );
       }
     }
   } finally {
@@ -191,9 +255,17 @@ async function main(): Promise<void> {
     rmSync(work, { recursive: true, force: true });
   }
   const cpu = cpus();
-  console.log(`Swarm benchmark, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: ai-proxy ${version}, service deployed by installer.sh --swarm init / join`);
-  console.log(`Machine: ${cpu.length} x ${cpu[0]?.model ?? 'unknown CPU'}, Linux ${kernel()}, load average at the start ${loadAtStart}, at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`Load: wrk 1 thread, ${connections} connections, ${seconds} s per run after a 3 s warm-up, authenticated echo chat completions through nginx (1 worker, round-robin, keepalive 128)\n`);
+  console.log(
+    `Swarm benchmark, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: ai-proxy ${version}, service deployed by installer.sh --swarm init / join`,
+  );
+  console.log(
+    `Machine: ${cpu.length} x ${cpu[0]?.model ?? 'unknown CPU'}, Linux ${kernel()}, load average at the start ${loadAtStart}, at the end ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  console.log(
+    `Load: wrk 1 thread, ${connections} connections, ${seconds} s per run after a 3 s warm-up, authenticated echo chat completions through nginx (1 worker, round-robin, keepalive 128)\n`,
+  );
   console.log(`Each task's cgroup CPU quota (cfs_quota_us/cfs_period_us): ${quotas.join(', ')}\n`);
   console.log(formatTable(results));
 }

@@ -20,7 +20,14 @@ import { writeProxyConfig } from './targets/ai-proxy-config.ts';
 import { bundleProxy } from './targets/ai-proxy.ts';
 import { BENCH_AUTH_TOKEN, freePort, type BenchContext } from './targets/types.ts';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '3' }, requests: { type: 'string', default: '2000' }, connections: { type: 'string', default: '8' } } });
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '3' },
+    seconds: { type: 'string', default: '3' },
+    requests: { type: 'string', default: '2000' },
+    connections: { type: 'string', default: '8' },
+  },
+});
 const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 const requests = Number(values.requests);
@@ -40,16 +47,24 @@ interface Endpoint {
 /** Sequential keep-alive POSTs on one connection: per-request latency in microseconds. */
 async function sequential(e: Endpoint, n: number, headers: Record<string, string>): Promise<number[]> {
   const tls = e.url.startsWith('https:');
-  const agent = tls ? new HttpsAgent({ keepAlive: true, maxSockets: 1, ca: e.ca }) : new HttpAgent({ keepAlive: true, maxSockets: 1 });
+  const agent = tls
+    ? new HttpsAgent({ keepAlive: true, maxSockets: 1, ca: e.ca })
+    : new HttpAgent({ keepAlive: true, maxSockets: 1 });
   const send = tls ? httpsRequest : httpRequest;
   const times: number[] = [];
   for (let i = 0; i < n; i++) {
     const t = performance.now();
     await new Promise<void>((resolve, reject) => {
-      const req = send(`${e.url}/v1/chat/completions`, { method: 'POST', agent, headers: { 'content-type': 'application/json', ...headers } }, (res) => {
-        res.on('data', () => {});
-        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`${e.name}: HTTP ${res.statusCode}`))));
-      });
+      const req = send(
+        `${e.url}/v1/chat/completions`,
+        { method: 'POST', agent, headers: { 'content-type': 'application/json', ...headers } },
+        (res) => {
+          res.on('data', () => {});
+          res.on('end', () =>
+            res.statusCode === 200 ? resolve() : reject(new Error(`${e.name}: HTTP ${res.statusCode}`)),
+          );
+        },
+      );
       req.on('error', reject);
       req.end(CHAT_BODY);
     });
@@ -69,14 +84,26 @@ interface WrkResult {
 }
 
 function wrk(url: string, extraHeaders: string): Promise<WrkResult> {
-  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '-s', join(repoRoot, 'bench/wrk/post.lua'), `${url}/v1/chat/completions`];
+  const args = [
+    '-t1',
+    `-c${connections}`,
+    `-d${seconds}s`,
+    '-s',
+    join(repoRoot, 'bench/wrk/post.lua'),
+    `${url}/v1/chat/completions`,
+  ];
   const headers = `Authorization: Bearer ${BENCH_AUTH_TOKEN}\n${extraHeaders}`;
   return new Promise((resolve, reject) => {
-    execFile('wrk', args, { env: { ...process.env, BENCH_BODY: CHAT_BODY, BENCH_HEADERS: headers }, timeout: (seconds + 30) * 1000 }, (error, stdout, stderr) => {
-      const line = /BENCH_JSON (.*)/.exec(stdout)?.[1];
-      if (!line) return reject(new Error(`wrk: ${error?.message ?? ''} ${stderr}`));
-      resolve(JSON.parse(line) as WrkResult);
-    });
+    execFile(
+      'wrk',
+      args,
+      { env: { ...process.env, BENCH_BODY: CHAT_BODY, BENCH_HEADERS: headers }, timeout: (seconds + 30) * 1000 },
+      (error, stdout, stderr) => {
+        const line = /BENCH_JSON (.*)/.exec(stdout)?.[1];
+        if (!line) return reject(new Error(`wrk: ${error?.message ?? ''} ${stderr}`));
+        resolve(JSON.parse(line) as WrkResult);
+      },
+    );
   });
 }
 
@@ -85,8 +112,14 @@ async function startProxy(name: string, extraEnv: string): Promise<{ proc: Proc;
   const port = await freePort();
   writeProxyConfig(dir, port, '127.0.0.1', upstreamPort);
   writeFileSync(join(dir, '.env'), extraEnv, { flag: 'a' });
-  const proc = startProcess(node24, [bundle, 'serve', '--config-dir', dir], join(work, `${name}.log`), { ...process.env, NODE_ENV: 'production' });
-  await waitHttp(extraEnv ? `http://127.0.0.1:${healthPort}/health/ready` : `http://127.0.0.1:${port}/health/ready`, { timeoutMs: 15_000, isAlive: () => proc.child.exitCode === null });
+  const proc = startProcess(node24, [bundle, 'serve', '--config-dir', dir], join(work, `${name}.log`), {
+    ...process.env,
+    NODE_ENV: 'production',
+  });
+  await waitHttp(extraEnv ? `http://127.0.0.1:${healthPort}/health/ready` : `http://127.0.0.1:${port}/health/ready`, {
+    timeoutMs: 15_000,
+    isAlive: () => proc.child.exitCode === null,
+  });
   return { proc, port };
 }
 
@@ -95,7 +128,8 @@ let healthPort = 0;
 let bundle = '';
 const procs: Proc[] = [];
 try {
-  if (!(await hasCommand('wrk'))) throw new Error('wrk is not installed (apt-get install -y wrk, or bash bench/setup.sh)');
+  if (!(await hasCommand('wrk')))
+    throw new Error('wrk is not installed (apt-get install -y wrk, or bash bench/setup.sh)');
   const upstream = await startWithPortLine(node24, [join(repoRoot, 'bench/upstream.ts')], join(work, 'upstream.log'));
   procs.push(upstream.proc);
   upstreamPort = upstream.port;
@@ -106,7 +140,10 @@ try {
   const plain = await startProxy('http', '');
   procs.push(plain.proc);
   healthPort = await freePort();
-  const secure = await startProxy('https', `TLS_CERT_FILE=${leaf.certFile}\nTLS_KEY_FILE=${leaf.keyFile}\nHTTP_PORT=${healthPort}\n`);
+  const secure = await startProxy(
+    'https',
+    `TLS_CERT_FILE=${leaf.certFile}\nTLS_KEY_FILE=${leaf.keyFile}\nHTTP_PORT=${healthPort}\n`,
+  );
   procs.push(secure.proc);
   await sleep(2000);
   const idle = { http: rssBytes([plain.proc.pid]), https: rssBytes([secure.proc.pid]) };
@@ -120,7 +157,8 @@ try {
   for (const e of endpoints) await sequential(e, 200, auth); // warm-up: JIT, pools, TLS session
   // Interleaved rounds so a noisy neighbour on this shared machine hits every endpoint alike.
   for (let round = 0; round < 4; round++) {
-    for (const e of endpoints) latency.set(e.name, [...(latency.get(e.name) ?? []), ...(await sequential(e, requests / 4, auth))]);
+    for (const e of endpoints)
+      latency.set(e.name, [...(latency.get(e.name) ?? []), ...(await sequential(e, requests / 4, auth))]);
   }
   const direct = sortedCopy(latency.get('direct upstream')!);
   log('wrk keep-alive and new-connection runs');

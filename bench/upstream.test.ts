@@ -12,7 +12,11 @@ let client: OpenAI;
 const log = join(process.env.TMPDIR ?? '/tmp', `aip-bench-upstream-test-${process.pid}.log`);
 
 before(async () => {
-  upstream = await startWithPortLine(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'upstream.ts'), '--chunks', '3', '--interval-ms', '1'], log);
+  upstream = await startWithPortLine(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, 'upstream.ts'), '--chunks', '3', '--interval-ms', '1'],
+    log,
+  );
   client = new OpenAI({ apiKey: 'sk-test', baseURL: `http://127.0.0.1:${upstream.port}/v1`, maxRetries: 0 });
 });
 after(async () => {
@@ -21,7 +25,10 @@ after(async () => {
 });
 
 test('non-streaming answers parse as a chat.completion with usage', async () => {
-  const completion = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+  const completion = await client.chat.completions.create({
+    model: 'gpt-4o-mini',
+    messages: [{ role: 'user', content: 'hi' }],
+  });
   assert.equal(completion.object, 'chat.completion');
   assert.equal(completion.choices[0]?.finish_reason, 'stop');
   assert.match(completion.choices[0]?.message.content ?? '', /quick brown fox/);
@@ -29,7 +36,11 @@ test('non-streaming answers parse as a chat.completion with usage', async () => 
 });
 
 test('streams parse chunk by chunk and end with finish_reason stop', async () => {
-  const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+  const stream = await client.chat.completions.create({
+    model: 'gpt-4o-mini',
+    stream: true,
+    messages: [{ role: 'user', content: 'hi' }],
+  });
   const chunks = [];
   for await (const chunk of stream) chunks.push(chunk);
   assert.equal(chunks.length, 5); // role chunk, 3 words, final chunk

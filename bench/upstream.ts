@@ -34,7 +34,11 @@ const completion = Buffer.from(
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content: 'The quick brown fox jumps over the lazy dog. '.repeat(4).trim(), refusal: null },
+        message: {
+          role: 'assistant',
+          content: 'The quick brown fox jumps over the lazy dog. '.repeat(4).trim(),
+          refusal: null,
+        },
         logprobs: null,
         finish_reason: 'stop',
       },

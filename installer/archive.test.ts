@@ -18,11 +18,17 @@ function archive(entries: RawEntry[]): string {
 
 async function rejectsWith(entries: RawEntry[], pattern: RegExp): Promise<void> {
   const target = join(dir, `x${counter++}`);
-  await assert.rejects(readArchive(archive(entries)), (error: Error) => error instanceof ArchiveCorrupt && pattern.test(error.message));
+  await assert.rejects(
+    readArchive(archive(entries)),
+    (error: Error) => error instanceof ArchiveCorrupt && pattern.test(error.message),
+  );
   // Extraction must fail the same way, before the unsafe entry is written anywhere.
   const { mkdirSync } = await import('node:fs');
   mkdirSync(target);
-  await assert.rejects(readArchive(archive(entries), { extractTo: target }), (error: Error) => error instanceof ArchiveCorrupt && pattern.test(error.message));
+  await assert.rejects(
+    readArchive(archive(entries), { extractTo: target }),
+    (error: Error) => error instanceof ArchiveCorrupt && pattern.test(error.message),
+  );
 }
 
 const good = () => releaseEntries(MINIMAL_FILES);
@@ -37,23 +43,40 @@ test('a well-formed release verifies and extracts with its hashes checked', asyn
   mkdirSync(target);
   await readArchive(archive(good()), { extractTo: target });
   assert.equal(readFileSync(join(target, 'rootfs/etc/passwd'), 'utf8'), MINIMAL_FILES['rootfs/etc/passwd']);
-  assert.deepEqual(readdirSync(target).sort(), ['.env.example', 'Dockerfile', 'ai-proxy', 'manifest.json', 'provider-config.yaml', 'rootfs']);
+  assert.deepEqual(readdirSync(target).sort(), [
+    '.env.example',
+    'Dockerfile',
+    'ai-proxy',
+    'manifest.json',
+    'provider-config.yaml',
+    'rootfs',
+  ]);
 });
 
 test('every extracted byte is what the manifest hashed, also for large multi-chunk files', async () => {
   const { randomBytes, createHash } = await import('node:crypto');
   const files = { ...MINIMAL_FILES, 'rootfs/big.bin': randomBytes(3 * 1024 * 1024 + 123).toString('latin1') };
-  const entries = releaseEntries(files).map((entry) => (entry.path === 'rootfs/big.bin' ? { ...entry, body: Buffer.from(files['rootfs/big.bin'], 'latin1') } : entry));
+  const entries = releaseEntries(files).map((entry) =>
+    entry.path === 'rootfs/big.bin' ? { ...entry, body: Buffer.from(files['rootfs/big.bin'], 'latin1') } : entry,
+  );
   const manifestEntry = entries.find((entry) => entry.path === 'manifest.json')!;
   const manifest = JSON.parse(String(manifestEntry.body));
-  manifest.files['rootfs/big.bin'] = createHash('sha256').update(Buffer.from(files['rootfs/big.bin'], 'latin1')).digest('hex');
+  manifest.files['rootfs/big.bin'] = createHash('sha256')
+    .update(Buffer.from(files['rootfs/big.bin'], 'latin1'))
+    .digest('hex');
   manifestEntry.body = JSON.stringify(manifest);
   const target = join(dir, 'bytes');
   const { mkdirSync } = await import('node:fs');
   mkdirSync(target);
   await readArchive(archive(entries), { extractTo: target });
   for (const [path, expected] of Object.entries(manifest.files as Record<string, string>)) {
-    assert.equal(createHash('sha256').update(readFileSync(join(target, path))).digest('hex'), expected, path);
+    assert.equal(
+      createHash('sha256')
+        .update(readFileSync(join(target, path)))
+        .digest('hex'),
+      expected,
+      path,
+    );
   }
   assert.equal(readFileSync(join(target, 'manifest.json'), 'utf8'), manifestEntry.body);
 });
@@ -123,12 +146,23 @@ test('a duplicate name is refused (it could replace a checked file)', async () =
 });
 
 test('manifest problems: missing, invalid, wrong hash, missing file, unlisted file', async () => {
-  await rejectsWith(good().filter((entry) => entry.path !== 'manifest.json'), /manifest.json is missing/);
-  await rejectsWith([...good().filter((entry) => entry.path !== 'manifest.json'), { path: 'manifest.json', body: '{nope' }], /not valid JSON/);
+  await rejectsWith(
+    good().filter((entry) => entry.path !== 'manifest.json'),
+    /manifest.json is missing/,
+  );
+  await rejectsWith(
+    [...good().filter((entry) => entry.path !== 'manifest.json'), { path: 'manifest.json', body: '{nope' }],
+    /not valid JSON/,
+  );
   await rejectsWith(releaseEntries(MINIMAL_FILES, { version: '../1' }), /version/);
-  const tampered = good().map((entry) => (entry.path === 'Dockerfile' ? { ...entry, body: 'FROM scratch\nUSER root\n' } : entry));
+  const tampered = good().map((entry) =>
+    entry.path === 'Dockerfile' ? { ...entry, body: 'FROM scratch\nUSER root\n' } : entry,
+  );
   await rejectsWith(tampered, /Dockerfile does not match its sha256/);
-  await rejectsWith(good().filter((entry) => entry.path !== 'rootfs/etc/passwd'), /listed in manifest.json but missing/);
+  await rejectsWith(
+    good().filter((entry) => entry.path !== 'rootfs/etc/passwd'),
+    /listed in manifest.json but missing/,
+  );
   await rejectsWith([...good(), { path: 'extra.sh', body: 'x' }], /not in manifest.json/);
   const { Dockerfile: _, ...withoutDockerfile } = MINIMAL_FILES;
   await rejectsWith(releaseEntries(withoutDockerfile), /has no Dockerfile/);
@@ -145,7 +179,10 @@ test('garbage and truncated archives are refused as corrupt', async () => {
 });
 
 test('an unreadable archive is an I/O error, not corruption', async () => {
-  await assert.rejects(readArchive(join(dir, 'missing.tar.gz')), (error: NodeJS.ErrnoException) => error instanceof ArchiveUnreadable && error.code === 'ENOENT');
+  await assert.rejects(
+    readArchive(join(dir, 'missing.tar.gz')),
+    (error: NodeJS.ErrnoException) => error instanceof ArchiveUnreadable && error.code === 'ENOENT',
+  );
 });
 
 test('safeEntryPath normalises ./ and trailing slashes', () => {

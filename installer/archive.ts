@@ -2,7 +2,16 @@
 // every entry is validated before a byte of it lands on disk, every file is hashed while it
 // streams, and the manifest's hashes are compared at the end. Only plain files and directories
 // with relative, `..`-free paths and bounded sizes are accepted: no links, no devices.
-import { chmodSync, createReadStream, createWriteStream, fchmodSync, mkdirSync, openSync, constants, statSync } from 'node:fs';
+import {
+  chmodSync,
+  createReadStream,
+  createWriteStream,
+  fchmodSync,
+  mkdirSync,
+  openSync,
+  constants,
+  statSync,
+} from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Parser, type ReadEntry } from 'tar';
@@ -16,7 +25,13 @@ export const LIMITS = {
 };
 
 /** Files the installer itself needs from the archive. */
-export const REQUIRED_FILES = ['ai-proxy', 'Dockerfile', '.env.example', 'provider-config.yaml', 'manifest.json'] as const;
+export const REQUIRED_FILES = [
+  'ai-proxy',
+  'Dockerfile',
+  '.env.example',
+  'provider-config.yaml',
+  'manifest.json',
+] as const;
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in lowercase hex');
 export const ManifestSchema = z.object({
@@ -54,7 +69,8 @@ export function safeEntryPath(raw: string): string {
   if (raw.includes('\0')) throw new ArchiveCorrupt(`archive entry name contains a NUL byte`);
   if (raw.includes('\\')) throw new ArchiveCorrupt(`archive entry "${raw}" contains a backslash`);
   if (raw.startsWith('/')) throw new ArchiveCorrupt(`archive entry "${raw}" is an absolute path`);
-  if (raw.length > LIMITS.maxPathLength) throw new ArchiveCorrupt(`archive entry name is longer than ${LIMITS.maxPathLength} characters`);
+  if (raw.length > LIMITS.maxPathLength)
+    throw new ArchiveCorrupt(`archive entry name is longer than ${LIMITS.maxPathLength} characters`);
   const segments = raw.split('/').filter((part) => part !== '' && part !== '.');
   if (segments.some((part) => part === '..')) throw new ArchiveCorrupt(`archive entry "${raw}" contains ".."`);
   return segments.join('/');
@@ -84,42 +100,57 @@ export async function readArchive(archivePath: string, options: ReadOptions = {}
       source.destroy();
       reject(error);
     };
-    options.signal?.addEventListener('abort', () => fail(options.signal?.reason ?? new Error('aborted')), { once: true });
+    options.signal?.addEventListener('abort', () => fail(options.signal?.reason ?? new Error('aborted')), {
+      once: true,
+    });
     parser.on('entry', (entry: ReadEntry) => {
       if (failed) return entry.resume();
       try {
         entries++;
-        if (entries > LIMITS.maxEntries) throw new ArchiveCorrupt(`the archive has more than ${LIMITS.maxEntries} entries`);
+        if (entries > LIMITS.maxEntries)
+          throw new ArchiveCorrupt(`the archive has more than ${LIMITS.maxEntries} entries`);
         const path = safeEntryPath(entry.path);
         if (entry.type === 'Directory') {
           if (path !== '' && options.extractTo) makeDirs(options.extractTo, path);
           return entry.resume();
         }
         if (!FILE_TYPES.has(entry.type)) {
-          throw new ArchiveCorrupt(`archive entry "${entry.path}" is a ${describeType(entry.type)}; only plain files and directories are allowed`);
+          throw new ArchiveCorrupt(
+            `archive entry "${entry.path}" is a ${describeType(entry.type)}; only plain files and directories are allowed`,
+          );
         }
         if (path === '') throw new ArchiveCorrupt(`archive entry "${entry.path}" has no name`);
         if (seen.has(path)) throw new ArchiveCorrupt(`archive entry "${path}" appears twice`);
         seen.add(path);
-        if (entry.size > LIMITS.maxFileBytes) throw new ArchiveCorrupt(`archive entry "${path}" is ${entry.size} bytes, over the ${LIMITS.maxFileBytes}-byte limit`);
+        if (entry.size > LIMITS.maxFileBytes)
+          throw new ArchiveCorrupt(
+            `archive entry "${path}" is ${entry.size} bytes, over the ${LIMITS.maxFileBytes}-byte limit`,
+          );
         totalBytes += entry.size;
-        if (totalBytes > LIMITS.maxTotalBytes) throw new ArchiveCorrupt(`the archive unpacks to more than ${LIMITS.maxTotalBytes} bytes`);
+        if (totalBytes > LIMITS.maxTotalBytes)
+          throw new ArchiveCorrupt(`the archive unpacks to more than ${LIMITS.maxTotalBytes} bytes`);
         if (KEPT_TEXTS.has(path) && entry.size > MAX_KEPT_BYTES) throw new ArchiveCorrupt(`${path} is too large`);
-        pending.push(consumeFile(entry, path, files, options.extractTo, (text) => texts.set(path, text)).catch((error) => {
-          fail(error);
-        }));
+        pending.push(
+          consumeFile(entry, path, files, options.extractTo, (text) => texts.set(path, text)).catch((error) => {
+            fail(error);
+          }),
+        );
       } catch (error) {
         entry.resume();
         fail(error);
       }
     });
-    parser.on('error', (error: Error) => fail(new ArchiveCorrupt(`the archive is not a valid tar.gz: ${error.message}`)));
+    parser.on('error', (error: Error) =>
+      fail(new ArchiveCorrupt(`the archive is not a valid tar.gz: ${error.message}`)),
+    );
     parser.on('end', () => {
       Promise.all(pending).then(() => {
         if (!failed) resolve();
       }, fail);
     });
-    source.on('error', (error) => fail(Object.assign(new ArchiveUnreadable(error.message), { code: (error as NodeJS.ErrnoException).code })));
+    source.on('error', (error) =>
+      fail(Object.assign(new ArchiveUnreadable(error.message), { code: (error as NodeJS.ErrnoException).code })),
+    );
     source.pipe(parser as unknown as NodeJS.WritableStream);
   });
 
@@ -127,7 +158,13 @@ export async function readArchive(archivePath: string, options: ReadOptions = {}
   return { manifest, files, totalBytes, texts };
 }
 
-function consumeFile(entry: ReadEntry, path: string, files: Map<string, string>, extractTo: string | undefined, onManifest: (text: string) => void): Promise<void> {
+function consumeFile(
+  entry: ReadEntry,
+  path: string,
+  files: Map<string, string>,
+  extractTo: string | undefined,
+  onManifest: (text: string) => void,
+): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const hash = createHash('sha256');
     const keep: Buffer[] | undefined = KEPT_TEXTS.has(path) ? [] : undefined;
@@ -139,7 +176,11 @@ function consumeFile(entry: ReadEntry, path: string, files: Map<string, string>,
       if (slash > 0) makeDirs(extractTo, path.slice(0, slash));
       // O_EXCL|O_NOFOLLOW: a name that already exists (a duplicate or a planted link) is an error.
       const mode = (entry.mode ?? 0o644) & 0o111 ? 0o755 : 0o644;
-      const fd = openSync(target, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+      const fd = openSync(
+        target,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+        mode,
+      );
       // Set explicitly: installer.sh runs us under umask 077, and the image's user 1001 must be
       // able to execute /app/ai-proxy and read the libraries.
       fchmodSync(fd, mode);
@@ -209,7 +250,9 @@ export function checkManifest(text: string, files: Map<string, string>): Manifes
   const parsed = ManifestSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new ArchiveCorrupt(`manifest.json ${issue?.path.join('.') || ''}: ${issue?.message ?? 'invalid'}`.replace(' :', ':'));
+    throw new ArchiveCorrupt(
+      `manifest.json ${issue?.path.join('.') || ''}: ${issue?.message ?? 'invalid'}`.replace(' :', ':'),
+    );
   }
   const manifest = parsed.data;
   for (const required of REQUIRED_FILES) {
@@ -217,12 +260,14 @@ export function checkManifest(text: string, files: Map<string, string>): Manifes
   }
   for (const [path, expected] of Object.entries(manifest.files)) {
     const actual = files.get(safeEntryPath(path));
-    if (actual === undefined) throw new ArchiveCorrupt(`${path} is listed in manifest.json but missing from the archive`);
+    if (actual === undefined)
+      throw new ArchiveCorrupt(`${path} is listed in manifest.json but missing from the archive`);
     if (actual !== expected) throw new ArchiveCorrupt(`${path} does not match its sha256 in manifest.json`);
   }
   const listed = new Set(Object.keys(manifest.files).map(safeEntryPath));
   for (const path of files.keys()) {
-    if (path !== 'manifest.json' && !listed.has(path)) throw new ArchiveCorrupt(`${path} is in the archive but not in manifest.json`);
+    if (path !== 'manifest.json' && !listed.has(path))
+      throw new ArchiveCorrupt(`${path} is in the archive but not in manifest.json`);
   }
   return manifest;
 }

@@ -21,31 +21,84 @@ test('defaults', () => {
 });
 
 test('flags and their environment variables; flags win', () => {
-  const options = parseOptions(['--port', '9090', '--bind=127.0.0.1', '--health-timeout', '5', '-y', '--json', '--archive', '/a.tar.gz'], {});
-  assert.deepEqual([options.port, options.bind, options.healthTimeout, options.yes, options.json, options.archive], [9090, '127.0.0.1', 5, true, true, '/a.tar.gz']);
-  const fromEnv = parseOptions([], { AI_PROXY_PORT: '7000', AI_PROXY_BIND: '::', AI_PROXY_YES: '1', AI_PROXY_HEALTH_TIMEOUT: '9' });
+  const options = parseOptions(
+    ['--port', '9090', '--bind=127.0.0.1', '--health-timeout', '5', '-y', '--json', '--archive', '/a.tar.gz'],
+    {},
+  );
+  assert.deepEqual(
+    [options.port, options.bind, options.healthTimeout, options.yes, options.json, options.archive],
+    [9090, '127.0.0.1', 5, true, true, '/a.tar.gz'],
+  );
+  const fromEnv = parseOptions([], {
+    AI_PROXY_PORT: '7000',
+    AI_PROXY_BIND: '::',
+    AI_PROXY_YES: '1',
+    AI_PROXY_HEALTH_TIMEOUT: '9',
+  });
   assert.deepEqual([fromEnv.port, fromEnv.bind, fromEnv.yes, fromEnv.healthTimeout], [7000, '::', true, 9]);
   assert.equal(parseOptions(['--port', '7001'], { AI_PROXY_PORT: '7000' }).port, 7001);
 });
 
 test('bad ports exit 8, from the flag or the environment', () => {
-  assert.equal(code(() => parseOptions(['--port', '0'], {})), 8);
-  assert.equal(code(() => parseOptions(['--port', '65536'], {})), 8);
-  assert.equal(code(() => parseOptions(['--port', ' 80'], {})), 8);
-  assert.equal(code(() => parseOptions([], { AI_PROXY_PORT: '8e3' })), 8);
+  assert.equal(
+    code(() => parseOptions(['--port', '0'], {})),
+    8,
+  );
+  assert.equal(
+    code(() => parseOptions(['--port', '65536'], {})),
+    8,
+  );
+  assert.equal(
+    code(() => parseOptions(['--port', ' 80'], {})),
+    8,
+  );
+  assert.equal(
+    code(() => parseOptions([], { AI_PROXY_PORT: '8e3' })),
+    8,
+  );
 });
 
 test('usage errors exit 2', () => {
-  assert.equal(code(() => parseOptions(['--nope'], {})), 2);
-  assert.equal(code(() => parseOptions(['extra'], {})), 2);
-  assert.equal(code(() => parseOptions(['--port'], {})), 2);
-  assert.equal(code(() => parseOptions(['--bind', 'example.com'], {})), 2);
-  assert.equal(code(() => parseOptions(['--bind', '999.1.1.1'], {})), 2);
-  assert.equal(code(() => parseOptions(['--health-timeout', '0'], {})), 2);
-  assert.equal(code(() => parseOptions(['--health-timeout', '1.5'], {})), 2);
-  assert.equal(code(() => parseOptions(['--purge'], {})), 2);
-  assert.equal(code(() => parseOptions(['--uninstall', '--port', '80'], {})), 2);
-  assert.equal(code(() => parseOptions(['--yes=1'], {})), 2);
+  assert.equal(
+    code(() => parseOptions(['--nope'], {})),
+    2,
+  );
+  assert.equal(
+    code(() => parseOptions(['extra'], {})),
+    2,
+  );
+  assert.equal(
+    code(() => parseOptions(['--port'], {})),
+    2,
+  );
+  assert.equal(
+    code(() => parseOptions(['--bind', 'example.com'], {})),
+    2,
+  );
+  assert.equal(
+    code(() => parseOptions(['--bind', '999.1.1.1'], {})),
+    2,
+  );
+  assert.equal(
+    code(() => parseOptions(['--health-timeout', '0'], {})),
+    2,
+  );
+  assert.equal(
+    code(() => parseOptions(['--health-timeout', '1.5'], {})),
+    2,
+  );
+  assert.equal(
+    code(() => parseOptions(['--purge'], {})),
+    2,
+  );
+  assert.equal(
+    code(() => parseOptions(['--uninstall', '--port', '80'], {})),
+    2,
+  );
+  assert.equal(
+    code(() => parseOptions(['--yes=1'], {})),
+    2,
+  );
 });
 
 test('--help lists every flag', () => {

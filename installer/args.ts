@@ -17,27 +17,84 @@ interface FlagDef {
 }
 
 export const FLAGS: FlagDef[] = [
-  { name: 'port', value: 'N', env: 'AI_PROXY_PORT', help: 'host port to publish (1-65535; default: the installed port, else 8080)' },
-  { name: 'bind', value: 'ADDR', env: 'AI_PROXY_BIND', help: 'host address to publish on (default 0.0.0.0; 127.0.0.1: local only)' },
-  { name: 'tls-cert', value: 'FILE', env: 'AI_PROXY_TLS_CERT', help: 'HTTPS with your certificate (PEM chain; with --tls-key; --port defaults to 443)' },
+  {
+    name: 'port',
+    value: 'N',
+    env: 'AI_PROXY_PORT',
+    help: 'host port to publish (1-65535; default: the installed port, else 8080)',
+  },
+  {
+    name: 'bind',
+    value: 'ADDR',
+    env: 'AI_PROXY_BIND',
+    help: 'host address to publish on (default 0.0.0.0; 127.0.0.1: local only)',
+  },
+  {
+    name: 'tls-cert',
+    value: 'FILE',
+    env: 'AI_PROXY_TLS_CERT',
+    help: 'HTTPS with your certificate (PEM chain; with --tls-key; --port defaults to 443)',
+  },
   { name: 'tls-key', value: 'FILE', env: 'AI_PROXY_TLS_KEY', help: 'the unencrypted PEM private key of --tls-cert' },
-  { name: 'domain', value: 'NAME[,NAME]', env: 'AI_PROXY_DOMAIN', help: 'HTTPS with an automatic ACME certificate for these names (needs ports 80 and 443; see docs/https.md)' },
-  { name: 'acme-email', value: 'EMAIL', env: 'AI_PROXY_ACME_EMAIL', help: 'with --domain: contact address for the ACME account' },
-  { name: 'acme-directory', value: 'URL', env: 'AI_PROXY_ACME_DIRECTORY', help: "with --domain: the ACME directory (default Let's Encrypt)" },
-  { name: 'acme-ca', value: 'FILE', env: 'AI_PROXY_ACME_CA', help: "with --domain: PEM CA bundle trusted for a private ACME server's HTTPS" },
+  {
+    name: 'domain',
+    value: 'NAME[,NAME]',
+    env: 'AI_PROXY_DOMAIN',
+    help: 'HTTPS with an automatic ACME certificate for these names (needs ports 80 and 443; see docs/https.md)',
+  },
+  {
+    name: 'acme-email',
+    value: 'EMAIL',
+    env: 'AI_PROXY_ACME_EMAIL',
+    help: 'with --domain: contact address for the ACME account',
+  },
+  {
+    name: 'acme-directory',
+    value: 'URL',
+    env: 'AI_PROXY_ACME_DIRECTORY',
+    help: "with --domain: the ACME directory (default Let's Encrypt)",
+  },
+  {
+    name: 'acme-ca',
+    value: 'FILE',
+    env: 'AI_PROXY_ACME_CA',
+    help: "with --domain: PEM CA bundle trusted for a private ACME server's HTTPS",
+  },
   { name: 'no-tls', help: 'go back to plain HTTP (a re-run without TLS flags keeps the installed HTTPS settings)' },
-  { name: 'health-timeout', value: 'S', env: 'AI_PROXY_HEALTH_TIMEOUT', help: 'seconds to wait for the container to become healthy (default 60)' },
+  {
+    name: 'health-timeout',
+    value: 'S',
+    env: 'AI_PROXY_HEALTH_TIMEOUT',
+    help: 'seconds to wait for the container to become healthy (default 60)',
+  },
   { name: 'archive', value: 'PATH', env: 'AI_PROXY_ARCHIVE', help: 'the release archive (installer.sh passes it)' },
   { name: 'yes', short: 'y', env: 'AI_PROXY_YES', help: 'do not ask for confirmation' },
   { name: 'force', env: 'AI_PROXY_FORCE', help: 'rebuild and recreate even when nothing changed' },
   { name: 'dry-run', help: 'print the plan and change nothing' },
   { name: 'uninstall', help: 'remove the container and images (keeps /srv/ai-proxy)' },
   { name: 'purge', help: 'with --uninstall: also delete /srv/ai-proxy (configuration and token)' },
-  { name: 'swarm', value: 'MODE', help: 'Docker Swarm mode: init (first VPS), join (each further VPS), upgrade, leave (see docs/scale-out.md)' },
-  { name: 'manager', value: 'ADDR[:PORT]', help: 'with --swarm join: the manager printed by --swarm init (port default 2377)' },
-  { name: 'token', value: 'TOKEN', env: 'AI_PROXY_SWARM_TOKEN', help: 'with --swarm join: the join token printed by --swarm init' },
+  {
+    name: 'swarm',
+    value: 'MODE',
+    help: 'Docker Swarm mode: init (first VPS), join (each further VPS), upgrade, leave (see docs/scale-out.md)',
+  },
+  {
+    name: 'manager',
+    value: 'ADDR[:PORT]',
+    help: 'with --swarm join: the manager printed by --swarm init (port default 2377)',
+  },
+  {
+    name: 'token',
+    value: 'TOKEN',
+    env: 'AI_PROXY_SWARM_TOKEN',
+    help: 'with --swarm join: the join token printed by --swarm init',
+  },
   { name: 'replicas', value: 'N', help: 'with --swarm init/upgrade: N tasks in all instead of one per node' },
-  { name: 'advertise-addr', value: 'IP', help: 'with --swarm init: the address other nodes reach this one on (needed when it has several)' },
+  {
+    name: 'advertise-addr',
+    value: 'IP',
+    help: 'with --swarm init: the address other nodes reach this one on (needed when it has several)',
+  },
   { name: 'json', env: 'AI_PROXY_JSON', help: 'print one JSON summary line on stdout (progress goes to stderr)' },
   { name: 'verbose', help: 'also print the image build output' },
   { name: 'version', help: 'print the installer version' },
@@ -75,12 +132,19 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
       strict: true,
       allowPositionals: false,
       options: Object.fromEntries(
-        FLAGS.map((flag) => [flag.name, { type: flag.value ? 'string' : 'boolean', ...(flag.short ? { short: flag.short } : {}) } as const]),
+        FLAGS.map((flag) => [
+          flag.name,
+          { type: flag.value ? 'string' : 'boolean', ...(flag.short ? { short: flag.short } : {}) } as const,
+        ]),
       ),
     });
     values = parsed.values as Record<string, string | boolean | undefined>;
   } catch (error) {
-    throw new InstallError(EXIT.usage, (error as Error).message.split('\n')[0] ?? 'invalid usage', 'run `ai-proxy install --help` for the flags');
+    throw new InstallError(
+      EXIT.usage,
+      (error as Error).message.split('\n')[0] ?? 'invalid usage',
+      'run `ai-proxy install --help` for the flags',
+    );
   }
   const fromEnv = (flag: string): string | undefined => {
     const def = FLAGS.find((f) => f.name === flag);
@@ -113,31 +177,56 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
   const port = str('port');
   if (port.value !== undefined) {
     const result = parsePort(port.value);
-    if (!result.ok) throw new InstallError(EXIT.invalidPort, `invalid port from ${port.source}: ${result.reason}`, 'give a plain number from 1 to 65535, e.g. --port 8080');
+    if (!result.ok)
+      throw new InstallError(
+        EXIT.invalidPort,
+        `invalid port from ${port.source}: ${result.reason}`,
+        'give a plain number from 1 to 65535, e.g. --port 8080',
+      );
     options.port = result.port;
   }
   const bind = str('bind');
   if (bind.value !== undefined) {
-    if (isIP(bind.value) === 0) throw new InstallError(EXIT.usage, `invalid bind address from ${bind.source}: "${bind.value}" is not an IPv4 or IPv6 address`, 'use e.g. 0.0.0.0, 127.0.0.1 or ::');
+    if (isIP(bind.value) === 0)
+      throw new InstallError(
+        EXIT.usage,
+        `invalid bind address from ${bind.source}: "${bind.value}" is not an IPv4 or IPv6 address`,
+        'use e.g. 0.0.0.0, 127.0.0.1 or ::',
+      );
     options.bind = bind.value;
     options.bindGiven = true;
   }
   const timeout = str('health-timeout');
   if (timeout.value !== undefined) {
     if (!/^[1-9][0-9]{0,3}$/.test(timeout.value) || Number(timeout.value) > 3600) {
-      throw new InstallError(EXIT.usage, `invalid health timeout from ${timeout.source}: "${timeout.value}"`, 'give whole seconds from 1 to 3600');
+      throw new InstallError(
+        EXIT.usage,
+        `invalid health timeout from ${timeout.source}: "${timeout.value}"`,
+        'give whole seconds from 1 to 3600',
+      );
     }
     options.healthTimeout = Number(timeout.value);
   }
   const archive = str('archive');
   if (archive.value !== undefined) options.archive = archive.value;
-  if (options.purge && !options.uninstall) throw new InstallError(EXIT.usage, '--purge only makes sense with --uninstall', 'run `ai-proxy install --uninstall --purge`');
-  if (options.uninstall && options.port !== undefined) throw new InstallError(EXIT.usage, '--port cannot be combined with --uninstall', 'drop --port');
+  if (options.purge && !options.uninstall)
+    throw new InstallError(
+      EXIT.usage,
+      '--purge only makes sense with --uninstall',
+      'run `ai-proxy install --uninstall --purge`',
+    );
+  if (options.uninstall && options.port !== undefined)
+    throw new InstallError(EXIT.usage, '--port cannot be combined with --uninstall', 'drop --port');
   const swarm = parseSwarmOptions(str, options);
   if (swarm) options.swarm = swarm;
   const tls = parseTlsOptions(str, bool('no-tls'), (message, hint) => new InstallError(EXIT.usage, message, hint));
   if (tls) {
-    if (options.uninstall || options.swarm) throw new InstallError(EXIT.usage, `TLS flags cannot be combined with ${options.uninstall ? '--uninstall' : '--swarm'}`, 'drop them');
+    if (options.uninstall || options.swarm)
+      throw new InstallError(
+        EXIT.usage,
+        `TLS flags cannot be combined with ${options.uninstall ? '--uninstall' : '--swarm'}`,
+        'drop them',
+      );
     options.tls = tls;
   }
   return options;

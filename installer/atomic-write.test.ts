@@ -23,7 +23,10 @@ test('a crash after any step leaves the old or the new file, never a mix', () =>
       else assert.equal(content, OLD, 'before the rename it is still the old file');
       // What a crash leaves is a temp file, which the next run sweeps away.
       sweepTempFiles(dir, readdirSync(dir));
-      assert.deepEqual(readdirSync(dir).filter((name) => name.startsWith(TEMP_PREFIX)), []);
+      assert.deepEqual(
+        readdirSync(dir).filter((name) => name.startsWith(TEMP_PREFIX)),
+        [],
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

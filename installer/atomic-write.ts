@@ -1,7 +1,17 @@
 // Atomic file replacement: temp file in the same directory, fsync, rename, fsync the directory.
 // The write is a list of steps so tests can stop after any of them and prove a crash leaves
 // either the old or the new file, never a mix.
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync, fchownSync, fchmodSync, constants } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+  fchownSync,
+  fchmodSync,
+  constants,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 

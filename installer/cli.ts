@@ -60,22 +60,33 @@ const recoverStep: Step = {
   exitCode: EXIT.engineUnavailable,
   async run(state) {
     const engine = need(state.engine, 'engine');
-    const done = state.options.dryRun ? [] : await recoverLeftovers(engine, state.ctx, state.log, Math.min(state.options.healthTimeout, 20));
+    const done = state.options.dryRun
+      ? []
+      : await recoverLeftovers(engine, state.ctx, state.log, Math.min(state.options.healthTimeout, 20));
     state.existing = await engine.inspect(state.ctx.names.container);
     if (state.existing?.bind && !state.options.bindGiven) state.bind = state.existing.bind;
-    return done.length ? done.join('; ') : state.existing ? `found ${state.ctx.names.container} (${state.existing.running ? state.existing.health ?? 'running' : 'stopped'})` : 'nothing installed yet';
+    return done.length
+      ? done.join('; ')
+      : state.existing
+        ? `found ${state.ctx.names.container} (${state.existing.running ? (state.existing.health ?? 'running') : 'stopped'})`
+        : 'nothing installed yet';
   },
 };
 
 const INSTALL_STEPS: Step[] = [extract, configure, build, run, health, finish];
 
-export async function runInstaller(argv: string[], ctx: InstallContext, io: InstallerIO = processIO()): Promise<Summary> {
+export async function runInstaller(
+  argv: string[],
+  ctx: InstallContext,
+  io: InstallerIO = processIO(),
+): Promise<Summary> {
   const started = Date.now();
   let options;
   try {
     options = parseOptions(argv, ctx.env);
   } catch (error) {
-    if (argv.includes('--json') && error instanceof InstallError) io.stdout.write(`${JSON.stringify(summarize(undefined, started, error))}\n`);
+    if (argv.includes('--json') && error instanceof InstallError)
+      io.stdout.write(`${JSON.stringify(summarize(undefined, started, error))}\n`);
     throw error;
   }
   if (options.help) {
@@ -89,7 +100,11 @@ export async function runInstaller(argv: string[], ctx: InstallContext, io: Inst
   const out = options.json ? io.stderr : io.stdout;
   const prompter = options.json || options.yes ? defaultsPrompter() : io.prompter;
   if (ctx.requireRoot && process.getuid?.() !== 0) {
-    const error = new InstallError(EXIT.notRoot, 'the installer must run as root', 'run it with sudo: sudo ./installer.sh');
+    const error = new InstallError(
+      EXIT.notRoot,
+      'the installer must run as root',
+      'run it with sudo: sudo ./installer.sh',
+    );
     if (options.json) io.stdout.write(`${JSON.stringify(summarize(undefined, started, error))}\n`);
     throw error;
   }
@@ -101,18 +116,39 @@ export async function runInstaller(argv: string[], ctx: InstallContext, io: Inst
     log = nullLog(ctx.paths.logFile);
   }
   const color = out.isTTY && !('NO_COLOR' in ctx.env && ctx.env.NO_COLOR !== '');
-  const total = options.swarm ? swarmStepCount(options) : options.uninstall ? (options.purge ? 4 : 3) : 5 + INSTALL_STEPS.length;
+  const total = options.swarm
+    ? swarmStepCount(options)
+    : options.uninstall
+      ? options.purge
+        ? 4
+        : 3
+      : 5 + INSTALL_STEPS.length;
   const progressOptions = { color, total };
   const progress = createProgress(out, log, progressOptions);
   const guard = guardSignals((message) => progress.warn(message));
-  const state: RunState = { ctx, options, log, progress, prompter, signal: guard.controller.signal, started, bind: options.bind, notes: [] };
+  const state: RunState = {
+    ctx,
+    options,
+    log,
+    progress,
+    prompter,
+    signal: guard.controller.signal,
+    started,
+    bind: options.bind,
+    notes: [],
+  };
   const undo: UndoAction[] = [];
   let lock: { release(): void } | undefined;
   try {
     await runSteps(state, [checkHost], undo);
     if (!options.dryRun) {
       const taken = acquireLock(ctx.paths.lockFile);
-      if ('heldBy' in taken) throw new InstallError(EXIT.internal, `another installer is running (pid ${taken.heldBy})`, `wait for it to finish; if it is gone, remove ${ctx.paths.lockFile}`);
+      if ('heldBy' in taken)
+        throw new InstallError(
+          EXIT.internal,
+          `another installer is running (pid ${taken.heldBy})`,
+          `wait for it to finish; if it is gone, remove ${ctx.paths.lockFile}`,
+        );
       lock = taken;
     }
     if (options.swarm) return finishSummary(io, state, await runSwarm(state, undo, out, progressOptions));
@@ -120,8 +156,14 @@ export async function runInstaller(argv: string[], ctx: InstallContext, io: Inst
       state.action = 'uninstall';
       const swarmSteps = await swarmUninstall(state);
       progressOptions.total += swarmSteps.length;
-      await runSteps(state, [...swarmSteps, removeContainers, removeImages, ...(options.purge ? [purgeConfig] : [])], undo);
-      progress.info(`ai-proxy is uninstalled${options.purge ? ' and its configuration deleted' : `; the configuration is kept in ${ctx.paths.configDir} (delete it with --uninstall --purge)`}.`);
+      await runSteps(
+        state,
+        [...swarmSteps, removeContainers, removeImages, ...(options.purge ? [purgeConfig] : [])],
+        undo,
+      );
+      progress.info(
+        `ai-proxy is uninstalled${options.purge ? ' and its configuration deleted' : `; the configuration is kept in ${ctx.paths.configDir} (delete it with --uninstall --purge)`}.`,
+      );
       return finishSummary(io, state, summarize(state, started));
     }
     await runSteps(state, [recoverStep, verifyArchive, choosePort, makePlan], undo);
@@ -133,7 +175,9 @@ export async function runInstaller(argv: string[], ctx: InstallContext, io: Inst
     }
     if (state.action === 'unchanged') {
       await rollback(state, undo, new InstallError(EXIT.ok, 'unchanged'));
-      progress.info(`Nothing to do: ${ctx.names.container} ${state.manifest?.version} is already installed with these settings and healthy (use --force to reinstall).`);
+      progress.info(
+        `Nothing to do: ${ctx.names.container} ${state.manifest?.version} is already installed with these settings and healthy (use --force to reinstall).`,
+      );
       return finishSummary(io, state, summarize(state, started));
     }
     if (options.dryRun) {
@@ -145,11 +189,20 @@ export async function runInstaller(argv: string[], ctx: InstallContext, io: Inst
     if (!options.json) printSuccess(out, state, summary);
     return finishSummary(io, state, summary);
   } catch (raw) {
-    let error = raw instanceof PromptCancelled || guard.received()
-      ? new InstallError(EXIT.interrupted, guard.received() ? `interrupted by ${guard.received()}` : 'cancelled at the prompt', 'nothing is left half done; run the installer again when ready')
-      : raw instanceof InstallError
-        ? raw
-        : new InstallError(EXIT.internal, `unexpected internal error: ${(raw as Error).message}`, `see the full log in ${log.path}`);
+    let error =
+      raw instanceof PromptCancelled || guard.received()
+        ? new InstallError(
+            EXIT.interrupted,
+            guard.received() ? `interrupted by ${guard.received()}` : 'cancelled at the prompt',
+            'nothing is left half done; run the installer again when ready',
+          )
+        : raw instanceof InstallError
+          ? raw
+          : new InstallError(
+              EXIT.internal,
+              `unexpected internal error: ${(raw as Error).message}`,
+              `see the full log in ${log.path}`,
+            );
     if (!(raw instanceof InstallError)) log.line(`unexpected: ${(raw as Error).stack ?? String(raw)}`);
     // Step failures were rolled back by the runner; this covers a cancel between step lists.
     if (undo.length > 0) error = await rollback(state, undo, error);

@@ -1,9 +1,26 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdtempSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { backupFile, ConfigInvalid, ensureConfigDir, planConfig, restoreConfigFile, writeConfigFile, BACKUPS_KEPT } from './config-files.ts';
+import {
+  backupFile,
+  ConfigInvalid,
+  ensureConfigDir,
+  planConfig,
+  restoreConfigFile,
+  writeConfigFile,
+  BACKUPS_KEPT,
+} from './config-files.ts';
 import { getEnvValue } from './env-file.ts';
 
 const templates = {
@@ -30,7 +47,8 @@ test('first install: .env from the template with PORT and a fresh 256-bit AUTH_T
 test('later runs keep every value, comment and order; only PORT changes', () => {
   const dir = freshDir();
   mkdirSync(dir);
-  const env = '# mine\nAUTH_TOKEN=operator-chosen-token-with-more-than-32-chars\nPORT=8080\nOPENAI_API_KEY=sk-1 # key\n';
+  const env =
+    '# mine\nAUTH_TOKEN=operator-chosen-token-with-more-than-32-chars\nPORT=8080\nOPENAI_API_KEY=sk-1 # key\n';
   const provider = '# my providers\nproviders:\n  - name: echo\n    type: echo\n    models: [echo, mine]\n';
   writeFileSync(join(dir, '.env'), env);
   writeFileSync(join(dir, 'provider-config.yaml'), provider);
@@ -48,9 +66,15 @@ test('an existing file that does not validate stops with its exact error', () =>
   mkdirSync(dir);
   writeFileSync(join(dir, '.env'), 'PORT=8080\nAUTH_TOKEN=operator-chosen-token-with-more-than-32-chars\n');
   writeFileSync(join(dir, 'provider-config.yaml'), 'providers:\n  - name: x\n    type: nonsense\n    models: [a]\n');
-  assert.throws(() => planConfig(dir, templates, 8080), (error: Error) => error instanceof ConfigInvalid && /provider-config\.yaml:\d+ providers\[0\]/.test(error.message));
+  assert.throws(
+    () => planConfig(dir, templates, 8080),
+    (error: Error) => error instanceof ConfigInvalid && /provider-config\.yaml:\d+ providers\[0\]/.test(error.message),
+  );
   writeFileSync(join(dir, '.env'), 'PORT=8080\nAUTH_TOKEN=short\n');
-  assert.throws(() => planConfig(dir, templates, 8080), (error: Error) => error instanceof ConfigInvalid && /AUTH_TOKEN: too short/.test(error.message));
+  assert.throws(
+    () => planConfig(dir, templates, 8080),
+    (error: Error) => error instanceof ConfigInvalid && /AUTH_TOKEN: too short/.test(error.message),
+  );
 });
 
 test('a symlinked config folder or file is refused', () => {

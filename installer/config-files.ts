@@ -2,7 +2,16 @@
 // parsers, so the installer and the proxy can never disagree), compute what should be there,
 // and write it atomically with a backup of the previous bytes.
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, copyFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  unlinkSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv, validateEnv, parseProviderConfig } from '../src/config/index.ts';
 import { getEnvValue, setEnvValue } from './env-file.ts';
@@ -37,7 +46,9 @@ export function validateEnvText(text: string, fileName: string): void {
   try {
     validateEnv(parseEnv(text, fileName));
   } catch (error) {
-    throw new ConfigInvalid(`${(error as Error).message.startsWith(fileName) ? '' : `${fileName}: `}${(error as Error).message}`);
+    throw new ConfigInvalid(
+      `${(error as Error).message.startsWith(fileName) ? '' : `${fileName}: `}${(error as Error).message}`,
+    );
   }
 }
 
@@ -65,7 +76,8 @@ export function installedPort(configDir: string): number | undefined {
  */
 export function planConfig(configDir: string, templates: { env: string; provider: string }, port: number): ConfigPlan {
   const dirStat = lstatOrUndefined(configDir);
-  if (dirStat?.isSymbolicLink()) throw new ConfigInvalid(`${configDir} is a symbolic link; it must be a real directory owned by root`);
+  if (dirStat?.isSymbolicLink())
+    throw new ConfigInvalid(`${configDir} is a symbolic link; it must be a real directory owned by root`);
   if (dirStat && !dirStat.isDirectory()) throw new ConfigInvalid(`${configDir} exists and is not a directory`);
   const envPath = join(configDir, ENV_NAME);
   const providerPath = join(configDir, PROVIDER_NAME);
@@ -85,7 +97,13 @@ export function planConfig(configDir: string, templates: { env: string; provider
   validateEnvText(env, envPath);
   validateProviderText(provider, providerPath);
   const configHash = createHash('sha256').update(env).update('\0').update(provider).digest('hex');
-  return { firstInstall: !current.env && !current.provider, current, next: { env, provider }, configHash, ...(generatedToken ? { generatedToken } : {}) };
+  return {
+    firstInstall: !current.env && !current.provider,
+    current,
+    next: { env, provider },
+    configHash,
+    ...(generatedToken ? { generatedToken } : {}),
+  };
 }
 
 function lstatOrUndefined(path: string) {
@@ -141,5 +159,10 @@ export function restoreConfigFile(configDir: string, name: string, previous: Buf
 
 /** A sortable timestamp for backup names (UTC, filesystem-safe). */
 export function backupStamp(now = new Date()): string {
-  return now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z') + `-${process.pid}`;
+  return (
+    now
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z') + `-${process.pid}`
+  );
 }

@@ -60,7 +60,11 @@ export function defaultContext(env: NodeJS.ProcessEnv = process.env): InstallCon
 }
 
 /** A context for another container name (tests): every derived name follows it. */
-export function contextFor(base: string, dirs: { workDir: string; configDir: string; logFile: string; lockFile: string }, env: NodeJS.ProcessEnv = process.env): InstallContext {
+export function contextFor(
+  base: string,
+  dirs: { workDir: string; configDir: string; logFile: string; lockFile: string },
+  env: NodeJS.ProcessEnv = process.env,
+): InstallContext {
   const context = defaultContext(env);
   return {
     ...context,

@@ -120,11 +120,19 @@ export class SwarmEngine {
   }
 
   async init(advertiseAddr: string | undefined): Promise<string> {
-    return (await this.docker.swarmInit({ ListenAddr: '0.0.0.0:2377', ...(advertiseAddr ? { AdvertiseAddr: advertiseAddr } : {}) })) as string;
+    return (await this.docker.swarmInit({
+      ListenAddr: '0.0.0.0:2377',
+      ...(advertiseAddr ? { AdvertiseAddr: advertiseAddr } : {}),
+    })) as string;
   }
 
   async join(manager: string, token: string, signal?: AbortSignal): Promise<void> {
-    await this.docker.swarmJoin({ ListenAddr: '0.0.0.0:2377', RemoteAddrs: [manager], JoinToken: token, abortSignal: signal } as never);
+    await this.docker.swarmJoin({
+      ListenAddr: '0.0.0.0:2377',
+      RemoteAddrs: [manager],
+      JoinToken: token,
+      abortSignal: signal,
+    } as never);
   }
 
   async leave(force: boolean): Promise<void> {
@@ -158,7 +166,13 @@ export class SwarmEngine {
         version: data.Version.Index,
         spec: data.Spec,
         ...(data.PreviousSpec ? { previousSpec: data.PreviousSpec } : {}),
-        ...(data.UpdateStatus ? { updateState: data.UpdateStatus.State, updateMessage: data.UpdateStatus.Message, updateCompletedAt: data.UpdateStatus.CompletedAt } : {}),
+        ...(data.UpdateStatus
+          ? {
+              updateState: data.UpdateStatus.State,
+              updateMessage: data.UpdateStatus.Message,
+              updateCompletedAt: data.UpdateStatus.CompletedAt,
+            }
+          : {}),
       };
     } catch (error) {
       if (status(error) === 404) return undefined;
@@ -167,7 +181,10 @@ export class SwarmEngine {
   }
 
   async createService(spec: Docker.ServiceSpec): Promise<string> {
-    const created = (await this.docker.createService(spec as Docker.CreateServiceOptions)) as unknown as { id?: string; ID?: string };
+    const created = (await this.docker.createService(spec as Docker.CreateServiceOptions)) as unknown as {
+      id?: string;
+      ID?: string;
+    };
     return created.id ?? created.ID ?? '';
   }
 
@@ -191,7 +208,9 @@ export class SwarmEngine {
   }
 
   async servicesLabelled(label: string): Promise<Array<{ id: string; name: string }>> {
-    const list = (await this.docker.listServices({ filters: JSON.stringify({ label: [label] }) })) as unknown as RawService[];
+    const list = (await this.docker.listServices({
+      filters: JSON.stringify({ label: [label] }),
+    })) as unknown as RawService[];
     return list.map((s) => ({ id: s.ID, name: s.Spec?.Name ?? s.ID }));
   }
 
@@ -214,13 +233,22 @@ export class SwarmEngine {
   /** Secrets or configs carrying `label`: the two kinds differ only in their endpoints. */
   async objects(kind: SwarmObjectKind, label: string): Promise<NamedObject[]> {
     const filters = JSON.stringify({ label: [label] });
-    const list = (kind === 'secret' ? await this.docker.listSecrets({ filters }) : await this.docker.listConfigs({ filters })) as unknown as RawObject[];
+    const list = (kind === 'secret'
+      ? await this.docker.listSecrets({ filters })
+      : await this.docker.listConfigs({ filters })) as unknown as RawObject[];
     return list.map((o) => ({ id: o.ID, name: o.Spec?.Name ?? '', labels: o.Spec?.Labels ?? {} }));
   }
 
-  async createObject(kind: SwarmObjectKind, name: string, content: string, labels: Record<string, string>): Promise<string> {
+  async createObject(
+    kind: SwarmObjectKind,
+    name: string,
+    content: string,
+    labels: Record<string, string>,
+  ): Promise<string> {
     const spec = { Name: name, Labels: labels, Data: Buffer.from(content).toString('base64') };
-    const created = (kind === 'secret' ? await this.docker.createSecret(spec) : await this.docker.createConfig(spec)) as { id?: string; ID?: string };
+    const created = (
+      kind === 'secret' ? await this.docker.createSecret(spec) : await this.docker.createConfig(spec)
+    ) as { id?: string; ID?: string };
     return created.id ?? created.ID ?? '';
   }
 
@@ -237,18 +265,37 @@ export class SwarmEngine {
   }
 
   /** Containers of a service's tasks on this node (`<service>.<slot or node>.<task>`). */
-  async localTaskContainers(service: string): Promise<Array<{ id: string; name: string; state: string; status: string }>> {
-    const list = await this.docker.listContainers({ all: true, filters: JSON.stringify({ label: [`com.docker.swarm.service.name=${service}`] }) });
-    return list.map((c) => ({ id: c.Id, name: (c.Names[0] ?? c.Id).replace(/^\//, ''), state: c.State, status: c.Status }));
+  async localTaskContainers(
+    service: string,
+  ): Promise<Array<{ id: string; name: string; state: string; status: string }>> {
+    const list = await this.docker.listContainers({
+      all: true,
+      filters: JSON.stringify({ label: [`com.docker.swarm.service.name=${service}`] }),
+    });
+    return list.map((c) => ({
+      id: c.Id,
+      name: (c.Names[0] ?? c.Id).replace(/^\//, ''),
+      state: c.State,
+      status: c.Status,
+    }));
   }
 
   /** Removes this node's exited containers whose name starts with `prefix`; returns how many. */
   async removeFinishedContainers(prefix: string): Promise<number> {
-    const list = await this.docker.listContainers({ all: true, filters: JSON.stringify({ name: [prefix], status: ['exited', 'created', 'dead'] }) });
+    const list = await this.docker.listContainers({
+      all: true,
+      filters: JSON.stringify({ name: [prefix], status: ['exited', 'created', 'dead'] }),
+    });
     let removed = 0;
     for (const c of list) {
       if (!(c.Names[0] ?? '').replace(/^\//, '').startsWith(prefix)) continue;
-      await this.docker.getContainer(c.Id).remove({ v: true }).then(() => removed++, () => undefined);
+      await this.docker
+        .getContainer(c.Id)
+        .remove({ v: true })
+        .then(
+          () => removed++,
+          () => undefined,
+        );
     }
     return removed;
   }
@@ -264,7 +311,12 @@ export class SwarmEngine {
   }
 
   /** Polls `check` every `everyMs` until it returns a value or the deadline passes (undefined). */
-  async poll<T>(check: () => Promise<T | undefined>, timeoutMs: number, signal?: AbortSignal, everyMs = 500): Promise<T | undefined> {
+  async poll<T>(
+    check: () => Promise<T | undefined>,
+    timeoutMs: number,
+    signal?: AbortSignal,
+    everyMs = 500,
+  ): Promise<T | undefined> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const value = await check();

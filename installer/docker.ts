@@ -53,13 +53,19 @@ export class Engine {
     }
     const chosen = compareApi(engineApi, MAX_API) > 0 ? MAX_API : engineApi;
     const docker = new Docker({ ...endpoint.options, version: `v${chosen}` });
-    return new Engine(docker, { apiVersion: chosen, serverVersion: version.Version, arch: version.Arch, os: version.Os }, endpoint);
+    return new Engine(
+      docker,
+      { apiVersion: chosen, serverVersion: version.Version, arch: version.Arch, os: version.Os },
+      endpoint,
+    );
   }
 
   async inspect(name: string): Promise<ContainerState | undefined> {
     try {
       const data = await this.docker.getContainer(name).inspect();
-      const bindings = data.HostConfig.PortBindings as Record<string, Array<{ HostIp: string; HostPort: string }>> | undefined;
+      const bindings = data.HostConfig.PortBindings as
+        | Record<string, Array<{ HostIp: string; HostPort: string }>>
+        | undefined;
       const first = bindings ? Object.values(bindings)[0]?.[0] : undefined;
       return {
         id: data.Id,
@@ -106,16 +112,25 @@ export class Engine {
   }
 
   /** Builds from a tar stream of the context; returns the image id. Build errors are thrown with the engine's message. */
-  async buildImage(context: Readable, tags: string[], labels: Record<string, string>, signal?: AbortSignal, onLine?: (line: string) => void): Promise<string> {
+  async buildImage(
+    context: Readable,
+    tags: string[],
+    labels: Record<string, string>,
+    signal?: AbortSignal,
+    onLine?: (line: string) => void,
+  ): Promise<string> {
     const [first, ...rest] = tags;
-    const stream = (await this.docker.buildImage(context as unknown as NodeJS.ReadableStream, {
-      t: first,
-      labels,
-      rm: true,
-      forcerm: true,
-      pull: false,
-      abortSignal: signal,
-    } as Docker.ImageBuildOptions)) as NodeJS.ReadableStream;
+    const stream = (await this.docker.buildImage(
+      context as unknown as NodeJS.ReadableStream,
+      {
+        t: first,
+        labels,
+        rm: true,
+        forcerm: true,
+        pull: false,
+        abortSignal: signal,
+      } as Docker.ImageBuildOptions,
+    )) as NodeJS.ReadableStream;
     let imageId: string | undefined;
     let buffered = '';
     await new Promise<void>((resolve, reject) => {
@@ -221,23 +236,32 @@ export class Engine {
         const logs = await this.logsTail(name, 3);
         throw new Error(`the container exited with code ${last.exitCode}${logs ? `: ${logs.split('\n').pop()}` : ''}`);
       }
-      if (last.health === 'unhealthy') throw new Error(`the container is unhealthy (${await this.lastHealthLog(name)})`);
+      if (last.health === 'unhealthy')
+        throw new Error(`the container is unhealthy (${await this.lastHealthLog(name)})`);
       await sleep(Math.min(250, Math.max(0, deadline - Date.now())), signal);
     }
     const log = await this.lastHealthLog(name);
-    throw new Error(`the container did not become healthy within ${Math.round(timeoutMs / 1000)} s (health: ${last?.health ?? 'unknown'}${log ? `, last check ${log}` : ''})`);
+    throw new Error(
+      `the container did not become healthy within ${Math.round(timeoutMs / 1000)} s (health: ${last?.health ?? 'unknown'}${log ? `, last check ${log}` : ''})`,
+    );
   }
 
   /** Image ids (with their tags) in one repository. */
   async imagesOf(repo: string): Promise<Array<{ id: string; tags: string[] }>> {
     const images = await this.docker.listImages({ filters: JSON.stringify({ reference: [repo] }) });
-    return images.map((image) => ({ id: image.Id, tags: (image.RepoTags ?? []).filter((tag) => tag !== '<none>:<none>') }));
+    return images.map((image) => ({
+      id: image.Id,
+      tags: (image.RepoTags ?? []).filter((tag) => tag !== '<none>:<none>'),
+    }));
   }
 
   /** Images carrying a label (`key=value`), tagged or not. */
   async imagesOfLabel(label: string): Promise<Array<{ id: string; tags: string[] }>> {
     const images = await this.docker.listImages({ all: false, filters: JSON.stringify({ label: [label] }) });
-    return images.map((image) => ({ id: image.Id, tags: (image.RepoTags ?? []).filter((tag) => tag !== '<none>:<none>') }));
+    return images.map((image) => ({
+      id: image.Id,
+      tags: (image.RepoTags ?? []).filter((tag) => tag !== '<none>:<none>'),
+    }));
   }
 
   /** Image ids used by any container, running or not. */
@@ -259,7 +283,9 @@ export class Engine {
 
   async logsTail(name: string, lines = 5): Promise<string> {
     try {
-      const buffer = (await this.docker.getContainer(name).logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
+      const buffer = (await this.docker
+        .getContainer(name)
+        .logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
       return demux(buffer).trim();
     } catch {
       return '';
@@ -296,5 +322,7 @@ function demux(buffer: Buffer): string {
 
 export function splitTag(reference: string): [string, string] {
   const colon = reference.lastIndexOf(':');
-  return colon > reference.lastIndexOf('/') ? [reference.slice(0, colon), reference.slice(colon + 1)] : [reference, 'latest'];
+  return colon > reference.lastIndexOf('/')
+    ? [reference.slice(0, colon), reference.slice(colon + 1)]
+    : [reference, 'latest'];
 }

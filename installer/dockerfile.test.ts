@@ -18,7 +18,16 @@ test('rewrites EXPOSE and the HEALTHCHECK port of the release Dockerfile, and no
 
 test('refuses a Dockerfile whose port lines are not the agreed form', () => {
   assert.throws(() => setDockerfilePort('FROM scratch\n', 80), /exactly one EXPOSE/);
-  assert.throws(() => setDockerfilePort('EXPOSE 1\nEXPOSE 2\nHEALTHCHECK CMD ["x","--port","1"]\n', 80), /exactly one EXPOSE/);
-  assert.throws(() => setDockerfilePort('EXPOSE 8080\nHEALTHCHECK CMD curl localhost:8080\n', 80), /HEALTHCHECK does not end/);
-  assert.throws(() => setDockerfilePort('EXPOSE $PORT\nHEALTHCHECK CMD ["x","--port","1"]\n', 80), /EXPOSE line is not/);
+  assert.throws(
+    () => setDockerfilePort('EXPOSE 1\nEXPOSE 2\nHEALTHCHECK CMD ["x","--port","1"]\n', 80),
+    /exactly one EXPOSE/,
+  );
+  assert.throws(
+    () => setDockerfilePort('EXPOSE 8080\nHEALTHCHECK CMD curl localhost:8080\n', 80),
+    /HEALTHCHECK does not end/,
+  );
+  assert.throws(
+    () => setDockerfilePort('EXPOSE $PORT\nHEALTHCHECK CMD ["x","--port","1"]\n', 80),
+    /EXPOSE line is not/,
+  );
 });

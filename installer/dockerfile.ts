@@ -12,8 +12,10 @@ export interface DockerfilePorts {
 export function readDockerfilePorts(text: string): DockerfilePorts {
   const exposeLines = text.match(/^EXPOSE\b.*$/gm) ?? [];
   const healthLines = text.match(/^HEALTHCHECK\b.*$/gm) ?? [];
-  if (exposeLines.length !== 1) throw new Error(`the Dockerfile must have exactly one EXPOSE line, found ${exposeLines.length}`);
-  if (healthLines.length !== 1) throw new Error(`the Dockerfile must have exactly one HEALTHCHECK line, found ${healthLines.length}`);
+  if (exposeLines.length !== 1)
+    throw new Error(`the Dockerfile must have exactly one EXPOSE line, found ${exposeLines.length}`);
+  if (healthLines.length !== 1)
+    throw new Error(`the Dockerfile must have exactly one HEALTHCHECK line, found ${healthLines.length}`);
   const expose = EXPOSE.exec(text);
   const health = HEALTHCHECK_PORT.exec(text);
   if (!expose) throw new Error(`the Dockerfile's EXPOSE line is not "EXPOSE <port>": ${exposeLines[0]}`);
@@ -26,7 +28,9 @@ export function setDockerfilePort(text: string, port: number): string {
   const updated = text.replace(EXPOSE, `EXPOSE ${port}`).replace(HEALTHCHECK_PORT, `$1${port}$3`);
   const after = readDockerfilePorts(updated);
   if (after.expose !== port || after.healthcheck !== port) {
-    throw new Error(`the Dockerfile's EXPOSE (${after.expose}) and HEALTHCHECK (${after.healthcheck}) ports disagree after the rewrite`);
+    throw new Error(
+      `the Dockerfile's EXPOSE (${after.expose}) and HEALTHCHECK (${after.healthcheck}) ports disagree after the rewrite`,
+    );
   }
   return updated;
 }

@@ -60,7 +60,8 @@ function trailingComment(raw: string): string {
  * (digits, base64url, paths, URLs, e-mail addresses, comma-separated names), so they never need quoting.
  */
 export function setEnvValue(text: string, key: string, value: string): string {
-  if (!/^[A-Za-z0-9_.:\/@,+-]*$/.test(value)) throw new Error(`refusing to write an unquoted value with special characters for ${key}`);
+  if (!/^[A-Za-z0-9_.:\/@,+-]*$/.test(value))
+    throw new Error(`refusing to write an unquoted value with special characters for ${key}`);
   const { lines, newline, trailing } = splitLines(text);
   const index = findAssignment(lines, key);
   if (index >= 0) {

@@ -21,7 +21,12 @@ export function toInstallError(error: unknown, fallback: ExitCode, logPath: stri
   if (error instanceof ExitError) return new InstallError(error.exitCode as ExitCode, error.message, error.hint);
   const message = error instanceof Error ? error.message : String(error);
   if (fallback === EXIT.internal) {
-    return new InstallError(EXIT.internal, `unexpected internal error: ${message}`, `see the full log in ${logPath}`, error);
+    return new InstallError(
+      EXIT.internal,
+      `unexpected internal error: ${message}`,
+      `see the full log in ${logPath}`,
+      error,
+    );
   }
   return new InstallError(fallback, message, `see the full log in ${logPath}`, error);
 }

@@ -7,7 +7,10 @@ import { ExitError } from '../src/exit-error.ts';
 import { helpText } from './args.ts';
 
 test('the table covers 0-13 and 130, each once', () => {
-  assert.deepEqual(EXIT_MEANINGS.map((row) => row.code), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 130]);
+  assert.deepEqual(
+    EXIT_MEANINGS.map((row) => row.code),
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 130],
+  );
   assert.match(exitMeaning(EXIT.portInUse), /^port already in use/);
   assert.equal(exitMeaning(77), 'unknown exit code');
 });
@@ -35,7 +38,8 @@ test('toInstallError keeps InstallErrors, maps ExitErrors and wraps the rest wit
 
 test('--help prints every code and meaning', () => {
   const help = helpText('1.0.0');
-  for (const row of EXIT_MEANINGS) assert.ok(help.includes(`${String(row.code).padStart(3)}  ${row.meaning}`), `help lists ${row.code}`);
+  for (const row of EXIT_MEANINGS)
+    assert.ok(help.includes(`${String(row.code).padStart(3)}  ${row.meaning}`), `help lists ${row.code}`);
 });
 
 test('docs/exit-codes.md carries the same table', () => {

@@ -24,24 +24,38 @@ export type ExitCode = (typeof EXIT)[ExitName];
 export const EXIT_MEANINGS: ReadonlyArray<{ code: ExitCode; meaning: string }> = [
   { code: EXIT.ok, meaning: 'success (installed, upgraded, reconfigured, unchanged or uninstalled)' },
   { code: EXIT.internal, meaning: 'unexpected internal error (the message points to the log)' },
-  { code: EXIT.usage, meaning: 'invalid usage: unknown flag or bad option value; Swarm: a join token the manager refused, --swarm init on a worker, leaving as a manager without --force' },
+  {
+    code: EXIT.usage,
+    meaning:
+      'invalid usage: unknown flag or bad option value; Swarm: a join token the manager refused, --swarm init on a worker, leaving as a manager without --force',
+  },
   { code: EXIT.notRoot, meaning: 'not running as root' },
   {
     code: EXIT.missingDependency,
     meaning: 'missing dependency: no Docker engine installed, unsupported OS or CPU arch, no exec-capable temp dir',
   },
-  { code: EXIT.engineUnavailable, meaning: 'Docker engine not reachable, not running, or API too old; Swarm: the manager unreachable' },
+  {
+    code: EXIT.engineUnavailable,
+    meaning: 'Docker engine not reachable, not running, or API too old; Swarm: the manager unreachable',
+  },
   { code: EXIT.archiveMissing, meaning: 'release archive missing or unreadable' },
   { code: EXIT.archiveCorrupt, meaning: 'release archive corrupt: checksum, structure, unsafe entries, missing files' },
   { code: EXIT.invalidPort, meaning: 'invalid port' },
-  { code: EXIT.portInUse, meaning: 'port already in use (--swarm init: also a single-VPS ai-proxy container on this host)' },
+  {
+    code: EXIT.portInUse,
+    meaning: 'port already in use (--swarm init: also a single-VPS ai-proxy container on this host)',
+  },
   { code: EXIT.extractFailed, meaning: 'extraction into /tmp/ai-proxy failed' },
   {
     code: EXIT.configFailed,
     meaning: 'configuration failed: /srv/ai-proxy, .env, provider-config.yaml or Dockerfile update',
   },
   { code: EXIT.buildFailed, meaning: 'image build failed; Swarm: the image is missing on a node' },
-  { code: EXIT.startFailed, meaning: 'container start or health check failed (previous version restored); Swarm: the service did not converge or Swarm rolled the update back' },
+  {
+    code: EXIT.startFailed,
+    meaning:
+      'container start or health check failed (previous version restored); Swarm: the service did not converge or Swarm rolled the update back',
+  },
   { code: EXIT.interrupted, meaning: 'interrupted (SIGINT, SIGTERM or SIGHUP); changes rolled back' },
 ];
 
@@ -56,5 +70,7 @@ export function exitCodeTable(): string {
 
 /** The table as Markdown, for docs/exit-codes.md (a test checks the doc matches). */
 export function exitCodeMarkdown(): string {
-  return ['| code | meaning |', '|---|---|', ...EXIT_MEANINGS.map((row) => `| ${row.code} | ${row.meaning} |`)].join('\n');
+  return ['| code | meaning |', '|---|---|', ...EXIT_MEANINGS.map((row) => `| ${row.code} | ${row.meaning} |`)].join(
+    '\n',
+  );
 }

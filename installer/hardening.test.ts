@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { containerSpec } from './hardening.ts';
 import { supportsStartInterval } from './engine-endpoint.ts';
 
-const base = { name: 'ai-proxy-next', image: 'ai-proxy:1.0.0', port: 9090, bind: '127.0.0.1', configDir: '/srv/ai-proxy', labels: { a: 'b' } };
+const base = {
+  name: 'ai-proxy-next',
+  image: 'ai-proxy:1.0.0',
+  port: 9090,
+  bind: '127.0.0.1',
+  configDir: '/srv/ai-proxy',
+  labels: { a: 'b' },
+};
 
 test('the create document carries every hardening setting of issue #4', () => {
   const spec = containerSpec(base);

@@ -40,9 +40,13 @@ export const ACME_MOUNT_TARGET = '/app/acme';
 export function containerSpec(spec: RunSpec): Docker.ContainerCreateOptions {
   const portKey = `${spec.containerPort ?? spec.port}/tcp`;
   const httpKey = spec.httpPort ? `${spec.httpPort.container}/tcp` : undefined;
-  const mounts: Docker.MountSettings[] = [{ Type: 'bind', Source: spec.configDir, Target: HARDENING.configMount, ReadOnly: true }];
+  const mounts: Docker.MountSettings[] = [
+    { Type: 'bind', Source: spec.configDir, Target: HARDENING.configMount, ReadOnly: true },
+  ];
   if (spec.acmeDir) mounts.push({ Type: 'bind', Source: spec.acmeDir, Target: ACME_MOUNT_TARGET, ReadOnly: false });
-  const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = { [portKey]: [{ HostIp: spec.bind, HostPort: String(spec.port) }] };
+  const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {
+    [portKey]: [{ HostIp: spec.bind, HostPort: String(spec.port) }],
+  };
   if (httpKey && spec.httpPort) bindings[httpKey] = [{ HostIp: spec.bind, HostPort: String(spec.httpPort.host) }];
   return {
     name: spec.name,

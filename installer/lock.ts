@@ -37,7 +37,8 @@ export function acquireLock(path: string): Lock | { heldBy: number } {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
         const holder = Number(readSafe(path));
-        if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) return { heldBy: holder };
+        if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder))
+          return { heldBy: holder };
         try {
           unlinkSync(path);
         } catch {

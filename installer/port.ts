@@ -38,7 +38,8 @@ export function isPortFree(port: number, bind: string): Promise<boolean> {
     server.unref();
     server.once('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE' || error.code === 'EACCES') resolve(false);
-      else if (error.code === 'EADDRNOTAVAIL') reject(new Error(`the bind address ${bind} is not an address of this host`));
+      else if (error.code === 'EADDRNOTAVAIL')
+        reject(new Error(`the bind address ${bind} is not an address of this host`));
       else reject(error);
     });
     server.listen({ port, host: bind, exclusive: true }, () => server.close(() => resolve(true)));

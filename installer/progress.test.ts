@@ -5,7 +5,10 @@ import { nullLog } from './log.ts';
 
 function capture(isTTY: boolean, color: boolean) {
   let text = '';
-  const progress = createProgress({ isTTY, write: (chunk) => void (text += chunk) }, nullLog('/dev/null'), { color, total: 2 });
+  const progress = createProgress({ isTTY, write: (chunk) => void (text += chunk) }, nullLog('/dev/null'), {
+    color,
+    total: 2,
+  });
   return { progress, text: () => text };
 }
 
@@ -15,7 +18,13 @@ test('plain lines without a terminal: numbered steps with timings, no escape cod
   progress.step('Second').fail('broken');
   assert.match(text(), /^✓ \[1\/2\] First — fine \(\d+\.\d s\)\n✗ \[2\/2\] Second — broken \(\d+\.\d s\)\n$/);
   assert.ok(!text().includes('\x1b'));
-  assert.deepEqual(progress.timings.map((t) => [t.step, t.status]), [['First', 'done'], ['Second', 'failed']]);
+  assert.deepEqual(
+    progress.timings.map((t) => [t.step, t.status]),
+    [
+      ['First', 'done'],
+      ['Second', 'failed'],
+    ],
+  );
 });
 
 test('a terminal gets a spinner line that the result replaces; colour only when allowed', () => {

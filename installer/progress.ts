@@ -29,7 +29,11 @@ export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
-export function createProgress(out: Output, log: Logger, options: { color: boolean; total: number; quiet?: boolean }): Progress {
+export function createProgress(
+  out: Output,
+  log: Logger,
+  options: { color: boolean; total: number; quiet?: boolean },
+): Progress {
   let index = 0;
   const paint = (code: string, text: string) => (options.color ? `\x1b[${code}m${text}\x1b[0m` : text);
   const timings: Progress['timings'] = [];

@@ -20,7 +20,8 @@ export function terminalPrompter(): Prompter {
     try {
       return await ask();
     } catch (error) {
-      if ((error as Error).name === 'ExitPromptError' || (error as Error).name === 'AbortPromptError') throw new PromptCancelled('cancelled at the prompt');
+      if ((error as Error).name === 'ExitPromptError' || (error as Error).name === 'AbortPromptError')
+        throw new PromptCancelled('cancelled at the prompt');
       throw error;
     }
   };

@@ -26,12 +26,21 @@ function makeState(controller = new AbortController()): { state: RunState; outpu
   return { state, output: () => output };
 }
 
-const step = (title: string, run: Step['run'], exitCode: Step['exitCode'] = EXIT.buildFailed, commits = false): Step => ({ title, exitCode, run, commits });
+const step = (
+  title: string,
+  run: Step['run'],
+  exitCode: Step['exitCode'] = EXIT.buildFailed,
+  commits = false,
+): Step => ({ title, exitCode, run, commits });
 
 test('a failing step rolls back every recorded action in reverse, "last" ones at the very end', async () => {
   const { state, output } = makeState();
   const order: string[] = [];
-  const record = (label: string, phase?: 'last'): UndoAction => ({ label, ...(phase ? { phase } : {}), run: () => void order.push(label) });
+  const record = (label: string, phase?: 'last'): UndoAction => ({
+    label,
+    ...(phase ? { phase } : {}),
+    run: () => void order.push(label),
+  });
   const steps = [
     step('one', async (_s, undo) => undo(record('undo one'))),
     step('two', async (_s, undo) => {
@@ -42,7 +51,10 @@ test('a failing step rolls back every recorded action in reverse, "last" ones at
       throw new Error('engine said no');
     }),
   ];
-  await assert.rejects(runSteps(state, steps), (error: InstallError) => error.exitCode === EXIT.buildFailed && error.message === 'engine said no');
+  await assert.rejects(
+    runSteps(state, steps),
+    (error: InstallError) => error.exitCode === EXIT.buildFailed && error.message === 'engine said no',
+  );
   assert.deepEqual(order, ['undo two', 'undo one', 'restart old']);
   assert.match(output(), /✓ \[1\/3\] one/);
   assert.match(output(), /✗ \[3\/3\] three — engine said no/);
@@ -55,13 +67,22 @@ test('an InstallError keeps its own code; a failing undo is reported, the others
   const steps = [
     step('one', async (_s, undo) => {
       undo({ label: 'fine', run: () => void order.push('fine') });
-      undo({ label: 'broken', run: () => { throw new Error('disk gone'); } });
+      undo({
+        label: 'broken',
+        run: () => {
+          throw new Error('disk gone');
+        },
+      });
     }),
     step('two', async () => {
       throw new InstallError(EXIT.portInUse, 'port taken', 'pick another');
     }),
   ];
-  await assert.rejects(runSteps(state, steps), (error: InstallError) => error.exitCode === EXIT.portInUse && /rollback was incomplete \(broken: disk gone\)/.test(error.hint ?? ''));
+  await assert.rejects(
+    runSteps(state, steps),
+    (error: InstallError) =>
+      error.exitCode === EXIT.portInUse && /rollback was incomplete \(broken: disk gone\)/.test(error.hint ?? ''),
+  );
   assert.deepEqual(order, ['fine']);
 });
 
@@ -70,9 +91,14 @@ test('a committing step drops the undo stack: nothing after the point of no retu
   const order: string[] = [];
   const steps = [
     step('healthy', async (_s, undo) => undo({ label: 'remove new', run: () => void order.push('remove new') })),
-    step('cleanup', async () => {
-      throw new Error('could not remove old image');
-    }, EXIT.internal, true),
+    step(
+      'cleanup',
+      async () => {
+        throw new Error('could not remove old image');
+      },
+      EXIT.internal,
+      true,
+    ),
   ];
   await assert.rejects(runSteps(state, steps), (error: InstallError) => error.exitCode === EXIT.internal);
   assert.deepEqual(order, []);
@@ -90,6 +116,9 @@ test('a signal during a step ends in 130 after the rollback', async () => {
     }),
     step('never', async () => void order.push('ran never')),
   ];
-  await assert.rejects(runSteps(state, steps), (error: InstallError) => error.exitCode === 130 && /SIGTERM/.test(error.message));
+  await assert.rejects(
+    runSteps(state, steps),
+    (error: InstallError) => error.exitCode === 130 && /SIGTERM/.test(error.message),
+  );
   assert.deepEqual(order, ['undo one']);
 });

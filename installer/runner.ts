@@ -59,7 +59,11 @@ export async function runSteps(state: RunState, steps: Step[], undoStack: UndoAc
         raw instanceof Interrupted || state.signal.aborted
           ? interruptedError(state)
           : raw instanceof PromptCancelled
-            ? new InstallError(EXIT.interrupted, 'cancelled at the prompt', 'nothing was changed; run the installer again when ready')
+            ? new InstallError(
+                EXIT.interrupted,
+                'cancelled at the prompt',
+                'nothing was changed; run the installer again when ready',
+              )
             : toInstallError(raw, step.exitCode, state.log.path);
       handle.fail(error.message);
       state.log.line(`error: ${describe(raw)}`);
@@ -71,7 +75,11 @@ export async function runSteps(state: RunState, steps: Step[], undoStack: UndoAc
 function interruptedError(state: RunState): InstallError {
   const reason = state.signal.reason;
   const name = reason instanceof Interrupted ? reason.signalName : 'a signal';
-  return new InstallError(EXIT.interrupted, `interrupted by ${name}`, 'the changes were rolled back; run the installer again when ready');
+  return new InstallError(
+    EXIT.interrupted,
+    `interrupted by ${name}`,
+    'the changes were rolled back; run the installer again when ready',
+  );
 }
 
 function describe(error: unknown): string {
@@ -88,7 +96,10 @@ async function failWith(state: RunState, undoStack: UndoAction[], error: Install
   if (undoStack.length === 0) return error;
   state.progress.info(`Rolling back (${undoStack.length} change${undoStack.length === 1 ? '' : 's'})...`);
   const failures: string[] = [];
-  const ordered = [...undoStack.filter((a) => a.phase !== 'last').reverse(), ...undoStack.filter((a) => a.phase === 'last').reverse()];
+  const ordered = [
+    ...undoStack.filter((a) => a.phase !== 'last').reverse(),
+    ...undoStack.filter((a) => a.phase === 'last').reverse(),
+  ];
   undoStack.length = 0;
   for (const action of ordered) {
     try {
@@ -101,7 +112,11 @@ async function failWith(state: RunState, undoStack: UndoAction[], error: Install
   }
   if (failures.length > 0) {
     state.progress.warn(`rollback incomplete: ${failures.join('; ')}`);
-    return new InstallError(error.exitCode as typeof EXIT[keyof typeof EXIT], error.message, `rollback was incomplete (${failures[0]}); see ${state.log.path}, then run the installer again`);
+    return new InstallError(
+      error.exitCode as (typeof EXIT)[keyof typeof EXIT],
+      error.message,
+      `rollback was incomplete (${failures[0]}); see ${state.log.path}, then run the installer again`,
+    );
   }
   state.progress.info('Rollback complete: the previous state is restored.');
   return error;

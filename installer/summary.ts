@@ -44,15 +44,23 @@ export function publicHost(bind: string): string {
 }
 
 export function summarize(state: RunState | undefined, started: number, error?: InstallError): Summary {
-  const summary: Summary = { ok: !error, exitCode: error ? error.exitCode : 0, action: state?.action ?? (error ? 'failed' : 'none'), durationMs: Date.now() - started };
+  const summary: Summary = {
+    ok: !error,
+    exitCode: error ? error.exitCode : 0,
+    action: state?.action ?? (error ? 'failed' : 'none'),
+    durationMs: Date.now() - started,
+  };
   if (state) {
     if (state.manifest) summary.version = state.manifest.version;
     if (state.port !== undefined) {
       summary.port = state.port;
       summary.bind = state.bind;
       const https = state.tls && state.tls.settings.mode !== 'off';
-      const host = state.tls?.settings.mode === 'acme' ? state.tls.settings.domains[0] : publicHost(state.bind ?? '0.0.0.0');
-      summary.url = https ? `https://${host}${state.port === 443 ? '' : `:${state.port}`}` : `http://${publicHost(state.bind ?? '0.0.0.0')}:${state.port}`;
+      const host =
+        state.tls?.settings.mode === 'acme' ? state.tls.settings.domains[0] : publicHost(state.bind ?? '0.0.0.0');
+      summary.url = https
+        ? `https://${host}${state.port === 443 ? '' : `:${state.port}`}`
+        : `http://${publicHost(state.bind ?? '0.0.0.0')}:${state.port}`;
       if (state.tls) summary.tls = tlsSummary(state.tls, state.port);
     }
     summary.container = state.ctx.names.container;
@@ -85,11 +93,17 @@ export function printSuccess(out: Output, state: RunState, summary: Summary): vo
   ];
   const tls = state.tls?.settings;
   if (tls?.mode === 'file' && state.tls?.cert) {
-    lines.push(`  HTTPS      your certificate for ${state.tls.cert.names.join(', ')}, valid until ${state.tls.cert.notAfter.toISOString()}; replace ${join(state.ctx.paths.configDir, 'tls')}/cert.pem and key.pem (then: docker kill -s HUP ${name}) or re-run with --tls-cert/--tls-key`);
+    lines.push(
+      `  HTTPS      your certificate for ${state.tls.cert.names.join(', ')}, valid until ${state.tls.cert.notAfter.toISOString()}; replace ${join(state.ctx.paths.configDir, 'tls')}/cert.pem and key.pem (then: docker kill -s HUP ${name}) or re-run with --tls-cert/--tls-key`,
+    );
   } else if (tls?.mode === 'acme') {
-    lines.push(`  HTTPS      automatic certificate for ${tls.domains.join(', ')}, renewed by the proxy; state in ${join(state.ctx.paths.configDir, 'acme')} (see docs/https.md)`);
+    lines.push(
+      `  HTTPS      automatic certificate for ${tls.domains.join(', ')}, renewed by the proxy; state in ${join(state.ctx.paths.configDir, 'acme')} (see docs/https.md)`,
+    );
   } else if (state.bind !== '127.0.0.1' && state.bind !== '::1') {
-    lines.push(`  Note       plain HTTP: the token crosses the network in clear text. Add HTTPS: re-run with --domain api.example.com (a DNS name pointing here, ports 80 and 443 free), or --tls-cert FILE --tls-key FILE; or use --bind 127.0.0.1 behind a TLS-terminating proxy.`);
+    lines.push(
+      `  Note       plain HTTP: the token crosses the network in clear text. Add HTTPS: re-run with --domain api.example.com (a DNS name pointing here, ports 80 and 443 free), or --tls-cert FILE --tls-key FILE; or use --bind 127.0.0.1 behind a TLS-terminating proxy.`,
+    );
   }
   out.write(`${lines.join('\n')}\n`);
 }

@@ -10,8 +10,18 @@ import { ENV_NAME, validateEnvText } from './config-files.ts';
 import type { Options } from './args.ts';
 import type { ConfigPlan } from './state.ts';
 import {
-  ACME_DIR, ACME_HOST_HTTP_PORT, applyTlsEnv, checkCaBundle, checkCertificatePair, CONTAINER_HTTP_PORT, CONTAINER_HTTPS_PORT,
-  installedTls, TLS_DIR, TlsInvalid, type CertInfo, type TlsSettings,
+  ACME_DIR,
+  ACME_HOST_HTTP_PORT,
+  applyTlsEnv,
+  checkCaBundle,
+  checkCertificatePair,
+  CONTAINER_HTTP_PORT,
+  CONTAINER_HTTPS_PORT,
+  installedTls,
+  TLS_DIR,
+  TlsInvalid,
+  type CertInfo,
+  type TlsSettings,
 } from './tls.ts';
 
 export interface TlsFile {
@@ -76,7 +86,12 @@ export function chosenTls(options: Options, installed: TlsSettings, hostPort?: n
 }
 
 function invalid(error: unknown): never {
-  if (error instanceof TlsInvalid) throw new InstallError(EXIT.configFailed, error.message, 'give a valid certificate and its key (PEM, unencrypted, currently valid); nothing was changed');
+  if (error instanceof TlsInvalid)
+    throw new InstallError(
+      EXIT.configFailed,
+      error.message,
+      'give a valid certificate and its key (PEM, unencrypted, currently valid); nothing was changed',
+    );
   throw error;
 }
 
@@ -94,7 +109,12 @@ export function planTls(options: Options, configDir: string, hostPort: number, n
       const pair = checkCertificatePair(certPath, keyPath, now);
       const { cert, key, ...info } = pair;
       plan.cert = info;
-      files.push({ name: `${TLS_DIR}/cert.pem`, next: cert, current: readCurrent(join(tlsDir, 'cert.pem')), mode: 0o640 });
+      files.push({
+        name: `${TLS_DIR}/cert.pem`,
+        next: cert,
+        current: readCurrent(join(tlsDir, 'cert.pem')),
+        mode: 0o640,
+      });
       files.push({ name: `${TLS_DIR}/key.pem`, next: key, current: readCurrent(join(tlsDir, 'key.pem')), mode: 0o640 });
     }
     if (settings.mode === 'acme') {
@@ -102,7 +122,12 @@ export function planTls(options: Options, configDir: string, hostPort: number, n
       plan.acmeDir = join(configDir, ACME_DIR);
       if (settings.ca) {
         const caPath = options.tls?.acmeCa ?? join(tlsDir, 'acme-ca.pem');
-        files.push({ name: `${TLS_DIR}/acme-ca.pem`, next: checkCaBundle(caPath), current: readCurrent(join(tlsDir, 'acme-ca.pem')), mode: 0o644 });
+        files.push({
+          name: `${TLS_DIR}/acme-ca.pem`,
+          next: checkCaBundle(caPath),
+          current: readCurrent(join(tlsDir, 'acme-ca.pem')),
+          mode: 0o644,
+        });
       }
     }
   } catch (error) {
@@ -117,7 +142,11 @@ export function applyTlsToConfig(config: ConfigPlan, tls: TlsPlan, hostPort: num
   try {
     validateEnvText(env, envPath);
   } catch (error) {
-    throw new InstallError(EXIT.configFailed, (error as Error).message, 'fix the TLS flags or the .env, then run the installer again; nothing was changed');
+    throw new InstallError(
+      EXIT.configFailed,
+      (error as Error).message,
+      'fix the TLS flags or the .env, then run the installer again; nothing was changed',
+    );
   }
   config.next.env = env;
   const hash = createHash('sha256').update(env).update('\0').update(config.next.provider);
@@ -131,7 +160,7 @@ export function tlsSummary(tls: TlsPlan, hostPort: number): Record<string, unkno
   if (s.mode === 'off') return { mode: 'off', ports: { http: hostPort } };
   return {
     mode: s.mode,
-    names: s.mode === 'acme' ? s.domains : tls.cert?.names ?? [],
+    names: s.mode === 'acme' ? s.domains : (tls.cert?.names ?? []),
     ...(tls.cert ? { not_after: tls.cert.notAfter.toISOString() } : {}),
     ports: { https: hostPort, ...(tls.httpPort ? { http: tls.httpPort.host } : {}) },
   };

@@ -15,7 +15,17 @@ export const ACME_DIR = 'acme';
 export const ACME_MOUNT = '/app/acme';
 /** Where the config folder's tls/ appears in the container (the read-only config mount). */
 export const CONTAINER_TLS_DIR = '/app/config/tls';
-export const TLS_ENV_KEYS = ['TLS_CERT_FILE', 'TLS_KEY_FILE', 'ACME_DOMAIN', 'ACME_EMAIL', 'ACME_DIRECTORY_URL', 'ACME_CA_FILE', 'ACME_STATE_DIR', 'HTTP_PORT', 'PUBLIC_HTTPS_PORT'] as const;
+export const TLS_ENV_KEYS = [
+  'TLS_CERT_FILE',
+  'TLS_KEY_FILE',
+  'ACME_DOMAIN',
+  'ACME_EMAIL',
+  'ACME_DIRECTORY_URL',
+  'ACME_CA_FILE',
+  'ACME_STATE_DIR',
+  'HTTP_PORT',
+  'PUBLIC_HTTPS_PORT',
+] as const;
 
 /** A certificate or key the operator must replace (exit 11), with the reason. */
 export class TlsInvalid extends Error {}
@@ -39,7 +49,14 @@ function readInput(path: string, what: string): Buffer {
     return readFileSync(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'it is a folder'
+            : (error as Error).message;
     throw new TlsInvalid(`cannot read the ${what} ${path}: ${why}`);
   }
 }
@@ -49,7 +66,8 @@ const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g
 /** Every certificate of a PEM bundle, leaf first; refuses anything that is not PEM. */
 export function parseCertificates(pem: Buffer, path: string): X509Certificate[] {
   const blocks = pem.toString('utf8').match(PEM_CERT) ?? [];
-  if (blocks.length === 0) throw new TlsInvalid(`${path} is not a PEM certificate (no "-----BEGIN CERTIFICATE-----" block)`);
+  if (blocks.length === 0)
+    throw new TlsInvalid(`${path} is not a PEM certificate (no "-----BEGIN CERTIFICATE-----" block)`);
   return blocks.map((block, index) => {
     try {
       return new X509Certificate(block);
@@ -96,13 +114,21 @@ export function checkCertificatePair(certPath: string, keyPath: string, now = ne
   try {
     keyObject = createPrivateKey(key);
   } catch (error) {
-    throw new TlsInvalid(`${keyPath}: the private key does not parse${/passphrase/i.test((error as Error).message) ? ' (it is encrypted: give an unencrypted key)' : `: ${(error as Error).message}`}`);
+    throw new TlsInvalid(
+      `${keyPath}: the private key does not parse${/passphrase/i.test((error as Error).message) ? ' (it is encrypted: give an unencrypted key)' : `: ${(error as Error).message}`}`,
+    );
   }
-  if (!leaf.checkPrivateKey(keyObject)) throw new TlsInvalid(`${keyPath} is not the private key of the certificate ${certPath} (the key does not match)`);
+  if (!leaf.checkPrivateKey(keyObject))
+    throw new TlsInvalid(`${keyPath} is not the private key of the certificate ${certPath} (the key does not match)`);
   const info = certInfo(leaf);
-  if (info.notAfter.getTime() <= now.getTime()) throw new TlsInvalid(`the certificate ${certPath} expired on ${info.notAfter.toISOString()}`);
-  if (info.notBefore.getTime() > now.getTime()) throw new TlsInvalid(`the certificate ${certPath} is not valid before ${info.notBefore.toISOString()} (check the clock, or wait)`);
-  if (info.names.length === 0) throw new TlsInvalid(`the certificate ${certPath} names no host (no subjectAltName and no CN)`);
+  if (info.notAfter.getTime() <= now.getTime())
+    throw new TlsInvalid(`the certificate ${certPath} expired on ${info.notAfter.toISOString()}`);
+  if (info.notBefore.getTime() > now.getTime())
+    throw new TlsInvalid(
+      `the certificate ${certPath} is not valid before ${info.notBefore.toISOString()} (check the clock, or wait)`,
+    );
+  if (info.names.length === 0)
+    throw new TlsInvalid(`the certificate ${certPath} names no host (no subjectAltName and no CN)`);
   return { ...info, cert, key };
 }
 
@@ -163,7 +189,8 @@ export function applyTlsEnv(text: string, settings: TlsSettings, hostPort: numbe
     if (settings.ca) wanted.set('ACME_CA_FILE', `${CONTAINER_TLS_DIR}/acme-ca.pem`);
     wanted.set('ACME_STATE_DIR', ACME_MOUNT);
     wanted.set('HTTP_PORT', String(CONTAINER_HTTP_PORT));
-    if (settings.publicHttpsPort !== DEFAULT_HTTPS_PORT) wanted.set('PUBLIC_HTTPS_PORT', String(settings.publicHttpsPort));
+    if (settings.publicHttpsPort !== DEFAULT_HTTPS_PORT)
+      wanted.set('PUBLIC_HTTPS_PORT', String(settings.publicHttpsPort));
   }
   for (const key of TLS_ENV_KEYS) {
     const value = wanted.get(key);
@@ -175,7 +202,8 @@ export function applyTlsEnv(text: string, settings: TlsSettings, hostPort: numbe
 
 /** setEnvValue with the operator's mistake (a space or quote in a flag) reported as exit 11. */
 function setTlsValue(text: string, key: string, value: string): string {
-  if (!/^[A-Za-z0-9_.:\/@,+-]*$/.test(value)) throw new TlsInvalid(`${key}: "${value}" has characters that cannot go into .env unquoted`);
+  if (!/^[A-Za-z0-9_.:\/@,+-]*$/.test(value))
+    throw new TlsInvalid(`${key}: "${value}" has characters that cannot go into .env unquoted`);
   return setEnvValue(text, key, value);
 }
 
@@ -190,7 +218,10 @@ export function installedTls(envText: string | undefined): TlsSettings {
   const publicPort = Number(getEnvValue(envText, 'PUBLIC_HTTPS_PORT') ?? DEFAULT_HTTPS_PORT);
   return {
     mode: 'acme',
-    domains: domains.split(',').map((d) => d.trim()).filter(Boolean),
+    domains: domains
+      .split(',')
+      .map((d) => d.trim())
+      .filter(Boolean),
     ...(email ? { email } : {}),
     ...(directoryUrl ? { directoryUrl } : {}),
     ca: Boolean(getEnvValue(envText, 'ACME_CA_FILE')),
@@ -214,7 +245,11 @@ const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](
 type Lookup = (flag: string) => { value: string | undefined; source: string };
 
 /** Returns undefined when no TLS flag was given; throws a usage message (exit 2) otherwise. */
-export function parseTlsOptions(str: Lookup, noTls: boolean, usage: (message: string, hint: string) => Error): TlsOptions | undefined {
+export function parseTlsOptions(
+  str: Lookup,
+  noTls: boolean,
+  usage: (message: string, hint: string) => Error,
+): TlsOptions | undefined {
   const cert = str('tls-cert');
   const key = str('tls-key');
   const domain = str('domain');
@@ -224,23 +259,50 @@ export function parseTlsOptions(str: Lookup, noTls: boolean, usage: (message: st
   const any = [cert, key, domain, email, directory, ca].some((entry) => entry.value !== undefined);
   if (!any && !noTls) return undefined;
   if (noTls) {
-    if (any) throw usage('--no-tls cannot be combined with --tls-cert, --tls-key, --domain or --acme-*', 'choose plain HTTP (--no-tls) or one TLS mode');
+    if (any)
+      throw usage(
+        '--no-tls cannot be combined with --tls-cert, --tls-key, --domain or --acme-*',
+        'choose plain HTTP (--no-tls) or one TLS mode',
+      );
     return { off: true };
   }
   if ((cert.value === undefined) !== (key.value === undefined)) {
-    throw usage(`${cert.value === undefined ? '--tls-key' : '--tls-cert'} needs ${cert.value === undefined ? '--tls-cert' : '--tls-key'}`, 'give both: --tls-cert FILE --tls-key FILE');
+    throw usage(
+      `${cert.value === undefined ? '--tls-key' : '--tls-cert'} needs ${cert.value === undefined ? '--tls-cert' : '--tls-key'}`,
+      'give both: --tls-cert FILE --tls-key FILE',
+    );
   }
-  if (cert.value !== undefined && domain.value !== undefined) throw usage('--tls-cert and --domain: choose one', 'your own certificate (--tls-cert/--tls-key) or an automatic one (--domain)');
+  if (cert.value !== undefined && domain.value !== undefined)
+    throw usage(
+      '--tls-cert and --domain: choose one',
+      'your own certificate (--tls-cert/--tls-key) or an automatic one (--domain)',
+    );
   if (domain.value === undefined) {
     const stray = [email, directory, ca].find((entry) => entry.value !== undefined);
     if (stray) throw usage(`${stray.source} only applies with --domain`, 'add --domain NAME, or drop it');
     return { cert: cert.value, key: key.value, off: false };
   }
-  const domains = [...new Set(domain.value.split(',').map((d) => d.trim().toLowerCase()).filter(Boolean))];
+  const domains = [
+    ...new Set(
+      domain.value
+        .split(',')
+        .map((d) => d.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  ];
   const bad = domains.find((d) => !DNS_NAME.test(d));
-  if (bad !== undefined || domains.length === 0) throw usage(`invalid name from ${domain.source}: "${bad ?? domain.value}" is not a DNS name`, 'give names such as api.example.com, comma-separated (no wildcards: HTTP-01 cannot prove them)');
-  if (email.value !== undefined && !/^[^@\s,]+@[^@\s,]+$/.test(email.value)) throw usage(`invalid e-mail from ${email.source}: "${email.value}"`, 'give an address such as ops@example.com');
-  if (directory.value !== undefined && !/^https?:\/\/[^/\s]+[^\s]*$/.test(directory.value)) throw usage(`invalid ACME directory from ${directory.source}: "${directory.value}"`, 'give the directory URL, e.g. https://acme-v02.api.letsencrypt.org/directory');
+  if (bad !== undefined || domains.length === 0)
+    throw usage(
+      `invalid name from ${domain.source}: "${bad ?? domain.value}" is not a DNS name`,
+      'give names such as api.example.com, comma-separated (no wildcards: HTTP-01 cannot prove them)',
+    );
+  if (email.value !== undefined && !/^[^@\s,]+@[^@\s,]+$/.test(email.value))
+    throw usage(`invalid e-mail from ${email.source}: "${email.value}"`, 'give an address such as ops@example.com');
+  if (directory.value !== undefined && !/^https?:\/\/[^/\s]+[^\s]*$/.test(directory.value))
+    throw usage(
+      `invalid ACME directory from ${directory.source}: "${directory.value}"`,
+      'give the directory URL, e.g. https://acme-v02.api.letsencrypt.org/directory',
+    );
   return {
     domains,
     ...(email.value !== undefined ? { acmeEmail: email.value } : {}),

@@ -14,5 +14,9 @@ export class ExitError extends Error {
 /** A listener that could not open: a taken or forbidden port is a configuration problem (78). */
 export function listenFailure(what: string, error: unknown, hintWhenTaken: string): ExitError {
   const code = (error as NodeJS.ErrnoException).code;
-  return new ExitError(code === 'EADDRINUSE' || code === 'EACCES' ? 78 : 1, `cannot listen on ${what}: ${code ?? (error as Error).message}`, code === 'EADDRINUSE' ? hintWhenTaken : undefined);
+  return new ExitError(
+    code === 'EADDRINUSE' || code === 'EACCES' ? 78 : 1,
+    `cannot listen on ${what}: ${code ?? (error as Error).message}`,
+    code === 'EADDRINUSE' ? hintWhenTaken : undefined,
+  );
 }

@@ -50,7 +50,9 @@ run(process.argv.slice(2)).then(
       process.stderr.write(`ai-proxy: ${error.message}${error.hint ? ` (${error.hint})` : ''}\n`);
       process.exit(error.exitCode);
     }
-    process.stderr.write(`ai-proxy: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `ai-proxy: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(1);
   },
 );

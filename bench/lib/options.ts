@@ -52,7 +52,10 @@ export const USAGE = `Usage: npm run bench -- [options]
 Needs wrk and nginx (bench/setup.sh installs them and the Portkey peer).`;
 
 function list(value: string, allowed: readonly string[], flag: string): string[] {
-  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const item of items) {
     if (!allowed.includes(item)) throw new Error(`${flag}: unknown "${item}" (choose from ${allowed.join(', ')})`);
   }

@@ -15,7 +15,13 @@ export interface Proc {
 }
 
 /** Starts a process whose stdout+stderr go to `logFile`; `stop()` sends SIGTERM, then SIGKILL after 5 s. */
-export function startProcess(command: string, args: string[], logFile: string, env?: NodeJS.ProcessEnv, cwd?: string): Proc {
+export function startProcess(
+  command: string,
+  args: string[],
+  logFile: string,
+  env?: NodeJS.ProcessEnv,
+  cwd?: string,
+): Proc {
   const fd = openSync(logFile, 'a');
   const child = spawn(command, args, { stdio: ['ignore', fd, fd], env: env ?? process.env, cwd });
   closeSync(fd);
@@ -39,13 +45,20 @@ export function startProcess(command: string, args: string[], logFile: string, e
 }
 
 /** Starts a process that prints `{"port":N}` as its first stdout line (bench/upstream.ts). */
-export function startWithPortLine(command: string, args: string[], logFile: string): Promise<{ proc: Proc; port: number }> {
+export function startWithPortLine(
+  command: string,
+  args: string[],
+  logFile: string,
+): Promise<{ proc: Proc; port: number }> {
   const fd = openSync(logFile, 'a');
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', fd] });
   closeSync(fd);
   return new Promise((resolve, reject) => {
     let buffered = '';
-    const timer = setTimeout(() => reject(new Error(`${command} ${args.join(' ')} did not report its port within 10 s (see ${logFile})`)), 10_000);
+    const timer = setTimeout(
+      () => reject(new Error(`${command} ${args.join(' ')} did not report its port within 10 s (see ${logFile})`)),
+      10_000,
+    );
     child.stdout?.on('data', (data: Buffer) => {
       buffered += data.toString();
       const line = buffered.split('\n')[0];
@@ -71,7 +84,12 @@ export function startWithPortLine(command: string, args: string[], logFile: stri
 }
 
 /** One HTTP request; resolves with the status code, or 0 if the connection failed. */
-export function httpStatus(url: string, headers: Record<string, string> = {}, method = 'GET', body?: string): Promise<number> {
+export function httpStatus(
+  url: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+  body?: string,
+): Promise<number> {
   return new Promise((resolve) => {
     const req = request(url, { method, headers, timeout: 2000 }, (res) => {
       res.resume();

@@ -20,33 +20,55 @@ export interface StreamLatencyResult {
   eventsPerStream: number;
 }
 
-export function runStreamLatency(ctx: BenchContext, target: RunningTarget, concurrency: number, seconds: number): Promise<StreamLatencyResult> {
+export function runStreamLatency(
+  ctx: BenchContext,
+  target: RunningTarget,
+  concurrency: number,
+  seconds: number,
+): Promise<StreamLatencyResult> {
   const args = [
     join(ctx.repoRoot, 'bench/stream-client.ts'),
-    '--url', target.url,
-    '--headers', JSON.stringify(target.headers),
-    '--concurrency', String(concurrency),
-    '--duration-ms', String(seconds * 1000),
-    '--warmup-ms', '1000',
+    '--url',
+    target.url,
+    '--headers',
+    JSON.stringify(target.headers),
+    '--concurrency',
+    String(concurrency),
+    '--duration-ms',
+    String(seconds * 1000),
+    '--warmup-ms',
+    '1000',
   ];
   return new Promise((resolve, reject) => {
-    execFile(ctx.node24, args, { maxBuffer: 512 * 1024 * 1024, timeout: (seconds + 60) * 1000 }, (error, stdout, stderr) => {
-      if (error) return reject(new Error(`stream client failed: ${stderr.trim() || error.message}`));
-      const r = JSON.parse(stdout) as { streams: number; all_streams: number; failed: number; events: number; ttfb_us: number[]; gap_us: number[] };
-      const ttfb = sortedCopy(r.ttfb_us);
-      const gaps = sortedCopy(r.gap_us);
-      const ok = r.streams - r.failed;
-      resolve({
-        streams: r.streams,
-        allStreams: r.all_streams,
-        failed: r.failed,
-        ttfbP50Us: percentile(ttfb, 50),
-        ttfbP99Us: percentile(ttfb, 99),
-        gapP50Us: percentile(gaps, 50),
-        gapP99Us: percentile(gaps, 99),
-        eventsPerStream: ok > 0 ? r.events / ok : 0,
-      });
-    });
+    execFile(
+      ctx.node24,
+      args,
+      { maxBuffer: 512 * 1024 * 1024, timeout: (seconds + 60) * 1000 },
+      (error, stdout, stderr) => {
+        if (error) return reject(new Error(`stream client failed: ${stderr.trim() || error.message}`));
+        const r = JSON.parse(stdout) as {
+          streams: number;
+          all_streams: number;
+          failed: number;
+          events: number;
+          ttfb_us: number[];
+          gap_us: number[];
+        };
+        const ttfb = sortedCopy(r.ttfb_us);
+        const gaps = sortedCopy(r.gap_us);
+        const ok = r.streams - r.failed;
+        resolve({
+          streams: r.streams,
+          allStreams: r.all_streams,
+          failed: r.failed,
+          ttfbP50Us: percentile(ttfb, 50),
+          ttfbP99Us: percentile(ttfb, 99),
+          gapP50Us: percentile(gaps, 50),
+          gapP99Us: percentile(gaps, 99),
+          eventsPerStream: ok > 0 ? r.events / ok : 0,
+        });
+      },
+    );
   });
 }
 
@@ -65,16 +87,25 @@ export interface OpenStreamsResult {
 }
 
 /** Opens streams up to each step, lets the target settle, then reads its RSS. */
-export async function runOpenStreams(ctx: BenchContext, target: RunningTarget, steps: number[], idleRss: number): Promise<OpenStreamsResult> {
+export async function runOpenStreams(
+  ctx: BenchContext,
+  target: RunningTarget,
+  steps: number[],
+  idleRss: number,
+): Promise<OpenStreamsResult> {
   const child = spawn(
     ctx.node24,
     [
       join(ctx.repoRoot, 'bench/stream-client.ts'),
       '--hold',
-      '--url', target.url,
-      '--headers', JSON.stringify(target.headers),
-      '--steps', steps.join(','),
-      '--open-timeout-ms', '10000',
+      '--url',
+      target.url,
+      '--headers',
+      JSON.stringify(target.headers),
+      '--steps',
+      steps.join(','),
+      '--open-timeout-ms',
+      '10000',
     ],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
@@ -86,7 +117,13 @@ export async function runOpenStreams(ctx: BenchContext, target: RunningTarget, s
     for (;;) {
       const next = await lines.next();
       if (next.done) break;
-      const line = JSON.parse(next.value) as { step?: number; open: number; failed: number; stalled?: boolean; done?: boolean };
+      const line = JSON.parse(next.value) as {
+        step?: number;
+        open: number;
+        failed: number;
+        stalled?: boolean;
+        done?: boolean;
+      };
       if (line.done) break;
       // Give the target a moment to finish allocating, then read RSS.
       await sleep(1000);
@@ -110,8 +147,11 @@ export async function runOpenStreams(ctx: BenchContext, target: RunningTarget, s
   const first = full[0];
   const last = full.at(-1);
   let bytesPerStream = NaN;
-  if (first && last && last.open > first.open) bytesPerStream = Math.max(0, last.rssBytes - first.rssBytes) / (last.open - first.open);
+  if (first && last && last.open > first.open)
+    bytesPerStream = Math.max(0, last.rssBytes - first.rssBytes) / (last.open - first.open);
   else if (last) bytesPerStream = Math.max(0, last.rssBytes - idleRss) / last.open;
-  const why = [problem, stalledAt === undefined ? undefined : `stopped taking new streams at ${stalledAt} open`].filter(Boolean).join('; ');
+  const why = [problem, stalledAt === undefined ? undefined : `stopped taking new streams at ${stalledAt} open`]
+    .filter(Boolean)
+    .join('; ');
   return { steps: results, bytesPerStream, ...(why ? { problem: why } : {}) };
 }

@@ -26,8 +26,19 @@ export interface WrkLoad {
 }
 
 export function runWrk(repoRoot: string, target: RunningTarget, load: WrkLoad): Promise<WrkResult> {
-  const headers = Object.entries(target.headers).map(([name, value]) => `${name}: ${value}`).join('\n');
-  const args = ['-t1', `-c${load.connections}`, `-d${load.seconds}s`, '--timeout', '10s', '-s', join(repoRoot, 'bench/wrk/post.lua'), target.url];
+  const headers = Object.entries(target.headers)
+    .map(([name, value]) => `${name}: ${value}`)
+    .join('\n');
+  const args = [
+    '-t1',
+    `-c${load.connections}`,
+    `-d${load.seconds}s`,
+    '--timeout',
+    '10s',
+    '-s',
+    join(repoRoot, 'bench/wrk/post.lua'),
+    target.url,
+  ];
   const pace = load.pace ? { BENCH_RATE: String(load.pace.rate), BENCH_BURST: String(load.pace.burst) } : {};
   const env = { ...process.env, BENCH_BODY: CHAT_BODY, BENCH_HEADERS: headers, ...pace };
   return new Promise((resolve, reject) => {
@@ -36,7 +47,12 @@ export function runWrk(repoRoot: string, target: RunningTarget, load: WrkLoad): 
       const line = stdout.split('\n').find((l) => l.startsWith('BENCH_JSON '));
       if (!line) return reject(new Error(`wrk printed no results: ${stdout.trim()}`));
       const r = JSON.parse(line.slice('BENCH_JSON '.length)) as Record<string, number>;
-      const errors = (r.errors_connect ?? 0) + (r.errors_read ?? 0) + (r.errors_write ?? 0) + (r.errors_status ?? 0) + (r.errors_timeout ?? 0);
+      const errors =
+        (r.errors_connect ?? 0) +
+        (r.errors_read ?? 0) +
+        (r.errors_write ?? 0) +
+        (r.errors_status ?? 0) +
+        (r.errors_timeout ?? 0);
       resolve({
         requests: r.requests ?? 0,
         rps: ((r.requests ?? 0) / (r.duration_us ?? 1)) * 1e6,

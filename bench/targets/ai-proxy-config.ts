@@ -11,7 +11,11 @@ export const PROXY_MODEL = 'gpt-4o-mini';
 export function writeProxyConfig(dir: string, port: number, upstreamHost: string, upstreamPort: number): void {
   mkdirSync(dir, { recursive: true });
   chmodSync(dir, 0o755);
-  writeFileSync(join(dir, '.env'), `PORT=${port}\nAUTH_TOKEN=${BENCH_AUTH_TOKEN}\nLOG_LEVEL=info\nBENCH_UPSTREAM_KEY=sk-bench-upstream\n`, { mode: 0o644 });
+  writeFileSync(
+    join(dir, '.env'),
+    `PORT=${port}\nAUTH_TOKEN=${BENCH_AUTH_TOKEN}\nLOG_LEVEL=info\nBENCH_UPSTREAM_KEY=sk-bench-upstream\n`,
+    { mode: 0o644 },
+  );
   writeFileSync(
     join(dir, 'provider-config.yaml'),
     [

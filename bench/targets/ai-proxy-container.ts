@@ -15,16 +15,29 @@ export const IMAGE = 'aip-bench-ai-proxy:bench';
 
 const HARDENED = [
   '--read-only',
-  '--tmpfs', '/tmp:rw,noexec,nosuid,nodev,size=64m,mode=1777',
-  '--security-opt', 'no-new-privileges:true',
-  '--cap-drop', 'ALL',
-  '--memory', '512m',
-  '--memory-swap', '512m',
-  '--cpus', '0.5',
-  '--pids-limit', '256',
+  '--tmpfs',
+  '/tmp:rw,noexec,nosuid,nodev,size=64m,mode=1777',
+  '--security-opt',
+  'no-new-privileges:true',
+  '--cap-drop',
+  'ALL',
+  '--memory',
+  '512m',
+  '--memory-swap',
+  '512m',
+  '--cpus',
+  '0.5',
+  '--pids-limit',
+  '256',
   '--init',
-  '--user', '1001:1001',
-  '--log-driver', 'json-file', '--log-opt', 'max-size=10m', '--log-opt', 'max-file=3',
+  '--user',
+  '1001:1001',
+  '--log-driver',
+  'json-file',
+  '--log-opt',
+  'max-size=10m',
+  '--log-opt',
+  'max-file=3',
 ];
 
 async function docker(args: string[], timeoutMs = 120_000): Promise<string> {
@@ -33,7 +46,11 @@ async function docker(args: string[], timeoutMs = 120_000): Promise<string> {
 }
 
 /** Unpacks the release archive and builds its image with the HEALTHCHECK port set like the installer does. */
-async function buildImage(archive: string, dir: string, port: number): Promise<{ buildMs: number; imageBytes: number }> {
+async function buildImage(
+  archive: string,
+  dir: string,
+  port: number,
+): Promise<{ buildMs: number; imageBytes: number }> {
   if (!existsSync(archive)) throw new TargetUnavailable(`${archive} is not built (run \`npm run release\`)`);
   try {
     await docker(['info', '--format', '{{.ServerVersion}}'], 10_000);
@@ -50,7 +67,12 @@ async function buildImage(archive: string, dir: string, port: number): Promise<{
     // build into a cache hit and the build time into nothing.
     await docker(['build', '--no-cache', '-q', '-t', IMAGE, dir], 300_000);
   } catch (error) {
-    throw new TargetUnavailable(`docker build of the release image failed: ${String((error as { stderr?: string }).stderr ?? error).trim().split('\n').pop()}`);
+    throw new TargetUnavailable(
+      `docker build of the release image failed: ${String((error as { stderr?: string }).stderr ?? error)
+        .trim()
+        .split('\n')
+        .pop()}`,
+    );
   }
   const buildMs = performance.now() - started;
   const imageBytes = Number(await docker(['image', 'inspect', '-f', '{{.Size}}', IMAGE]));
@@ -67,7 +89,19 @@ export const aiProxyContainer: Target = {
     writeProxyConfig(join(dir, 'config'), port, '127.0.0.1', ctx.upstreamPort);
     await docker(['rm', '-f', CONTAINER]).catch(() => '');
     const started = performance.now();
-    await docker(['run', '-d', '--name', CONTAINER, '--network', 'host', ...HARDENED, '-v', `${join(dir, 'config')}:/app/config:ro`, IMAGE, 'serve']);
+    await docker([
+      'run',
+      '-d',
+      '--name',
+      CONTAINER,
+      '--network',
+      'host',
+      ...HARDENED,
+      '-v',
+      `${join(dir, 'config')}:/app/config:ro`,
+      IMAGE,
+      'serve',
+    ]);
     const stop = async (): Promise<void> => {
       await docker(['rm', '-f', CONTAINER]).catch(() => '');
       await docker(['rmi', IMAGE]).catch(() => '');
@@ -90,7 +124,12 @@ export const aiProxyContainer: Target = {
       notes: [`model ${PROXY_MODEL}; 0.5 CPU, 512 MiB`],
       figures: { imageBuildMs: buildMs, imageBytes },
       async problem() {
-        const state = await docker(['inspect', '-f', '{{.State.Status}} {{.State.OOMKilled}} {{.RestartCount}}', CONTAINER]).catch(() => 'gone');
+        const state = await docker([
+          'inspect',
+          '-f',
+          '{{.State.Status}} {{.State.OOMKilled}} {{.RestartCount}}',
+          CONTAINER,
+        ]).catch(() => 'gone');
         const [status, oom] = state.split(' ');
         if (oom === 'true') return 'OOM-killed';
         return status === 'running' ? undefined : `container ${status}`;

@@ -16,12 +16,20 @@ export function bundleProxy(ctx: BenchContext): Promise<string> {
     const outfile = join(ctx.repoRoot, 'bench/.peers/ai-proxy.cjs');
     mkdirSync(join(ctx.repoRoot, 'bench/.peers'), { recursive: true });
     const pkg = JSON.parse(readFileSync(join(ctx.repoRoot, 'package.json'), 'utf8')) as { version: string };
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ctx.repoRoot, encoding: 'utf8' }).trim();
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: ctx.repoRoot,
+      encoding: 'utf8',
+    }).trim();
     const node = execFileSync(ctx.node24, ['--version'], { encoding: 'utf8' }).trim();
     try {
-      execFileSync(process.execPath, ['scripts/release/bundle.mjs', outfile, pkg.version, `${commit}+bench`, node], { cwd: ctx.repoRoot, stdio: 'pipe' });
+      execFileSync(process.execPath, ['scripts/release/bundle.mjs', outfile, pkg.version, `${commit}+bench`, node], {
+        cwd: ctx.repoRoot,
+        stdio: 'pipe',
+      });
     } catch (error) {
-      throw new TargetUnavailable(`scripts/release/bundle.mjs failed: ${String((error as { stderr?: Buffer }).stderr ?? (error as Error).message).split('\n')[0]}`);
+      throw new TargetUnavailable(
+        `scripts/release/bundle.mjs failed: ${String((error as { stderr?: Buffer }).stderr ?? (error as Error).message).split('\n')[0]}`,
+      );
     }
     return outfile;
   })();
@@ -35,7 +43,9 @@ export function bundleProxy(ctx: BenchContext): Promise<string> {
 export function proxyExecArgv(ctx: BenchContext): string[] {
   const override = process.env.AIP_BENCH_PROXY_ARGV;
   if (override !== undefined) return override.split(' ').filter(Boolean);
-  return (JSON.parse(readFileSync(join(ctx.repoRoot, 'scripts/release/sea-config.json'), 'utf8')) as { execArgv: string[] }).execArgv;
+  return (
+    JSON.parse(readFileSync(join(ctx.repoRoot, 'scripts/release/sea-config.json'), 'utf8')) as { execArgv: string[] }
+  ).execArgv;
 }
 
 export const aiProxy: Target = {
@@ -48,12 +58,18 @@ export const aiProxy: Target = {
     const profile = ctx.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`] : [];
     const [command, args] = ctx.proxyBin
       ? [ctx.proxyBin, ['serve', '--config-dir', join(dir, 'config')]]
-      : [ctx.node24, [...proxyExecArgv(ctx), ...profile, await bundleProxy(ctx), 'serve', '--config-dir', join(dir, 'config')]];
+      : [
+          ctx.node24,
+          [...proxyExecArgv(ctx), ...profile, await bundleProxy(ctx), 'serve', '--config-dir', join(dir, 'config')],
+        ];
     const started = performance.now();
     // Logs (one JSON line per request) go to a file, as they would to a log collector.
     const proc = startProcess(command, args, join(dir, 'stdout.log'), { ...process.env, NODE_ENV: 'production' });
     try {
-      await waitHttp(`http://127.0.0.1:${port}/health/ready`, { timeoutMs: 15_000, isAlive: () => proc.child.exitCode === null });
+      await waitHttp(`http://127.0.0.1:${port}/health/ready`, {
+        timeoutMs: 15_000,
+        isAlive: () => proc.child.exitCode === null,
+      });
     } catch (error) {
       await proc.stop();
       throw new TargetUnavailable(`ai-proxy did not become ready: ${(error as Error).message} (log: ${proc.logFile})`);
@@ -65,7 +81,9 @@ export const aiProxy: Target = {
       pids: () => [proc.pid],
       startMs,
       notes: [
-        ctx.proxyBin ? `executable ${ctx.proxyBin}` : `bundle of src/ on Node 24 ${proxyExecArgv(ctx).join(' ')}, model ${PROXY_MODEL}`,
+        ctx.proxyBin
+          ? `executable ${ctx.proxyBin}`
+          : `bundle of src/ on Node 24 ${proxyExecArgv(ctx).join(' ')}, model ${PROXY_MODEL}`,
         ...(ctx.profileDir && !ctx.proxyBin ? ['with --cpu-prof'] : []),
       ],
       stop: () => proc.stop(),

@@ -17,12 +17,23 @@ export const nginx: Target = {
     chmodSync(dir, 0o755);
     const port = await freePort();
     const template = readFileSync(join(ctx.repoRoot, 'bench/nginx.conf.template'), 'utf8');
-    const config = template.replaceAll('{{DIR}}', dir).replaceAll('{{PORT}}', String(port)).replaceAll('{{UPSTREAM_PORT}}', String(ctx.upstreamPort));
+    const config = template
+      .replaceAll('{{DIR}}', dir)
+      .replaceAll('{{PORT}}', String(port))
+      .replaceAll('{{UPSTREAM_PORT}}', String(ctx.upstreamPort));
     writeFileSync(join(dir, 'nginx.conf'), config);
     const started = performance.now();
-    const proc = startProcess('nginx', ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], join(dir, 'stdout.log'));
+    const proc = startProcess(
+      'nginx',
+      ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')],
+      join(dir, 'stdout.log'),
+    );
     // The mock upstream answers a GET with 404: seeing it through nginx means nginx is up.
-    await waitHttp(`http://127.0.0.1:${port}/`, { timeoutMs: 10_000, isAlive: () => proc.child.exitCode === null, accept: (s) => s === 404 });
+    await waitHttp(`http://127.0.0.1:${port}/`, {
+      timeoutMs: 10_000,
+      isAlive: () => proc.child.exitCode === null,
+      accept: (s) => s === 404,
+    });
     const startMs = performance.now() - started;
     return {
       url: `http://127.0.0.1:${port}/v1/chat/completions`,

@@ -15,7 +15,15 @@ export const nodeFloor: Target = {
     // inflate this floor's memory by tens of MB.
     const outfile = join(ctx.repoRoot, 'bench/.peers/forwarder.cjs');
     mkdirSync(join(ctx.repoRoot, 'bench/.peers'), { recursive: true });
-    await build({ entryPoints: [join(ctx.repoRoot, 'bench/forwarder.ts')], outfile, bundle: true, platform: 'node', target: 'node24', format: 'cjs', logLevel: 'silent' });
+    await build({
+      entryPoints: [join(ctx.repoRoot, 'bench/forwarder.ts')],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      target: 'node24',
+      format: 'cjs',
+      logLevel: 'silent',
+    });
     const started = performance.now();
     const { proc, port } = await startWithPortLine(
       ctx.node24,

@@ -11,12 +11,19 @@ export const portkey: Target = {
   async start(ctx) {
     const peers = join(ctx.repoRoot, 'bench/.peers');
     const entry = join(peers, 'node_modules/@portkey-ai/gateway/build/start-server.js');
-    if (!existsSync(entry)) throw new TargetUnavailable('@portkey-ai/gateway is not installed in bench/.peers (run bench/setup.sh)');
+    if (!existsSync(entry))
+      throw new TargetUnavailable('@portkey-ai/gateway is not installed in bench/.peers (run bench/setup.sh)');
     const dir = join(ctx.workDir, 'portkey');
     mkdirSync(dir, { recursive: true });
     const port = await freePort();
     const started = performance.now();
-    const proc = startProcess(ctx.node24, [entry, '--headless', `--port=${port}`], join(dir, 'stdout.log'), process.env, peers);
+    const proc = startProcess(
+      ctx.node24,
+      [entry, '--headless', `--port=${port}`],
+      join(dir, 'stdout.log'),
+      process.env,
+      peers,
+    );
     await waitHttp(`http://127.0.0.1:${port}/`, { timeoutMs: 30_000, isAlive: () => proc.child.exitCode === null });
     const startMs = performance.now() - started;
     return {

@@ -10,7 +10,9 @@ const outIndex = args.indexOf('--out');
 const out = outIndex === -1 ? TEMPLATE_PATH : args[outIndex + 1];
 const unknown = args.filter((a, i) => a !== '--check' && a !== '--out' && i !== outIndex + 1);
 if (out === undefined || unknown.length > 0) {
-  console.error(`synth: unexpected arguments ${unknown.join(' ') || '(--out needs a file)'}; usage: synth.ts [--check] [--out FILE]`);
+  console.error(
+    `synth: unexpected arguments ${unknown.join(' ') || '(--out needs a file)'}; usage: synth.ts [--check] [--out FILE]`,
+  );
   process.exit(2);
 }
 const certificateArn = process.env.CERTIFICATE_ARN || undefined;

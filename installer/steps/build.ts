@@ -33,13 +33,23 @@ export const build: Step = {
     const keys = labelKeys(state.ctx);
     let id: string;
     try {
-      id = await engine.buildImage(context, tags, { [keys.repo]: state.ctx.names.imageRepo, [keys.version]: need(state.manifest, 'manifest').version }, state.signal, (line) => {
-        state.log.line(`build: ${line}`);
-        if (state.options.verbose) state.progress.info(`  ${line}`);
-      });
+      id = await engine.buildImage(
+        context,
+        tags,
+        { [keys.repo]: state.ctx.names.imageRepo, [keys.version]: need(state.manifest, 'manifest').version },
+        state.signal,
+        (line) => {
+          state.log.line(`build: ${line}`);
+          if (state.options.verbose) state.progress.info(`  ${line}`);
+        },
+      );
     } catch (error) {
       if (state.signal.aborted) throw error;
-      throw new InstallError(EXIT.buildFailed, `the image build failed: ${(error as Error).message}`, `see ${state.log.path}; check free disk space (df -h /var/lib/docker)`);
+      throw new InstallError(
+        EXIT.buildFailed,
+        `the image build failed: ${(error as Error).message}`,
+        `see ${state.log.path}; check free disk space (df -h /var/lib/docker)`,
+      );
     }
     state.imageId = id;
     undo({

@@ -4,7 +4,16 @@
 import { join } from 'node:path';
 import { chmodSync, chownSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
 import { EXIT } from '../exit-codes.ts';
-import { BACKUP_DIR, backupFile, backupStamp, ensureConfigDir, ENV_NAME, PROVIDER_NAME, restoreConfigFile, writeConfigFile } from '../config-files.ts';
+import {
+  BACKUP_DIR,
+  backupFile,
+  backupStamp,
+  ensureConfigDir,
+  ENV_NAME,
+  PROVIDER_NAME,
+  restoreConfigFile,
+  writeConfigFile,
+} from '../config-files.ts';
 import { writeFileAtomic } from '../atomic-write.ts';
 import type { RunState, Step, UndoAction } from '../state.ts';
 import { need } from '../state.ts';
@@ -55,7 +64,8 @@ function writeTlsFiles(state: RunState, stamp: string, undo: (action: UndoAction
     mkdirSync(dir, { recursive: true, mode: 0o750 });
     chownSync(dir, 0, gid);
     chmodSync(dir, 0o750);
-    if (!existed) undo({ label: `remove ${dir}`, phase: 'last', run: () => rmSync(dir, { recursive: true, force: true }) });
+    if (!existed)
+      undo({ label: `remove ${dir}`, phase: 'last', run: () => rmSync(dir, { recursive: true, force: true }) });
   }
   for (const file of tls.files) {
     if (file.current?.equals(file.next)) {
@@ -66,7 +76,10 @@ function writeTlsFiles(state: RunState, stamp: string, undo: (action: UndoAction
     const current = file.current;
     undo({
       label: `restore ${join(configDir, file.name)}`,
-      run: () => (current ? writeFileAtomic(join(configDir, file.name), current, { mode: file.mode, uid: 0, gid }) : rmSync(join(configDir, file.name), { force: true })),
+      run: () =>
+        current
+          ? writeFileAtomic(join(configDir, file.name), current, { mode: file.mode, uid: 0, gid })
+          : rmSync(join(configDir, file.name), { force: true }),
     });
     writeFileAtomic(join(configDir, file.name), file.next, { mode: file.mode, uid: 0, gid });
     changed.push(`${file.name} ${current ? 'updated' : 'created'}`);

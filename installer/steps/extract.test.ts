@@ -1,6 +1,16 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareWorkDir, removeWorkDir } from './extract.ts';
@@ -34,14 +44,20 @@ test('refuses a planted symlink without following it, and a folder owned by some
   writeFileSync(join(target, 'keep'), 'x');
   const link = join(root, 'link');
   symlinkSync(target, link);
-  assert.throws(() => prepareWorkDir(link), (error: InstallError) => error.exitCode === 10 && /symbolic link/.test(error.message));
+  assert.throws(
+    () => prepareWorkDir(link),
+    (error: InstallError) => error.exitCode === 10 && /symbolic link/.test(error.message),
+  );
   removeWorkDir(link);
   assert.ok(existsSync(join(target, 'keep')), 'cleanup never goes through a link');
   if (process.getuid?.() === 0) {
     const foreign = join(root, 'foreign');
     mkdirSync(foreign);
     chownSync(foreign, 65534, 65534);
-    assert.throws(() => prepareWorkDir(foreign), (error: InstallError) => error.exitCode === 10 && /belongs to another user \(uid 65534\)/.test(error.message));
+    assert.throws(
+      () => prepareWorkDir(foreign),
+      (error: InstallError) => error.exitCode === 10 && /belongs to another user \(uid 65534\)/.test(error.message),
+    );
     removeWorkDir(foreign);
     assert.ok(existsSync(foreign), 'and never removes what is not ours');
   }

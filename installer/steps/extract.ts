@@ -17,9 +17,20 @@ export function prepareWorkDir(dir: string): void {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   if (stat) {
-    if (stat.isSymbolicLink()) throw new InstallError(EXIT.extractFailed, `${dir} is a symbolic link; refusing to follow it`, `remove it (sudo rm ${dir}) and check who created it`);
-    if (!stat.isDirectory()) throw new InstallError(EXIT.extractFailed, `${dir} exists and is not a directory`, `remove it: sudo rm ${dir}`);
-    if (stat.uid !== (process.getuid?.() ?? 0)) throw new InstallError(EXIT.extractFailed, `${dir} belongs to another user (uid ${stat.uid}); refusing to use it`, `remove it (sudo rm -rf ${dir}) and check who created it`);
+    if (stat.isSymbolicLink())
+      throw new InstallError(
+        EXIT.extractFailed,
+        `${dir} is a symbolic link; refusing to follow it`,
+        `remove it (sudo rm ${dir}) and check who created it`,
+      );
+    if (!stat.isDirectory())
+      throw new InstallError(EXIT.extractFailed, `${dir} exists and is not a directory`, `remove it: sudo rm ${dir}`);
+    if (stat.uid !== (process.getuid?.() ?? 0))
+      throw new InstallError(
+        EXIT.extractFailed,
+        `${dir} belongs to another user (uid ${stat.uid}); refusing to use it`,
+        `remove it (sudo rm -rf ${dir}) and check who created it`,
+      );
     rmSync(dir, { recursive: true, force: true });
   }
   mkdirSync(dir, { mode: 0o700 });
@@ -46,17 +57,36 @@ export async function extractArchive(state: RunState, undo: (action: UndoAction)
     prepareWorkDir(dir);
   } catch (error) {
     if (error instanceof InstallError) throw error;
-    throw new InstallError(EXIT.extractFailed, `cannot create ${dir}: ${(error as Error).message}`, 'check that /tmp exists and is writable');
+    throw new InstallError(
+      EXIT.extractFailed,
+      `cannot create ${dir}: ${(error as Error).message}`,
+      'check that /tmp exists and is writable',
+    );
   }
   undo({ label: `remove ${dir}`, run: () => removeWorkDir(dir) });
   try {
     return await readArchive(need(state.archivePath, 'archive'), { extractTo: dir, signal: state.signal });
   } catch (error) {
     if (state.signal.aborted) throw error;
-    if (error instanceof ArchiveCorrupt) throw new InstallError(EXIT.archiveCorrupt, `release archive ${state.archivePath} is corrupt: ${error.message}`, 'download the release again and check it with ./installer.sh --check');
-    if (error instanceof ArchiveUnreadable) throw new InstallError(EXIT.archiveMissing, `release archive ${state.archivePath} could not be read: ${error.message}`, 'check the file and its permissions');
+    if (error instanceof ArchiveCorrupt)
+      throw new InstallError(
+        EXIT.archiveCorrupt,
+        `release archive ${state.archivePath} is corrupt: ${error.message}`,
+        'download the release again and check it with ./installer.sh --check',
+      );
+    if (error instanceof ArchiveUnreadable)
+      throw new InstallError(
+        EXIT.archiveMissing,
+        `release archive ${state.archivePath} could not be read: ${error.message}`,
+        'check the file and its permissions',
+      );
     const code = (error as NodeJS.ErrnoException).code;
-    const hint = code === 'ENOSPC' ? `free space in ${dir}'s filesystem (df -h /tmp)` : code === 'EROFS' ? '/tmp is read-only; remount it read-write' : 'see the log for details';
+    const hint =
+      code === 'ENOSPC'
+        ? `free space in ${dir}'s filesystem (df -h /tmp)`
+        : code === 'EROFS'
+          ? '/tmp is read-only; remount it read-write'
+          : 'see the log for details';
     throw new InstallError(EXIT.extractFailed, `extraction into ${dir} failed: ${(error as Error).message}`, hint);
   }
 }
@@ -68,7 +98,11 @@ export const extract: Step = {
     if (state.extracted) return `done while verifying (${state.extracted})`;
     const report = await extractArchive(state, undo);
     if (report.texts.get('manifest.json') !== state.texts?.get('manifest.json')) {
-      throw new InstallError(EXIT.archiveCorrupt, 'the release archive changed since it was verified', 'do not replace the archive while the installer runs; run it again');
+      throw new InstallError(
+        EXIT.archiveCorrupt,
+        'the release archive changed since it was verified',
+        'do not replace the archive while the installer runs; run it again',
+      );
     }
     return `${report.files.size} files, ${(report.totalBytes / 1024 / 1024).toFixed(1)} MiB`;
   },

@@ -44,7 +44,10 @@ export const finish: Step = {
       }
     });
     await attempt('remove old images', async () => {
-      const keep = new Set([need(state.imageId, 'image id'), ...(state.previousImageId ? [state.previousImageId] : [])]);
+      const keep = new Set([
+        need(state.imageId, 'image id'),
+        ...(state.previousImageId ? [state.previousImageId] : []),
+      ]);
       const removed = await pruneImages(engine, state.ctx, keep);
       if (removed) notes.push(`removed ${removed} old image${removed === 1 ? '' : 's'}`);
     });

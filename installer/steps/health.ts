@@ -42,7 +42,8 @@ export async function pingUntilOk(host: string, port: number, deadlineMs: number
     } catch (error) {
       last = (error as Error).message;
     }
-    if (Date.now() + delay > deadlineMs) throw new Error(`GET http://${host.includes(':') ? `[${host}]` : host}:${port}/ping failed: ${last}`);
+    if (Date.now() + delay > deadlineMs)
+      throw new Error(`GET http://${host.includes(':') ? `[${host}]` : host}:${port}/ping failed: ${last}`);
     await sleep(delay, signal);
     delay = Math.min(delay * 2, 2000);
   }
@@ -53,13 +54,30 @@ export async function pingUntilOk(host: string, port: number, deadlineMs: number
  * certificate presented. The issuer is not verified (it may be a private CA): the question is
  * whether the proxy serves a certificate for the name, not whether this host trusts it.
  */
-export function tlsPing(host: string, port: number, name: string, timeoutMs = 3000): Promise<{ status: number; names: string[] }> {
+export function tlsPing(
+  host: string,
+  port: number,
+  name: string,
+  timeoutMs = 3000,
+): Promise<{ status: number; names: string[] }> {
   return new Promise((resolve, reject) => {
     const req = httpsRequest(
-      { host, port, path: '/ping', method: 'GET', timeout: timeoutMs, agent: false, rejectUnauthorized: false, ...(isIP(name) ? {} : { servername: name }) },
+      {
+        host,
+        port,
+        path: '/ping',
+        method: 'GET',
+        timeout: timeoutMs,
+        agent: false,
+        rejectUnauthorized: false,
+        ...(isIP(name) ? {} : { servername: name }),
+      },
       (res) => {
         const peer = (res.socket as TLSSocket).getPeerCertificate();
-        const names = (peer.subjectaltname ?? '').split(/,\s*/).map((entry) => entry.replace(/^(DNS|IP Address):/, '')).filter(Boolean);
+        const names = (peer.subjectaltname ?? '')
+          .split(/,\s*/)
+          .map((entry) => entry.replace(/^(DNS|IP Address):/, ''))
+          .filter(Boolean);
         res.resume();
         res.on('end', () => resolve({ status: res.statusCode ?? 0, names }));
       },
@@ -86,7 +104,14 @@ export function lastAcmeError(logs: string): string | undefined {
 }
 
 /** Until the deadline: a certificate covering `name` is presented on the HTTPS port and /ping answers 200. */
-async function waitForCertificate(state: RunState, id: string, host: string, port: number, name: string, deadlineMs: number): Promise<void> {
+async function waitForCertificate(
+  state: RunState,
+  id: string,
+  host: string,
+  port: number,
+  name: string,
+  deadlineMs: number,
+): Promise<void> {
   const engine = need(state.engine, 'engine');
   let last = '';
   let shownError: string | undefined;
@@ -95,7 +120,10 @@ async function waitForCertificate(state: RunState, id: string, host: string, por
     try {
       const result = await tlsPing(host, port, name);
       if (result.status === 200 && covers(result.names, name)) return;
-      last = result.status !== 200 ? `HTTP ${result.status}` : `the certificate presented covers ${result.names.join(', ') || 'no name'}, not ${name}`;
+      last =
+        result.status !== 200
+          ? `HTTP ${result.status}`
+          : `the certificate presented covers ${result.names.join(', ') || 'no name'}, not ${name}`;
     } catch (error) {
       last = (error as Error).message;
     }
@@ -107,7 +135,10 @@ async function waitForCertificate(state: RunState, id: string, host: string, por
       }
       if (acmeError) last = `no certificate yet; last ACME error: ${acmeError}`;
     }
-    if (Date.now() + delay > deadlineMs) throw new Error(`no certificate for ${name} on https://${host.includes(':') ? `[${host}]` : host}:${port}: ${last}`);
+    if (Date.now() + delay > deadlineMs)
+      throw new Error(
+        `no certificate for ${name} on https://${host.includes(':') ? `[${host}]` : host}:${port}: ${last}`,
+      );
     await sleep(delay, state.signal);
     delay = Math.min(delay * 2, 2000);
   }
@@ -122,7 +153,9 @@ export const health: Step = {
     const port = need(state.port, 'port');
     const started = Date.now();
     const timeoutMs = state.options.healthTimeout * 1000;
-    const restoredHint = state.existing ? 'the previous version was restored and keeps serving' : 'nothing was left running';
+    const restoredHint = state.existing
+      ? 'the previous version was restored and keeps serving'
+      : 'nothing was left running';
     try {
       await engine.waitHealthy(id, timeoutMs, state.signal);
       const deadline = Math.max(started + timeoutMs, Date.now() + 5000);
@@ -133,7 +166,11 @@ export const health: Step = {
       if (state.signal.aborted) throw error;
       const logs = await engine.logsTail(id, 5);
       if (logs) state.log.line(`container log tail:\n${logs}`);
-      throw new InstallError(EXIT.startFailed, `the new container failed its health check: ${(error as Error).message}`, `${restoredHint}; see \`docker logs\` output in ${state.log.path}`);
+      throw new InstallError(
+        EXIT.startFailed,
+        `the new container failed its health check: ${(error as Error).message}`,
+        `${restoredHint}; see \`docker logs\` output in ${state.log.path}`,
+      );
     }
     const tlsName = firstName(state);
     return `healthy after ${((Date.now() - started) / 1000).toFixed(1)} s, /ping answers on port ${port}${tlsName ? ` over HTTPS with a certificate for ${tlsName}` : ''}`;

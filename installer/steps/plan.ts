@@ -17,7 +17,13 @@ import { need } from '../state.ts';
 
 export function labelKeys(ctx: InstallContext) {
   const p = ctx.labelPrefix;
-  return { version: `${p}.version`, archive: `${p}.archive-sha256`, config: `${p}.config-sha256`, spec: `${p}.spec-sha256`, repo: `${p}.repo` };
+  return {
+    version: `${p}.version`,
+    archive: `${p}.archive-sha256`,
+    config: `${p}.config-sha256`,
+    spec: `${p}.spec-sha256`,
+    repo: `${p}.repo`,
+  };
 }
 
 /** Faster first health checks where the engine supports them (API 1.44+). */
@@ -34,15 +40,25 @@ export function containerLabels(state: RunState): Record<string, string> {
     [keys.spec]: need(state.specHash, 'spec hash'),
     [keys.repo]: state.ctx.names.imageRepo,
     // The host's HTTPS port: .env holds the container's (8443), so a re-run reads it here.
-    ...(state.tls && state.tls.settings.mode !== 'off' ? { [`${state.ctx.labelPrefix}.https-port`]: String(need(state.port, 'port')) } : {}),
+    ...(state.tls && state.tls.settings.mode !== 'off'
+      ? { [`${state.ctx.labelPrefix}.https-port`]: String(need(state.port, 'port')) }
+      : {}),
   };
 }
 
 /** The TLS parts of the container spec (ports, the ACME mount); empty for plain HTTP. */
-export function tlsSpec(state: RunState): { containerPort?: number; httpPort?: { host: number; container: number }; acmeDir?: string } {
+export function tlsSpec(state: RunState): {
+  containerPort?: number;
+  httpPort?: { host: number; container: number };
+  acmeDir?: string;
+} {
   const tls = state.tls;
   if (!tls || tls.settings.mode === 'off') return {};
-  return { containerPort: tls.containerPort, ...(tls.httpPort ? { httpPort: tls.httpPort } : {}), ...(tls.acmeDir ? { acmeDir: tls.acmeDir } : {}) };
+  return {
+    containerPort: tls.containerPort,
+    ...(tls.httpPort ? { httpPort: tls.httpPort } : {}),
+    ...(tls.acmeDir ? { acmeDir: tls.acmeDir } : {}),
+  };
 }
 
 function specHash(state: RunState, imageRef: string): string {
@@ -64,7 +80,10 @@ function decideAction(state: RunState): Action {
   if (!existing) return 'install';
   const keys = labelKeys(state.ctx);
   const labels = existing.labels;
-  const same = labels[keys.archive] === state.archiveSha && labels[keys.spec] === state.specHash && labels[keys.config] === state.config?.configHash;
+  const same =
+    labels[keys.archive] === state.archiveSha &&
+    labels[keys.spec] === state.specHash &&
+    labels[keys.config] === state.config?.configHash;
   if (same && existing.running && existing.health === 'healthy' && !state.options.force) return 'unchanged';
   if (labels[keys.archive] !== state.archiveSha && labels[keys.version] !== state.manifest?.version) return 'upgrade';
   if (!same && labels[keys.archive] === state.archiveSha) return 'reconfigure';
@@ -98,7 +117,9 @@ function tlsLines(state: RunState): string[] {
   const tls = state.tls;
   if (!tls || tls.settings.mode === 'off') return [];
   if (tls.settings.mode === 'file') return [`  https      your certificate: ${tls.cert ? describeCert(tls.cert) : ''}`];
-  return [`  https      automatic ACME certificate for ${tls.settings.domains.join(', ')} (${tls.settings.directoryUrl ?? "Let's Encrypt"}); host port ${tls.httpPort?.host} answers its HTTP-01 challenges`];
+  return [
+    `  https      automatic ACME certificate for ${tls.settings.domains.join(', ')} (${tls.settings.directoryUrl ?? "Let's Encrypt"}); host port ${tls.httpPort?.host} answers its HTTP-01 challenges`,
+  ];
 }
 
 export const makePlan: Step = {
@@ -108,10 +129,23 @@ export const makePlan: Step = {
     const texts = need(state.texts, 'archive texts');
     const port = need(state.port, 'port');
     try {
-      state.config = planConfig(state.ctx.paths.configDir, { env: texts.get('.env.example') ?? '', provider: texts.get('provider-config.yaml') ?? '' }, port);
+      state.config = planConfig(
+        state.ctx.paths.configDir,
+        { env: texts.get('.env.example') ?? '', provider: texts.get('provider-config.yaml') ?? '' },
+        port,
+      );
     } catch (error) {
-      if (error instanceof ConfigInvalid) throw new InstallError(EXIT.configFailed, error.message, 'fix the file (or move it away to start from the template), then run the installer again; nothing was changed');
-      throw new InstallError(EXIT.configFailed, `cannot read ${state.ctx.paths.configDir}: ${(error as Error).message}`, 'check the folder and its permissions; nothing was changed');
+      if (error instanceof ConfigInvalid)
+        throw new InstallError(
+          EXIT.configFailed,
+          error.message,
+          'fix the file (or move it away to start from the template), then run the installer again; nothing was changed',
+        );
+      throw new InstallError(
+        EXIT.configFailed,
+        `cannot read ${state.ctx.paths.configDir}: ${(error as Error).message}`,
+        'check the folder and its permissions; nothing was changed',
+      );
     }
     // Before anything changes: the certificate and key (exit 11), then the TLS lines of .env.
     state.tls = planTls(state.options, state.ctx.paths.configDir, port);
@@ -119,7 +153,11 @@ export const makePlan: Step = {
     try {
       state.dockerfile = setDockerfilePort(texts.get('Dockerfile') ?? '', state.tls.containerPort);
     } catch (error) {
-      throw new InstallError(EXIT.configFailed, `cannot set the port in the archive's Dockerfile: ${(error as Error).message}`, 'use a release archive made for this installer');
+      throw new InstallError(
+        EXIT.configFailed,
+        `cannot set the port in the archive's Dockerfile: ${(error as Error).message}`,
+        'use a release archive made for this installer',
+      );
     }
     state.imageRef = `${state.ctx.names.imageRepo}:${need(state.manifest, 'manifest').version}`;
     state.specHash = specHash(state, state.imageRef);

@@ -26,13 +26,24 @@ export async function portProblem(state: RunState, port: number, bind: string): 
   if (existing && existing.publishedPort === port && overlaps(existing.bind ?? '0.0.0.0', bind)) return undefined;
   const published = await engine.publishedPorts();
   // Our own container may publish two ports (HTTPS and ACME's 80): either one is ours to reuse.
-  if (published.some((entry) => entry.port === port && entry.container === state.ctx.names.container && overlaps(entry.hostIp, bind))) return undefined;
-  const other = published.find((published) => published.port === port && !ours.has(published.container) && overlaps(published.hostIp, bind));
+  if (
+    published.some(
+      (entry) => entry.port === port && entry.container === state.ctx.names.container && overlaps(entry.hostIp, bind),
+    )
+  )
+    return undefined;
+  const other = published.find(
+    (published) => published.port === port && !ours.has(published.container) && overlaps(published.hostIp, bind),
+  );
   if (other) return `port ${port} is already published by the container "${other.container}"`;
   try {
     if (!(await isPortFree(port, bind))) return `port ${port} is already in use on ${bind} by another program`;
   } catch (error) {
-    throw new InstallError(EXIT.usage, (error as Error).message, 'pass an address of this host with --bind, or 0.0.0.0 for all');
+    throw new InstallError(
+      EXIT.usage,
+      (error as Error).message,
+      'pass an address of this host with --bind, or 0.0.0.0 for all',
+    );
   }
   return undefined;
 }
@@ -47,18 +58,38 @@ export const choosePort: Step = {
     if (tls.mode === 'acme') {
       // HTTP-01 challenges arrive on host port 80: it must be free (or already ours).
       const problem = await portProblem(state, ACME_HOST_HTTP_PORT, bind);
-      if (problem) throw new InstallError(EXIT.portInUse, `${problem} (--domain needs it for ACME HTTP-01 challenges)`, 'stop what uses it (see: ss -ltnp), or use --tls-cert/--tls-key with a certificate you obtain yourself');
+      if (problem)
+        throw new InstallError(
+          EXIT.portInUse,
+          `${problem} (--domain needs it for ACME HTTP-01 challenges)`,
+          'stop what uses it (see: ss -ltnp), or use --tls-cert/--tls-key with a certificate you obtain yourself',
+        );
     }
     // An HTTPS install's .env says PORT=8443 (inside the container): the host port is in a label.
     const installedHttps = state.existing?.labels[`${state.ctx.labelPrefix}.https-port`];
     const wasTls = installed.mode !== 'off';
-    const fallback = tls.mode !== 'off'
-      ? Number(installedHttps || DEFAULT_HTTPS_PORT)
-      : wasTls ? DEFAULT_PORT : state.existing?.publishedPort ?? installedPort(state.ctx.paths.configDir) ?? DEFAULT_PORT;
-    const source = tls.mode !== 'off' ? (installedHttps ? 'the installed HTTPS port' : 'the HTTPS default') : !wasTls && state.existing?.publishedPort ? 'the installed port' : 'the default';
+    const fallback =
+      tls.mode !== 'off'
+        ? Number(installedHttps || DEFAULT_HTTPS_PORT)
+        : wasTls
+          ? DEFAULT_PORT
+          : (state.existing?.publishedPort ?? installedPort(state.ctx.paths.configDir) ?? DEFAULT_PORT);
+    const source =
+      tls.mode !== 'off'
+        ? installedHttps
+          ? 'the installed HTTPS port'
+          : 'the HTTPS default'
+        : !wasTls && state.existing?.publishedPort
+          ? 'the installed port'
+          : 'the default';
     if (state.options.port !== undefined) {
       const problem = await portProblem(state, state.options.port, bind);
-      if (problem) throw new InstallError(EXIT.portInUse, problem, 'choose another with --port N, or stop what uses it (see: ss -ltnp)');
+      if (problem)
+        throw new InstallError(
+          EXIT.portInUse,
+          problem,
+          'choose another with --port N, or stop what uses it (see: ss -ltnp)',
+        );
       state.port = state.options.port;
       return `port ${state.port} on ${bind}`;
     }
@@ -86,7 +117,9 @@ export const choosePort: Step = {
         lastCode = EXIT.portInUse;
         lastProblem = problem;
       }
-      state.progress.warn(`${lastProblem}${attempt < TRIES ? ` (try ${attempt} of ${TRIES}; enter a whole number such as 8080)` : ''}`);
+      state.progress.warn(
+        `${lastProblem}${attempt < TRIES ? ` (try ${attempt} of ${TRIES}; enter a whole number such as 8080)` : ''}`,
+      );
     }
     throw new InstallError(lastCode, `no usable port after ${TRIES} tries: ${lastProblem}`, 'run again with --port N');
   },

@@ -20,7 +20,9 @@ export function normalizeArch(arch: string): string {
 }
 
 function onPath(name: string, env: NodeJS.ProcessEnv): boolean {
-  return (env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(delimiter).some((dir) => dir && existsSync(join(dir, name)));
+  return (env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin')
+    .split(delimiter)
+    .some((dir) => dir && existsSync(join(dir, name)));
 }
 
 export async function connectEngine(state: RunState): Promise<Engine> {
@@ -28,18 +30,40 @@ export async function connectEngine(state: RunState): Promise<Engine> {
   const endpoint = findEndpoint(env);
   if (!endpoint) {
     if (!onPath('dockerd', env) && !onPath('podman', env) && !onPath('docker', env)) {
-      throw new InstallError(EXIT.missingDependency, 'no Docker engine is installed on this host', 'install one first: sudo apt-get install -y docker.io');
+      throw new InstallError(
+        EXIT.missingDependency,
+        'no Docker engine is installed on this host',
+        'install one first: sudo apt-get install -y docker.io',
+      );
     }
-    throw new InstallError(EXIT.engineUnavailable, 'the Docker engine is not running (no socket at /var/run/docker.sock)', 'start it: sudo systemctl start docker');
+    throw new InstallError(
+      EXIT.engineUnavailable,
+      'the Docker engine is not running (no socket at /var/run/docker.sock)',
+      'start it: sudo systemctl start docker',
+    );
   }
   try {
     return await Engine.connect(endpoint);
   } catch (error) {
     const reason = (error as Error).message;
-    if (/older than/.test(reason)) throw new InstallError(EXIT.engineUnavailable, reason, `upgrade Docker to an engine with API ${MIN_API} or newer (Docker 19.03+)`);
+    if (/older than/.test(reason))
+      throw new InstallError(
+        EXIT.engineUnavailable,
+        reason,
+        `upgrade Docker to an engine with API ${MIN_API} or newer (Docker 19.03+)`,
+      );
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' || code === 'ECONNREFUSED' ? 'is not running' : code === 'EACCES' ? 'refused access' : `did not answer (${reason})`;
-    throw new InstallError(EXIT.engineUnavailable, `the Docker engine at ${endpoint.description} ${why}`, 'check it with: sudo systemctl status docker');
+    const why =
+      code === 'ENOENT' || code === 'ECONNREFUSED'
+        ? 'is not running'
+        : code === 'EACCES'
+          ? 'refused access'
+          : `did not answer (${reason})`;
+    throw new InstallError(
+      EXIT.engineUnavailable,
+      `the Docker engine at ${endpoint.description} ${why}`,
+      'check it with: sudo systemctl status docker',
+    );
   }
 }
 
@@ -51,12 +75,20 @@ export const checkHost: Step = {
       throw new InstallError(EXIT.notRoot, 'the installer must run as root', 'run it with sudo: sudo ./installer.sh');
     }
     if (process.platform !== 'linux') {
-      throw new InstallError(EXIT.missingDependency, `unsupported operating system: ${process.platform}`, 'ai-proxy installs on Linux (Debian 11, 12 or 13)');
+      throw new InstallError(
+        EXIT.missingDependency,
+        `unsupported operating system: ${process.platform}`,
+        'ai-proxy installs on Linux (Debian 11, 12 or 13)',
+      );
     }
     state.engine = await connectEngine(state);
     const info = state.engine.info;
     if (info.os && info.os !== 'linux') {
-      throw new InstallError(EXIT.missingDependency, `the Docker engine runs ${info.os} containers`, 'use an engine that runs Linux containers');
+      throw new InstallError(
+        EXIT.missingDependency,
+        `the Docker engine runs ${info.os} containers`,
+        'use an engine that runs Linux containers',
+      );
     }
     return `engine ${info.serverVersion}, API ${info.apiVersion}, ${info.arch}`;
   },
@@ -67,7 +99,12 @@ export function locateArchive(state: RunState): string {
   if (given) return isAbsolute(given) ? given : resolve(given);
   const candidates = [join(dirname(process.execPath), ARCHIVE_NAME), join(process.cwd(), ARCHIVE_NAME)];
   const found = candidates.find((path) => existsSync(path));
-  if (!found) throw new InstallError(EXIT.archiveMissing, `release archive not found (looked for ${candidates.join(' and ')})`, 'pass it with --archive PATH, or run ./installer.sh from the folder holding it');
+  if (!found)
+    throw new InstallError(
+      EXIT.archiveMissing,
+      `release archive not found (looked for ${candidates.join(' and ')})`,
+      'pass it with --archive PATH, or run ./installer.sh from the folder holding it',
+    );
   return found;
 }
 
@@ -82,7 +119,10 @@ function extractWhileVerifying(state: RunState): boolean {
 
 export const verifyArchive: Step = {
   // A first install always unpacks here; an upgrade does too, which the step's result says.
-  title: (state) => (state.existing || state.options.dryRun ? 'Verifying the release archive' : `Extracting and verifying the release archive into ${state.ctx.paths.workDir}`),
+  title: (state) =>
+    state.existing || state.options.dryRun
+      ? 'Verifying the release archive'
+      : `Extracting and verifying the release archive into ${state.ctx.paths.workDir}`,
   exitCode: EXIT.archiveCorrupt,
   async run(state, undo) {
     const path = locateArchive(state);
@@ -91,12 +131,23 @@ export const verifyArchive: Step = {
       if (!stat.isFile()) throw new Error('not a regular file');
       accessSync(path, constants.R_OK);
     } catch (error) {
-      const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `is unreadable (${(error as Error).message})`;
-      throw new InstallError(EXIT.archiveMissing, `release archive ${path} ${why}`, 'download ai-proxy-release.tar.gz again next to installer.sh, or pass --archive PATH');
+      const why =
+        (error as NodeJS.ErrnoException).code === 'ENOENT'
+          ? 'does not exist'
+          : `is unreadable (${(error as Error).message})`;
+      throw new InstallError(
+        EXIT.archiveMissing,
+        `release archive ${path} ${why}`,
+        'download ai-proxy-release.tar.gz again next to installer.sh, or pass --archive PATH',
+      );
     }
     state.archivePath = path;
     const sha = await hashFile(path).catch((error: Error) => {
-      throw new InstallError(EXIT.archiveMissing, `release archive ${path} could not be read: ${error.message}`, 'check the file and its permissions');
+      throw new InstallError(
+        EXIT.archiveMissing,
+        `release archive ${path} could not be read: ${error.message}`,
+        'check the file and its permissions',
+      );
     });
     state.archiveSha = sha;
     let report: ArchiveReport;
@@ -106,8 +157,17 @@ export const verifyArchive: Step = {
     } else {
       report = await readArchive(path, { signal: state.signal }).catch((error: unknown) => {
         if (state.signal.aborted) throw error;
-        if (error instanceof ArchiveCorrupt) throw new InstallError(EXIT.archiveCorrupt, `release archive ${path} is corrupt: ${error.message}`, 'download the release again and check it with ./installer.sh --check');
-        throw new InstallError(EXIT.archiveMissing, `release archive ${path} could not be read: ${(error as Error).message}`, 'check the file and its permissions');
+        if (error instanceof ArchiveCorrupt)
+          throw new InstallError(
+            EXIT.archiveCorrupt,
+            `release archive ${path} is corrupt: ${error.message}`,
+            'download the release again and check it with ./installer.sh --check',
+          );
+        throw new InstallError(
+          EXIT.archiveMissing,
+          `release archive ${path} could not be read: ${(error as Error).message}`,
+          'check the file and its permissions',
+        );
       });
     }
     state.manifest = report.manifest;
@@ -115,7 +175,11 @@ export const verifyArchive: Step = {
     const wanted = normalizeArch(report.manifest.arch);
     const engineArch = normalizeArch(state.engine?.info.arch ?? process.arch);
     if (wanted !== normalizeArch(process.arch) || wanted !== engineArch) {
-      throw new InstallError(EXIT.missingDependency, `this archive is for ${report.manifest.arch}, this host's engine runs ${engineArch}`, `download the ${engineArch} release`);
+      throw new InstallError(
+        EXIT.missingDependency,
+        `this archive is for ${report.manifest.arch}, this host's engine runs ${engineArch}`,
+        `download the ${engineArch} release`,
+      );
     }
     return `${report.manifest.name} ${report.manifest.version} (${report.manifest.arch}), ${report.files.size} files, sha256 ${sha.slice(0, 12)}${state.extracted ? `, unpacked into ${state.ctx.paths.workDir}` : ''}`;
   },

@@ -6,7 +6,12 @@ import type { InstallContext } from '../context.ts';
 import type { Logger } from '../log.ts';
 import { removeWorkDir } from './extract.ts';
 
-export async function recoverLeftovers(engine: Engine, ctx: InstallContext, log: Logger, healthTimeoutS: number): Promise<string[]> {
+export async function recoverLeftovers(
+  engine: Engine,
+  ctx: InstallContext,
+  log: Logger,
+  healthTimeoutS: number,
+): Promise<string[]> {
   const { container, previousContainer, nextContainer } = ctx.names;
   const done: string[] = [];
   const next = await engine.inspect(nextContainer);
@@ -24,7 +29,9 @@ export async function recoverLeftovers(engine: Engine, ctx: InstallContext, log:
       if (current) await engine.remove(current.id);
       await engine.rename(previous.id, container);
       await engine.start(previous.id);
-      done.push(`restored ${previousContainer} as ${container}${current ? ` (replacing an unhealthy ${container})` : ''}`);
+      done.push(
+        `restored ${previousContainer} as ${container}${current ? ` (replacing an unhealthy ${container})` : ''}`,
+      );
       // Give it the chance to become healthy again so the idempotency check sees the truth.
       const deadline = Date.now() + healthTimeoutS * 1000;
       while (Date.now() < deadline) {

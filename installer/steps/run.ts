@@ -29,7 +29,11 @@ export const run: Step = {
     try {
       id = await engine.create(spec);
     } catch (error) {
-      throw new InstallError(EXIT.startFailed, `the engine refused to create the container: ${(error as Error).message}`, `see ${state.log.path}`);
+      throw new InstallError(
+        EXIT.startFailed,
+        `the engine refused to create the container: ${(error as Error).message}`,
+        `see ${state.log.path}`,
+      );
     }
     state.containerId = id;
     undo({ label: 'remove the new container', run: () => engine.remove(id) });
@@ -67,7 +71,11 @@ export const run: Step = {
     try {
       await engine.start(id);
     } catch (error) {
-      throw new InstallError(EXIT.startFailed, `the new container did not start: ${(error as Error).message}`, old ? `the previous version is restored; see ${state.log.path}` : `see ${state.log.path}`);
+      throw new InstallError(
+        EXIT.startFailed,
+        `the new container did not start: ${(error as Error).message}`,
+        old ? `the previous version is restored; see ${state.log.path}` : `see ${state.log.path}`,
+      );
     }
     state.log.line(`new container started ${Date.now() - gapStart} ms after the old one was asked to stop`);
     return `${container} (${id.slice(0, 12)})${old ? `, old one kept as ${previousContainer}` : ''}`;

@@ -20,7 +20,11 @@ export const removeContainers: Step = {
       try {
         await engine.remove(found.id);
       } catch (error) {
-        throw new InstallError(EXIT.engineUnavailable, `could not remove the container ${name}: ${(error as Error).message}`, 'check the engine (sudo systemctl status docker) and run --uninstall again');
+        throw new InstallError(
+          EXIT.engineUnavailable,
+          `could not remove the container ${name}: ${(error as Error).message}`,
+          'check the engine (sudo systemctl status docker) and run --uninstall again',
+        );
       }
       removed.push(name);
     }
@@ -54,7 +58,11 @@ export const purgeConfig: Step = {
     try {
       rmSync(dir, { recursive: true, force: true });
     } catch (error) {
-      throw new InstallError(EXIT.configFailed, `could not delete ${dir}: ${(error as Error).message}`, `delete it by hand: sudo rm -rf ${dir}`);
+      throw new InstallError(
+        EXIT.configFailed,
+        `could not delete ${dir}: ${(error as Error).message}`,
+        `delete it by hand: sudo rm -rf ${dir}`,
+      );
     }
     return 'configuration and token deleted';
   },

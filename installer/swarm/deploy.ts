@@ -22,7 +22,11 @@ export const swarmInit: Step = {
     } catch (error) {
       const message = engineMessage(error);
       if (/advertise|multiple addresses|listen-addr/i.test(message)) {
-        throw new InstallError(EXIT.usage, `Docker cannot choose this node's swarm address: ${message.split('\n')[0]}`, 'pass the address the other VPSes reach this one on: --advertise-addr IP');
+        throw new InstallError(
+          EXIT.usage,
+          `Docker cannot choose this node's swarm address: ${message.split('\n')[0]}`,
+          'pass the address the other VPSes reach this one on: --advertise-addr IP',
+        );
       }
       throw new InstallError(EXIT.engineUnavailable, `could not create the swarm: ${message}`, `see ${state.log.path}`);
     }
@@ -34,7 +38,10 @@ export const swarmInit: Step = {
 };
 
 export const deployService: Step = {
-  title: (state) => (state.swarm?.service ? `Updating the service ${SERVICE} (rolling, one node at a time)` : `Deploying the stack ai-proxy (service ${SERVICE})`),
+  title: (state) =>
+    state.swarm?.service
+      ? `Updating the service ${SERVICE} (rolling, one node at a time)`
+      : `Deploying the stack ai-proxy (service ${SERVICE})`,
   exitCode: EXIT.startFailed,
   async run(state, undo) {
     const swarm = need(state.swarm, 'swarm');
@@ -55,17 +62,29 @@ export const deployService: Step = {
     try {
       if (!before) {
         await swarm.engine.createService(spec);
-        undo({ label: `remove the service ${SERVICE}`, run: async () => void (await swarm.engine.removeService(SERVICE)) });
+        undo({
+          label: `remove the service ${SERVICE}`,
+          run: async () => void (await swarm.engine.removeService(SERVICE)),
+        });
         return 'created';
       }
-      if (state.options.force) (spec.TaskTemplate as { ForceUpdate?: number }).ForceUpdate = ((before.spec.TaskTemplate as { ForceUpdate?: number })?.ForceUpdate ?? 0) + 1;
+      if (state.options.force)
+        (spec.TaskTemplate as { ForceUpdate?: number }).ForceUpdate =
+          ((before.spec.TaskTemplate as { ForceUpdate?: number })?.ForceUpdate ?? 0) + 1;
       swarm.updateStartedAt = new Date(Date.now() - 1000).toISOString();
       await swarm.engine.updateService(before.id, before.version, spec);
     } catch (error) {
       if (state.signal.aborted) throw error;
-      throw new InstallError(EXIT.startFailed, `the engine refused the service: ${engineMessage(error)}`, `see ${state.log.path}; nothing was deployed`);
+      throw new InstallError(
+        EXIT.startFailed,
+        `the engine refused the service: ${engineMessage(error)}`,
+        `see ${state.log.path}; nothing was deployed`,
+      );
     }
-    undo({ label: `roll ${SERVICE} back to its previous spec`, run: () => rollBack(swarm.engine, state.options.healthTimeout) });
+    undo({
+      label: `roll ${SERVICE} back to its previous spec`,
+      run: () => rollBack(swarm.engine, state.options.healthTimeout),
+    });
     return `update started (previous: ${before.spec.Labels?.['ai-proxy.version'] ?? '?'})`;
   },
 };
@@ -76,12 +95,17 @@ async function rollBack(engine: SwarmEngine, healthTimeout: number): Promise<voi
   if (!current || current.updateState?.startsWith('rollback')) return;
   await engine.rollbackService(current.id, current.version, current.previousSpec ?? current.spec);
   const finished = new Set(['rollback_completed', 'rollback_paused']);
-  await engine.poll(async () => (finished.has((await engine.service(SERVICE))?.updateState ?? '') ? true : undefined), healthTimeout * 3000);
+  await engine.poll(
+    async () => (finished.has((await engine.service(SERVICE))?.updateState ?? '') ? true : undefined),
+    healthTimeout * 3000,
+  );
 }
 
 /** The newest failed task's error: what an operator needs to know why. */
 export function lastTaskError(tasks: TaskView[]): string | undefined {
-  const failed = tasks.filter((t) => (t.state === 'failed' || t.state === 'rejected') && (t.error || t.message)).sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+  const failed = tasks
+    .filter((t) => (t.state === 'failed' || t.state === 'rejected') && (t.error || t.message))
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
   return failed ? `${failed.error || failed.message}` : undefined;
 }
 
@@ -93,19 +117,38 @@ export interface Progress {
 }
 
 /** Pure: one look at the service and its tasks. */
-export function judgeRollout(service: ServiceView, tasks: TaskView[], expected: number, image: string, created: boolean, since = '', nodes?: ReadonlySet<string>): Progress {
+export function judgeRollout(
+  service: ServiceView,
+  tasks: TaskView[],
+  expected: number,
+  image: string,
+  created: boolean,
+  since = '',
+  nodes?: ReadonlySet<string>,
+): Progress {
   // A node that is down keeps its last task "running" in the manager's view: only reachable nodes count.
   const current = tasks.filter((t) => t.desired === 'running' && (!nodes || nodes.has(t.nodeId)));
   const running = current.filter((t) => t.state === 'running' && t.image === image).length;
   // An UpdateStatus older than this run's update belongs to an earlier update.
   const state = created || (service.updateCompletedAt ?? '9') >= since ? service.updateState : 'updating';
   if (state === 'rollback_completed' || state === 'rollback_paused' || state === 'paused') {
-    return { done: true, running, expected, failure: `Swarm ${state === 'paused' ? 'paused' : 'rolled back'} the update: ${lastTaskError(tasks) ?? service.updateMessage ?? 'a task failed'}` };
+    return {
+      done: true,
+      running,
+      expected,
+      failure: `Swarm ${state === 'paused' ? 'paused' : 'rolled back'} the update: ${lastTaskError(tasks) ?? service.updateMessage ?? 'a task failed'}`,
+    };
   }
   if (created) {
     const failures = tasks.filter((t) => t.state === 'failed' || t.state === 'rejected').length;
     // With restart policy "any" Swarm retries forever: two failures per expected task is enough evidence.
-    if (failures >= 2 * Math.max(1, expected)) return { done: true, running, expected, failure: `the tasks keep failing: ${lastTaskError(tasks) ?? 'no error reported'}` };
+    if (failures >= 2 * Math.max(1, expected))
+      return {
+        done: true,
+        running,
+        expected,
+        failure: `the tasks keep failing: ${lastTaskError(tasks) ?? 'no error reported'}`,
+      };
   }
   const settled = (created || state === 'completed') && running >= expected && current.every((t) => t.image === image);
   return { done: settled, running, expected };
@@ -127,18 +170,40 @@ export const waitConverged: Step = {
     const since = swarm.updateStartedAt ?? '';
     let last: Progress = { done: false, running: 0, expected };
     let tasks: TaskView[] = [];
-    const result = await swarm.engine.poll(async () => {
-      const service = await swarm.engine.service(SERVICE);
-      if (!service) throw new InstallError(EXIT.startFailed, `the service ${SERVICE} disappeared`, 'someone removed it meanwhile; run the installer again');
-      tasks = await swarm.engine.tasks(SERVICE);
-      last = judgeRollout(service, tasks, expected, image, created, since, reachable);
-      return last.done ? last : undefined;
-    }, timeoutMs, state.signal, 1000);
+    const result = await swarm.engine.poll(
+      async () => {
+        const service = await swarm.engine.service(SERVICE);
+        if (!service)
+          throw new InstallError(
+            EXIT.startFailed,
+            `the service ${SERVICE} disappeared`,
+            'someone removed it meanwhile; run the installer again',
+          );
+        tasks = await swarm.engine.tasks(SERVICE);
+        last = judgeRollout(service, tasks, expected, image, created, since, reachable);
+        return last.done ? last : undefined;
+      },
+      timeoutMs,
+      state.signal,
+      1000,
+    );
     if (!result) {
-      throw new InstallError(EXIT.startFailed, `the service did not converge within ${Math.round(timeoutMs / 1000)} s (${last.running} of ${expected} tasks running ${image})${lastTaskError(tasks) ? `: ${lastTaskError(tasks)}` : ''}`, `see: docker service ps ${SERVICE} --no-trunc`);
+      throw new InstallError(
+        EXIT.startFailed,
+        `the service did not converge within ${Math.round(timeoutMs / 1000)} s (${last.running} of ${expected} tasks running ${image})${lastTaskError(tasks) ? `: ${lastTaskError(tasks)}` : ''}`,
+        `see: docker service ps ${SERVICE} --no-trunc`,
+      );
     }
-    if (result.failure) throw new InstallError(EXIT.startFailed, result.failure, `the previous version keeps serving; see: docker service ps ${SERVICE} --no-trunc`);
-    swarm.converged = { tasks: result.running, nodes: new Set(tasks.filter((t) => t.desired === 'running' && t.state === 'running').map((t) => t.nodeId)).size };
+    if (result.failure)
+      throw new InstallError(
+        EXIT.startFailed,
+        result.failure,
+        `the previous version keeps serving; see: docker service ps ${SERVICE} --no-trunc`,
+      );
+    swarm.converged = {
+      tasks: result.running,
+      nodes: new Set(tasks.filter((t) => t.desired === 'running' && t.state === 'running').map((t) => t.nodeId)).size,
+    };
     return `${result.running} task${result.running === 1 ? '' : 's'} running and healthy`;
   },
 };

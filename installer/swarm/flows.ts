@@ -27,7 +27,15 @@ import type { RunState, Step, UndoAction } from '../state.ts';
 import { need } from '../state.ts';
 
 export type SwarmSummary = Summary & {
-  swarm?: { role: string; join?: { manager: string; token: string }; nodes?: number; service?: string; tasks?: number; hardening?: { applied: string[]; notApplied: string[] }; lacking?: string[] };
+  swarm?: {
+    role: string;
+    join?: { manager: string; token: string };
+    nodes?: number;
+    service?: string;
+    tasks?: number;
+    hardening?: { applied: string[]; notApplied: string[] };
+    lacking?: string[];
+  };
 };
 
 /** Counts files with a setuid/setgid bit in the build context (the image's whole content). */
@@ -63,8 +71,14 @@ const cleanUp: Step = {
   async run(state) {
     removeWorkDir(state.ctx.paths.workDir);
     try {
-      const removed = await pruneImages(need(state.engine, 'engine'), state.ctx, new Set(state.imageId ? [state.imageId] : []));
-      return removed ? `removed ${state.ctx.paths.workDir} and ${removed} unused old image${removed === 1 ? '' : 's'}` : `removed ${state.ctx.paths.workDir}`;
+      const removed = await pruneImages(
+        need(state.engine, 'engine'),
+        state.ctx,
+        new Set(state.imageId ? [state.imageId] : []),
+      );
+      return removed
+        ? `removed ${state.ctx.paths.workDir} and ${removed} unused old image${removed === 1 ? '' : 's'}`
+        : `removed ${state.ctx.paths.workDir}`;
     } catch (error) {
       state.progress.warn(`could not remove old images: ${(error as Error).message}`);
       return `removed ${state.ctx.paths.workDir}`;
@@ -73,11 +87,25 @@ const cleanUp: Step = {
 };
 
 const upgradeOnWorker: Step[] = [verifyArchive, extract, build, cleanUp];
-const managerDeploy: Step[] = [extract, checkSetuid, build, swarmInit, imageCheck, configure, createObjects, deployService, waitConverged, removeStaleObjects, reportHardening, cleanUp];
+const managerDeploy: Step[] = [
+  extract,
+  checkSetuid,
+  build,
+  swarmInit,
+  imageCheck,
+  configure,
+  createObjects,
+  deployService,
+  waitConverged,
+  removeStaleObjects,
+  reportHardening,
+  cleanUp,
+];
 
 async function confirm(state: RunState): Promise<boolean> {
   for (const line of swarmPlanLines(state)) state.progress.info(line);
-  if (state.action === 'unchanged' || state.options.dryRun || state.options.yes || !state.prompter.interactive) return true;
+  if (state.action === 'unchanged' || state.options.dryRun || state.options.yes || !state.prompter.interactive)
+    return true;
   state.progress.pause();
   return state.prompter.confirm('Proceed?', true, state.signal);
 }
@@ -87,7 +115,12 @@ function joinCommand(state: RunState): { manager: string; token: string } | unde
 }
 
 /** Runs --swarm MODE after checkHost and the lock; returns the summary (cli.ts prints the --json line). */
-export async function runSwarm(state: RunState, undo: UndoAction[], out: Output, counter: { total: number }): Promise<SwarmSummary> {
+export async function runSwarm(
+  state: RunState,
+  undo: UndoAction[],
+  out: Output,
+  counter: { total: number },
+): Promise<SwarmSummary> {
   const mode = need(state.options.swarm, 'swarm options').mode;
   await runSteps(state, [swarmRole], undo);
   const swarm = need(state.swarm, 'swarm');
@@ -101,7 +134,9 @@ export async function runSwarm(state: RunState, undo: UndoAction[], out: Output,
     state.imageRef = `${state.ctx.names.imageRepo}:${need(state.manifest, 'manifest').version}`;
     state.action = 'install';
     await runSteps(state, [extract, build, joinSwarm, watchLocalTask, cleanUp], undo);
-    out.write(`\nThis node is a worker of the swarm managed by ${state.options.swarm?.manager}, with ${state.imageRef} built locally.\n`);
+    out.write(
+      `\nThis node is a worker of the swarm managed by ${state.options.swarm?.manager}, with ${state.imageRef} built locally.\n`,
+    );
     return { ...summarize(state, state.started), action: 'swarm-join', swarm: { role: 'worker' } };
   }
   if (mode === 'upgrade' && !swarm.membership.manager) {
@@ -111,10 +146,17 @@ export async function runSwarm(state: RunState, undo: UndoAction[], out: Output,
     state.imageRef = `${state.ctx.names.imageRepo}:${need(state.manifest, 'manifest').version}`;
     state.action = 'upgrade';
     await runSteps(state, upgradeOnWorker.slice(1), undo);
-    out.write(`\n${state.imageRef} is built on this worker. When every node has it, run on the manager: sudo ./installer.sh --swarm upgrade\n`);
+    out.write(
+      `\n${state.imageRef} is built on this worker. When every node has it, run on the manager: sudo ./installer.sh --swarm upgrade\n`,
+    );
     return { ...summarize(state, state.started), action: 'swarm-image', swarm: { role: 'worker' } };
   }
-  if (mode === 'upgrade' && !swarm.service) throw new InstallError(EXIT.usage, `the service ${SERVICE} is not deployed: nothing to upgrade`, 'deploy it with --swarm init');
+  if (mode === 'upgrade' && !swarm.service)
+    throw new InstallError(
+      EXIT.usage,
+      `the service ${SERVICE} is not deployed: nothing to upgrade`,
+      'deploy it with --swarm init',
+    );
   await runSteps(state, [verifyArchive, swarmPort, swarmPlan], undo);
   if (!(await confirm(state))) {
     await rollback(state, undo, new InstallError(EXIT.ok, 'cancelled'));
@@ -127,7 +169,9 @@ export async function runSwarm(state: RunState, undo: UndoAction[], out: Output,
   }
   if (state.action === 'unchanged') {
     await rollback(state, undo, new InstallError(EXIT.ok, 'unchanged'));
-    state.progress.info(`Nothing to do: ${SERVICE} already runs ${state.manifest?.version} with these settings (use --force to redeploy).`);
+    state.progress.info(
+      `Nothing to do: ${SERVICE} already runs ${state.manifest?.version} with these settings (use --force to redeploy).`,
+    );
   } else {
     await runSteps(state, managerDeploy, undo);
   }
@@ -135,7 +179,14 @@ export async function runSwarm(state: RunState, undo: UndoAction[], out: Output,
   const nodes = (await swarm.engine.nodes()).length;
   const summary: SwarmSummary = {
     ...summarize(state, state.started),
-    swarm: { role: 'manager', join: swarm.join, nodes, service: SERVICE, ...(swarm.converged ? { tasks: swarm.converged.tasks } : {}), ...(swarm.hardening ? { hardening: swarm.hardening } : {}) },
+    swarm: {
+      role: 'manager',
+      join: swarm.join,
+      nodes,
+      service: SERVICE,
+      ...(swarm.converged ? { tasks: swarm.converged.tasks } : {}),
+      ...(swarm.hardening ? { hardening: swarm.hardening } : {}),
+    },
   };
   if (!state.options.json) printSwarmSuccess(out, state, summary);
   return summary;
@@ -155,13 +206,21 @@ function printSwarmSuccess(out: Output, state: RunState, summary: SwarmSummary):
     lines.push(`  Hardening  applied: ${swarm.hardening.applied.join('; ')}`);
     for (const missing of swarm.hardening.notApplied) lines.push(`  NOT applied: ${missing}`);
   }
-  lines.push('', 'On each further VPS, copy the two files and run:', `  sudo ./installer.sh --swarm join --manager ${join.manager} --token ${join.token}`);
+  lines.push(
+    '',
+    'On each further VPS, copy the two files and run:',
+    `  sudo ./installer.sh --swarm join --manager ${join.manager} --token ${join.token}`,
+  );
   out.write(`${lines.join('\n')}\n`);
 }
 
 /** --uninstall on a manager that runs the stack: the steps that go before the single-VPS ones. */
 export function swarmUninstallSteps(purge: boolean): Step[] {
-  const purgeStep: Step = { title: 'Removing the stack\'s secrets and configs (--purge)', exitCode: EXIT.engineUnavailable, run: (state) => purgeObjects(state) };
+  const purgeStep: Step = {
+    title: "Removing the stack's secrets and configs (--purge)",
+    exitCode: EXIT.engineUnavailable,
+    run: (state) => purgeObjects(state),
+  };
   return [removeStack, ...(purge ? [purgeStep] : [])];
 }
 
@@ -189,7 +248,11 @@ export async function swarmUninstall(state: RunState): Promise<Step[]> {
     return swarmUninstallSteps(state.options.purge);
   }
   if ((await swarmEngine.localTaskContainers(SERVICE)).some((c) => c.state === 'running')) {
-    throw new InstallError(EXIT.usage, `this node is a swarm worker running a task of ${SERVICE}: the manager would start it again`, 'run --uninstall on the manager, which removes the stack, or take this node out first with --swarm leave');
+    throw new InstallError(
+      EXIT.usage,
+      `this node is a swarm worker running a task of ${SERVICE}: the manager would start it again`,
+      'run --uninstall on the manager, which removes the stack, or take this node out first with --swarm leave',
+    );
   }
   return [];
 }

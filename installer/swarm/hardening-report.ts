@@ -14,19 +14,34 @@ export interface HardeningReport {
 }
 
 export function readHardening(container: Docker.ContainerInspectInfo, setuidFree: boolean): HardeningReport {
-  const host = container.HostConfig as Docker.HostConfig & { Init?: boolean; Mounts?: Array<{ Type?: string; Target?: string }> };
+  const host = container.HostConfig as Docker.HostConfig & {
+    Init?: boolean;
+    Mounts?: Array<{ Type?: string; Target?: string }>;
+  };
   const config = container.Config as Docker.ContainerInspectInfo['Config'] & { Healthcheck?: { Test?: string[] } };
   const checks: Array<[boolean, string]> = [
     [config.User === HARDENING.user, `user ${HARDENING.user}`],
     [host.ReadonlyRootfs === true, 'read-only root filesystem'],
-    [(host.Mounts ?? []).some((m) => m.Type === 'tmpfs' && m.Target === '/tmp'), 'tmpfs /tmp (noexec, nosuid, nodev: the engine\'s defaults for tmpfs mounts)'],
-    [(host.CapDrop ?? []).map((c: string) => c.toUpperCase()).includes('ALL') && !(host.CapAdd ?? []).length, 'all capabilities dropped'],
+    [
+      (host.Mounts ?? []).some((m) => m.Type === 'tmpfs' && m.Target === '/tmp'),
+      "tmpfs /tmp (noexec, nosuid, nodev: the engine's defaults for tmpfs mounts)",
+    ],
+    [
+      (host.CapDrop ?? []).map((c: string) => c.toUpperCase()).includes('ALL') && !(host.CapAdd ?? []).length,
+      'all capabilities dropped',
+    ],
     [host.Memory === HARDENING.memoryBytes, 'memory limit 512 MiB'],
     [host.NanoCpus === HARDENING.nanoCpus, 'CPU limit 0.5'],
-    [(host.PidsLimit ?? 0) > 0 && (host.PidsLimit ?? 0) <= HARDENING.pidsLimit, `pids limit ${host.PidsLimit ?? 'none'}`],
+    [
+      (host.PidsLimit ?? 0) > 0 && (host.PidsLimit ?? 0) <= HARDENING.pidsLimit,
+      `pids limit ${host.PidsLimit ?? 'none'}`,
+    ],
     [host.Init === true, 'init process (tini)'],
     [Boolean(config.Healthcheck?.Test?.length), 'health check'],
-    [host.LogConfig?.Type === 'json-file' && host.LogConfig.Config?.['max-size'] === HARDENING.logMaxSize, `json-file log rotation ${HARDENING.logMaxSize} x ${HARDENING.logMaxFiles}`],
+    [
+      host.LogConfig?.Type === 'json-file' && host.LogConfig.Config?.['max-size'] === HARDENING.logMaxSize,
+      `json-file log rotation ${HARDENING.logMaxSize} x ${HARDENING.logMaxFiles}`,
+    ],
     [host.Privileged === false, 'not privileged'],
   ];
   const report: HardeningReport = { applied: [], notApplied: [] };
@@ -47,11 +62,15 @@ export const reportHardening: Step = {
   async run(state) {
     const swarm = need(state.swarm, 'swarm');
     const self = swarm.membership.nodeId;
-    const tasks = (await swarm.engine.tasks(SERVICE)).filter((t) => t.desired === 'running' && t.state === 'running' && t.containerId);
+    const tasks = (await swarm.engine.tasks(SERVICE)).filter(
+      (t) => t.desired === 'running' && t.state === 'running' && t.containerId,
+    );
     const local = tasks.find((t) => t.nodeId === self);
     const container = local?.containerId ? await swarm.engine.containerOf(local.containerId) : undefined;
     if (!container) {
-      state.progress.warn('no task of the service runs on this node: the hardening could not be read back here (check on a node with one: docker inspect)');
+      state.progress.warn(
+        'no task of the service runs on this node: the hardening could not be read back here (check on a node with one: docker inspect)',
+      );
       return 'not read back (no task on this node)';
     }
     swarm.hardening = readHardening(container, state.notes.includes('setuid-free'));

@@ -37,7 +37,8 @@ export function judgeImageTasks(nodes: NodeView[], tasks: TaskView[]): ImageVerd
     const failed = mine.find((t) => FAILED.has(t.state));
     if (node.state !== 'ready' || node.availability !== 'active') verdict.unknown.push(node.hostname);
     else if (mine.some((t) => t.state === 'complete')) verdict.has.push(node.hostname);
-    else if (failed) verdict.lacking.push({ node: node.hostname, error: failed.error || failed.message || failed.state });
+    else if (failed)
+      verdict.lacking.push({ node: node.hostname, error: failed.error || failed.message || failed.state });
     else verdict.unknown.push(node.hostname);
   }
   return verdict;
@@ -61,15 +62,23 @@ export const imageCheck: Step = {
       await swarm.engine.createService(imageCheckSpec(name, image));
       const wanted = eligible(nodes).map((n) => n.id);
       const timeoutMs = Math.max(20, state.options.healthTimeout) * 1000;
-      const tasks = await swarm.engine.poll(async () => {
-        const list = await swarm.engine.tasks(name);
-        const finished = wanted.every((id) => list.some((t) => t.nodeId === id && DONE.has(t.state)));
-        return finished ? list : undefined;
-      }, timeoutMs, state.signal);
+      const tasks = await swarm.engine.poll(
+        async () => {
+          const list = await swarm.engine.tasks(name);
+          const finished = wanted.every((id) => list.some((t) => t.nodeId === id && DONE.has(t.state)));
+          return finished ? list : undefined;
+        },
+        timeoutMs,
+        state.signal,
+      );
       verdict = judgeImageTasks(nodes, tasks ?? (await swarm.engine.tasks(name)));
     } catch (error) {
       if (state.signal.aborted) throw error;
-      throw new InstallError(EXIT.engineUnavailable, `could not check the nodes' images: ${engineMessage(error)}`, `see ${state.log.path}`);
+      throw new InstallError(
+        EXIT.engineUnavailable,
+        `could not check the nodes' images: ${engineMessage(error)}`,
+        `see ${state.log.path}`,
+      );
     } finally {
       await swarm.engine.removeService(name).catch(() => false);
     }
@@ -83,8 +92,13 @@ export const imageCheck: Step = {
         `nothing was changed; on each of them run sudo ./installer.sh --swarm upgrade to build the image there, then run this again here`,
       );
     }
-    const unknown = verdict.unknown.length ? `; not checked (down, drained or silent): ${verdict.unknown.join(', ')}` : '';
-    if (unknown) state.progress.warn(`nodes ${verdict.unknown.join(', ')} could not be checked: a task placed there later fails if the image is missing`);
+    const unknown = verdict.unknown.length
+      ? `; not checked (down, drained or silent): ${verdict.unknown.join(', ')}`
+      : '';
+    if (unknown)
+      state.progress.warn(
+        `nodes ${verdict.unknown.join(', ')} could not be checked: a task placed there later fails if the image is missing`,
+      );
     return `${verdict.has.length} node${verdict.has.length === 1 ? ' has' : 's have'} it${unknown}`;
   },
 };

@@ -10,7 +10,10 @@ import { need } from '../state.ts';
 
 /** Pure: which exit code a join failure deserves (2: the manager refused us; 5: we could not talk). */
 export function joinFailureCode(message: string): typeof EXIT.usage | typeof EXIT.engineUnavailable {
-  return /token|fingerprint|not authorized|permission denied|certificate/i.test(message) && !/deadline|timeout|unavailable|connection refused/i.test(message) ? EXIT.usage : EXIT.engineUnavailable;
+  return /token|fingerprint|not authorized|permission denied|certificate/i.test(message) &&
+    !/deadline|timeout|unavailable|connection refused/i.test(message)
+    ? EXIT.usage
+    : EXIT.engineUnavailable;
 }
 
 export const joinSwarm: Step = {
@@ -31,7 +34,9 @@ export const joinSwarm: Step = {
       throw new InstallError(
         code,
         `${code === EXIT.usage ? 'the manager refused to let this node join' : `could not join the swarm at ${manager}`}: ${message.split('\n')[0]}`,
-        code === EXIT.usage ? 'this node was left unchanged; get the current token on the manager: docker swarm join-token worker' : 'this node was left unchanged; check that the manager runs and that TCP 2377, 7946 and UDP 4789, 7946 are open between the VPSes',
+        code === EXIT.usage
+          ? 'this node was left unchanged; get the current token on the manager: docker swarm join-token worker'
+          : 'this node was left unchanged; check that the manager runs and that TCP 2377, 7946 and UDP 4789, 7946 are open between the VPSes',
       );
     }
     undo({ label: 'leave the swarm this run joined', run: () => swarm.engine.leave(true) });
@@ -48,15 +53,22 @@ export const watchLocalTask: Step = {
   async run(state) {
     const swarm = need(state.swarm, 'swarm');
     const engine = need(state.engine, 'engine');
-    const healthy = await swarm.engine.poll(async () => {
-      for (const task of await swarm.engine.localTaskContainers(SERVICE)) {
-        const inspected = await engine.inspect(task.id);
-        if (inspected?.running && inspected.health === 'healthy') return task.name;
-      }
-      return undefined;
-    }, state.options.healthTimeout * 1000, state.signal, 1000);
+    const healthy = await swarm.engine.poll(
+      async () => {
+        for (const task of await swarm.engine.localTaskContainers(SERVICE)) {
+          const inspected = await engine.inspect(task.id);
+          if (inspected?.running && inspected.health === 'healthy') return task.name;
+        }
+        return undefined;
+      },
+      state.options.healthTimeout * 1000,
+      state.signal,
+      1000,
+    );
     if (healthy) return `${healthy} is running and healthy here`;
-    state.progress.warn(`no healthy task of ${SERVICE} on this node yet: with --replicas the manager may place none here; check on the manager: docker service ps ${SERVICE}`);
+    state.progress.warn(
+      `no healthy task of ${SERVICE} on this node yet: with --replicas the manager may place none here; check on the manager: docker service ps ${SERVICE}`,
+    );
     return 'no task here yet';
   },
 };
@@ -77,7 +89,11 @@ export const leaveSwarm: Step = {
     try {
       await swarm.engine.leave(swarm.membership.manager);
     } catch (error) {
-      throw new InstallError(EXIT.engineUnavailable, `could not leave the swarm: ${engineMessage(error)}`, `see ${state.log.path}`);
+      throw new InstallError(
+        EXIT.engineUnavailable,
+        `could not leave the swarm: ${engineMessage(error)}`,
+        `see ${state.log.path}`,
+      );
     }
     return `left; the image stays (remove it with --uninstall)`;
   },
@@ -90,7 +106,12 @@ export const removeStack: Step = {
     const swarm = need(state.swarm, 'swarm');
     const removed = await swarm.engine.removeService(SERVICE);
     // The local task's container must be gone before its image can be removed.
-    await swarm.engine.poll(async () => ((await swarm.engine.localTaskContainers(SERVICE)).length === 0 ? true : undefined), 30_000, state.signal, 500);
+    await swarm.engine.poll(
+      async () => ((await swarm.engine.localTaskContainers(SERVICE)).length === 0 ? true : undefined),
+      30_000,
+      state.signal,
+      500,
+    );
     return removed ? 'removed (each node stops its task)' : 'no service deployed';
   },
 };

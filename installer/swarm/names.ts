@@ -68,7 +68,9 @@ export function planSwarmConfig(envText: string, providerText: string, port: num
   const provider = { name: providerConfigName(providerText), content: providerText };
   const env: Record<string, string> = { PORT: String(port) };
   if (vars.LOG_LEVEL) env.LOG_LEVEL = vars.LOG_LEVEL;
-  const configHash = hash12([...secrets.map((s) => s.name), provider.name, ...Object.entries(env).map(([k, v]) => `${k}=${v}`)].join('\n'));
+  const configHash = hash12(
+    [...secrets.map((s) => s.name), provider.name, ...Object.entries(env).map(([k, v]) => `${k}=${v}`)].join('\n'),
+  );
   return { secrets, provider, env, configHash };
 }
 

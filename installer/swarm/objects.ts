@@ -22,8 +22,20 @@ export const createObjects: Step = {
     const created: string[] = [];
     try {
       const wanted = [
-        ...plan.secrets.map((secret) => ({ kind: 'secret' as const, name: secret.name, content: secret.content, what: secret.variable, labels: { [STACK_LABEL]: STACK, [LABELS.variable]: secret.variable } })),
-        { kind: 'config' as const, name: plan.provider.name, content: plan.provider.content, what: 'provider-config.yaml', labels: { [STACK_LABEL]: STACK } },
+        ...plan.secrets.map((secret) => ({
+          kind: 'secret' as const,
+          name: secret.name,
+          content: secret.content,
+          what: secret.variable,
+          labels: { [STACK_LABEL]: STACK, [LABELS.variable]: secret.variable },
+        })),
+        {
+          kind: 'config' as const,
+          name: plan.provider.name,
+          content: plan.provider.content,
+          what: 'provider-config.yaml',
+          labels: { [STACK_LABEL]: STACK },
+        },
       ];
       for (const kind of KINDS) {
         const existing = new Map((await swarm.engine.objects(kind, STACK_FILTER)).map((o) => [o.name, o.id]));
@@ -31,7 +43,10 @@ export const createObjects: Step = {
           let id = existing.get(object.name);
           if (!id) {
             const made = await swarm.engine.createObject(kind, object.name, object.content, object.labels);
-            undo({ label: `remove the ${kind} ${object.name}`, run: async () => void (await swarm.engine.removeObject(kind, made)) });
+            undo({
+              label: `remove the ${kind} ${object.name}`,
+              run: async () => void (await swarm.engine.removeObject(kind, made)),
+            });
             created.push(object.what);
             id = made;
           }
@@ -40,7 +55,11 @@ export const createObjects: Step = {
       }
     } catch (error) {
       if (state.signal.aborted) throw error;
-      throw new InstallError(EXIT.configFailed, `could not create the swarm secrets and config: ${engineMessage(error)}`, `see ${state.log.path}`);
+      throw new InstallError(
+        EXIT.configFailed,
+        `could not create the swarm secrets and config: ${engineMessage(error)}`,
+        `see ${state.log.path}`,
+      );
     }
     swarm.ids = ids;
     return created.length ? `new: ${created.join(', ')}` : 'all unchanged (reused by content hash)';

@@ -30,9 +30,21 @@ export const swarmPort: Step = {
     state.bind = '0.0.0.0';
     if (port === current) return `port ${port} (the service's)`;
     // Only this node can be checked from here; a node where the port is taken fails its task, which the rollout reports.
-    const taken = (await need(state.engine, 'engine').publishedPorts()).find((p) => p.port === port && !p.container.startsWith(`${SERVICE}.`));
-    if (taken) throw new InstallError(EXIT.portInUse, `port ${port} is already published by the container "${taken.container}"`, 'choose another with --port N');
-    if (!(await isPortFree(port, '0.0.0.0'))) throw new InstallError(EXIT.portInUse, `port ${port} is already in use on this node by another program`, 'choose another with --port N, or stop what uses it (see: ss -ltnp)');
+    const taken = (await need(state.engine, 'engine').publishedPorts()).find(
+      (p) => p.port === port && !p.container.startsWith(`${SERVICE}.`),
+    );
+    if (taken)
+      throw new InstallError(
+        EXIT.portInUse,
+        `port ${port} is already published by the container "${taken.container}"`,
+        'choose another with --port N',
+      );
+    if (!(await isPortFree(port, '0.0.0.0')))
+      throw new InstallError(
+        EXIT.portInUse,
+        `port ${port} is already in use on this node by another program`,
+        'choose another with --port N, or stop what uses it (see: ss -ltnp)',
+      );
     return `port ${port} in host mode on every node${current ? ` (was ${current})` : ''}`;
   },
 };
@@ -44,7 +56,11 @@ export const swarmPlan: Step = {
     await makePlan.run(state, undo);
     if (state.tls && state.tls.settings.mode !== 'off') {
       // Certificates live in the manager's /srv/ai-proxy, which tasks on other nodes cannot see.
-      throw new InstallError(EXIT.usage, `${state.ctx.paths.configDir}/.env has HTTPS settings (${state.tls.settings.mode === 'acme' ? 'ACME_DOMAIN' : 'TLS_CERT_FILE'}), which --swarm does not deploy`, `terminate HTTPS at the load balancer in front of the nodes (docs/scale-out.md) and remove the TLS_*, ACME_* and HTTP_PORT lines from ${state.ctx.paths.configDir}/.env; nothing was changed`);
+      throw new InstallError(
+        EXIT.usage,
+        `${state.ctx.paths.configDir}/.env has HTTPS settings (${state.tls.settings.mode === 'acme' ? 'ACME_DOMAIN' : 'TLS_CERT_FILE'}), which --swarm does not deploy`,
+        `terminate HTTPS at the load balancer in front of the nodes (docs/scale-out.md) and remove the TLS_*, ACME_* and HTTP_PORT lines from ${state.ctx.paths.configDir}/.env; nothing was changed`,
+      );
     }
     const swarm = need(state.swarm, 'swarm');
     // Every node builds the archive's Dockerfile as it is, so the images agree; the service's
@@ -53,14 +69,22 @@ export const swarmPlan: Step = {
     const config = need(state.config, 'config');
     if (swarm.service && config.firstInstall) {
       // A new token here would lock every client out of the running service.
-      throw new InstallError(EXIT.configFailed, `${SERVICE} is deployed but this manager has no ${state.ctx.paths.configDir}/.env: it was deployed from another manager`, `copy ${state.ctx.paths.configDir} from the manager where --swarm init ran, keeping owner and modes, then run again; nothing was changed`);
+      throw new InstallError(
+        EXIT.configFailed,
+        `${SERVICE} is deployed but this manager has no ${state.ctx.paths.configDir}/.env: it was deployed from another manager`,
+        `copy ${state.ctx.paths.configDir} from the manager where --swarm init ran, keeping owner and modes, then run again; nothing was changed`,
+      );
     }
     swarm.plan = planSwarmConfig(config.next.env, config.next.provider, need(state.port, 'port'));
     const service = swarm.service;
     const version = need(state.manifest, 'manifest').version;
     const replicas = state.options.swarm?.replicas ?? serviceReplicas(service);
     if (service && replicas !== undefined && serviceReplicas(service) === undefined) {
-      throw new InstallError(EXIT.usage, `${SERVICE} runs one task per node (global); Swarm cannot change a service's mode`, 'drop --replicas to keep global mode, or remove the stack with --uninstall first, then run --swarm init --replicas N');
+      throw new InstallError(
+        EXIT.usage,
+        `${SERVICE} runs one task per node (global); Swarm cannot change a service's mode`,
+        'drop --replicas to keep global mode, or remove the stack with --uninstall first, then run --swarm init --replicas N',
+      );
     }
     const same =
       service &&
@@ -68,7 +92,13 @@ export const swarmPlan: Step = {
       service.spec.Labels?.[LABELS.configHash] === swarm.plan.configHash &&
       servicePort(service) === state.port &&
       serviceReplicas(service) === replicas;
-    state.action = !service ? 'install' : same && !state.options.force ? 'unchanged' : service.spec.Labels?.[LABELS.version] !== version ? 'upgrade' : 'reconfigure';
+    state.action = !service
+      ? 'install'
+      : same && !state.options.force
+        ? 'unchanged'
+        : service.spec.Labels?.[LABELS.version] !== version
+          ? 'upgrade'
+          : 'reconfigure';
     if (replicas !== undefined && state.options.swarm) state.options.swarm.replicas = replicas;
     return state.action;
   },

@@ -33,12 +33,16 @@ export function reachable(address: string, timeoutMs: number): Promise<string | 
 }
 
 export const swarmRole: Step = {
-  title: 'Checking this node\'s place in the swarm',
+  title: "Checking this node's place in the swarm",
   exitCode: EXIT.engineUnavailable,
   async run(state) {
     const engine = need(state.engine, 'engine');
     if (!swarmSupported(engine.info.apiVersion)) {
-      throw new InstallError(EXIT.engineUnavailable, `Swarm mode needs Docker API ${SWARM_MIN_API} or newer; this engine speaks ${engine.info.apiVersion}`, 'upgrade Docker to 20.10 or newer: Debian 11, 12 and 13 ship it');
+      throw new InstallError(
+        EXIT.engineUnavailable,
+        `Swarm mode needs Docker API ${SWARM_MIN_API} or newer; this engine speaks ${engine.info.apiVersion}`,
+        'upgrade Docker to 20.10 or newer: Debian 11, 12 and 13 ship it',
+      );
     }
     const swarm = new SwarmEngine(engine);
     const membership = await swarm.membership();
@@ -46,32 +50,67 @@ export const swarmRole: Step = {
     if (litter) state.log.line(`removed ${litter} finished image-check containers of earlier runs`);
     state.swarm = { engine: swarm, membership };
     const mode = need(state.options.swarm, 'swarm options').mode;
-    if (membership.state === 'locked') throw new InstallError(EXIT.engineUnavailable, 'this node\'s swarm is locked (autolock)', 'unlock it first: docker swarm unlock');
+    if (membership.state === 'locked')
+      throw new InstallError(
+        EXIT.engineUnavailable,
+        "this node's swarm is locked (autolock)",
+        'unlock it first: docker swarm unlock',
+      );
     if (membership.state === 'pending' || membership.state === 'error') {
-      throw new InstallError(EXIT.engineUnavailable, `this node's swarm membership is "${membership.state}"`, 'fix it first: see docker info; a failed join is undone with docker swarm leave --force');
+      throw new InstallError(
+        EXIT.engineUnavailable,
+        `this node's swarm membership is "${membership.state}"`,
+        'fix it first: see docker info; a failed join is undone with docker swarm leave --force',
+      );
     }
     const active = membership.state === 'active';
     if (mode === 'init') {
       if (active && !membership.manager) {
-        throw new InstallError(EXIT.usage, 'this node is a swarm worker: --swarm init runs on a manager', 'run it on the manager, where docker node ls works; on this worker, --swarm upgrade places a new image');
+        throw new InstallError(
+          EXIT.usage,
+          'this node is a swarm worker: --swarm init runs on a manager',
+          'run it on the manager, where docker node ls works; on this worker, --swarm upgrade places a new image',
+        );
       }
       const single = await engine.inspect(state.ctx.names.container);
       if (single) {
-        throw new InstallError(EXIT.portInUse, `the single-VPS container "${single.name}" is installed here${single.publishedPort ? ` on port ${single.publishedPort}` : ''}`, 'remove it first with sudo ./installer.sh --uninstall: it keeps /srv/ai-proxy, whose token and providers --swarm init then reuses');
+        throw new InstallError(
+          EXIT.portInUse,
+          `the single-VPS container "${single.name}" is installed here${single.publishedPort ? ` on port ${single.publishedPort}` : ''}`,
+          'remove it first with sudo ./installer.sh --uninstall: it keeps /srv/ai-proxy, whose token and providers --swarm init then reuses',
+        );
       }
     }
-    if (mode === 'upgrade' && !active) throw new InstallError(EXIT.usage, 'this node is not in a swarm: nothing to upgrade', 'start with --swarm init on the first VPS');
+    if (mode === 'upgrade' && !active)
+      throw new InstallError(
+        EXIT.usage,
+        'this node is not in a swarm: nothing to upgrade',
+        'start with --swarm init on the first VPS',
+      );
     if (mode === 'join') {
       const manager = need(state.options.swarm?.manager, 'manager');
       if (active) {
         if (membership.manager || !membership.remoteManagers.includes(manager)) {
-          const where = membership.manager ? 'is a manager of its own swarm' : `already belongs to a swarm managed by ${membership.remoteManagers.join(', ') || 'another node'}`;
-          throw new InstallError(EXIT.usage, `this node ${where}`, 'leave it first with --swarm leave, plus --force on a manager, then join');
+          const where = membership.manager
+            ? 'is a manager of its own swarm'
+            : `already belongs to a swarm managed by ${membership.remoteManagers.join(', ') || 'another node'}`;
+          throw new InstallError(
+            EXIT.usage,
+            `this node ${where}`,
+            'leave it first with --swarm leave, plus --force on a manager, then join',
+          );
         }
-        state.progress.info(`This node is already a worker of the swarm managed by ${manager}: only the image is built.`);
+        state.progress.info(
+          `This node is already a worker of the swarm managed by ${manager}: only the image is built.`,
+        );
       } else {
         const problem = await reachable(manager, 5000);
-        if (problem) throw new InstallError(EXIT.engineUnavailable, `cannot reach the swarm manager at ${manager} (${problem})`, 'check the address, that the manager runs, and that TCP 2377, 7946 and UDP 4789, 7946 are open between the VPSes');
+        if (problem)
+          throw new InstallError(
+            EXIT.engineUnavailable,
+            `cannot reach the swarm manager at ${manager} (${problem})`,
+            'check the address, that the manager runs, and that TCP 2377, 7946 and UDP 4789, 7946 are open between the VPSes',
+          );
       }
     }
     if (membership.manager) {

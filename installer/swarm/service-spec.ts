@@ -67,27 +67,51 @@ export function serviceSpec(input: ServiceInput): Docker.ServiceSpec {
       ContainerSpec: {
         Image: input.image,
         Labels: { [STACK_LABEL]: STACK },
-        Env: Object.entries(input.env).map(([k, v]) => `${k}=${v}`).sort(),
+        Env: Object.entries(input.env)
+          .map(([k, v]) => `${k}=${v}`)
+          .sort(),
         User: HARDENING.user,
         ReadOnly: true,
         Init: true,
         CapabilityDrop: ['ALL'],
         StopGracePeriod: HARDENING.stopSeconds * SECOND,
         HealthCheck: healthCheck(input.port, input.apiVersion),
-        Mounts: [{ Type: 'tmpfs', Source: '', Target: '/tmp', TmpfsOptions: { SizeBytes: 64 * 1024 * 1024, Mode: 0o1777 } }],
-        Secrets: input.secrets.map((s) => ({ SecretID: s.id, SecretName: s.name, File: { Name: s.variable, UID: uid, GID: gid, Mode: 0o400 } })),
-        Configs: [{ ConfigID: input.provider.id, ConfigName: input.provider.name, File: { Name: PROVIDER_TARGET, UID: uid, GID: gid, Mode: 0o440 } }],
+        Mounts: [
+          { Type: 'tmpfs', Source: '', Target: '/tmp', TmpfsOptions: { SizeBytes: 64 * 1024 * 1024, Mode: 0o1777 } },
+        ],
+        Secrets: input.secrets.map((s) => ({
+          SecretID: s.id,
+          SecretName: s.name,
+          File: { Name: s.variable, UID: uid, GID: gid, Mode: 0o400 },
+        })),
+        Configs: [
+          {
+            ConfigID: input.provider.id,
+            ConfigName: input.provider.name,
+            File: { Name: PROVIDER_TARGET, UID: uid, GID: gid, Mode: 0o440 },
+          },
+        ],
       },
       Resources: {
-        Limits: { MemoryBytes: HARDENING.memoryBytes, NanoCPUs: HARDENING.nanoCpus, Pids: HARDENING.pidsLimit } as Docker.ResourceRequirements['Limits'],
+        Limits: {
+          MemoryBytes: HARDENING.memoryBytes,
+          NanoCPUs: HARDENING.nanoCpus,
+          Pids: HARDENING.pidsLimit,
+        } as Docker.ResourceRequirements['Limits'],
       },
       RestartPolicy: { Condition: 'any', Delay: ROLLOUT.restartDelaySeconds * SECOND, MaxAttempts: 0 },
-      LogDriver: { Name: 'json-file', Options: { 'max-size': HARDENING.logMaxSize, 'max-file': HARDENING.logMaxFiles } },
+      LogDriver: {
+        Name: 'json-file',
+        Options: { 'max-size': HARDENING.logMaxSize, 'max-file': HARDENING.logMaxFiles },
+      },
     },
     Mode: input.replicas === undefined ? { Global: {} } : { Replicated: { Replicas: input.replicas } },
     UpdateConfig: rollout('rollback'),
     RollbackConfig: rollout('pause'),
-    EndpointSpec: { Mode: 'vip', Ports: [{ Protocol: 'tcp', TargetPort: input.port, PublishedPort: input.port, PublishMode: 'host' }] },
+    EndpointSpec: {
+      Mode: 'vip',
+      Ports: [{ Protocol: 'tcp', TargetPort: input.port, PublishedPort: input.port, PublishMode: 'host' }],
+    },
   };
 }
 
@@ -102,7 +126,13 @@ export function imageCheckSpec(name: string, image: string): Docker.ServiceSpec 
     Name: name,
     Labels: { [LABELS.imageCheck]: image },
     TaskTemplate: {
-      ContainerSpec: { Image: image, Args: ['--version'], User: HARDENING.user, ReadOnly: true, CapabilityDrop: ['ALL'] },
+      ContainerSpec: {
+        Image: image,
+        Args: ['--version'],
+        User: HARDENING.user,
+        ReadOnly: true,
+        CapabilityDrop: ['ALL'],
+      },
       RestartPolicy: { Condition: 'none', MaxAttempts: 0 },
       Resources: { Limits: { MemoryBytes: 64 * 1024 * 1024, NanoCPUs: HARDENING.nanoCpus } },
     },

@@ -26,7 +26,8 @@ const LAZY = {
   'acme.cjs': ['src/tls/acme/order.ts', 'src/tls/acme/manager.ts'],
 };
 const listed = JSON.parse(readFileSync(new URL('./sea-config.json', import.meta.url), 'utf8')).assets;
-if (JSON.stringify(listed) !== JSON.stringify(Object.keys(LAZY))) throw new Error('scripts/release/sea-config.json "assets" must list exactly the lazy files bundle.mjs writes');
+if (JSON.stringify(listed) !== JSON.stringify(Object.keys(LAZY)))
+  throw new Error('scripts/release/sea-config.json "assets" must list exactly the lazy files bundle.mjs writes');
 // The one module the files share by identity: main.ts tests `instanceof ExitError` on what the
 // installer throws, so a lazy file takes the main script's class instead of its own copy.
 const SHARED_EXIT_ERROR = 'ai-proxy:exit-error';
@@ -68,9 +69,17 @@ const lazyOut = {
   setup(b) {
     for (const [asset, [entry, importer]] of Object.entries(LAZY)) {
       const file = entry.split('/').pop().replace(/\./g, '\\.');
-      b.onResolve({ filter: new RegExp(`/${file}$`) }, (args) => (args.importer === join(ROOT, importer) && join(args.resolveDir, args.path) === join(ROOT, entry) ? { path: asset, namespace: 'ai-proxy-lazy' } : undefined));
+      b.onResolve({ filter: new RegExp(`/${file}$`) }, (args) =>
+        args.importer === join(ROOT, importer) && join(args.resolveDir, args.path) === join(ROOT, entry)
+          ? { path: asset, namespace: 'ai-proxy-lazy' }
+          : undefined,
+      );
     }
-    b.onLoad({ filter: /.*/, namespace: 'ai-proxy-lazy' }, (args) => ({ contents: loader(args.path), loader: 'js', resolveDir: ROOT }));
+    b.onLoad({ filter: /.*/, namespace: 'ai-proxy-lazy' }, (args) => ({
+      contents: loader(args.path),
+      loader: 'js',
+      resolveDir: ROOT,
+    }));
   },
 };
 
@@ -80,17 +89,39 @@ const lazyOut = {
  * are inlined and node:http2 is required on the first HTTP/2 connect instead.
  */
 const H2_REQUIRE = "  http2 = require('node:http2')\n";
-const H2_NAMES = ['HTTP2_HEADER_AUTHORITY', 'HTTP2_HEADER_METHOD', 'HTTP2_HEADER_PATH', 'HTTP2_HEADER_SCHEME', 'HTTP2_HEADER_CONTENT_LENGTH', 'HTTP2_HEADER_EXPECT', 'HTTP2_HEADER_STATUS', 'HTTP2_HEADER_PROTOCOL', 'NGHTTP2_REFUSED_STREAM', 'NGHTTP2_CANCEL'];
+const H2_NAMES = [
+  'HTTP2_HEADER_AUTHORITY',
+  'HTTP2_HEADER_METHOD',
+  'HTTP2_HEADER_PATH',
+  'HTTP2_HEADER_SCHEME',
+  'HTTP2_HEADER_CONTENT_LENGTH',
+  'HTTP2_HEADER_EXPECT',
+  'HTTP2_HEADER_STATUS',
+  'HTTP2_HEADER_PROTOCOL',
+  'NGHTTP2_REFUSED_STREAM',
+  'NGHTTP2_CANCEL',
+];
 const lazyHttp2 = {
   name: 'lazy-http2',
   setup(b) {
     b.onLoad({ filter: /undici\/lib\/dispatcher\/client-h2\.js$/ }, async (args) => {
       const source = await readFile(args.path, 'utf8');
-      if (!source.includes(H2_REQUIRE) || !H2_NAMES.every((n) => source.includes(n) && http2Constants[n] !== undefined)) {
-        throw new Error(`${args.path} changed (undici update?): review the lazy-http2 plugin in scripts/release/bundle.mjs`);
+      if (
+        !source.includes(H2_REQUIRE) ||
+        !H2_NAMES.every((n) => source.includes(n) && http2Constants[n] !== undefined)
+      ) {
+        throw new Error(
+          `${args.path} changed (undici update?): review the lazy-http2 plugin in scripts/release/bundle.mjs`,
+        );
       }
       const constants = JSON.stringify(Object.fromEntries(H2_NAMES.map((n) => [n, http2Constants[n]])));
-      return { contents: source.replace(H2_REQUIRE, `  http2 = { constants: ${constants}, connect: (...args) => require('node:http2').connect(...args) }\n`), loader: 'js' };
+      return {
+        contents: source.replace(
+          H2_REQUIRE,
+          `  http2 = { constants: ${constants}, connect: (...args) => require('node:http2').connect(...args) }\n`,
+        ),
+        loader: 'js',
+      };
     });
   },
 };
@@ -105,7 +136,9 @@ const sharedExitError = {
 
 const results = await Promise.all([
   build({ ...common, entryPoints: ['src/main.ts'], outfile, plugins: [lazyOut, lazyHttp2] }),
-  ...Object.entries(LAZY).map(([asset, [entry]]) => build({ ...common, entryPoints: [entry], outfile: join(dirname(outfile), asset), plugins: [sharedExitError] })),
+  ...Object.entries(LAZY).map(([asset, [entry]]) =>
+    build({ ...common, entryPoints: [entry], outfile: join(dirname(outfile), asset), plugins: [sharedExitError] }),
+  ),
 ]);
 const label = (result) => {
   const inputs = Object.values(result.metafile.outputs).flatMap((output) => Object.entries(output.inputs));

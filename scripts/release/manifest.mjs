@@ -20,7 +20,9 @@ function* walk(dir, prefix = '') {
 }
 const files = {};
 for (const rel of [...walk(stage)].filter((f) => f !== 'manifest.json').sort()) {
-  files[rel] = createHash('sha256').update(readFileSync(join(stage, rel))).digest('hex');
+  files[rel] = createHash('sha256')
+    .update(readFileSync(join(stage, rel)))
+    .digest('hex');
 }
 const debianPackages = readFileSync(lock, 'utf8')
   .split('\n')

@@ -16,7 +16,10 @@ if (!exe) {
 const runs = Number(runsArg);
 const config = mkdtempSync(join(tmpdir(), 'aip-release-measure-'));
 copyFileSync('release-template/provider-config.yaml', join(config, 'provider-config.yaml'));
-const env = readFileSync('release-template/.env.example', 'utf8').replace(/^AUTH_TOKEN=.*$/m, `AUTH_TOKEN=${'m'.repeat(40)}`);
+const env = readFileSync('release-template/.env.example', 'utf8').replace(
+  /^AUTH_TOKEN=.*$/m,
+  `AUTH_TOKEN=${'m'.repeat(40)}`,
+);
 writeFileSync(join(config, '.env'), env);
 
 const freePort = () =>
@@ -29,7 +32,9 @@ const freePort = () =>
 
 function startServe(port) {
   const started = process.hrtime.bigint();
-  const child = spawn(exe, ['serve', '--config-dir', config, '--host', '127.0.0.1'], { env: { ...process.env, PORT: String(port) } });
+  const child = spawn(exe, ['serve', '--config-dir', config, '--host', '127.0.0.1'], {
+    env: { ...process.env, PORT: String(port) },
+  });
   const ready = new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (chunk) => {
@@ -61,4 +66,6 @@ for (let i = 0; i < runs; i++) {
 }
 child.kill('SIGTERM');
 rmSync(config, { recursive: true, force: true });
-console.log(`${exe}: serve start-to-ready median ${median(serveTimes).toFixed(0)} ms, healthcheck median ${median(healthTimes).toFixed(0)} ms (${runs} runs)`);
+console.log(
+  `${exe}: serve start-to-ready median ${median(serveTimes).toFixed(0)} ms, healthcheck median ${median(healthTimes).toFixed(0)} ms (${runs} runs)`,
+);

@@ -31,13 +31,19 @@ export function describeConfig(c: LoadedConfig): Record<string, unknown> {
       models: p.models,
       timeout: p.timeout,
       max_retries: p.max_retries,
-      ...(Object.keys(p.headers).length ? { headers: Object.fromEntries(Object.keys(p.headers).map((k) => [k, '[REDACTED]'])) } : {}),
+      ...(Object.keys(p.headers).length
+        ? { headers: Object.fromEntries(Object.keys(p.headers).map((k) => [k, '[REDACTED]'])) }
+        : {}),
       status: p.unusable ? `disabled: ${p.unusable}` : 'ok',
     })),
-    routes: Object.fromEntries([...c.routes].map(([name, targets]) => [name, targets.map((t) => `${t.provider}/${t.model}`)])),
+    routes: Object.fromEntries(
+      [...c.routes].map(([name, targets]) => [name, targets.map((t) => `${t.provider}/${t.model}`)]),
+    ),
     // Where each variable came from (environment > secret file > .env), values redacted.
     variables: Object.fromEntries(
-      Object.entries(c.sources ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([name, source]) => [name, { source, value: PLAIN.has(name) ? c.vars[name] : redact(c.vars[name]) }]),
+      Object.entries(c.sources ?? {})
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([name, source]) => [name, { source, value: PLAIN.has(name) ? c.vars[name] : redact(c.vars[name]) }]),
     ),
     warnings: c.warnings,
   };
@@ -50,7 +56,15 @@ function describeTls(c: LoadedConfig): Record<string, unknown> | null {
   const path = (p: string) => resolve(c.dir, p);
   const common = { http_port: t.httpPort ?? null, public_https_port: t.publicHttpsPort };
   if (t.mode === 'file') return { mode: 'file', cert_file: path(t.certFile), key_file: path(t.keyFile), ...common };
-  return { mode: 'acme', domains: t.domains, email: t.email ?? null, directory_url: t.directoryUrl, ca_file: t.caFile ? path(t.caFile) : null, state_dir: path(t.stateDir), ...common };
+  return {
+    mode: 'acme',
+    domains: t.domains,
+    email: t.email ?? null,
+    directory_url: t.directoryUrl,
+    ca_file: t.caFile ? path(t.caFile) : null,
+    state_dir: path(t.stateDir),
+    ...common,
+  };
 }
 
 /** Variables whose values are not secrets. */

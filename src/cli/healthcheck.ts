@@ -43,10 +43,14 @@ export function probeTarget(vars: Record<string, string | undefined>, portFlag: 
 async function get(target: ProbeTarget): Promise<number | string> {
   const send = target.tls ? (await import('node:https')).request : request;
   return new Promise((resolve) => {
-    const req = send(target.url, { method: 'GET', timeout: TIMEOUT_MS, ...(target.tls ? { rejectUnauthorized: false } : {}) }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
+    const req = send(
+      target.url,
+      { method: 'GET', timeout: TIMEOUT_MS, ...(target.tls ? { rejectUnauthorized: false } : {}) },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
     req.on('timeout', () => {
       req.destroy();
       resolve(`no answer within ${TIMEOUT_MS / 1000} s`);
@@ -59,11 +63,14 @@ async function get(target: ProbeTarget): Promise<number | string> {
 export async function healthcheckCommand(argv: string[]): Promise<void> {
   const flags = parseFlags(argv, ['port', 'config-dir'], 'healthcheck');
   const portFlag = flags.port !== undefined ? Number(flags.port) : undefined;
-  if (portFlag !== undefined && (!Number.isInteger(portFlag) || portFlag < 1 || portFlag > 65535)) throw new ExitError(2, `healthcheck: invalid port "${flags.port}"`);
+  if (portFlag !== undefined && (!Number.isInteger(portFlag) || portFlag < 1 || portFlag > 65535))
+    throw new ExitError(2, `healthcheck: invalid port "${flags.port}"`);
   const target = probeTarget(readVars(resolveConfigDir(flags['config-dir'])), portFlag);
   const port = Number(new URL(target.url).port);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ExitError(2, `healthcheck: invalid port in ${target.url}`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new ExitError(2, `healthcheck: invalid port in ${target.url}`);
   const status = await get(target);
-  if (status !== 200) throw new ExitError(1, `healthcheck: ${target.url}: ${typeof status === 'number' ? `HTTP ${status}` : status}`);
+  if (status !== 200)
+    throw new ExitError(1, `healthcheck: ${target.url}: ${typeof status === 'number' ? `HTTP ${status}` : status}`);
   process.stdout.write('ok\n');
 }

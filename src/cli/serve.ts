@@ -19,15 +19,23 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const flags = parseFlags(argv, ['config-dir', 'port', 'host'], 'serve');
   const config = loadOrExit(resolveConfigDir(flags['config-dir']));
   const port = flags.port !== undefined ? Number(flags.port) : config.env.port;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ExitError(2, `serve: invalid --port "${flags.port}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ExitError(2, `serve: invalid --port "${flags.port}"`);
   const host = flags.host ?? '0.0.0.0';
   const log = new Logger(config.env.logLevel);
-  const tls: TlsSetup | undefined = config.env.tls ? await (await import('../tls/setup.ts')).TlsSetup.prepare(config.env.tls, config.dir, log) : undefined;
-  const proxy = new ProxyServer(config, { logger: log, ...(tls ? { tls: { options: tls.serverOptions(), status: tls.served } } : {}) });
+  const tls: TlsSetup | undefined = config.env.tls
+    ? await (await import('../tls/setup.ts')).TlsSetup.prepare(config.env.tls, config.dir, log)
+    : undefined;
+  const proxy = new ProxyServer(config, {
+    logger: log,
+    ...(tls ? { tls: { options: tls.serverOptions(), status: tls.served } } : {}),
+  });
   for (const w of config.warnings) log.warn(w);
   // A bug in one request must not take every other request down with it.
   const onRejection = (reason: unknown) =>
-    log.error('unhandled promise rejection', { error: log.scrub(reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)) });
+    log.error('unhandled promise rejection', {
+      error: log.scrub(reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)),
+    });
   process.on('unhandledRejection', onRejection);
   const listen = async () => {
     let addr: AddressInfo;
@@ -36,7 +44,17 @@ export async function serveCommand(argv: string[]): Promise<void> {
     } catch (error) {
       throw listenFailure(`port ${port}`, error, 'another process uses it; set PORT in .env');
     }
-    log.info('listening', { address: addr.address, port: addr.port, protocol: tls ? 'https' : 'http', version: build.version, commit: build.commit, node: process.version, config_dir: config.dir, providers: config.providers.length, routes: config.routes.size });
+    log.info('listening', {
+      address: addr.address,
+      port: addr.port,
+      protocol: tls ? 'https' : 'http',
+      version: build.version,
+      commit: build.commit,
+      node: process.version,
+      config_dir: config.dir,
+      providers: config.providers.length,
+      routes: config.routes.size,
+    });
   };
   let stop: (signal: NodeJS.Signals | 'error') => void = () => {};
   try {
@@ -58,7 +76,11 @@ export async function serveCommand(argv: string[]): Promise<void> {
       });
       started = true;
       if (first) await first;
-      else log.info('waiting for the first certificate before opening the HTTPS port', { port, names: tls.served.health().names });
+      else
+        log.info('waiting for the first certificate before opening the HTTPS port', {
+          port,
+          names: tls.served.health().names,
+        });
     }
   } catch (error) {
     process.off('unhandledRejection', onRejection);

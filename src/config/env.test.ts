@@ -8,9 +8,27 @@ const TOKEN = 'a'.repeat(32);
 describe('parseEnv', () => {
   it('reads plain, quoted, exported and commented lines', () => {
     const vars = parseEnv(
-      ['# comment', '', 'PORT=9000', 'export A=1', 'B="x y # not a comment"', "C='single $x'", 'D=plain # trailing', 'E="line\\nbreak \\"q\\""', 'F='].join('\n'),
+      [
+        '# comment',
+        '',
+        'PORT=9000',
+        'export A=1',
+        'B="x y # not a comment"',
+        "C='single $x'",
+        'D=plain # trailing',
+        'E="line\\nbreak \\"q\\""',
+        'F=',
+      ].join('\n'),
     );
-    assert.deepEqual(vars, { PORT: '9000', A: '1', B: 'x y # not a comment', C: 'single $x', D: 'plain', E: 'line\nbreak "q"', F: '' });
+    assert.deepEqual(vars, {
+      PORT: '9000',
+      A: '1',
+      B: 'x y # not a comment',
+      C: 'single $x',
+      D: 'plain',
+      E: 'line\nbreak "q"',
+      F: '',
+    });
   });
 
   it('handles CRLF files', () => {
@@ -31,7 +49,11 @@ describe('validateEnv', () => {
   });
 
   it('reads PORT and LOG_LEVEL', () => {
-    assert.deepEqual(validateEnv({ AUTH_TOKEN: TOKEN, PORT: '1', LOG_LEVEL: 'DEBUG' }), { port: 1, authToken: TOKEN, logLevel: 'debug' });
+    assert.deepEqual(validateEnv({ AUTH_TOKEN: TOKEN, PORT: '1', LOG_LEVEL: 'DEBUG' }), {
+      port: 1,
+      authToken: TOKEN,
+      logLevel: 'debug',
+    });
   });
 
   const cases: [Record<string, string>, RegExp][] = [
@@ -45,7 +67,10 @@ describe('validateEnv', () => {
   ];
   for (const [record, message] of cases) {
     it(`rejects ${JSON.stringify(record).slice(0, 60)}`, () => {
-      assert.throws(() => validateEnv(record), (e: Error) => e instanceof EnvError && message.test(e.message));
+      assert.throws(
+        () => validateEnv(record),
+        (e: Error) => e instanceof EnvError && message.test(e.message),
+      );
     });
   }
 });

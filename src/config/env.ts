@@ -12,13 +12,30 @@ export interface EnvConfig {
 /** TLS settings as written (paths may be relative to the config folder; src/tls/ resolves them). */
 export type TlsEnv = { httpPort: number | undefined; publicHttpsPort: number } & (
   | { mode: 'file'; certFile: string; keyFile: string }
-  | { mode: 'acme'; domains: string[]; email: string | undefined; directoryUrl: string; caFile: string | undefined; stateDir: string }
+  | {
+      mode: 'acme';
+      domains: string[];
+      email: string | undefined;
+      directoryUrl: string;
+      caFile: string | undefined;
+      stateDir: string;
+    }
 );
 
 export const DEFAULT_ACME_DIRECTORY = 'https://acme-v02.api.letsencrypt.org/directory';
 export const DEFAULT_ACME_STATE_DIR = '/app/acme';
 /** The TLS variables, so `ai-proxy config` can show where they came from (they hold no secrets). */
-export const TLS_VARIABLES = ['TLS_CERT_FILE', 'TLS_KEY_FILE', 'ACME_DOMAIN', 'ACME_EMAIL', 'ACME_DIRECTORY_URL', 'ACME_CA_FILE', 'ACME_STATE_DIR', 'HTTP_PORT', 'PUBLIC_HTTPS_PORT'] as const;
+export const TLS_VARIABLES = [
+  'TLS_CERT_FILE',
+  'TLS_KEY_FILE',
+  'ACME_DOMAIN',
+  'ACME_EMAIL',
+  'ACME_DIRECTORY_URL',
+  'ACME_CA_FILE',
+  'ACME_STATE_DIR',
+  'HTTP_PORT',
+  'PUBLIC_HTTPS_PORT',
+] as const;
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -73,7 +90,8 @@ export function parseEnv(text: string, fileName = '.env'): Record<string, string
         throw new EnvError(`${fileName}:${i + 1}: ${key}: unexpected text after the closing quote`);
       }
       value = value.slice(1, close);
-      if (quote === '"') value = value.replace(/\\([nrt"\\])/g, (_, c: string) => ({ n: '\n', r: '\r', t: '\t' })[c] ?? c);
+      if (quote === '"')
+        value = value.replace(/\\([nrt"\\])/g, (_, c: string) => ({ n: '\n', r: '\r', t: '\t' })[c] ?? c);
     } else {
       // An unquoted value ends at " #" so inline comments work as in docker compose.
       const hash = value.search(/\s#/);
@@ -93,7 +111,9 @@ export function validateEnv(record: Record<string, string | undefined>): EnvConf
   }
   const authToken = record.AUTH_TOKEN ?? '';
   if (authToken === '') {
-    throw new EnvError('AUTH_TOKEN: missing (set a random secret of at least 32 characters in .env, e.g. `openssl rand -hex 32`)');
+    throw new EnvError(
+      'AUTH_TOKEN: missing (set a random secret of at least 32 characters in .env, e.g. `openssl rand -hex 32`)',
+    );
   }
   if (authToken.length < MIN_AUTH_TOKEN_LENGTH) {
     throw new EnvError(
@@ -113,7 +133,8 @@ function optionalPort(record: Record<string, string | undefined>, name: string):
   const text = record[name]?.trim();
   if (!text) return undefined;
   const port = Number(text);
-  if (!/^\d+$/.test(text) || port < 1 || port > 65535) throw new EnvError(`${name}: "${text}" is not a port number (use 1-65535)`);
+  if (!/^\d+$/.test(text) || port < 1 || port > 65535)
+    throw new EnvError(`${name}: "${text}" is not a port number (use 1-65535)`);
   return port;
 }
 
@@ -127,27 +148,53 @@ export function validateTlsEnv(record: Record<string, string | undefined>, port:
   const domainText = get('ACME_DOMAIN');
   const httpPort = optionalPort(record, 'HTTP_PORT');
   const publicHttpsPort = optionalPort(record, 'PUBLIC_HTTPS_PORT') ?? 443;
-  if (certFile && domainText) throw new EnvError('TLS_CERT_FILE and ACME_DOMAIN: choose one (your own certificate, or an automatic one for ACME_DOMAIN)');
+  if (certFile && domainText)
+    throw new EnvError(
+      'TLS_CERT_FILE and ACME_DOMAIN: choose one (your own certificate, or an automatic one for ACME_DOMAIN)',
+    );
   if ((certFile === undefined) !== (keyFile === undefined)) {
-    throw new EnvError(`${certFile ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE'}: missing (TLS_CERT_FILE and TLS_KEY_FILE go together)`);
+    throw new EnvError(
+      `${certFile ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE'}: missing (TLS_CERT_FILE and TLS_KEY_FILE go together)`,
+    );
   }
-  if (httpPort !== undefined && httpPort === port) throw new EnvError(`HTTP_PORT: must differ from PORT (${port}: HTTPS is served there)`);
+  if (httpPort !== undefined && httpPort === port)
+    throw new EnvError(`HTTP_PORT: must differ from PORT (${port}: HTTPS is served there)`);
   if (certFile && keyFile) return { mode: 'file', certFile, keyFile, httpPort, publicHttpsPort };
   if (domainText) {
-    const domains = domainText.split(',').map((d) => d.trim().toLowerCase()).filter(Boolean);
+    const domains = domainText
+      .split(',')
+      .map((d) => d.trim().toLowerCase())
+      .filter(Boolean);
     const bad = domains.find((d) => !DNS_NAME.test(d) || d.startsWith('*.'));
     if (bad !== undefined || domains.length === 0) {
-      throw new EnvError(`ACME_DOMAIN: "${bad ?? domainText}" is not a DNS name (comma-separated names such as api.example.com; wildcards need DNS-01, which is not supported)`);
+      throw new EnvError(
+        `ACME_DOMAIN: "${bad ?? domainText}" is not a DNS name (comma-separated names such as api.example.com; wildcards need DNS-01, which is not supported)`,
+      );
     }
-    if (httpPort === undefined) throw new EnvError('HTTP_PORT: required with ACME_DOMAIN (HTTP-01 challenges are answered on it; publish host port 80 to it)');
+    if (httpPort === undefined)
+      throw new EnvError(
+        'HTTP_PORT: required with ACME_DOMAIN (HTTP-01 challenges are answered on it; publish host port 80 to it)',
+      );
     const directoryUrl = get('ACME_DIRECTORY_URL') ?? DEFAULT_ACME_DIRECTORY;
-    if (!/^https?:\/\/[^/\s]+/.test(directoryUrl)) throw new EnvError(`ACME_DIRECTORY_URL: "${directoryUrl}" is not an http(s) URL`);
+    if (!/^https?:\/\/[^/\s]+/.test(directoryUrl))
+      throw new EnvError(`ACME_DIRECTORY_URL: "${directoryUrl}" is not an http(s) URL`);
     const email = get('ACME_EMAIL');
-    if (email !== undefined && !/^[^@\s]+@[^@\s]+$/.test(email)) throw new EnvError(`ACME_EMAIL: "${email}" is not an e-mail address`);
-    return { mode: 'acme', domains: [...new Set(domains)], email, directoryUrl, caFile: get('ACME_CA_FILE'), stateDir: get('ACME_STATE_DIR') ?? DEFAULT_ACME_STATE_DIR, httpPort, publicHttpsPort };
+    if (email !== undefined && !/^[^@\s]+@[^@\s]+$/.test(email))
+      throw new EnvError(`ACME_EMAIL: "${email}" is not an e-mail address`);
+    return {
+      mode: 'acme',
+      domains: [...new Set(domains)],
+      email,
+      directoryUrl,
+      caFile: get('ACME_CA_FILE'),
+      stateDir: get('ACME_STATE_DIR') ?? DEFAULT_ACME_STATE_DIR,
+      httpPort,
+      publicHttpsPort,
+    };
   }
   for (const name of ['ACME_EMAIL', 'ACME_DIRECTORY_URL', 'ACME_CA_FILE', 'HTTP_PORT'] as const) {
-    if (get(name)) throw new EnvError(`${name}: set without TLS (add TLS_CERT_FILE/TLS_KEY_FILE or ACME_DOMAIN, or remove ${name})`);
+    if (get(name))
+      throw new EnvError(`${name}: set without TLS (add TLS_CERT_FILE/TLS_KEY_FILE or ACME_DOMAIN, or remove ${name})`);
   }
   return undefined;
 }

@@ -3,5 +3,11 @@ export { parseEnv, validateEnv, EnvError, type EnvConfig, type LogLevel } from '
 export { parseProviderConfig, ConfigError, formatPath } from './provider-config.ts';
 export { loadConfig, loadProviderFile, resolveProviders, buildRoutes, ENV_FILE, PROVIDER_FILE } from './load.ts';
 export type { LoadedConfig, ResolvedProvider } from './load.ts';
-export { PROVIDER_TYPES, type ProviderConfig, type ProviderEntry, type ServerSettings, type RouteTarget } from './schema.ts';
+export {
+  PROVIDER_TYPES,
+  type ProviderConfig,
+  type ProviderEntry,
+  type ServerSettings,
+  type RouteTarget,
+} from './schema.ts';
 export { resolveConfigDir } from './dir.ts';

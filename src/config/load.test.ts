@@ -35,13 +35,20 @@ routes:
 
 describe('loadConfig', () => {
   it('expands ${VAR} from .env, with the environment winning', () => {
-    const dir = folder({ '.env': `AUTH_TOKEN=${TOKEN}\nOPENAI_API_KEY=from-file\nTEAM=blue\n`, 'provider-config.yaml': yaml });
+    const dir = folder({
+      '.env': `AUTH_TOKEN=${TOKEN}\nOPENAI_API_KEY=from-file\nTEAM=blue\n`,
+      'provider-config.yaml': yaml,
+    });
     const c = loadConfig(dir, { OPENAI_API_KEY: 'from-env', ANTHROPIC_API_KEY: 'ak' });
     const oa = c.providers.find((p) => p.name === 'oa')!;
     assert.equal(oa.apiKey, 'from-env');
     assert.deepEqual(oa.headers, { 'X-Team': 'blue' });
     assert.equal(oa.baseUrl, 'https://api.openai.com/v1', 'default base URL');
-    assert.equal(c.providers.find((p) => p.name === 'an')!.baseUrl, 'https://api.anthropic.com', 'trailing slash trimmed');
+    assert.equal(
+      c.providers.find((p) => p.name === 'an')!.baseUrl,
+      'https://api.anthropic.com',
+      'trailing slash trimmed',
+    );
     assert.equal(c.env.authToken, TOKEN);
     assert.deepEqual(c.warnings, []);
   });
@@ -52,7 +59,9 @@ describe('loadConfig', () => {
     const oa = c.providers.find((p) => p.name === 'oa')!;
     assert.equal(oa.unusable, 'OPENAI_API_KEY not set (add OPENAI_API_KEY=... to .env)');
     assert.equal(c.providers.find((p) => p.name === 'e')!.unusable, undefined, 'echo needs no key');
-    assert.deepEqual(c.warnings, ['provider "oa" is disabled: OPENAI_API_KEY not set (add OPENAI_API_KEY=... to .env)']);
+    assert.deepEqual(c.warnings, [
+      'provider "oa" is disabled: OPENAI_API_KEY not set (add OPENAI_API_KEY=... to .env)',
+    ]);
   });
 
   it('works without a .env when the environment has everything', () => {
@@ -61,7 +70,10 @@ describe('loadConfig', () => {
   });
 
   it('prefixes .env errors with the file name', () => {
-    const dir = folder({ '.env': 'AUTH_TOKEN=short\n', 'provider-config.yaml': 'providers:\n  - name: e\n    type: echo\n' });
+    const dir = folder({
+      '.env': 'AUTH_TOKEN=short\n',
+      'provider-config.yaml': 'providers:\n  - name: e\n    type: echo\n',
+    });
     assert.throws(() => loadConfig(dir, {}), /^ConfigError: \.env: AUTH_TOKEN: too short/);
     const bad = folder({ '.env': 'oops\n', 'provider-config.yaml': '' });
     assert.throws(() => loadConfig(bad, {}), /^ConfigError: \.env:1: expected KEY=value/);
@@ -69,7 +81,10 @@ describe('loadConfig', () => {
 
   it('says where it looked when provider-config.yaml is missing', () => {
     const dir = folder({ '.env': `AUTH_TOKEN=${TOKEN}\n` });
-    assert.throws(() => loadConfig(dir, {}), /provider-config\.yaml: not found \(the provider configuration; pass --config-dir DIR or set AI_PROXY_CONFIG_DIR\)/);
+    assert.throws(
+      () => loadConfig(dir, {}),
+      /provider-config\.yaml: not found \(the provider configuration; pass --config-dir DIR or set AI_PROXY_CONFIG_DIR\)/,
+    );
   });
 });
 
@@ -80,16 +95,24 @@ describe('buildRoutes', () => {
       { provider: 'an', model: 'claude' },
       { provider: 'oa', model: 'gpt-4o' },
     ]);
-    assert.deepEqual(routes.get('gpt-4o'), [
-      { provider: 'oa', model: 'gpt-4o' },
-      { provider: 'an', model: 'gpt-4o' },
-    ], 'a model two providers list falls back in provider order');
+    assert.deepEqual(
+      routes.get('gpt-4o'),
+      [
+        { provider: 'oa', model: 'gpt-4o' },
+        { provider: 'an', model: 'gpt-4o' },
+      ],
+      'a model two providers list falls back in provider order',
+    );
     assert.deepEqual(routes.get('an/gpt-4o'), [{ provider: 'an', model: 'gpt-4o' }]);
     assert.equal(routes.has('e/anything'), false);
   });
 
   it('lets an explicit route shadow a model of the same name', () => {
-    const routes = buildRoutes(parseProviderConfig('providers:\n  - {name: a, type: openai, models: [m]}\n  - {name: b, type: openai, models: [m]}\nroutes:\n  m: [b/m]\n'));
+    const routes = buildRoutes(
+      parseProviderConfig(
+        'providers:\n  - {name: a, type: openai, models: [m]}\n  - {name: b, type: openai, models: [m]}\nroutes:\n  m: [b/m]\n',
+      ),
+    );
     assert.deepEqual(routes.get('m'), [{ provider: 'b', model: 'm' }]);
   });
 });

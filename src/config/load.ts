@@ -59,7 +59,13 @@ export function resolveProviders(cfg: ProviderConfig, vars: Record<string, strin
     if (missing.size > 0) unusable = `${[...missing].join(', ')} not set (add ${[...missing][0]}=... to .env)`;
     else if (NEEDS_KEY.has(p.type) && !apiKey) unusable = `no api_key configured for type ${p.type}`;
     const { api_key: _k, headers: _h, base_url, ...rest } = p;
-    return { ...rest, baseUrl: (base_url ?? DEFAULT_BASE_URL[p.type] ?? '').replace(/\/+$/, ''), apiKey: apiKey || undefined, headers, unusable };
+    return {
+      ...rest,
+      baseUrl: (base_url ?? DEFAULT_BASE_URL[p.type] ?? '').replace(/\/+$/, ''),
+      apiKey: apiKey || undefined,
+      headers,
+      unusable,
+    };
   });
 }
 
@@ -85,7 +91,8 @@ function readText(path: string, what: string, optional: boolean): string | undef
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && optional) return undefined;
-    if (code === 'ENOENT') throw new ConfigError(`${path}: not found (${what}; pass --config-dir DIR or set AI_PROXY_CONFIG_DIR)`);
+    if (code === 'ENOENT')
+      throw new ConfigError(`${path}: not found (${what}; pass --config-dir DIR or set AI_PROXY_CONFIG_DIR)`);
     throw new ConfigError(`${path}: cannot read (${code ?? String(error)})`);
   }
 }
@@ -94,12 +101,19 @@ function readText(path: string, what: string, optional: boolean): string | undef
  * Validates the provider file alone against an environment (used by SIGHUP reload, which so
  * also sees secret files replaced since the start; the process environment still wins).
  */
-export function loadProviderFile(dir: string, loadedVars: Record<string, string>, env: Record<string, string | undefined> = process.env): Omit<LoadedConfig, 'dir' | 'env' | 'vars'> {
+export function loadProviderFile(
+  dir: string,
+  loadedVars: Record<string, string>,
+  env: Record<string, string | undefined> = process.env,
+): Omit<LoadedConfig, 'dir' | 'env' | 'vars'> {
   const path = join(dir, PROVIDER_FILE);
   const cfg = parseProviderConfig(readText(path, 'the provider configuration', false)!, PROVIDER_FILE);
   const { vars, warnings: secretWarnings } = refreshFromSecrets(loadedVars, env);
   const providers = resolveProviders(cfg, vars);
-  const warnings = [...secretWarnings, ...providers.filter((p) => p.unusable).map((p) => `provider "${p.name}" is disabled: ${p.unusable}`)];
+  const warnings = [
+    ...secretWarnings,
+    ...providers.filter((p) => p.unusable).map((p) => `provider "${p.name}" is disabled: ${p.unusable}`),
+  ];
   const routes = buildRoutes(cfg);
   for (const [name, targets] of routes) {
     const usable = targets.some((t) => !providers.find((p) => p.name === t.provider)?.unusable);
@@ -120,7 +134,11 @@ export function loadConfig(dir: string, env: Record<string, string | undefined> 
   let sources: Record<string, VarSource>;
   let envConfig: EnvConfig;
   try {
-    ({ vars, sources } = layerVars(envText === undefined ? {} : parseEnv(envText, ENV_FILE), secrets.vars, env, ['PORT', 'AUTH_TOKEN', 'LOG_LEVEL']));
+    ({ vars, sources } = layerVars(envText === undefined ? {} : parseEnv(envText, ENV_FILE), secrets.vars, env, [
+      'PORT',
+      'AUTH_TOKEN',
+      'LOG_LEVEL',
+    ]));
     envConfig = validateEnv(vars);
   } catch (error) {
     if (error instanceof EnvError) {

@@ -46,31 +46,111 @@ describe('parseProviderConfig', () => {
   });
 
   const cases: [string, string, string][] = [
-    ['invalid base_url', 'providers:\n  - name: a\n    type: openai\n  - name: b\n    type: openai-compatible\n    base_url: nope\n', 'provider-config.yaml:6 providers[1].base_url: invalid URL'],
-    ['ftp base_url', 'providers:\n  - name: a\n    type: openai\n    base_url: ftp://x\n', 'provider-config.yaml:4 providers[0].base_url: invalid URL'],
-    ['unknown key', 'providers:\n  - name: a\n    type: openai\n    apikey: x\n', 'provider-config.yaml:4 providers[0].apikey: unknown key "apikey"'],
-    ['unknown top-level key', 'providers:\n  - name: a\n    type: openai\nroute: {}\n', 'provider-config.yaml:4 route: unknown key "route"'],
-    ['bad type', 'providers:\n  - name: a\n    type: gemini\n', 'provider-config.yaml:3 providers[0].type: expected one of openai, openai-compatible, anthropic, azure-openai, echo'],
+    [
+      'invalid base_url',
+      'providers:\n  - name: a\n    type: openai\n  - name: b\n    type: openai-compatible\n    base_url: nope\n',
+      'provider-config.yaml:6 providers[1].base_url: invalid URL',
+    ],
+    [
+      'ftp base_url',
+      'providers:\n  - name: a\n    type: openai\n    base_url: ftp://x\n',
+      'provider-config.yaml:4 providers[0].base_url: invalid URL',
+    ],
+    [
+      'unknown key',
+      'providers:\n  - name: a\n    type: openai\n    apikey: x\n',
+      'provider-config.yaml:4 providers[0].apikey: unknown key "apikey"',
+    ],
+    [
+      'unknown top-level key',
+      'providers:\n  - name: a\n    type: openai\nroute: {}\n',
+      'provider-config.yaml:4 route: unknown key "route"',
+    ],
+    [
+      'bad type',
+      'providers:\n  - name: a\n    type: gemini\n',
+      'provider-config.yaml:3 providers[0].type: expected one of openai, openai-compatible, anthropic, azure-openai, echo',
+    ],
     ['missing name', 'providers:\n  - type: openai\n', 'provider-config.yaml:2 providers[0].name: missing'],
-    ['name with slash', 'providers:\n  - name: a/b\n    type: openai\n', 'provider-config.yaml:2 providers[0].name: use letters'],
-    ['missing base_url', 'providers:\n  - name: a\n    type: azure-openai\n', 'provider-config.yaml:2 providers[0].base_url: required for type azure-openai'],
-    ['echo with key', 'providers:\n  - name: e\n    type: echo\n    api_key: x\n', 'provider-config.yaml:4 providers[0].api_key: the echo provider takes no base_url or api_key'],
-    ['negative timeout', 'providers:\n  - name: a\n    type: openai\n    timeout: -1\n', 'provider-config.yaml:4 providers[0].timeout: must be more than 0 seconds'],
-    ['string timeout', 'providers:\n  - name: a\n    type: openai\n    timeout: 10s\n', 'provider-config.yaml:4 providers[0].timeout: expected a number of seconds'],
-    ['fractional retries', 'providers:\n  - name: a\n    type: openai\n    max_retries: 1.5\n', 'provider-config.yaml:4 providers[0].max_retries: expected a whole number'],
-    ['too many retries', 'providers:\n  - name: a\n    type: openai\n    max_retries: 11\n', 'provider-config.yaml:4 providers[0].max_retries:'],
-    ['reserved header', 'providers:\n  - name: a\n    type: openai\n    headers:\n      Authorization: x\n', 'provider-config.yaml:5 providers[0].headers.Authorization: this header is set by the proxy'],
-    ['duplicate provider', 'providers:\n  - name: a\n    type: openai\n  - name: a\n    type: anthropic\n', 'provider-config.yaml:4 providers[1].name: duplicate provider name "a"'],
-    ['unknown route provider', 'providers:\n  - name: a\n    type: openai\nroutes:\n  r:\n    - a/x\n    - b/y\n', 'provider-config.yaml:7 routes.r[1]: unknown provider "b" (defined: a)'],
-    ['bad target', 'providers:\n  - name: a\n    type: openai\nroutes:\n  r: [justamodel]\n', 'provider-config.yaml:5 routes.r[0]: expected "provider/model" or {provider, model}'],
-    ['empty route', 'providers:\n  - name: a\n    type: openai\nroutes:\n  r: []\n', 'provider-config.yaml:5 routes.r: a route needs at least one target'],
+    [
+      'name with slash',
+      'providers:\n  - name: a/b\n    type: openai\n',
+      'provider-config.yaml:2 providers[0].name: use letters',
+    ],
+    [
+      'missing base_url',
+      'providers:\n  - name: a\n    type: azure-openai\n',
+      'provider-config.yaml:2 providers[0].base_url: required for type azure-openai',
+    ],
+    [
+      'echo with key',
+      'providers:\n  - name: e\n    type: echo\n    api_key: x\n',
+      'provider-config.yaml:4 providers[0].api_key: the echo provider takes no base_url or api_key',
+    ],
+    [
+      'negative timeout',
+      'providers:\n  - name: a\n    type: openai\n    timeout: -1\n',
+      'provider-config.yaml:4 providers[0].timeout: must be more than 0 seconds',
+    ],
+    [
+      'string timeout',
+      'providers:\n  - name: a\n    type: openai\n    timeout: 10s\n',
+      'provider-config.yaml:4 providers[0].timeout: expected a number of seconds',
+    ],
+    [
+      'fractional retries',
+      'providers:\n  - name: a\n    type: openai\n    max_retries: 1.5\n',
+      'provider-config.yaml:4 providers[0].max_retries: expected a whole number',
+    ],
+    [
+      'too many retries',
+      'providers:\n  - name: a\n    type: openai\n    max_retries: 11\n',
+      'provider-config.yaml:4 providers[0].max_retries:',
+    ],
+    [
+      'reserved header',
+      'providers:\n  - name: a\n    type: openai\n    headers:\n      Authorization: x\n',
+      'provider-config.yaml:5 providers[0].headers.Authorization: this header is set by the proxy',
+    ],
+    [
+      'duplicate provider',
+      'providers:\n  - name: a\n    type: openai\n  - name: a\n    type: anthropic\n',
+      'provider-config.yaml:4 providers[1].name: duplicate provider name "a"',
+    ],
+    [
+      'unknown route provider',
+      'providers:\n  - name: a\n    type: openai\nroutes:\n  r:\n    - a/x\n    - b/y\n',
+      'provider-config.yaml:7 routes.r[1]: unknown provider "b" (defined: a)',
+    ],
+    [
+      'bad target',
+      'providers:\n  - name: a\n    type: openai\nroutes:\n  r: [justamodel]\n',
+      'provider-config.yaml:5 routes.r[0]: expected "provider/model" or {provider, model}',
+    ],
+    [
+      'empty route',
+      'providers:\n  - name: a\n    type: openai\nroutes:\n  r: []\n',
+      'provider-config.yaml:5 routes.r: a route needs at least one target',
+    ],
     ['no providers', 'providers: []\n', 'provider-config.yaml:1 providers: at least one provider is needed'],
     ['providers not a list', 'providers: {a: 1}\n', 'provider-config.yaml:1 providers: expected a list of providers'],
     ['empty file', '# nothing\n', 'provider-config.yaml:1 the file is empty'],
     ['yaml syntax', 'providers:\n  - name: a\n   type: x\n', 'provider-config.yaml:3 YAML syntax:'],
-    ['duplicate key', 'providers:\n  - name: a\n    name: b\n    type: openai\n', 'provider-config.yaml:3 YAML syntax:'],
-    ['server limit', 'providers:\n  - name: a\n    type: openai\nserver:\n  max_body_bytes: 10\n', 'provider-config.yaml:5 server.max_body_bytes:'],
-    ['rate limit', 'providers:\n  - name: a\n    type: openai\nserver:\n  rate_limit: {burst: 3}\n', 'provider-config.yaml:5 server.rate_limit.requests_per_minute: missing'],
+    [
+      'duplicate key',
+      'providers:\n  - name: a\n    name: b\n    type: openai\n',
+      'provider-config.yaml:3 YAML syntax:',
+    ],
+    [
+      'server limit',
+      'providers:\n  - name: a\n    type: openai\nserver:\n  max_body_bytes: 10\n',
+      'provider-config.yaml:5 server.max_body_bytes:',
+    ],
+    [
+      'rate limit',
+      'providers:\n  - name: a\n    type: openai\nserver:\n  rate_limit: {burst: 3}\n',
+      'provider-config.yaml:5 server.rate_limit.requests_per_minute: missing',
+    ],
   ];
   for (const [name, text, expected] of cases) {
     it(`reports ${name} with file, line and path`, () => {

@@ -9,42 +9,57 @@ export type ProviderType = (typeof PROVIDER_TYPES)[number];
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // Headers the proxy sets itself; letting config override them would leak or break auth.
-const RESERVED_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'authorization', 'x-api-key', 'api-key']);
+const RESERVED_HEADERS = new Set([
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'authorization',
+  'x-api-key',
+  'api-key',
+]);
 
 const seconds = (max: number, fallback: number) =>
   z._default(
-    z.number({ error: 'expected a number of seconds' }).check(
-      z.positive({ error: 'must be more than 0 seconds' }),
-      z.maximum(max, { error: `must be at most ${max} seconds` }),
-    ),
+    z
+      .number({ error: 'expected a number of seconds' })
+      .check(
+        z.positive({ error: 'must be more than 0 seconds' }),
+        z.maximum(max, { error: `must be at most ${max} seconds` }),
+      ),
     fallback,
   );
 
 const wholeNumber = (min: number, max: number, fallback: number) =>
   z._default(
-    z.int({ error: 'expected a whole number' }).check(
-      z.minimum(min, { error: `must be at least ${min}` }),
-      z.maximum(max, { error: `must be at most ${max}` }),
-    ),
+    z
+      .int({ error: 'expected a whole number' })
+      .check(z.minimum(min, { error: `must be at least ${min}` }), z.maximum(max, { error: `must be at most ${max}` })),
     fallback,
   );
 
-const nonEmpty = (what: string) => z.string({ error: `expected ${what}` }).check(z.minLength(1, { error: `expected ${what}` }));
+const nonEmpty = (what: string) =>
+  z.string({ error: `expected ${what}` }).check(z.minLength(1, { error: `expected ${what}` }));
 
 const httpUrl = z.string({ error: 'expected a URL' }).check(
-  z.refine((s) => {
-    try {
-      const u = new URL(s);
-      return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '' && !u.search && !u.hash;
-    } catch {
-      return false;
-    }
-  }, { error: 'invalid URL (expected http:// or https:// with a host and no query)' }),
+  z.refine(
+    (s) => {
+      try {
+        const u = new URL(s);
+        return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '' && !u.search && !u.hash;
+      } catch {
+        return false;
+      }
+    },
+    { error: 'invalid URL (expected http:// or https:// with a host and no query)' },
+  ),
 );
 
 export const providerSchema = z
   .strictObject({
-    name: z.string({ error: 'expected a provider name' }).check(z.regex(NAME, { error: 'use letters, digits, ".", "_" or "-" (no "/")' })),
+    name: z
+      .string({ error: 'expected a provider name' })
+      .check(z.regex(NAME, { error: 'use letters, digits, ".", "_" or "-" (no "/")' })),
     type: z.enum(PROVIDER_TYPES, { error: `expected one of ${PROVIDER_TYPES.join(', ')}` }),
     base_url: z.optional(httpUrl),
     api_key: z.optional(z.string({ error: 'expected a string such as ${OPENAI_API_KEY}' })),
@@ -57,7 +72,9 @@ export const providerSchema = z
       z.record(
         z.string().check(
           z.regex(HEADER_NAME, { error: 'invalid header name' }),
-          z.refine((h) => !RESERVED_HEADERS.has(h.toLowerCase()), { error: 'this header is set by the proxy and cannot be configured' }),
+          z.refine((h) => !RESERVED_HEADERS.has(h.toLowerCase()), {
+            error: 'this header is set by the proxy and cannot be configured',
+          }),
         ),
         z.string({ error: 'expected a string value' }),
         { error: 'expected a map of header names to values' },
@@ -71,7 +88,12 @@ export const providerSchema = z
         ctx.issues.push({ code: 'custom', path: ['base_url'], message: `required for type ${p.type}`, input: p });
       }
       if (p.type === 'echo' && (p.base_url || p.api_key)) {
-        ctx.issues.push({ code: 'custom', path: [p.base_url ? 'base_url' : 'api_key'], message: 'the echo provider takes no base_url or api_key', input: p });
+        ctx.issues.push({
+          code: 'custom',
+          path: [p.base_url ? 'base_url' : 'api_key'],
+          message: 'the echo provider takes no base_url or api_key',
+          input: p,
+        });
       }
     }),
   );
@@ -103,20 +125,37 @@ const serverSchema = z
     default_max_tokens: wholeNumber(1, 10_000_000, 4096),
     rate_limit: z.optional(
       z.strictObject({
-        requests_per_minute: z.int({ error: 'expected a whole number' }).check(z.minimum(1, { error: 'must be at least 1' })),
-        burst: z.optional(z.int({ error: 'expected a whole number' }).check(z.minimum(1, { error: 'must be at least 1' }))),
+        requests_per_minute: z
+          .int({ error: 'expected a whole number' })
+          .check(z.minimum(1, { error: 'must be at least 1' })),
+        burst: z.optional(
+          z.int({ error: 'expected a whole number' }).check(z.minimum(1, { error: 'must be at least 1' })),
+        ),
       }),
     ),
   })
-  .check(z.refine((s) => s.body_timeout >= s.header_timeout, { path: ['body_timeout'], error: 'must be at least header_timeout' }));
+  .check(
+    z.refine((s) => s.body_timeout >= s.header_timeout, {
+      path: ['body_timeout'],
+      error: 'must be at least header_timeout',
+    }),
+  );
 
 export const providerConfigSchema = z
   .strictObject({
-    providers: z.array(providerSchema, { error: 'expected a list of providers' }).check(z.minLength(1, { error: 'at least one provider is needed' })),
+    providers: z
+      .array(providerSchema, { error: 'expected a list of providers' })
+      .check(z.minLength(1, { error: 'at least one provider is needed' })),
     routes: z._default(
-      z.record(z.string(), z.array(targetSchema, { error: 'expected a list of targets' }).check(z.minLength(1, { error: 'a route needs at least one target' })), {
-        error: 'expected a map of model names to target lists',
-      }),
+      z.record(
+        z.string(),
+        z
+          .array(targetSchema, { error: 'expected a list of targets' })
+          .check(z.minLength(1, { error: 'a route needs at least one target' })),
+        {
+          error: 'expected a map of model names to target lists',
+        },
+      ),
       {},
     ),
     server: z._default(serverSchema, () => z.parse(serverSchema, {})),
@@ -127,13 +166,23 @@ export const providerConfigSchema = z
       cfg.providers.forEach((p, i) => {
         const first = seen.get(p.name);
         if (first !== undefined) {
-          ctx.issues.push({ code: 'custom', path: ['providers', i, 'name'], message: `duplicate provider name "${p.name}" (also providers[${first}])`, input: p.name });
+          ctx.issues.push({
+            code: 'custom',
+            path: ['providers', i, 'name'],
+            message: `duplicate provider name "${p.name}" (also providers[${first}])`,
+            input: p.name,
+          });
         } else seen.set(p.name, i);
       });
       for (const [route, targets] of Object.entries(cfg.routes)) {
         targets.forEach((t, i) => {
           if (!seen.has(t.provider)) {
-            ctx.issues.push({ code: 'custom', path: ['routes', route, i], message: `unknown provider "${t.provider}" (defined: ${[...seen.keys()].join(', ')})`, input: t });
+            ctx.issues.push({
+              code: 'custom',
+              path: ['routes', route, i],
+              message: `unknown provider "${t.provider}" (defined: ${[...seen.keys()].join(', ')})`,
+              input: t,
+            });
           }
         });
       }

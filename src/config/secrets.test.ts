@@ -35,17 +35,29 @@ describe('secret files', () => {
   });
 
   it('a missing folder means no secrets, without a warning', () => {
-    assert.deepEqual(readSecretFiles('/nonexistent/aip-swarm'), { dir: '/nonexistent/aip-swarm', vars: {}, warnings: [] });
+    assert.deepEqual(readSecretFiles('/nonexistent/aip-swarm'), {
+      dir: '/nonexistent/aip-swarm',
+      vars: {},
+      warnings: [],
+    });
   });
 
   it('layers .env < secret files < environment and records each source', () => {
-    const layered = layerVars({ A: 'file', B: 'file', C: 'file' }, { B: 'secret', C: 'secret' }, { C: 'env', PATH: '/bin', PORT: '9' }, ['PORT']);
+    const layered = layerVars(
+      { A: 'file', B: 'file', C: 'file' },
+      { B: 'secret', C: 'secret' },
+      { C: 'env', PATH: '/bin', PORT: '9' },
+      ['PORT'],
+    );
     assert.deepEqual({ A: layered.vars.A, B: layered.vars.B, C: layered.vars.C }, { A: 'file', B: 'secret', C: 'env' });
     assert.deepEqual(layered.sources, { A: 'env-file', B: 'secret', C: 'environment', PORT: 'environment' });
   });
 
   it('loadConfig takes AUTH_TOKEN and keys from AI_PROXY_SECRETS_DIR over .env, the environment over both', () => {
-    const config = folder({ '.env': `AUTH_TOKEN=${TOKEN_FILE}\nOPENAI_API_KEY=from-file\nLOG_LEVEL=warn\n`, 'provider-config.yaml': yaml });
+    const config = folder({
+      '.env': `AUTH_TOKEN=${TOKEN_FILE}\nOPENAI_API_KEY=from-file\nLOG_LEVEL=warn\n`,
+      'provider-config.yaml': yaml,
+    });
     const secrets = folder({ AUTH_TOKEN: TOKEN_SECRET, OPENAI_API_KEY: 'from-secret' });
     const c = loadConfig(config, { AI_PROXY_SECRETS_DIR: secrets });
     assert.equal(c.env.authToken, TOKEN_SECRET);

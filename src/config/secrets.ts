@@ -36,7 +36,8 @@ export function readSecretFiles(dir: string): SecretFiles {
     names = readdirSync(dir);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' && code !== 'ENOTDIR') result.warnings.push(`${dir}: cannot list the secret files (${code ?? String(error)})`);
+    if (code !== 'ENOENT' && code !== 'ENOTDIR')
+      result.warnings.push(`${dir}: cannot list the secret files (${code ?? String(error)})`);
     return result;
   }
   for (const name of names.sort()) {
@@ -86,7 +87,10 @@ export function layerVars(
  * For a reload (SIGHUP): the current secret files replace the values that came from secret
  * files or .env before, unless the process environment sets that variable (it still wins).
  */
-export function refreshFromSecrets(vars: Record<string, string>, env: Record<string, string | undefined>): { vars: Record<string, string>; warnings: string[] } {
+export function refreshFromSecrets(
+  vars: Record<string, string>,
+  env: Record<string, string | undefined>,
+): { vars: Record<string, string>; warnings: string[] } {
   const secrets = readSecretFiles(resolveSecretsDir(env));
   const next = { ...vars };
   for (const [k, v] of Object.entries(secrets.vars)) if (env[k] === undefined) next[k] = v;

@@ -41,11 +41,20 @@ export class ProxyServer {
   private health: HealthState;
   private active = new Set<ServerResponse>();
 
-  constructor(private config: LoadedConfig, options: ProxyServerOptions = {}) {
+  constructor(
+    private config: LoadedConfig,
+    options: ProxyServerOptions = {},
+  ) {
     this.logger = options.logger ?? new Logger(config.env.logLevel);
     this.auth = new TokenAuth(config.env.authToken);
     const runtime = compileRuntime(config, this.pools);
-    this.health = { runtime, startedAt: Date.now(), lastReloadError: undefined, draining: false, tls: options.tls?.status };
+    this.health = {
+      runtime,
+      startedAt: Date.now(),
+      lastReloadError: undefined,
+      draining: false,
+      tls: options.tls?.status,
+    };
     this.applySettings(runtime);
     const httpOptions = {
       keepAliveTimeout: 65_000,
@@ -66,7 +75,12 @@ export class ProxyServer {
     // with the matching status rather than Node's bare 400, then close.
     this.server.on('clientError', (err, socket) => {
       const code = (err as NodeJS.ErrnoException).code;
-      const status = code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      const status =
+        code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? '408 Request Timeout'
+          : code === 'HPE_HEADER_OVERFLOW'
+            ? '431 Request Header Fields Too Large'
+            : '400 Bad Request';
       if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
       else socket.destroy(err);
     });
@@ -79,7 +93,10 @@ export class ProxyServer {
   private applySettings(rt: Runtime): void {
     const s = rt.settings;
     this.limiter = s.rate_limit ? new RateLimiter(s.rate_limit.requests_per_minute, s.rate_limit.burst) : undefined;
-    this.logger.setSecrets([this.config.env.authToken, ...rt.config.providers.flatMap((p) => [p.apiKey, ...Object.values(p.headers)])]);
+    this.logger.setSecrets([
+      this.config.env.authToken,
+      ...rt.config.providers.flatMap((p) => [p.apiKey, ...Object.values(p.headers)]),
+    ]);
     if (this.server) {
       this.server.headersTimeout = s.header_timeout * 1000;
       this.server.requestTimeout = s.body_timeout * 1000;
@@ -113,7 +130,11 @@ export class ProxyServer {
       this.health.lastReloadError = undefined;
       this.applySettings(runtime);
       this.metrics.reloads.inc('result="ok"');
-      this.logger.info('config reloaded', { providers: runtime.providers.size, routes: runtime.routes.size, warnings: next.warnings });
+      this.logger.info('config reloaded', {
+        providers: runtime.providers.size,
+        routes: runtime.routes.size,
+        warnings: next.warnings,
+      });
       return { ok: true };
     } catch (error) {
       const message = (error as Error).message;
@@ -141,7 +162,10 @@ export class ProxyServer {
       check.unref();
     });
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([drained.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs)))]);
+    const timedOut = await Promise.race([
+      drained.then(() => false),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs))),
+    ]);
     clearTimeout(timer);
     if (timedOut) {
       this.logger.warn('shutdown grace period over; closing remaining connections', { open: this.active.size });
@@ -172,7 +196,10 @@ export class ProxyServer {
       const err = sendError(res, error, (t) => this.logger.scrub(t));
       ctx.error = err.message;
       if (err.status >= 500 && !(error instanceof Error && error.name === 'ProxyError')) {
-        this.logger.error('unhandled error', { request_id: ctx.id, error: this.logger.scrub(error instanceof Error ? (error.stack ?? error.message) : String(error)) });
+        this.logger.error('unhandled error', {
+          request_id: ctx.id,
+          error: this.logger.scrub(error instanceof Error ? (error.stack ?? error.message) : String(error)),
+        });
       }
     });
   }
@@ -182,7 +209,11 @@ export class ProxyServer {
     if (api !== undefined) {
       if (req.method !== 'POST') throw errors.methodNotAllowed(req.method ?? '', path);
       this.authorize(req);
-      return handleApi(api, req, res, ctx, { runtime: this.health.runtime, metrics: this.metrics, logger: this.logger });
+      return handleApi(api, req, res, ctx, {
+        runtime: this.health.runtime,
+        metrics: this.metrics,
+        logger: this.logger,
+      });
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') throw errors.methodNotAllowed(req.method ?? '', path);
     switch (path) {
@@ -192,7 +223,12 @@ export class ProxyServer {
         return text(res, 200, '{"status":"ok"}', 'application/json');
       case '/health/ready': {
         const ready = isReady(this.health);
-        return text(res, ready ? 200 : 503, ready ? '{"status":"ready"}' : '{"status":"not ready"}', 'application/json');
+        return text(
+          res,
+          ready ? 200 : 503,
+          ready ? '{"status":"ready"}' : '{"status":"not ready"}',
+          'application/json',
+        );
       }
       case '/health': {
         const h = healthReport(this.health);
@@ -223,14 +259,16 @@ export class ProxyServer {
     this.metrics.activeRequests.dec();
     const seconds = (performance.now() - ctx.start) / 1000;
     const status = ctx.clientClosed || !res.writableFinished ? 499 : res.statusCode;
-    this.metrics.requests.inc(`endpoint="${ctx.path.startsWith('/v1/') ? ctx.path : 'other'}",route="${ctx.route}",provider="${ctx.provider}",status="${status}"`);
+    this.metrics.requests.inc(
+      `endpoint="${ctx.path.startsWith('/v1/') ? ctx.path : 'other'}",route="${ctx.route}",provider="${ctx.provider}",status="${status}"`,
+    );
     if (ctx.provider) this.metrics.duration.observe(`endpoint="${ctx.path}",provider="${ctx.provider}"`, seconds);
     // Probes (Docker every few seconds, Prometheus) would drown the real traffic at info level.
     const level = ctx.path.startsWith('/v1/') ? 'info' : 'debug';
-    if (this.logger.enabled(level)) this.logger.members(level, 'request', requestLogMembers(ctx, status, Math.round(seconds * 10000) / 10));
+    if (this.logger.enabled(level))
+      this.logger.members(level, 'request', requestLogMembers(ctx, status, Math.round(seconds * 10000) / 10));
   }
 }
-
 
 function text(res: ServerResponse, status: number, body: string, type: string): void {
   res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });

@@ -12,7 +12,8 @@ export class TokenAuth {
   /** The presented token, or undefined when none was sent. */
   static presented(headers: IncomingHttpHeaders): string | undefined {
     const auth = headers.authorization;
-    if (auth !== undefined && auth.length > 7 && auth.slice(0, 7).toLowerCase() === 'bearer ') return auth.slice(7).trim();
+    if (auth !== undefined && auth.length > 7 && auth.slice(0, 7).toLowerCase() === 'bearer ')
+      return auth.slice(7).trim();
     const key = headers['x-api-key'];
     return typeof key === 'string' && key !== '' ? key : undefined;
   }

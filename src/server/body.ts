@@ -24,11 +24,25 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     };
     const onError = (error: Error) => {
       cleanup();
-      reject(new ProxyError(400, 'invalid_request_error', `could not read the request body: ${error.message}`, 'body_read_error'));
+      reject(
+        new ProxyError(
+          400,
+          'invalid_request_error',
+          `could not read the request body: ${error.message}`,
+          'body_read_error',
+        ),
+      );
     };
     const onAborted = () => {
       cleanup();
-      reject(new ProxyError(499, 'invalid_request_error', 'client closed the connection while sending the body', 'client_closed'));
+      reject(
+        new ProxyError(
+          499,
+          'invalid_request_error',
+          'client closed the connection while sending the body',
+          'client_closed',
+        ),
+      );
     };
     const cleanup = () => {
       req.off('data', onData);
@@ -51,6 +65,7 @@ export function parseJsonObject(body: Buffer): Record<string, unknown> {
   } catch (error) {
     throw errors.badJson((error as Error).message);
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw errors.badJson('expected a JSON object');
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw errors.badJson('expected a JSON object');
   return value as Record<string, unknown>;
 }

@@ -34,7 +34,9 @@ export function errorBody(type: string, message: string, code: string | null): s
 /** Turns any thrown value into a response; unknown errors become a 500 without internals. */
 export function sendError(res: ServerResponse, error: unknown, scrub: (text: string) => string = (t) => t): ProxyError {
   const err =
-    error instanceof ProxyError ? error : new ProxyError(500, 'api_error', 'internal error in the proxy (see its logs)', 'internal_error');
+    error instanceof ProxyError
+      ? error
+      : new ProxyError(500, 'api_error', 'internal error in the proxy (see its logs)', 'internal_error');
   if (res.headersSent) {
     // Too late for a status code: the caller reports it in-band or closes the stream.
     if (!res.writableEnded) res.end();
@@ -51,16 +53,33 @@ export function sendError(res: ServerResponse, error: unknown, scrub: (text: str
 
 export const errors = {
   unauthorized: () =>
-    new ProxyError(401, 'authentication_error', 'missing or invalid API key (send "Authorization: Bearer <AUTH_TOKEN>" or "x-api-key")', 'invalid_api_key'),
+    new ProxyError(
+      401,
+      'authentication_error',
+      'missing or invalid API key (send "Authorization: Bearer <AUTH_TOKEN>" or "x-api-key")',
+      'invalid_api_key',
+    ),
   notFound: (path: string) => new ProxyError(404, 'not_found_error', `no such endpoint: ${path}`, 'unknown_url'),
   methodNotAllowed: (method: string, path: string) =>
     new ProxyError(405, 'invalid_request_error', `${method} is not allowed on ${path}`, 'method_not_allowed'),
   tooLarge: (limit: number) =>
-    new ProxyError(413, 'request_too_large', `request body exceeds the limit of ${limit} bytes (server.max_body_bytes)`, 'request_too_large'),
-  badJson: (detail: string) => new ProxyError(400, 'invalid_request_error', `request body is not valid JSON: ${detail}`, 'invalid_json'),
-  badRequest: (message: string, code = 'invalid_request') => new ProxyError(400, 'invalid_request_error', message, code),
+    new ProxyError(
+      413,
+      'request_too_large',
+      `request body exceeds the limit of ${limit} bytes (server.max_body_bytes)`,
+      'request_too_large',
+    ),
+  badJson: (detail: string) =>
+    new ProxyError(400, 'invalid_request_error', `request body is not valid JSON: ${detail}`, 'invalid_json'),
+  badRequest: (message: string, code = 'invalid_request') =>
+    new ProxyError(400, 'invalid_request_error', message, code),
   unknownModel: (model: string) =>
-    new ProxyError(404, 'not_found_error', `model "${model}" is not configured (GET /v1/models lists the available ones)`, 'model_not_found'),
+    new ProxyError(
+      404,
+      'not_found_error',
+      `model "${model}" is not configured (GET /v1/models lists the available ones)`,
+      'model_not_found',
+    ),
   rateLimited: (retryAfter: number) =>
     new ProxyError(429, 'rate_limit_error', `rate limit exceeded; retry after ${retryAfter} s`, 'rate_limit_exceeded', {
       'retry-after': String(retryAfter),

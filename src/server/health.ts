@@ -38,7 +38,9 @@ export function healthReport(s: HealthState): { status: 'ok' | 'degraded' | 'err
       status,
       type: p.type,
       ...(p.unusable ? { reason: p.unusable } : {}),
-      ...(p.state.lastError ? { last_error: p.state.lastError, last_error_at: new Date(p.state.lastErrorAt!).toISOString() } : {}),
+      ...(p.state.lastError
+        ? { last_error: p.state.lastError, last_error_at: new Date(p.state.lastErrorAt!).toISOString() }
+        : {}),
     };
   }
   const tls = s.tls?.health();

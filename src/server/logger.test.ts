@@ -6,20 +6,62 @@ import { newRequestContext, requestLogMembers, type RequestContext } from './pro
 function capture(level: 'info' | 'error' = 'info'): { logger: Logger; lines: () => Record<string, unknown>[] } {
   let text = '';
   const logger = new Logger(level, { write: (chunk: string) => (text += chunk) });
-  return { logger, lines: () => (logger.flush(), text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>)) };
+  return {
+    logger,
+    lines: () => (
+      logger.flush(),
+      text
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+    ),
+  };
 }
 
-const ctx = (over: Partial<RequestContext> = {}): RequestContext => ({ ...newRequestContext('req-1', 'POST', '/v1/chat/completions', 0), ...over });
+const ctx = (over: Partial<RequestContext> = {}): RequestContext => ({
+  ...newRequestContext('req-1', 'POST', '/v1/chat/completions', 0),
+  ...over,
+});
 
 test('the request line is valid JSON with every present field, in order, and escapes client text', () => {
   const { logger, lines } = capture();
-  const full = ctx({ model: 'gpt "4"\n', provider: 'mock', upstreamModel: 'm\\1', stream: true, attempts: 2, retries: 1, usage: { prompt: 3, completion: 4 }, error: 'bad\tthing' });
+  const full = ctx({
+    model: 'gpt "4"\n',
+    provider: 'mock',
+    upstreamModel: 'm\\1',
+    stream: true,
+    attempts: 2,
+    retries: 1,
+    usage: { prompt: 3, completion: 4 },
+    error: 'bad\tthing',
+  });
   logger.members('info', 'request', requestLogMembers(full, 200, 1.5));
   logger.members('info', 'request', requestLogMembers(ctx(), 404, 0.1));
   const [a, b] = lines();
   assert.ok(typeof a?.time === 'string' && !Number.isNaN(Date.parse(a.time)));
   const { time: _t, ...rest } = a!;
-  assert.deepEqual(Object.entries(rest), Object.entries({ level: 'info', msg: 'request', request_id: 'req-1', method: 'POST', path: '/v1/chat/completions', status: 200, latency_ms: 1.5, model: 'gpt "4"\n', provider: 'mock', upstream_model: 'm\\1', stream: true, attempts: 2, retries: 1, prompt_tokens: 3, completion_tokens: 4, error: 'bad\tthing' }));
+  assert.deepEqual(
+    Object.entries(rest),
+    Object.entries({
+      level: 'info',
+      msg: 'request',
+      request_id: 'req-1',
+      method: 'POST',
+      path: '/v1/chat/completions',
+      status: 200,
+      latency_ms: 1.5,
+      model: 'gpt "4"\n',
+      provider: 'mock',
+      upstream_model: 'm\\1',
+      stream: true,
+      attempts: 2,
+      retries: 1,
+      prompt_tokens: 3,
+      completion_tokens: 4,
+      error: 'bad\tthing',
+    }),
+  );
   assert.deepEqual(Object.keys(b!), ['time', 'level', 'msg', 'request_id', 'method', 'path', 'status', 'latency_ms']);
 });
 

@@ -74,7 +74,8 @@ export class Logger {
    * request when it went through emit()).
    */
   members(level: LogLevel, msg: string, members: string): void {
-    if (RANK[level] >= this.rank) this.append(`{"time":"${isoNow()}","level":"${level}","msg":${JSON.stringify(msg)},${members}}`);
+    if (RANK[level] >= this.rank)
+      this.append(`{"time":"${isoNow()}","level":"${level}","msg":${JSON.stringify(msg)},${members}}`);
   }
 
   private emit(level: LogLevel, msg: string, fields?: Record<string, unknown>): void {

@@ -8,21 +8,54 @@ export function createMetrics() {
   const registry = new Registry();
   return {
     registry,
-    requests: registry.register(new Counter('aiproxy_requests_total', 'HTTP requests by endpoint, route (public model), provider and status')),
-    duration: registry.register(
-      new Histogram('aiproxy_request_duration_seconds', 'Time from request to the end of the response, by endpoint and provider', LATENCY_BUCKETS),
+    requests: registry.register(
+      new Counter('aiproxy_requests_total', 'HTTP requests by endpoint, route (public model), provider and status'),
     ),
-    ttfb: registry.register(new Histogram('aiproxy_upstream_ttfb_seconds', 'Time until upstream response headers, by provider', LATENCY_BUCKETS)),
-    upstreamErrors: registry.register(new Counter('aiproxy_upstream_errors_total', 'Failed upstream attempts by provider and kind')),
+    duration: registry.register(
+      new Histogram(
+        'aiproxy_request_duration_seconds',
+        'Time from request to the end of the response, by endpoint and provider',
+        LATENCY_BUCKETS,
+      ),
+    ),
+    ttfb: registry.register(
+      new Histogram(
+        'aiproxy_upstream_ttfb_seconds',
+        'Time until upstream response headers, by provider',
+        LATENCY_BUCKETS,
+      ),
+    ),
+    upstreamErrors: registry.register(
+      new Counter('aiproxy_upstream_errors_total', 'Failed upstream attempts by provider and kind'),
+    ),
     retries: registry.register(new Counter('aiproxy_retries_total', 'Upstream retries by provider')),
-    fallbacks: registry.register(new Counter('aiproxy_fallbacks_total', 'Requests moved to the next target of their route')),
+    fallbacks: registry.register(
+      new Counter('aiproxy_fallbacks_total', 'Requests moved to the next target of their route'),
+    ),
     activeStreams: registry.register(new Gauge('aiproxy_active_streams', 'Streaming responses in progress')),
     activeRequests: registry.register(new Gauge('aiproxy_active_requests', 'Requests in progress')),
-    tokens: registry.register(new Counter('aiproxy_tokens_total', 'Tokens reported by upstreams, by provider, model and kind (prompt|completion)')),
+    tokens: registry.register(
+      new Counter(
+        'aiproxy_tokens_total',
+        'Tokens reported by upstreams, by provider, model and kind (prompt|completion)',
+      ),
+    ),
     reloads: registry.register(new Counter('aiproxy_config_reloads_total', 'Configuration reloads by result')),
-    rss: registry.register(new CallbackGauge('process_resident_memory_bytes', 'Resident memory size in bytes', () => process.memoryUsage.rss())),
-    heap: registry.register(new CallbackGauge('nodejs_heap_used_bytes', 'V8 heap in use in bytes', () => process.memoryUsage().heapUsed)),
-    uptime: registry.register(new CallbackGauge('process_uptime_seconds', 'Seconds since the proxy started', () => (Date.now() - started) / 1000)),
+    rss: registry.register(
+      new CallbackGauge('process_resident_memory_bytes', 'Resident memory size in bytes', () =>
+        process.memoryUsage.rss(),
+      ),
+    ),
+    heap: registry.register(
+      new CallbackGauge('nodejs_heap_used_bytes', 'V8 heap in use in bytes', () => process.memoryUsage().heapUsed),
+    ),
+    uptime: registry.register(
+      new CallbackGauge(
+        'process_uptime_seconds',
+        'Seconds since the proxy started',
+        () => (Date.now() - started) / 1000,
+      ),
+    ),
   };
 }
 

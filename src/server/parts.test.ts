@@ -53,7 +53,10 @@ describe('metrics registry', () => {
 
 describe('extractUsageObject', () => {
   it('finds the last usage object without parsing the rest', () => {
-    assert.deepEqual(extractUsageObject('{"data":[1,2],"usage":{"prompt_tokens":4,"d":{"x":"}"}}}'), { prompt_tokens: 4, d: { x: '}' } });
+    assert.deepEqual(extractUsageObject('{"data":[1,2],"usage":{"prompt_tokens":4,"d":{"x":"}"}}}'), {
+      prompt_tokens: 4,
+      d: { x: '}' },
+    });
     assert.equal(extractUsageObject('{"usage":null}'), undefined);
     assert.equal(extractUsageObject('{"a":1}'), undefined);
   });
@@ -67,7 +70,11 @@ describe('Logger', () => {
     log.debug('hidden');
     log.info('shown', { error: 'key supersecretvalue leaked' });
     log.flush();
-    const lines = out.join('').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = out
+      .join('')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(lines.length, 1);
     assert.equal(lines[0].msg, 'shown');
     assert.equal(lines[0].error, 'key [REDACTED] leaked');
@@ -101,6 +108,7 @@ describe('randomId', () => {
   it('has the UUID v4 layout and does not repeat', () => {
     const ids = new Set(Array.from({ length: 10_000 }, () => randomId()));
     assert.equal(ids.size, 10_000);
-    for (const id of [...ids].slice(0, 100)) assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    for (const id of [...ids].slice(0, 100))
+      assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 });

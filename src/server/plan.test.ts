@@ -21,7 +21,15 @@ function runtime(): { rt: Runtime; pools: PoolSet } {
   const providers = resolveProviders(cfg, {});
   const pools = new PoolSet();
   const rt = compileRuntime(
-    { dir: '.', env: { port: 1, authToken: 'x'.repeat(32), logLevel: 'info' }, vars: {}, providers, routes: buildRoutes(cfg), server: cfg.server, warnings: [] },
+    {
+      dir: '.',
+      env: { port: 1, authToken: 'x'.repeat(32), logLevel: 'info' },
+      vars: {},
+      providers,
+      routes: buildRoutes(cfg),
+      server: cfg.server,
+      warnings: [],
+    },
     pools,
   );
   return { rt, pools };
@@ -45,7 +53,12 @@ describe('planRequest', () => {
   it('rewrites the model of an alias and asks for stream usage', () => {
     const body = { model: 'alias', stream: true, messages: [] };
     const plan = planRequest('chat', target(rt, 'alias'), body, raw(body), {}, 4096)!;
-    assert.deepEqual(JSON.parse(String(plan.body)), { model: 'gpt', stream: true, messages: [], stream_options: { include_usage: true } });
+    assert.deepEqual(JSON.parse(String(plan.body)), {
+      model: 'gpt',
+      stream: true,
+      messages: [],
+      stream_options: { include_usage: true },
+    });
   });
 
   it('does not inject stream usage where the provider opted out', () => {
@@ -59,22 +72,46 @@ describe('planRequest', () => {
     assert.equal(p1.path, '/openai/deployments/dep1/chat/completions?api-version=2024-10-21');
     assert.equal(p1.headers['api-key'], 'k2');
     assert.equal(p1.headers.authorization, undefined);
-    assert.equal(planRequest('embeddings', target(rt, 'dep2'), { model: 'dep2' }, raw({}), {}, 1)!.path, '/openai/v1/embeddings');
+    assert.equal(
+      planRequest('embeddings', target(rt, 'dep2'), { model: 'dep2' }, raw({}), {}, 1)!.path,
+      '/openai/v1/embeddings',
+    );
   });
 
   it('translates chat to an Anthropic provider and messages to an OpenAI one', () => {
-    const chat = planRequest('chat', target(rt, 'claude'), { model: 'claude', messages: [{ role: 'user', content: 'x' }] }, raw({}), {}, 321)!;
+    const chat = planRequest(
+      'chat',
+      target(rt, 'claude'),
+      { model: 'claude', messages: [{ role: 'user', content: 'x' }] },
+      raw({}),
+      {},
+      321,
+    )!;
     assert.equal(chat.path, '/v1/messages', 'a /v1 suffix in base_url is not doubled');
     assert.equal(JSON.parse(String(chat.body)).max_tokens, 321);
     assert.equal(chat.headers['x-api-key'], 'k3');
     assert.ok(chat.translateJson);
-    const msgs = planRequest('messages', target(rt, 'gpt'), { model: 'gpt', max_tokens: 5, messages: [] }, raw({}), {}, 1)!;
+    const msgs = planRequest(
+      'messages',
+      target(rt, 'gpt'),
+      { model: 'gpt', max_tokens: 5, messages: [] },
+      raw({}),
+      {},
+      1,
+    )!;
     assert.equal(msgs.path, '/v1/chat/completions');
     assert.equal(JSON.parse(String(msgs.body)).max_tokens, 5);
   });
 
   it('forwards anthropic-beta to Anthropic only', () => {
-    const p = planRequest('messages', target(rt, 'claude'), { model: 'claude' }, raw({}), { 'anthropic-beta': 'b1', authorization: 'Bearer client' }, 1)!;
+    const p = planRequest(
+      'messages',
+      target(rt, 'claude'),
+      { model: 'claude' },
+      raw({}),
+      { 'anthropic-beta': 'b1', authorization: 'Bearer client' },
+      1,
+    )!;
     assert.equal(p.headers['anthropic-beta'], 'b1');
     assert.ok(!Object.values(p.headers).includes('Bearer client'), 'client credentials never go upstream');
   });

@@ -4,7 +4,12 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { ClientApi } from '../providers/types.ts';
 import { chatToMessagesRequest } from '../translate/request-chat-to-messages.ts';
 import { messagesToChatRequest } from '../translate/request-messages-to-chat.ts';
-import { anthropicUsage, chatCompletionToMessage, messageToChatCompletion, openaiUsage } from '../translate/response-json.ts';
+import {
+  anthropicUsage,
+  chatCompletionToMessage,
+  messageToChatCompletion,
+  openaiUsage,
+} from '../translate/response-json.ts';
 import type { StreamTranslator } from '../translate/stream.ts';
 import { AnthropicToOpenAIStream } from '../translate/stream-anthropic-to-openai.ts';
 import { OpenAIToAnthropicStream } from '../translate/stream-openai-to-anthropic.ts';
@@ -45,7 +50,15 @@ export function planRequest(
       const injectUsage = stream && p.streamUsage && !clientWantsUsage && (api === 'chat' || api === 'completions');
       const rewrite = body.model !== target.model || injectUsage;
       const out = rewrite
-        ? JSON.stringify(injectUsage ? { ...body, model: target.model, stream_options: { ...asObject(body.stream_options), include_usage: true } } : { ...body, model: target.model })
+        ? JSON.stringify(
+            injectUsage
+              ? {
+                  ...body,
+                  model: target.model,
+                  stream_options: { ...asObject(body.stream_options), include_usage: true },
+                }
+              : { ...body, model: target.model },
+          )
         : raw;
       return {
         path: a.path(p.basePath, api, target.model, p.config),

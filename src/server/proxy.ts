@@ -37,7 +37,22 @@ export interface RequestContext {
 
 /** A request's context before anything about its model or provider is known. */
 export function newRequestContext(id: string, method: string, path: string, start: number): RequestContext {
-  return { id, start, method, path, model: '', route: '', provider: '', upstreamModel: '', retries: 0, attempts: 0, stream: false, usage: undefined, error: undefined, clientClosed: false };
+  return {
+    id,
+    start,
+    method,
+    path,
+    model: '',
+    route: '',
+    provider: '',
+    upstreamModel: '',
+    retries: 0,
+    attempts: 0,
+    stream: false,
+    usage: undefined,
+    error: undefined,
+    clientClosed: false,
+  };
 }
 
 /**
@@ -47,10 +62,12 @@ export function newRequestContext(id: string, method: string, path: string, star
 export function requestLogMembers(ctx: RequestContext, status: number, latencyMs: number): string {
   let m = `"request_id":${JSON.stringify(ctx.id)},"method":${JSON.stringify(ctx.method)},"path":${JSON.stringify(ctx.path)},"status":${status},"latency_ms":${latencyMs}`;
   if (ctx.model) m += `,"model":${JSON.stringify(ctx.model)}`;
-  if (ctx.provider) m += `,"provider":${JSON.stringify(ctx.provider)},"upstream_model":${JSON.stringify(ctx.upstreamModel)}`;
+  if (ctx.provider)
+    m += `,"provider":${JSON.stringify(ctx.provider)},"upstream_model":${JSON.stringify(ctx.upstreamModel)}`;
   if (ctx.stream) m += ',"stream":true';
   if (ctx.attempts) m += `,"attempts":${ctx.attempts},"retries":${ctx.retries}`;
-  if (ctx.usage) m += `,"prompt_tokens":${JSON.stringify(ctx.usage.prompt)},"completion_tokens":${JSON.stringify(ctx.usage.completion)}`;
+  if (ctx.usage)
+    m += `,"prompt_tokens":${JSON.stringify(ctx.usage.prompt)},"completion_tokens":${JSON.stringify(ctx.usage.completion)}`;
   if (ctx.error) m += `,"error":${JSON.stringify(ctx.error)}`;
   return m;
 }
@@ -61,7 +78,11 @@ export interface ProxyDeps {
   logger: Logger;
 }
 
-const UPSTREAM_ERROR_TYPES: Record<number, ErrorType> = { 400: 'invalid_request_error', 413: 'request_too_large', 422: 'invalid_request_error' };
+const UPSTREAM_ERROR_TYPES: Record<number, ErrorType> = {
+  400: 'invalid_request_error',
+  413: 'request_too_large',
+  422: 'invalid_request_error',
+};
 
 function recordFailure(p: RuntimeProvider, message: string, deps: ProxyDeps, reason: string): void {
   p.state.consecutiveFailures++;
@@ -75,12 +96,19 @@ function recordSuccess(p: RuntimeProvider): void {
   p.state.lastSuccessAt = Date.now();
 }
 
-export async function handleApi(api: ClientApi, req: IncomingMessage, res: ServerResponse, ctx: RequestContext, deps: ProxyDeps): Promise<void> {
+export async function handleApi(
+  api: ClientApi,
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: RequestContext,
+  deps: ProxyDeps,
+): Promise<void> {
   const rt = deps.runtime;
   const raw = await readBody(req, rt.settings.max_body_bytes);
   const body = parseJsonObject(raw);
   const model = body.model;
-  if (typeof model !== 'string' || model === '') throw errors.badRequest('"model" is required (GET /v1/models lists the available ones)', 'missing_model');
+  if (typeof model !== 'string' || model === '')
+    throw errors.badRequest('"model" is required (GET /v1/models lists the available ones)', 'missing_model');
   ctx.model = model;
   ctx.stream = body.stream === true;
   const targets = rt.routes.get(model);
@@ -101,13 +129,21 @@ export async function handleApi(api: ClientApi, req: IncomingMessage, res: Serve
   for (const target of targets) {
     const p = target.provider;
     if (p.unusable) {
-      lastError ??= new ProxyError(503, 'api_error', `provider ${p.name} is disabled: ${p.unusable}`, 'provider_disabled');
+      lastError ??= new ProxyError(
+        503,
+        'api_error',
+        `provider ${p.name} is disabled: ${p.unusable}`,
+        'provider_disabled',
+      );
       continue;
     }
     const echo = p.adapter.wire === 'echo' && p.adapter.native.has(api);
     const plan = echo ? undefined : planRequest(api, target, body, raw, req.headers, rt.settings.default_max_tokens);
     if (!plan && !echo) {
-      lastError ??= errors.badRequest(`model "${model}" is served by ${p.type} provider ${p.name}, which does not support ${ctx.path}`, 'unsupported_endpoint');
+      lastError ??= errors.badRequest(
+        `model "${model}" is served by ${p.type} provider ${p.name}, which does not support ${ctx.path}`,
+        'unsupported_endpoint',
+      );
       continue;
     }
     if (tried++ > 0) deps.metrics.fallbacks.inc(`route="${model}"`);
@@ -128,7 +164,11 @@ export async function handleApi(api: ClientApi, req: IncomingMessage, res: Serve
         if (error instanceof ClientGone) return;
         throw error;
       }
-      if (result.kind !== 'failed') deps.metrics.ttfb.observe(`provider="${p.name}"`, ((result.kind === 'ok' ? result.answer.headersAt : result.headersAt) - t0) / 1000);
+      if (result.kind !== 'failed')
+        deps.metrics.ttfb.observe(
+          `provider="${p.name}"`,
+          ((result.kind === 'ok' ? result.answer.headersAt : result.headersAt) - t0) / 1000,
+        );
       let retryAfter: number | undefined;
       let retryable = true;
       if (result.kind === 'ok') {
@@ -149,7 +189,10 @@ export async function handleApi(api: ClientApi, req: IncomingMessage, res: Serve
           if (relayed.error) ctx.error = relayed.error;
           if (relayed.usage) {
             deps.metrics.tokens.inc(`provider="${p.name}",model="${target.model}",kind="prompt"`, relayed.usage.prompt);
-            deps.metrics.tokens.inc(`provider="${p.name}",model="${target.model}",kind="completion"`, relayed.usage.completion);
+            deps.metrics.tokens.inc(
+              `provider="${p.name}",model="${target.model}",kind="completion"`,
+              relayed.usage.completion,
+            );
           }
           return;
         }
@@ -173,7 +216,13 @@ export async function handleApi(api: ClientApi, req: IncomingMessage, res: Serve
       }
       if (ctx.clientClosed) return;
       if (!retryable) break;
-      const d = decideRetry(attempt, p.maxRetries, retryAfter, rt.settings.retry_base_delay * 1000, rt.settings.retry_max_delay * 1000);
+      const d = decideRetry(
+        attempt,
+        p.maxRetries,
+        retryAfter,
+        rt.settings.retry_base_delay * 1000,
+        rt.settings.retry_max_delay * 1000,
+      );
       if (!d.retry) break;
       ctx.retries++;
       deps.metrics.retries.inc(`provider="${p.name}"`);

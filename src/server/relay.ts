@@ -16,9 +16,15 @@ import type { Plan } from './plan.ts';
  * and `reason` is set when that was the upstream's fault. Not ok: nothing was sent yet, so the
  * next attempt or target may still answer.
  */
-export type RelayResult = { ok: true; usage: Usage | undefined; error?: string; reason?: string } | { ok: false; error: ProxyError; reason: string };
+export type RelayResult =
+  | { ok: true; usage: Usage | undefined; error?: string; reason?: string }
+  | { ok: false; error: ProxyError; reason: string };
 
-const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' };
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  'x-accel-buffering': 'no',
+};
 
 /** Finds the last "usage" object in a JSON text and parses just that, not the whole body. */
 export function extractUsageObject(text: string): Json | undefined {
@@ -56,7 +62,16 @@ export function relayJson(res: ServerResponse, answer: UpstreamAnswer, plan: Pla
     try {
       parsed = JSON.parse(buf.toString('utf8')) as Json;
     } catch {
-      return { ok: false, error: new ProxyError(502, 'api_error', `upstream ${providerName} sent a response that is not JSON`, 'upstream_bad_response'), reason: 'bad_response' };
+      return {
+        ok: false,
+        error: new ProxyError(
+          502,
+          'api_error',
+          `upstream ${providerName} sent a response that is not JSON`,
+          'upstream_bad_response',
+        ),
+        reason: 'bad_response',
+      };
     }
     usage = plan.usageOf(parsed);
     out = JSON.stringify(plan.translateJson(parsed));
@@ -144,7 +159,15 @@ export function relayStream(
       if (signal.aborted || res.destroyed) return settle({ ok: true, usage: tr.usage, error: 'client closed' });
       const c = error
         ? classifyNetworkError(error, providerName)
-        : { reason: 'truncated', error: new ProxyError(502, 'api_error', `upstream ${providerName} ended the stream before it was complete`, 'upstream_stream_truncated') };
+        : {
+            reason: 'truncated',
+            error: new ProxyError(
+              502,
+              'api_error',
+              `upstream ${providerName} ended the stream before it was complete`,
+              'upstream_stream_truncated',
+            ),
+          };
       if (!committed) return settle({ ok: false, error: c.error, reason: c.reason });
       // Headers are gone: the only honest signal left is an error event in the stream itself.
       res.end(tr.error(c.error.message, c.error.type));

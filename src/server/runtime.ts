@@ -70,9 +70,10 @@ export function compileRuntime(config: LoadedConfig, pools: PoolSet, previous?: 
       streamUsage: p.stream_usage,
       unusable: p.unusable,
       // Health history survives a reload of an unchanged provider.
-      state: old && old.type === p.type && old.config.baseUrl === p.baseUrl
-        ? old.state
-        : { consecutiveFailures: 0, lastError: undefined, lastErrorAt: undefined, lastSuccessAt: undefined },
+      state:
+        old && old.type === p.type && old.config.baseUrl === p.baseUrl
+          ? old.state
+          : { consecutiveFailures: 0, lastError: undefined, lastErrorAt: undefined, lastSuccessAt: undefined },
     });
   }
   pools.retain(origins);
@@ -89,7 +90,15 @@ export function compileRuntime(config: LoadedConfig, pools: PoolSet, previous?: 
   // One body both SDKs can read: OpenAI's list fields plus Anthropic's page and model fields.
   const modelsBody = JSON.stringify({
     object: 'list',
-    data: ids.map((id) => ({ id, object: 'model', created, owned_by: routes.get(id)![0]!.provider.name, type: 'model', display_name: id, created_at: createdAt })),
+    data: ids.map((id) => ({
+      id,
+      object: 'model',
+      created,
+      owned_by: routes.get(id)![0]!.provider.name,
+      type: 'model',
+      display_name: id,
+      created_at: createdAt,
+    })),
     has_more: false,
     first_id: ids[0] ?? null,
     last_id: ids.at(-1) ?? null,

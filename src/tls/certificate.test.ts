@@ -21,7 +21,10 @@ describe('certificate and key validation', () => {
   it('refuses a key that belongs to another certificate', () => {
     const a = makeLeaf(ca, 'a');
     const b = makeLeaf(ca, 'b');
-    assert.throws(() => readKeyPair(a.certFile, b.keyFile), (e: Error) => e instanceof CertificateError && /does not match the certificate/.test(e.message));
+    assert.throws(
+      () => readKeyPair(a.certFile, b.keyFile),
+      (e: Error) => e instanceof CertificateError && /does not match the certificate/.test(e.message),
+    );
   });
 
   it('refuses an expired certificate, naming the date', () => {
@@ -38,6 +41,9 @@ describe('certificate and key validation', () => {
     const broken = join(ca.dir, 'broken.pem');
     writeFileSync(broken, '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
     assert.throws(() => readKeyPair(broken, good.keyFile), /not a valid PEM certificate/);
-    assert.throws(() => readKeyPair(join(ca.dir, 'nope.pem'), good.keyFile), /cannot read the certificate \(not found\)/);
+    assert.throws(
+      () => readKeyPair(join(ca.dir, 'nope.pem'), good.keyFile),
+      /cannot read the certificate \(not found\)/,
+    );
   });
 });

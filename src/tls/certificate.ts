@@ -40,9 +40,15 @@ export function certificateNames(x509: X509Certificate): string[] {
 }
 
 /** Validates a PEM pair given as text; `label` names its origin in error messages. */
-export function checkKeyPair(cert: string, key: string, label: { cert: string; key: string }, now = new Date()): KeyPair {
+export function checkKeyPair(
+  cert: string,
+  key: string,
+  label: { cert: string; key: string },
+  now = new Date(),
+): KeyPair {
   const blocks = cert.match(PEM_CERT);
-  if (!blocks) throw new CertificateError(`${label.cert}: no PEM certificate found (expected "-----BEGIN CERTIFICATE-----")`);
+  if (!blocks)
+    throw new CertificateError(`${label.cert}: no PEM certificate found (expected "-----BEGIN CERTIFICATE-----")`);
   let leaf: X509Certificate;
   try {
     leaf = new X509Certificate(blocks[0]);
@@ -54,19 +60,27 @@ export function checkKeyPair(cert: string, key: string, label: { cert: string; k
   try {
     privateKey = createPrivateKey(key);
   } catch (error) {
-    const hint = /ENCRYPTED/.test(key) ? 'encrypted keys are not supported: decrypt it with `openssl pkey`' : (error as Error).message;
+    const hint = /ENCRYPTED/.test(key)
+      ? 'encrypted keys are not supported: decrypt it with `openssl pkey`'
+      : (error as Error).message;
     throw new CertificateError(`${label.key}: not a valid PEM private key (${hint})`);
   }
   if (!leaf.checkPrivateKey(privateKey)) {
-    throw new CertificateError(`${label.key}: does not match the certificate in ${label.cert} (the first certificate must be the one for this key)`);
+    throw new CertificateError(
+      `${label.key}: does not match the certificate in ${label.cert} (the first certificate must be the one for this key)`,
+    );
   }
   const notBefore = new Date(leaf.validFrom);
   const notAfter = new Date(leaf.validTo);
   if (notAfter.getTime() <= now.getTime()) {
-    throw new CertificateError(`${label.cert}: expired on ${notAfter.toISOString()} (renew it, then send SIGHUP or restart)`);
+    throw new CertificateError(
+      `${label.cert}: expired on ${notAfter.toISOString()} (renew it, then send SIGHUP or restart)`,
+    );
   }
   if (notBefore.getTime() > now.getTime() + 5 * 60_000) {
-    throw new CertificateError(`${label.cert}: not valid before ${notBefore.toISOString()} (check the clock of this machine)`);
+    throw new CertificateError(
+      `${label.cert}: not valid before ${notBefore.toISOString()} (check the clock of this machine)`,
+    );
   }
   return {
     cert,
@@ -84,12 +98,22 @@ function readPem(path: string, what: string): string {
     return readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const hint = code === 'ENOENT' ? 'not found' : code === 'EACCES' ? 'permission denied: the proxy runs as uid 1001, make it readable by that group' : (code ?? String(error));
+    const hint =
+      code === 'ENOENT'
+        ? 'not found'
+        : code === 'EACCES'
+          ? 'permission denied: the proxy runs as uid 1001, make it readable by that group'
+          : (code ?? String(error));
     throw new CertificateError(`${path}: cannot read the ${what} (${hint})`);
   }
 }
 
 /** Reads and validates a certificate file and key file. Throws CertificateError with one line. */
 export function readKeyPair(certFile: string, keyFile: string, now = new Date()): KeyPair {
-  return checkKeyPair(readPem(certFile, 'certificate'), readPem(keyFile, 'private key'), { cert: certFile, key: keyFile }, now);
+  return checkKeyPair(
+    readPem(certFile, 'certificate'),
+    readPem(keyFile, 'private key'),
+    { cert: certFile, key: keyFile },
+    now,
+  );
 }

@@ -38,11 +38,19 @@ export class FileCertificateSource {
       }
       this.served.apply(pair);
       this.served.lastRenewalAt = new Date();
-      this.logger.info('tls certificate reloaded', { reason, names: pair.names, not_after: pair.notAfter.toISOString(), fingerprint: pair.fingerprint });
+      this.logger.info('tls certificate reloaded', {
+        reason,
+        names: pair.names,
+        not_after: pair.notAfter.toISOString(),
+        fingerprint: pair.fingerprint,
+      });
       return true;
     } catch (error) {
       this.served.lastError = (error as Error).message;
-      this.logger.error('tls certificate reload failed; keeping the current certificate', { reason, error: (error as Error).message });
+      this.logger.error('tls certificate reload failed; keeping the current certificate', {
+        reason,
+        error: (error as Error).message,
+      });
       return false;
     }
   }
@@ -60,10 +68,18 @@ export class FileCertificateSource {
           // Kubernetes secret volumes swap a `..data` symlink: any change in the folder counts then.
           if (name === null || files.has(name.toString()) || name.toString().startsWith('..')) this.schedule();
         });
-        w.on('error', (error) => this.logger.warn('tls certificate watch stopped; send SIGHUP after replacing the files', { dir, error: error.message }));
+        w.on('error', (error) =>
+          this.logger.warn('tls certificate watch stopped; send SIGHUP after replacing the files', {
+            dir,
+            error: error.message,
+          }),
+        );
         this.watchers.push(w);
       } catch (error) {
-        this.logger.warn('cannot watch the certificate folder; send SIGHUP after replacing the files', { dir, error: (error as Error).message });
+        this.logger.warn('cannot watch the certificate folder; send SIGHUP after replacing the files', {
+          dir,
+          error: (error as Error).message,
+        });
       }
     }
   }

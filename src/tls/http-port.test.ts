@@ -9,7 +9,11 @@ describe('redirectLocation', () => {
     assert.equal(redirectLocation('API.example.com:80', '/', 443), 'https://api.example.com/');
     assert.equal(redirectLocation('api.example.com:8080', '/health', 8443), 'https://api.example.com:8443/health');
     assert.equal(redirectLocation('[2001:db8::1]:80', '/a', 443), 'https://[2001:db8::1]/a');
-    assert.equal(redirectLocation('10.0.0.1', 'http://evil.example/x', 443), 'https://10.0.0.1/', 'an absolute-form target cannot pick the host');
+    assert.equal(
+      redirectLocation('10.0.0.1', 'http://evil.example/x', 443),
+      'https://10.0.0.1/',
+      'an absolute-form target cannot pick the host',
+    );
   });
 
   it('refuses a missing or malformed Host', () => {
@@ -53,7 +57,11 @@ describe('the HTTP_PORT listener', () => {
   it('redirects everything else with 308, API calls included', async () => {
     // fetch cannot set Host: node:http can.
     const r = await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = request(`${base}/v1/chat/completions`, { method: 'POST', headers: { host: 'api.example.com' } }, resolve);
+      const req = request(
+        `${base}/v1/chat/completions`,
+        { method: 'POST', headers: { host: 'api.example.com' } },
+        resolve,
+      );
       req.on('error', reject);
       req.end('{}');
     });

@@ -35,7 +35,13 @@ function isLoopback(address: string | undefined): boolean {
   return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
 }
 
-function send(res: ServerResponse, status: number, body: string, type = 'text/plain', extra: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  type = 'text/plain',
+  extra: Record<string, string> = {},
+): void {
   res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), ...extra });
   res.end(body);
 }
@@ -60,14 +66,23 @@ export function handleHttpPort(req: IncomingMessage, res: ServerResponse, h: Htt
     }
   }
   const location = redirectLocation(req.headers.host, url, h.publicHttpsPort);
-  if (location === undefined) return send(res, 400, 'this port only redirects to HTTPS; send a Host header\n', 'text/plain', { connection: 'close' });
+  if (location === undefined)
+    return send(res, 400, 'this port only redirects to HTTPS; send a Host header\n', 'text/plain', {
+      connection: 'close',
+    });
   // 308 keeps the method and body, but a client that sent its token here already leaked it:
   // close so nothing more is read in clear text.
   send(res, 308, `use ${location}\n`, 'text/plain', { location, connection: 'close' });
 }
 
-export function startHttpPort(port: number, host: string, h: HttpPortHandlers): Promise<{ server: Server; address: AddressInfo }> {
-  const server = createServer({ requestTimeout: 10_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 }, (req, res) => handleHttpPort(req, res, h));
+export function startHttpPort(
+  port: number,
+  host: string,
+  h: HttpPortHandlers,
+): Promise<{ server: Server; address: AddressInfo }> {
+  const server = createServer({ requestTimeout: 10_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 }, (req, res) =>
+    handleHttpPort(req, res, h),
+  );
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

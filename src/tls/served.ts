@@ -63,7 +63,12 @@ export class ServedCertificate implements TlsStatusSource {
       mode: this.mode,
       status,
       names: c?.names ?? this.wanted,
-      ...(c ? { not_after: c.notAfter.toISOString(), days_left: Math.floor((c.notAfter.getTime() - now.getTime()) / DAY_MS) } : {}),
+      ...(c
+        ? {
+            not_after: c.notAfter.toISOString(),
+            days_left: Math.floor((c.notAfter.getTime() - now.getTime()) / DAY_MS),
+          }
+        : {}),
       ...(this.lastRenewalAt ? { last_renewal_at: this.lastRenewalAt.toISOString() } : {}),
       ...(this.lastError !== undefined ? { last_error: this.lastError } : {}),
       ...(this.nextRenewalAt ? { next_renewal_at: this.nextRenewalAt.toISOString() } : {}),

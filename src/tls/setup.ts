@@ -47,7 +47,8 @@ export class TlsSetup {
       try {
         setup.file.load();
       } catch (error) {
-        if (error instanceof CertificateError) throw new ExitError(EX_CONFIG, `invalid configuration: TLS_CERT_FILE/TLS_KEY_FILE: ${error.message}`);
+        if (error instanceof CertificateError)
+          throw new ExitError(EX_CONFIG, `invalid configuration: TLS_CERT_FILE/TLS_KEY_FILE: ${error.message}`);
         throw error;
       }
     } else {
@@ -56,9 +57,16 @@ export class TlsSetup {
         try {
           caPem = readFileSync(path(env.caFile), 'utf8');
         } catch (error) {
-          throw new ExitError(EX_CONFIG, `invalid configuration: ACME_CA_FILE: ${path(env.caFile)}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+          throw new ExitError(
+            EX_CONFIG,
+            `invalid configuration: ACME_CA_FILE: ${path(env.caFile)}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+          );
         }
-        if (!caPem.includes('-----BEGIN CERTIFICATE-----')) throw new ExitError(EX_CONFIG, `invalid configuration: ACME_CA_FILE: ${path(env.caFile)}: no PEM certificate in it`);
+        if (!caPem.includes('-----BEGIN CERTIFICATE-----'))
+          throw new ExitError(
+            EX_CONFIG,
+            `invalid configuration: ACME_CA_FILE: ${path(env.caFile)}: no PEM certificate in it`,
+          );
       }
       const { AcmeManager } = await import('./acme/manager.ts');
       setup.acme = new AcmeManager(
@@ -96,14 +104,28 @@ export class TlsSetup {
         health: () => probes.health(),
         publicHttpsPort: this.env.publicHttpsPort,
       }).catch((error: unknown) => {
-        throw listenFailure(`HTTP_PORT ${this.env.httpPort}`, error, 'another process uses it; change HTTP_PORT in .env');
+        throw listenFailure(
+          `HTTP_PORT ${this.env.httpPort}`,
+          error,
+          'another process uses it; change HTTP_PORT in .env',
+        );
       });
       this.httpServer = http;
-      this.logger.info('http port listening', { address: address.address, port: address.port, serves: this.acme ? 'acme challenges, loopback health, redirect to https' : 'loopback health, redirect to https' });
+      this.logger.info('http port listening', {
+        address: address.address,
+        port: address.port,
+        serves: this.acme
+          ? 'acme challenges, loopback health, redirect to https'
+          : 'loopback health, redirect to https',
+      });
     }
     if (this.file) {
       this.file.watch();
-      this.logger.info('tls certificate loaded', { names: this.served.current!.names, not_after: this.served.current!.notAfter.toISOString(), fingerprint: this.served.current!.fingerprint });
+      this.logger.info('tls certificate loaded', {
+        names: this.served.current!.names,
+        not_after: this.served.current!.notAfter.toISOString(),
+        fingerprint: this.served.current!.fingerprint,
+      });
       this.certificateChanged();
     } else {
       this.acme!.start();

@@ -35,7 +35,12 @@ function assistantBlocks(msg: Json): Json[] {
   if (text !== '') blocks.push({ type: 'text', text });
   for (const call of asArray(msg.tool_calls)) {
     const fn = asObject(call.function);
-    blocks.push({ type: 'tool_use', id: str(call.id) ?? '', name: str(fn.name) ?? '', input: parseArguments(fn.arguments) });
+    blocks.push({
+      type: 'tool_use',
+      id: str(call.id) ?? '',
+      name: str(fn.name) ?? '',
+      input: parseArguments(fn.arguments),
+    });
   }
   return blocks;
 }
@@ -64,7 +69,13 @@ export function chatToMessagesRequest(body: Json, model: string, defaultMaxToken
         break;
       case 'tool':
       case 'function':
-        push('user', [{ type: 'tool_result', tool_use_id: str(msg.tool_call_id) ?? str(msg.name) ?? '', content: textFromContent(msg.content) }]);
+        push('user', [
+          {
+            type: 'tool_result',
+            tool_use_id: str(msg.tool_call_id) ?? str(msg.name) ?? '',
+            content: textFromContent(msg.content),
+          },
+        ]);
         break;
       default:
         push('user', userBlocks(msg.content));
@@ -95,7 +106,8 @@ export function chatToMessagesRequest(body: Json, model: string, defaultMaxToken
   else if (body.tool_choice && typeof body.tool_choice === 'object') {
     choice = { type: 'tool', name: asObject(asObject(body.tool_choice).function).name };
   }
-  if (body.parallel_tool_calls === false && tools.length > 0) choice = { ...(choice ?? { type: 'auto' }), disable_parallel_tool_use: true };
+  if (body.parallel_tool_calls === false && tools.length > 0)
+    choice = { ...(choice ?? { type: 'auto' }), disable_parallel_tool_use: true };
   if (choice && tools.length > 0) out.tool_choice = choice;
   if (typeof body.user === 'string') out.metadata = { user_id: body.user };
   return out;

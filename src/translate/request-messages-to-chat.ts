@@ -10,7 +10,8 @@ function blocksToText(content: unknown): string {
 
 function imagePart(block: Json): Json | undefined {
   const src = asObject(block.source);
-  if (src.type === 'base64') return { type: 'image_url', image_url: { url: `data:${str(src.media_type)};base64,${str(src.data)}` } };
+  if (src.type === 'base64')
+    return { type: 'image_url', image_url: { url: `data:${str(src.media_type)};base64,${str(src.data)}` } };
   if (src.type === 'url') return { type: 'image_url', image_url: { url: src.url } };
   return undefined;
 }
@@ -46,7 +47,11 @@ function convertAssistant(content: unknown, out: Json[]): void {
   for (const block of asArray(content)) {
     if (block.type === 'text') text += str(block.text) ?? '';
     else if (block.type === 'tool_use') {
-      toolCalls.push({ id: block.id, type: 'function', function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) } });
+      toolCalls.push({
+        id: block.id,
+        type: 'function',
+        function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) },
+      });
     }
   }
   const msg: Json = { role: 'assistant', content: text === '' && toolCalls.length > 0 ? null : text };
@@ -72,11 +77,17 @@ export function messagesToChatRequest(body: Json, model: string): Json {
     // The Anthropic stream reports usage in message_delta, so the OpenAI side must send it.
     out.stream_options = { include_usage: true };
   }
-  const tools = asArray(body.tools).filter((t) => typeof t.name === 'string' && (t.type === undefined || t.type === 'custom' || t.input_schema));
+  const tools = asArray(body.tools).filter(
+    (t) => typeof t.name === 'string' && (t.type === undefined || t.type === 'custom' || t.input_schema),
+  );
   if (tools.length > 0) {
     out.tools = tools.map((t) => ({
       type: 'function',
-      function: { name: t.name, ...(t.description !== undefined ? { description: t.description } : {}), parameters: t.input_schema ?? { type: 'object' } },
+      function: {
+        name: t.name,
+        ...(t.description !== undefined ? { description: t.description } : {}),
+        parameters: t.input_schema ?? { type: 'object' },
+      },
     }));
     const choice = asObject(body.tool_choice);
     if (choice.type === 'auto') out.tool_choice = 'auto';

@@ -12,7 +12,13 @@ describe('chatToMessagesRequest', () => {
           { role: 'system', content: 'A' },
           { role: 'developer', content: [{ type: 'text', text: 'B' }] },
           { role: 'user', content: 'one' },
-          { role: 'user', content: [{ type: 'text', text: 'two' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }] },
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'two' },
+              { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } },
+            ],
+          },
         ],
         temperature: 1.5,
         stop: 'END',
@@ -47,12 +53,28 @@ describe('chatToMessagesRequest', () => {
         model: 'x',
         max_completion_tokens: 77,
         stream: true,
-        tools: [{ type: 'function', function: { name: 'f', description: 'd', parameters: { type: 'object', properties: { a: { type: 'string' } } } } }],
+        tools: [
+          {
+            type: 'function',
+            function: {
+              name: 'f',
+              description: 'd',
+              parameters: { type: 'object', properties: { a: { type: 'string' } } },
+            },
+          },
+        ],
         tool_choice: 'required',
         parallel_tool_calls: false,
         messages: [
           { role: 'user', content: 'go' },
-          { role: 'assistant', content: 'calling', tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{"a":"1"}' } }, { id: 'c2', type: 'function', function: { name: 'f', arguments: 'not json' } }] },
+          {
+            role: 'assistant',
+            content: 'calling',
+            tool_calls: [
+              { id: 'c1', type: 'function', function: { name: 'f', arguments: '{"a":"1"}' } },
+              { id: 'c2', type: 'function', function: { name: 'f', arguments: 'not json' } },
+            ],
+          },
           { role: 'tool', tool_call_id: 'c1', content: 'r1' },
           { role: 'tool', tool_call_id: 'c2', content: [{ type: 'text', text: 'r2' }] },
         ],
@@ -62,7 +84,9 @@ describe('chatToMessagesRequest', () => {
     );
     assert.equal(out.max_tokens, 77);
     assert.equal(out.stream, true);
-    assert.deepEqual(out.tools, [{ name: 'f', description: 'd', input_schema: { type: 'object', properties: { a: { type: 'string' } } } }]);
+    assert.deepEqual(out.tools, [
+      { name: 'f', description: 'd', input_schema: { type: 'object', properties: { a: { type: 'string' } } } },
+    ]);
     assert.deepEqual(out.tool_choice, { type: 'any', disable_parallel_tool_use: true });
     assert.deepEqual(out.messages, [
       { role: 'user', content: [{ type: 'text', text: 'go' }] },
@@ -85,7 +109,15 @@ describe('chatToMessagesRequest', () => {
   });
 
   it('maps a named tool choice', () => {
-    const out = chatToMessagesRequest({ messages: [], tools: [{ type: 'function', function: { name: 'f' } }], tool_choice: { type: 'function', function: { name: 'f' } } }, 'c', 1);
+    const out = chatToMessagesRequest(
+      {
+        messages: [],
+        tools: [{ type: 'function', function: { name: 'f' } }],
+        tool_choice: { type: 'function', function: { name: 'f' } },
+      },
+      'c',
+      1,
+    );
     assert.deepEqual(out.tool_choice, { type: 'tool', name: 'f' });
     assert.deepEqual((out.tools as object[])[0], { name: 'f', input_schema: { type: 'object', properties: {} } });
   });
@@ -104,9 +136,27 @@ describe('messagesToChatRequest', () => {
         tools: [{ name: 'f', description: 'd', input_schema: { type: 'object' } }],
         tool_choice: { type: 'tool', name: 'f', disable_parallel_tool_use: true },
         messages: [
-          { role: 'user', content: [{ type: 'text', text: 'look' }, { type: 'image', source: { type: 'base64', media_type: 'image/jpeg', data: 'BBBB' } }] },
-          { role: 'assistant', content: [{ type: 'text', text: 'ok' }, { type: 'tool_use', id: 't1', name: 'f', input: { q: 1 } }] },
-          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: [{ type: 'text', text: 'R' }] }, { type: 'text', text: 'and?' }] },
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'look' },
+              { type: 'image', source: { type: 'base64', media_type: 'image/jpeg', data: 'BBBB' } },
+            ],
+          },
+          {
+            role: 'assistant',
+            content: [
+              { type: 'text', text: 'ok' },
+              { type: 'tool_use', id: 't1', name: 'f', input: { q: 1 } },
+            ],
+          },
+          {
+            role: 'user',
+            content: [
+              { type: 'tool_result', tool_use_id: 't1', content: [{ type: 'text', text: 'R' }] },
+              { type: 'text', text: 'and?' },
+            ],
+          },
         ],
       },
       'gpt',
@@ -115,8 +165,18 @@ describe('messagesToChatRequest', () => {
       model: 'gpt',
       messages: [
         { role: 'system', content: 'S' },
-        { role: 'user', content: [{ type: 'text', text: 'look' }, { type: 'image_url', image_url: { url: 'data:image/jpeg;base64,BBBB' } }] },
-        { role: 'assistant', content: 'ok', tool_calls: [{ id: 't1', type: 'function', function: { name: 'f', arguments: '{"q":1}' } }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'look' },
+            { type: 'image_url', image_url: { url: 'data:image/jpeg;base64,BBBB' } },
+          ],
+        },
+        {
+          role: 'assistant',
+          content: 'ok',
+          tool_calls: [{ id: 't1', type: 'function', function: { name: 'f', arguments: '{"q":1}' } }],
+        },
         { role: 'tool', tool_call_id: 't1', content: 'R' },
         { role: 'user', content: 'and?' },
       ],

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { anthropicUsage, chatCompletionToMessage, messageToChatCompletion, upstreamErrorInfo } from './response-json.ts';
+import {
+  anthropicUsage,
+  chatCompletionToMessage,
+  messageToChatCompletion,
+  upstreamErrorInfo,
+} from './response-json.ts';
 import { toAnthropicStop, toOpenAIFinish } from './stop-reasons.ts';
 
 describe('JSON response translation', () => {
@@ -28,7 +33,12 @@ describe('JSON response translation', () => {
       choices: [
         {
           index: 0,
-          message: { role: 'assistant', content: 'ab', refusal: null, tool_calls: [{ id: 'tu1', type: 'function', function: { name: 'f', arguments: '{"x":1}' } }] },
+          message: {
+            role: 'assistant',
+            content: 'ab',
+            refusal: null,
+            tool_calls: [{ id: 'tu1', type: 'function', function: { name: 'f', arguments: '{"x":1}' } }],
+          },
           logprobs: null,
           finish_reason: 'tool_calls',
         },
@@ -41,7 +51,12 @@ describe('JSON response translation', () => {
     const out = chatCompletionToMessage({
       id: 'chatcmpl-1',
       model: 'gpt',
-      choices: [{ message: { content: null, tool_calls: [{ id: 'c1', function: { name: 'f', arguments: '{"y":2}' } }] }, finish_reason: 'tool_calls' }],
+      choices: [
+        {
+          message: { content: null, tool_calls: [{ id: 'c1', function: { name: 'f', arguments: '{"y":2}' } }] },
+          finish_reason: 'tool_calls',
+        },
+      ],
       usage: { prompt_tokens: 9, completion_tokens: 4, prompt_tokens_details: { cached_tokens: 4 } },
     });
     assert.deepEqual(out, {
@@ -58,20 +73,49 @@ describe('JSON response translation', () => {
 
   it('maps stop reasons both ways', () => {
     assert.deepEqual(
-      ['end_turn', 'stop_sequence', 'max_tokens', 'tool_use', 'pause_turn', 'refusal', 'model_context_window_exceeded'].map(toOpenAIFinish),
+      [
+        'end_turn',
+        'stop_sequence',
+        'max_tokens',
+        'tool_use',
+        'pause_turn',
+        'refusal',
+        'model_context_window_exceeded',
+      ].map(toOpenAIFinish),
       ['stop', 'stop', 'length', 'tool_calls', 'stop', 'content_filter', 'length'],
     );
-    assert.deepEqual(['stop', 'length', 'tool_calls', 'function_call', 'content_filter'].map(toAnthropicStop), ['end_turn', 'max_tokens', 'tool_use', 'tool_use', 'refusal']);
+    assert.deepEqual(['stop', 'length', 'tool_calls', 'function_call', 'content_filter'].map(toAnthropicStop), [
+      'end_turn',
+      'max_tokens',
+      'tool_use',
+      'tool_use',
+      'refusal',
+    ]);
     assert.equal(toOpenAIFinish(null), null);
   });
 
   it('counts cache tokens as prompt tokens', () => {
-    assert.deepEqual(anthropicUsage({ input_tokens: 1, cache_creation_input_tokens: 2, cache_read_input_tokens: 3, output_tokens: 4 }), { prompt: 6, completion: 4 });
+    assert.deepEqual(
+      anthropicUsage({ input_tokens: 1, cache_creation_input_tokens: 2, cache_read_input_tokens: 3, output_tokens: 4 }),
+      { prompt: 6, completion: 4 },
+    );
   });
 
   it('reads upstream error bodies of either format', () => {
-    assert.deepEqual(upstreamErrorInfo('{"error":{"message":"m","type":"t","code":"c"}}'), { message: 'm', type: 't', code: 'c' });
-    assert.deepEqual(upstreamErrorInfo('{"type":"error","error":{"type":"overloaded_error","message":"busy"}}'), { message: 'busy', type: 'overloaded_error', code: undefined });
-    assert.deepEqual(upstreamErrorInfo('<html>bad gateway</html>'), { message: '<html>bad gateway</html>', type: undefined, code: undefined });
+    assert.deepEqual(upstreamErrorInfo('{"error":{"message":"m","type":"t","code":"c"}}'), {
+      message: 'm',
+      type: 't',
+      code: 'c',
+    });
+    assert.deepEqual(upstreamErrorInfo('{"type":"error","error":{"type":"overloaded_error","message":"busy"}}'), {
+      message: 'busy',
+      type: 'overloaded_error',
+      code: undefined,
+    });
+    assert.deepEqual(upstreamErrorInfo('<html>bad gateway</html>'), {
+      message: '<html>bad gateway</html>',
+      type: undefined,
+      code: undefined,
+    });
   });
 });

@@ -6,14 +6,19 @@ import { asArray, asObject, parseArguments, str, type Json, type Usage } from '.
 export function anthropicUsage(u: unknown): Usage {
   const o = asObject(u);
   const n = (k: string) => (typeof o[k] === 'number' ? (o[k] as number) : 0);
-  return { prompt: n('input_tokens') + n('cache_creation_input_tokens') + n('cache_read_input_tokens'), completion: n('output_tokens') };
+  return {
+    prompt: n('input_tokens') + n('cache_creation_input_tokens') + n('cache_read_input_tokens'),
+    completion: n('output_tokens'),
+  };
 }
 
 /** OpenAI usage (chat: prompt/completion_tokens; responses/embeddings: input/output_tokens). */
 export function openaiUsage(u: unknown): Usage | undefined {
   const o = asObject(u);
-  if (typeof o.prompt_tokens === 'number') return { prompt: o.prompt_tokens, completion: typeof o.completion_tokens === 'number' ? o.completion_tokens : 0 };
-  if (typeof o.input_tokens === 'number') return { prompt: o.input_tokens, completion: typeof o.output_tokens === 'number' ? o.output_tokens : 0 };
+  if (typeof o.prompt_tokens === 'number')
+    return { prompt: o.prompt_tokens, completion: typeof o.completion_tokens === 'number' ? o.completion_tokens : 0 };
+  if (typeof o.input_tokens === 'number')
+    return { prompt: o.input_tokens, completion: typeof o.output_tokens === 'number' ? o.output_tokens : 0 };
   return undefined;
 }
 
@@ -35,10 +40,18 @@ export function messageToChatCompletion(msg: Json, created = Math.floor(Date.now
   for (const block of asArray(msg.content)) {
     if (block.type === 'text') text += str(block.text) ?? '';
     else if (block.type === 'tool_use') {
-      toolCalls.push({ id: block.id, type: 'function', function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) } });
+      toolCalls.push({
+        id: block.id,
+        type: 'function',
+        function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) },
+      });
     }
   }
-  const message: Json = { role: 'assistant', content: text === '' && toolCalls.length > 0 ? null : text, refusal: null };
+  const message: Json = {
+    role: 'assistant',
+    content: text === '' && toolCalls.length > 0 ? null : text,
+    refusal: null,
+  };
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
   return {
     id: str(msg.id) ?? 'chatcmpl-proxy',
@@ -83,7 +96,11 @@ export function chatCompletionToMessage(completion: Json): Json {
 }
 
 /** An upstream error body (either format) -> its message and type, for our error shape. */
-export function upstreamErrorInfo(text: string): { message: string; type: string | undefined; code: string | undefined } {
+export function upstreamErrorInfo(text: string): {
+  message: string;
+  type: string | undefined;
+  code: string | undefined;
+} {
   try {
     const err = asObject(asObject(JSON.parse(text)).error);
     const message = str(err.message);

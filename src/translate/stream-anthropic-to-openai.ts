@@ -62,7 +62,11 @@ export class AnthropicToOpenAIStream implements StreamTranslator {
         if (block.type === 'tool_use') {
           const toolIndex = this.nextTool++;
           this.toolIndex.set(index, toolIndex);
-          return this.chunk({ tool_calls: [{ index: toolIndex, id: block.id, type: 'function', function: { name: block.name, arguments: '' } }] });
+          return this.chunk({
+            tool_calls: [
+              { index: toolIndex, id: block.id, type: 'function', function: { name: block.name, arguments: '' } },
+            ],
+          });
         }
         if (block.type === 'text' && str(block.text)) return this.chunk({ content: block.text });
         return '';

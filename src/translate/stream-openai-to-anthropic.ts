@@ -36,7 +36,16 @@ export class OpenAIToAnthropicStream implements StreamTranslator {
   private start(id: string, model: string): string {
     this.started = true;
     return event('message_start', {
-      message: { id: id.startsWith('msg_') ? id : `msg_${id}`, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 0, output_tokens: 0 } },
+      message: {
+        id: id.startsWith('msg_') ? id : `msg_${id}`,
+        type: 'message',
+        role: 'assistant',
+        model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: 0, output_tokens: 0 },
+      },
     });
   }
 
@@ -58,8 +67,15 @@ export class OpenAIToAnthropicStream implements StreamTranslator {
     let out = this.close();
     this.block++;
     this.open = index;
-    out += event('content_block_start', { index: this.block, content_block: { type: 'tool_use', id: call.id, name: call.name, input: {} } });
-    if (call.args) out += event('content_block_delta', { index: this.block, delta: { type: 'input_json_delta', partial_json: call.args } });
+    out += event('content_block_start', {
+      index: this.block,
+      content_block: { type: 'tool_use', id: call.id, name: call.name, input: {} },
+    });
+    if (call.args)
+      out += event('content_block_delta', {
+        index: this.block,
+        delta: { type: 'input_json_delta', partial_json: call.args },
+      });
     return out;
   }
 
@@ -77,7 +93,9 @@ export class OpenAIToAnthropicStream implements StreamTranslator {
     const fn = asObject(tc.function);
     const args = str(fn.arguments) ?? '';
     if (this.open === index) {
-      return args ? event('content_block_delta', { index: this.block, delta: { type: 'input_json_delta', partial_json: args } }) : '';
+      return args
+        ? event('content_block_delta', { index: this.block, delta: { type: 'input_json_delta', partial_json: args } })
+        : '';
     }
     let call = this.pending.get(index);
     if (!call) {
@@ -101,13 +119,20 @@ export class OpenAIToAnthropicStream implements StreamTranslator {
     for (const [index, call] of this.pending) out += this.openTool(index, call) + this.close();
     this.pending.clear();
     if (this.pendingText) {
-      out += this.openText() + event('content_block_delta', { index: this.block, delta: { type: 'text_delta', text: this.pendingText } }) + this.close();
+      out +=
+        this.openText() +
+        event('content_block_delta', { index: this.block, delta: { type: 'text_delta', text: this.pendingText } }) +
+        this.close();
       this.pendingText = '';
     }
     const u = this.usage ?? { prompt: 0, completion: 0 };
     out += event('message_delta', {
       delta: { stop_reason: this.stopReason ?? 'end_turn', stop_sequence: null },
-      usage: { input_tokens: u.prompt - this.cached, output_tokens: u.completion, ...(this.cached ? { cache_read_input_tokens: this.cached } : {}) },
+      usage: {
+        input_tokens: u.prompt - this.cached,
+        output_tokens: u.completion,
+        ...(this.cached ? { cache_read_input_tokens: this.cached } : {}),
+      },
     });
     return out + event('message_stop', {});
   }
@@ -129,7 +154,10 @@ export class OpenAIToAnthropicStream implements StreamTranslator {
     let out = this.started ? '' : this.start(str(chunk.id) ?? 'proxy', str(chunk.model) ?? this.model);
     const usage = asObject(chunk.usage);
     if (typeof usage.prompt_tokens === 'number') {
-      this.usage = { prompt: usage.prompt_tokens, completion: typeof usage.completion_tokens === 'number' ? usage.completion_tokens : 0 };
+      this.usage = {
+        prompt: usage.prompt_tokens,
+        completion: typeof usage.completion_tokens === 'number' ? usage.completion_tokens : 0,
+      };
       const cached = asObject(usage.prompt_tokens_details).cached_tokens;
       this.cached = typeof cached === 'number' ? cached : 0;
     }

@@ -25,7 +25,8 @@ export class OpenAIPassthrough implements StreamTranslator {
       return 'data: [DONE]\n\n';
     }
     if (RESPONSES_TERMINAL.has(ev.event)) this.done = true;
-    else if (!this.finished && data.includes('"finish_reason":') && !data.includes('"finish_reason":null')) this.finished = true;
+    else if (!this.finished && data.includes('"finish_reason":') && !data.includes('"finish_reason":null'))
+      this.finished = true;
     if (data.startsWith('{"error"') || ev.event === 'error') this.failed = true;
     else if (USAGE_OBJECT.test(data)) {
       try {
@@ -64,7 +65,8 @@ export class AnthropicPassthrough implements StreamTranslator {
         try {
           const data = asObject(JSON.parse(ev.data));
           const u = asObject(ev.event === 'message_start' ? asObject(data.message).usage : data.usage);
-          for (const k of Object.keys(this.input) as (keyof typeof this.input)[]) if (typeof u[k] === 'number') this.input[k] = u[k];
+          for (const k of Object.keys(this.input) as (keyof typeof this.input)[])
+            if (typeof u[k] === 'number') this.input[k] = u[k];
           const output = typeof u.output_tokens === 'number' ? u.output_tokens : (this.usage?.completion ?? 0);
           this.usage = anthropicUsage({ ...this.input, output_tokens: output });
         } catch {

@@ -18,7 +18,8 @@ function run(tr: StreamTranslator, input: string): { out: { event: string; data:
   return { out: new SseParser().push(text).map(({ event, data }) => ({ event, data })), end };
 }
 
-const oa = (chunk: J) => `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', model: 'gpt', ...chunk })}\n\n`;
+const oa = (chunk: J) =>
+  `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', model: 'gpt', ...chunk })}\n\n`;
 const delta = (d: J, finish: string | null = null) => oa({ choices: [{ index: 0, delta: d, finish_reason: finish }] });
 const an = (type: string, d: J) => `event: ${type}\ndata: ${JSON.stringify({ type, ...d })}\n\n`;
 
@@ -32,17 +33,31 @@ describe('OpenAI stream -> Anthropic stream', () => {
       delta({ tool_calls: [{ index: 1, function: { arguments: ':2}' } }] }) +
       delta({ tool_calls: [{ index: 0, function: { arguments: ':1}' } }] }) +
       delta({}, 'tool_calls') +
-      oa({ choices: [], usage: { prompt_tokens: 11, completion_tokens: 6, prompt_tokens_details: { cached_tokens: 1 } } }) +
+      oa({
+        choices: [],
+        usage: { prompt_tokens: 11, completion_tokens: 6, prompt_tokens_details: { cached_tokens: 1 } },
+      }) +
       'data: [DONE]\n\n';
     const { out } = run(new OpenAIToAnthropicStream('gpt'), input);
     const events = out.map((e) => ({ event: e.event, ...JSON.parse(e.data) }));
-    assert.deepEqual(events.map((e) => e.event), [
-      'message_start',
-      'content_block_start', 'content_block_delta', 'content_block_stop',
-      'content_block_start', 'content_block_delta', 'content_block_delta', 'content_block_stop',
-      'content_block_start', 'content_block_delta', 'content_block_stop',
-      'message_delta', 'message_stop',
-    ]);
+    assert.deepEqual(
+      events.map((e) => e.event),
+      [
+        'message_start',
+        'content_block_start',
+        'content_block_delta',
+        'content_block_stop',
+        'content_block_start',
+        'content_block_delta',
+        'content_block_delta',
+        'content_block_stop',
+        'content_block_start',
+        'content_block_delta',
+        'content_block_stop',
+        'message_delta',
+        'message_stop',
+      ],
+    );
     assert.equal(events[0].message.id, 'msg_chatcmpl-1');
     // Rebuild blocks the way an SDK does and check nothing was lost or misattributed.
     const blocks: J[] = [];
@@ -53,11 +68,14 @@ describe('OpenAI stream -> Anthropic stream', () => {
         else blocks[e.index]!.json += e.delta.partial_json;
       }
     }
-    assert.deepEqual(blocks.map((b) => (b.type === 'text' ? ['text', b.text] : [b.id, b.name, JSON.parse(b.json)])), [
-      ['text', 'Checking'],
-      ['c0', 'a', { x: 1 }],
-      ['c1', 'b', { y: 2 }],
-    ]);
+    assert.deepEqual(
+      blocks.map((b) => (b.type === 'text' ? ['text', b.text] : [b.id, b.name, JSON.parse(b.json)])),
+      [
+        ['text', 'Checking'],
+        ['c0', 'a', { x: 1 }],
+        ['c1', 'b', { y: 2 }],
+      ],
+    );
     const md = events.at(-2)!;
     assert.deepEqual(md.delta, { stop_reason: 'tool_use', stop_sequence: null });
     assert.deepEqual(md.usage, { input_tokens: 10, output_tokens: 6, cache_read_input_tokens: 1 });
@@ -76,11 +94,17 @@ describe('OpenAI stream -> Anthropic stream', () => {
       [0, 'tool_use'],
       [1, 'text'],
     ]);
-    const json = events.filter((e) => e.delta?.type === 'input_json_delta').map((e) => e.delta.partial_json).join('');
+    const json = events
+      .filter((e) => e.delta?.type === 'input_json_delta')
+      .map((e) => e.delta.partial_json)
+      .join('');
     assert.deepEqual(JSON.parse(json), { x: 1 });
     assert.equal(events.find((e) => e.delta?.type === 'text_delta').delta.text, 'note');
     // Every block is closed exactly once, in order.
-    assert.deepEqual(events.filter((e) => e.type === 'content_block_stop').map((e) => e.index), [0, 1]);
+    assert.deepEqual(
+      events.filter((e) => e.type === 'content_block_stop').map((e) => e.index),
+      [0, 1],
+    );
   });
 
   it('treats a stream cut before finish_reason as incomplete', () => {
@@ -97,7 +121,10 @@ describe('OpenAI stream -> Anthropic stream', () => {
 
   it('turns an in-band OpenAI error into an Anthropic error event', () => {
     const tr = new OpenAIToAnthropicStream('gpt');
-    const { out } = run(tr, delta({ content: 'a' }) + `data: ${JSON.stringify({ error: { message: 'boom', type: 'server_error' } })}\n\n`);
+    const { out } = run(
+      tr,
+      delta({ content: 'a' }) + `data: ${JSON.stringify({ error: { message: 'boom', type: 'server_error' } })}\n\n`,
+    );
     assert.ok(tr.failed);
     assert.deepEqual(JSON.parse(out.at(-1)!.data), { type: 'error', error: { type: 'server_error', message: 'boom' } });
   });
@@ -105,7 +132,14 @@ describe('OpenAI stream -> Anthropic stream', () => {
 
 describe('Anthropic stream -> OpenAI stream', () => {
   const input =
-    an('message_start', { message: { id: 'msg_1', model: 'claude', content: [], usage: { input_tokens: 8, cache_read_input_tokens: 2, output_tokens: 1 } } }) +
+    an('message_start', {
+      message: {
+        id: 'msg_1',
+        model: 'claude',
+        content: [],
+        usage: { input_tokens: 8, cache_read_input_tokens: 2, output_tokens: 1 },
+      },
+    }) +
     an('ping', {}) +
     an('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }) +
     an('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'Hi' } }) +
@@ -144,7 +178,12 @@ describe('Anthropic stream -> OpenAI stream', () => {
     assert.equal(chunks.find((c) => c.choices[0]?.finish_reason)?.choices[0].finish_reason, 'tool_calls');
     const usage = chunks.at(-1);
     assert.deepEqual(usage.choices, []);
-    assert.deepEqual(usage.usage, { prompt_tokens: 10, completion_tokens: 9, total_tokens: 19, prompt_tokens_details: { cached_tokens: 2 } });
+    assert.deepEqual(usage.usage, {
+      prompt_tokens: 10,
+      completion_tokens: 9,
+      total_tokens: 19,
+      prompt_tokens_details: { cached_tokens: 2 },
+    });
     assert.deepEqual(tr.usage, { prompt: 10, completion: 9 });
   });
 
@@ -155,35 +194,60 @@ describe('Anthropic stream -> OpenAI stream', () => {
 
   it('turns an error event into an in-band OpenAI error and marks the stream failed', () => {
     const tr = new AnthropicToOpenAIStream('claude', false);
-    const { out, end } = run(tr, an('message_start', { message: { id: 'm' } }) + an('error', { error: { type: 'overloaded_error', message: 'Overloaded' } }));
+    const { out, end } = run(
+      tr,
+      an('message_start', { message: { id: 'm' } }) +
+        an('error', { error: { type: 'overloaded_error', message: 'Overloaded' } }),
+    );
     assert.ok(tr.failed);
     assert.equal(end, undefined);
-    assert.deepEqual(JSON.parse(out.at(-1)!.data), { error: { message: 'Overloaded', type: 'overloaded_error', code: null } });
+    assert.deepEqual(JSON.parse(out.at(-1)!.data), {
+      error: { message: 'Overloaded', type: 'overloaded_error', code: null },
+    });
   });
 });
 
 describe('passthrough streams', () => {
   it('hides the usage chunk the proxy asked for, keeping its numbers', () => {
     const tr = new OpenAIPassthrough(true);
-    const { out } = run(tr, delta({ content: 'x' }) + delta({}, 'stop') + oa({ choices: [], usage: { prompt_tokens: 3, completion_tokens: 1 } }) + 'data: [DONE]\n\n');
+    const { out } = run(
+      tr,
+      delta({ content: 'x' }) +
+        delta({}, 'stop') +
+        oa({ choices: [], usage: { prompt_tokens: 3, completion_tokens: 1 } }) +
+        'data: [DONE]\n\n',
+    );
     assert.equal(out.length, 3);
     assert.deepEqual(tr.usage, { prompt: 3, completion: 1 });
   });
 
   it('relays the usage chunk when the client asked', () => {
-    const { out } = run(new OpenAIPassthrough(false), delta({}, 'stop') + oa({ choices: [], usage: { prompt_tokens: 3, completion_tokens: 1 } }) + 'data: [DONE]\n\n');
+    const { out } = run(
+      new OpenAIPassthrough(false),
+      delta({}, 'stop') + oa({ choices: [], usage: { prompt_tokens: 3, completion_tokens: 1 } }) + 'data: [DONE]\n\n',
+    );
     assert.equal(out.length, 3);
   });
 
   it('tells a cut stream from a finished one', () => {
     assert.equal(run(new OpenAIPassthrough(false), delta({ content: 'x' })).end, undefined);
-    assert.equal(run(new OpenAIPassthrough(false), delta({ content: 'x' }) + delta({}, 'stop')).end, 'data: [DONE]\n\n');
+    assert.equal(
+      run(new OpenAIPassthrough(false), delta({ content: 'x' }) + delta({}, 'stop')).end,
+      'data: [DONE]\n\n',
+    );
     assert.equal(run(new AnthropicPassthrough(), an('message_start', { message: {} })).end, undefined);
   });
 
   it('meters Anthropic usage from message_start and message_delta', () => {
     const tr = new AnthropicPassthrough();
-    run(tr, an('message_start', { message: { usage: { input_tokens: 5, cache_creation_input_tokens: 1, output_tokens: 1 } } }) + an('message_delta', { delta: {}, usage: { output_tokens: 12 } }) + an('message_stop', {}));
+    run(
+      tr,
+      an('message_start', {
+        message: { usage: { input_tokens: 5, cache_creation_input_tokens: 1, output_tokens: 1 } },
+      }) +
+        an('message_delta', { delta: {}, usage: { output_tokens: 12 } }) +
+        an('message_stop', {}),
+    );
     assert.deepEqual(tr.usage, { prompt: 6, completion: 12 });
   });
 });

@@ -18,17 +18,47 @@ export class ClientGone extends Error {}
 export function classifyNetworkError(error: unknown, provider: string): { reason: string; error: ProxyError } {
   const code = (error as { code?: string }).code ?? '';
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return { reason: 'timeout', error: new ProxyError(504, 'timeout_error', `upstream ${provider} did not answer in time`, 'upstream_timeout') };
+    return {
+      reason: 'timeout',
+      error: new ProxyError(504, 'timeout_error', `upstream ${provider} did not answer in time`, 'upstream_timeout'),
+    };
   }
   if (code === 'UND_ERR_CONNECT_TIMEOUT') {
-    return { reason: 'connect', error: new ProxyError(502, 'api_error', `could not connect to upstream ${provider} (connect timeout)`, 'upstream_unreachable') };
+    return {
+      reason: 'connect',
+      error: new ProxyError(
+        502,
+        'api_error',
+        `could not connect to upstream ${provider} (connect timeout)`,
+        'upstream_unreachable',
+      ),
+    };
   }
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
-    return { reason: 'connect', error: new ProxyError(502, 'api_error', `could not connect to upstream ${provider} (${code})`, 'upstream_unreachable') };
+  if (
+    code === 'ECONNREFUSED' ||
+    code === 'ENOTFOUND' ||
+    code === 'EAI_AGAIN' ||
+    code === 'EHOSTUNREACH' ||
+    code === 'ENETUNREACH'
+  ) {
+    return {
+      reason: 'connect',
+      error: new ProxyError(
+        502,
+        'api_error',
+        `could not connect to upstream ${provider} (${code})`,
+        'upstream_unreachable',
+      ),
+    };
   }
   return {
     reason: 'reset',
-    error: new ProxyError(502, 'api_error', `connection to upstream ${provider} failed (${code || (error as Error).message})`, 'upstream_connection_error'),
+    error: new ProxyError(
+      502,
+      'api_error',
+      `connection to upstream ${provider} failed (${code || (error as Error).message})`,
+      'upstream_connection_error',
+    ),
   };
 }
 
@@ -49,15 +79,41 @@ export async function attemptUpstream(p: RuntimeProvider, call: UpstreamCall, si
     const wait = retryAfterMs(answer.headers);
     const err =
       status === 429
-        ? new ProxyError(429, 'rate_limit_error', `upstream ${p.name} is rate limiting: ${info.message}`, 'upstream_rate_limited', wait === undefined ? undefined : { 'retry-after': String(Math.ceil(wait / 1000)) })
-        : new ProxyError(502, status === 529 ? 'overloaded_error' : 'api_error', `upstream ${p.name} failed with HTTP ${status}: ${info.message}`, 'upstream_error');
+        ? new ProxyError(
+            429,
+            'rate_limit_error',
+            `upstream ${p.name} is rate limiting: ${info.message}`,
+            'upstream_rate_limited',
+            wait === undefined ? undefined : { 'retry-after': String(Math.ceil(wait / 1000)) },
+          )
+        : new ProxyError(
+            502,
+            status === 529 ? 'overloaded_error' : 'api_error',
+            `upstream ${p.name} failed with HTTP ${status}: ${info.message}`,
+            'upstream_error',
+          );
     return { kind: 'failed', error: err, retryable: true, retryAfterMs: wait, reason: `http_${status}` };
   }
   if (isProviderFault(status)) {
     // The proxy's own key or model name is wrong: the client's request may work on the next target.
-    const what = status === 404 ? `does not know this model or path (HTTP 404): ${info.message}` : `rejected the proxy's API key (HTTP ${status}); check the provider's api_key`;
-    return { kind: 'failed', error: new ProxyError(502, 'api_error', `upstream ${p.name} ${what}`, 'upstream_rejected'), retryable: false, retryAfterMs: undefined, reason: `http_${status}` };
+    const what =
+      status === 404
+        ? `does not know this model or path (HTTP 404): ${info.message}`
+        : `rejected the proxy's API key (HTTP ${status}); check the provider's api_key`;
+    return {
+      kind: 'failed',
+      error: new ProxyError(502, 'api_error', `upstream ${p.name} ${what}`, 'upstream_rejected'),
+      retryable: false,
+      retryAfterMs: undefined,
+      reason: `http_${status}`,
+    };
   }
   const ct = answer.headers['content-type'];
-  return { kind: 'client-error', status, body: text, contentType: (Array.isArray(ct) ? ct[0] : ct) ?? 'application/json', headersAt: answer.headersAt };
+  return {
+    kind: 'client-error',
+    status,
+    body: text,
+    contentType: (Array.isArray(ct) ? ct[0] : ct) ?? 'application/json',
+    headersAt: answer.headersAt,
+  };
 }

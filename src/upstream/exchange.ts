@@ -112,10 +112,22 @@ export const MAX_ERROR_BODY = 64 * 1024;
  * Sends the call; resolves once the answer is complete (or, for a stream, once its headers are in).
  * timeoutMs is undici's headersTimeout and bodyTimeout (idle time between body chunks).
  */
-export function exchange(pool: Dispatcher, call: UpstreamCall, timeoutMs: number, signal: ClientAbort): Promise<UpstreamAnswer> {
+export function exchange(
+  pool: Dispatcher,
+  call: UpstreamCall,
+  timeoutMs: number,
+  signal: ClientAbort,
+): Promise<UpstreamAnswer> {
   return new Promise((resolve, reject) => {
     pool.dispatch(
-      { method: 'POST', path: call.path, headers: call.headers, body: call.body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs },
+      {
+        method: 'POST',
+        path: call.path,
+        headers: call.headers,
+        body: call.body,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      },
       new ExchangeHandler(call.stream, signal, resolve, reject),
     );
   });
@@ -153,7 +165,13 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: ResponseHeaders): void {
     if (statusCode < 200) return; // 1xx: the real answer follows
-    const answer: UpstreamAnswer = { statusCode, headers, headersAt: performance.now(), body: undefined, stream: undefined };
+    const answer: UpstreamAnswer = {
+      statusCode,
+      headers,
+      headersAt: performance.now(),
+      body: undefined,
+      stream: undefined,
+    };
     this.answer = answer;
     if (this.wantStream && statusCode < 300 && isEventStream(headers['content-type'])) {
       this.stream = new UpstreamStream(controller);

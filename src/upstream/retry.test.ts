@@ -10,11 +10,26 @@ describe('retry policy', () => {
   });
 
   it('backs off exponentially with jitter inside [step/2, step], capped', () => {
-    assert.equal(backoffMs(1, 100, 10_000, () => 0), 50);
-    assert.equal(backoffMs(1, 100, 10_000, () => 1), 100);
-    assert.equal(backoffMs(3, 100, 10_000, () => 1), 400);
-    assert.equal(backoffMs(20, 100, 1000, () => 1), 1000);
-    assert.equal(backoffMs(20, 100, 1000, () => 0), 500);
+    assert.equal(
+      backoffMs(1, 100, 10_000, () => 0),
+      50,
+    );
+    assert.equal(
+      backoffMs(1, 100, 10_000, () => 1),
+      100,
+    );
+    assert.equal(
+      backoffMs(3, 100, 10_000, () => 1),
+      400,
+    );
+    assert.equal(
+      backoffMs(20, 100, 1000, () => 1),
+      1000,
+    );
+    assert.equal(
+      backoffMs(20, 100, 1000, () => 0),
+      500,
+    );
   });
 
   it('reads retry-after-ms, seconds and HTTP dates', () => {
@@ -28,8 +43,14 @@ describe('retry policy', () => {
   });
 
   it('waits at least Retry-After, and moves on when it is longer than the cap', () => {
-    assert.deepEqual(decideRetry(1, 2, 3000, 100, 8000, () => 0), { retry: true, delayMs: 3000 });
-    assert.deepEqual(decideRetry(1, 2, undefined, 100, 8000, () => 0), { retry: true, delayMs: 50 });
+    assert.deepEqual(
+      decideRetry(1, 2, 3000, 100, 8000, () => 0),
+      { retry: true, delayMs: 3000 },
+    );
+    assert.deepEqual(
+      decideRetry(1, 2, undefined, 100, 8000, () => 0),
+      { retry: true, delayMs: 50 },
+    );
     assert.deepEqual(decideRetry(1, 2, 9000, 100, 8000), { retry: false, delayMs: 0 });
     assert.deepEqual(decideRetry(3, 2, undefined, 100, 8000), { retry: false, delayMs: 0 }, 'retries used up');
     assert.deepEqual(decideRetry(1, 0, undefined, 100, 8000), { retry: false, delayMs: 0 }, 'max_retries 0');

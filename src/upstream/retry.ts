@@ -44,7 +44,14 @@ export interface RetryDecision {
  * After failed attempt number `attempt` (1-based): retry on this target, or move on. A Retry-After
  * longer than maxMs means "not soon": the next target is a better bet than waiting.
  */
-export function decideRetry(attempt: number, maxRetries: number, retryAfter: number | undefined, baseMs: number, maxMs: number, random?: () => number): RetryDecision {
+export function decideRetry(
+  attempt: number,
+  maxRetries: number,
+  retryAfter: number | undefined,
+  baseMs: number,
+  maxMs: number,
+  random?: () => number,
+): RetryDecision {
   if (attempt > maxRetries) return { retry: false, delayMs: 0 };
   if (retryAfter !== undefined && retryAfter > maxMs) return { retry: false, delayMs: 0 };
   const delay = Math.max(backoffMs(attempt, baseMs, maxMs, random), retryAfter ?? 0);

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { SseParser } from './sse.ts';
 
 describe('SseParser', () => {
-  const text = 'event: message_start\ndata: {"a":1}\n\n: comment\n\nevent: ping\ndata: {}\n\ndata: line1\ndata: line2\n\ndata: [DONE]\n\n';
+  const text =
+    'event: message_start\ndata: {"a":1}\n\n: comment\n\nevent: ping\ndata: {}\n\ndata: line1\ndata: line2\n\ndata: [DONE]\n\n';
 
   it('yields the same events however the text is split', () => {
     const whole = new SseParser().push(text);
@@ -32,6 +33,9 @@ describe('SseParser', () => {
   it('returns a final event without its blank line on flush', () => {
     const p = new SseParser();
     assert.deepEqual(p.push('data: tail'), []);
-    assert.deepEqual(p.flush().map((e) => e.data), ['tail']);
+    assert.deepEqual(
+      p.flush().map((e) => e.data),
+      ['tail'],
+    );
   });
 });

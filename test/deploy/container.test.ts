@@ -21,7 +21,11 @@ const CONFIG_IMAGE = `${NAME}:test-config`;
 function engineSkip(): string | false {
   const { skip } = requireArtifacts();
   if (skip) return skip;
-  const reason = !has('docker') ? 'docker CLI not installed' : run('docker', ['info', '--format', '{{.ServerVersion}}']).status !== 0 ? 'no Docker engine answers' : '';
+  const reason = !has('docker')
+    ? 'docker CLI not installed'
+    : run('docker', ['info', '--format', '{{.ServerVersion}}']).status !== 0
+      ? 'no Docker engine answers'
+      : '';
   if (reason === '') return false;
   if (REQUIRE_E2E) test('a Docker engine answers (REQUIRE_E2E=1)', () => assert.fail(reason));
   return reason;
@@ -35,7 +39,9 @@ function docker(...args: string[]): string {
 }
 
 async function get(port: string, path: string, token?: string): Promise<{ status: number; body: string }> {
-  const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  });
   return { status: res.status, body: await res.text() };
 }
 
@@ -55,7 +61,11 @@ async function publishedPort(container: string, path: string): Promise<string> {
 
 function stopCleanly(container: string, graceSeconds: number): void {
   docker('stop', '-t', String(graceSeconds), container);
-  assert.equal(docker('inspect', '-f', '{{.State.ExitCode}}', container), '0', 'SIGTERM must end in a clean drain (exit 0)');
+  assert.equal(
+    docker('inspect', '-f', '{{.State.ExitCode}}', container),
+    '0',
+    'SIGTERM must end in a clean drain (exit 0)',
+  );
   assert.match(run('docker', ['logs', container]).stdout, /"msg":"stopped"/);
 }
 
@@ -67,7 +77,9 @@ after(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-test('the image built from the archive as docs/scale-out.md says, run as the Kubernetes Deployment runs it', { skip }, async () => {
+test('the image built from the archive as docs/scale-out.md says, run as the Kubernetes Deployment runs it', {
+  skip,
+}, async () => {
   const { artifacts } = requireArtifacts();
   const dir = await unpack(artifacts!.archive);
   try {
@@ -90,7 +102,18 @@ test('the image built from the archive as docs/scale-out.md says, run as the Kub
   writeFileSync(join(configDir, 'provider-config.yaml'), configMap.data['provider-config.yaml'], { mode: 0o644 });
 
   const token = randomBytes(32).toString('hex');
-  const args = ['run', '-d', '--name', `${NAME}-k8s`, '--user', `${sc.runAsUser}:${sc.runAsGroup}`, '--memory', c.resources.limits.memory.replace('Mi', 'm'), '--cpus', String(parseInt(c.resources.limits.cpu, 10) / 1000)];
+  const args = [
+    'run',
+    '-d',
+    '--name',
+    `${NAME}-k8s`,
+    '--user',
+    `${sc.runAsUser}:${sc.runAsGroup}`,
+    '--memory',
+    c.resources.limits.memory.replace('Mi', 'm'),
+    '--cpus',
+    String(parseInt(c.resources.limits.cpu, 10) / 1000),
+  ];
   if (sc.readOnlyRootFilesystem) args.push('--read-only');
   if (sc.allowPrivilegeEscalation === false) args.push('--security-opt', 'no-new-privileges');
   for (const cap of sc.capabilities.drop) args.push('--cap-drop', cap);
@@ -112,23 +135,45 @@ test('the derived image with provider-config.yaml, run as the ECS task definitio
   // docs/scale-out.md: Fargate has no ConfigMap, so the config is layered onto the image.
   const context = join(work, 'ecs-image');
   run('mkdir', ['-p', context]);
-  const k8sConfig = (loadManifests().find((d) => d.object.kind === 'ConfigMap')!.object as Obj).data['provider-config.yaml'];
+  const k8sConfig = (loadManifests().find((d) => d.object.kind === 'ConfigMap')!.object as Obj).data[
+    'provider-config.yaml'
+  ];
   writeFileSync(join(context, 'provider-config.yaml'), k8sConfig, { mode: 0o644 });
-  writeFileSync(join(context, 'Dockerfile'), `FROM ${IMAGE}\nCOPY provider-config.yaml /app/config/provider-config.yaml\n`);
+  writeFileSync(
+    join(context, 'Dockerfile'),
+    `FROM ${IMAGE}\nCOPY provider-config.yaml /app/config/provider-config.yaml\n`,
+  );
   docker('build', '-q', '-t', CONFIG_IMAGE, context);
 
   const template = JSON.parse(readFileSync(TEMPLATE_PATH, 'utf8')) as Obj;
   const resources: Obj = template.Resources;
   const task = Object.values(resources).find((r: Obj) => r.Type === 'AWS::ECS::TaskDefinition').Properties;
-  const targetGroup = Object.values(resources).find((r: Obj) => r.Type === 'AWS::ElasticLoadBalancingV2::TargetGroup').Properties;
+  const targetGroup = Object.values(resources).find(
+    (r: Obj) => r.Type === 'AWS::ElasticLoadBalancingV2::TargetGroup',
+  ).Properties;
   const c = task.ContainerDefinitions[0];
-  const param = (v: unknown): string => (typeof v === 'object' && v !== null && 'Ref' in v ? String(template.Parameters[(v as Obj).Ref].Default) : String(v));
+  const param = (v: unknown): string =>
+    typeof v === 'object' && v !== null && 'Ref' in v ? String(template.Parameters[(v as Obj).Ref].Default) : String(v);
 
-  const args = ['run', '-d', '--name', `${NAME}-ecs`, '--user', c.User, '--memory', `${c.Memory}m`, '--cpus', String(c.Cpu / 1024), '-p', '127.0.0.1::8080'];
+  const args = [
+    'run',
+    '-d',
+    '--name',
+    `${NAME}-ecs`,
+    '--user',
+    c.User,
+    '--memory',
+    `${c.Memory}m`,
+    '--cpus',
+    String(c.Cpu / 1024),
+    '-p',
+    '127.0.0.1::8080',
+  ];
   if (c.ReadonlyRootFilesystem) args.push('--read-only');
   if (c.LinuxParameters.InitProcessEnabled) args.push('--init');
   for (const cap of c.LinuxParameters.Capabilities.Drop) args.push('--cap-drop', cap);
-  for (const t of c.LinuxParameters.Tmpfs) args.push('--tmpfs', `${t.ContainerPath}:${t.MountOptions.join(',')},size=${t.Size}m`);
+  for (const t of c.LinuxParameters.Tmpfs)
+    args.push('--tmpfs', `${t.ContainerPath}:${t.MountOptions.join(',')},size=${t.Size}m`);
   for (const e of c.Environment) args.push('-e', `${e.Name}=${param(e.Value)}`);
   const token = randomBytes(24).toString('hex'); // as the generated secret: 48 characters
   for (const s of c.Secrets) args.push('-e', `${s.Name}=${s.Name === 'AUTH_TOKEN' ? token : ''}`); // provider keys start empty

@@ -40,9 +40,18 @@ export function assertHardened(template: Template): void {
         LinuxParameters: Match.objectLike({
           InitProcessEnabled: true,
           Capabilities: Match.objectLike({ Drop: ['ALL'] }),
-          Tmpfs: [{ ContainerPath: '/tmp', Size: Match.anyValue(), MountOptions: Match.arrayWith(['rw', 'noexec', 'nosuid']) }],
+          Tmpfs: [
+            {
+              ContainerPath: '/tmp',
+              Size: Match.anyValue(),
+              MountOptions: Match.arrayWith(['rw', 'noexec', 'nosuid']),
+            },
+          ],
         }),
-        LogConfiguration: Match.objectLike({ LogDriver: 'awslogs', Options: Match.objectLike({ 'awslogs-group': Match.anyValue(), 'awslogs-stream-prefix': Match.anyValue() }) }),
+        LogConfiguration: Match.objectLike({
+          LogDriver: 'awslogs',
+          Options: Match.objectLike({ 'awslogs-group': Match.anyValue(), 'awslogs-stream-prefix': Match.anyValue() }),
+        }),
         Secrets: Match.arrayWith([Match.objectLike({ Name: 'AUTH_TOKEN' })]),
         PortMappings: [Match.objectLike({ ContainerPort: 8080 })],
       }),
@@ -50,15 +59,26 @@ export function assertHardened(template: Template): void {
   });
   const [, task] = one(template, 'AWS::ECS::TaskDefinition');
   const container = task.Properties.ContainerDefinitions[0];
-  assert.ok(container.StopTimeout > 10, 'StopTimeout must exceed the proxy\'s 10 s drain');
+  assert.ok(container.StopTimeout > 10, "StopTimeout must exceed the proxy's 10 s drain");
   for (const s of container.Secrets) {
-    assert.equal(referencedType(template, s.ValueFrom), 'AWS::SecretsManager::Secret', `secret ${s.Name} must come from Secrets Manager`);
+    assert.equal(
+      referencedType(template, s.ValueFrom),
+      'AWS::SecretsManager::Secret',
+      `secret ${s.Name} must come from Secrets Manager`,
+    );
   }
   assert.deepEqual(container.MountPoints ?? [], [], 'no writable volume besides the /tmp tmpfs');
   for (const e of container.Environment ?? []) {
-    assert.ok(!/TOKEN|KEY|SECRET|PASSWORD/.test(e.Name), `${e.Name} is a secret and must not be a plain environment variable`);
+    assert.ok(
+      !/TOKEN|KEY|SECRET|PASSWORD/.test(e.Name),
+      `${e.Name} is a secret and must not be a plain environment variable`,
+    );
   }
-  assert.equal(referencedType(template, container.LogConfiguration.Options['awslogs-group']), 'AWS::Logs::LogGroup', 'logs go to the stack\'s log group');
+  assert.equal(
+    referencedType(template, container.LogConfiguration.Options['awslogs-group']),
+    'AWS::Logs::LogGroup',
+    "logs go to the stack's log group",
+  );
   template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: Match.anyValue() });
 
   // The generated token satisfies the proxy (32+ characters, no spaces).
@@ -74,7 +94,10 @@ export function assertHardened(template: Template): void {
     PlatformVersion: 'LATEST',
     LoadBalancers: [Match.objectLike({ ContainerName: 'ai-proxy', ContainerPort: 8080 })],
     NetworkConfiguration: { AwsvpcConfiguration: Match.objectLike({ AssignPublicIp: 'DISABLED' }) },
-    DeploymentConfiguration: Match.objectLike({ DeploymentCircuitBreaker: { Enable: true, Rollback: true }, MinimumHealthyPercent: 100 }),
+    DeploymentConfiguration: Match.objectLike({
+      DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+      MinimumHealthyPercent: 100,
+    }),
   });
   template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
     HealthCheckPath: '/health/ready',
@@ -88,15 +111,23 @@ export function assertHardened(template: Template): void {
   });
 
   // Target tracking on the service's task count.
-  template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { ScalableDimension: 'ecs:service:DesiredCount', ServiceNamespace: 'ecs' });
+  template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+    ScalableDimension: 'ecs:service:DesiredCount',
+    ServiceNamespace: 'ecs',
+  });
   template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
     PolicyType: 'TargetTrackingScaling',
-    TargetTrackingScalingPolicyConfiguration: Match.objectLike({ PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' } }),
+    TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+      PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
+    }),
   });
 
   // Only the load balancer reaches the tasks.
   for (const [, rule] of Object.entries(template.findResources('AWS::EC2::SecurityGroupIngress'))) {
-    assert.ok(rule.Properties.SourceSecurityGroupId, 'task ingress must come from the load balancer\'s security group, not an address range');
+    assert.ok(
+      rule.Properties.SourceSecurityGroupId,
+      "task ingress must come from the load balancer's security group, not an address range",
+    );
   }
 }
 
@@ -104,7 +135,14 @@ export function assertHardened(template: Template): void {
 export function assertStandalone(template: Template): void {
   const json = template.toJSON();
   assert.equal(json.Rules, undefined, 'no CheckBootstrapVersion rule');
-  assert.deepEqual(Object.keys(json.Parameters).sort(), ['AllowedCidr', 'CpuTargetPercent', 'ImageUri', 'LogLevel', 'MaxTasks', 'MinTasks']);
+  assert.deepEqual(Object.keys(json.Parameters).sort(), [
+    'AllowedCidr',
+    'CpuTargetPercent',
+    'ImageUri',
+    'LogLevel',
+    'MaxTasks',
+    'MinTasks',
+  ]);
   assert.deepEqual(template.findResources('AWS::CDK::Metadata'), {});
   assert.ok(!JSON.stringify(json).includes('cdk-hnb659fds'), 'no reference to the CDK bootstrap bucket or roles');
   assert.ok(!JSON.stringify(json).includes('aws:cdk:path'), 'no construct paths');

@@ -50,19 +50,69 @@ test('removing or weakening any single hardening field of the template is report
     ['awslogs', [...c, 'LogConfiguration', 'LogDriver'], 'json-file', /Expected awslogs but received json-file/],
     ['log group', [...c, 'LogConfiguration', 'Options', 'awslogs-group'], 'somewhere', /the stack's log group/],
     ['secrets', [...c, 'Secrets'], undefined, /Missing key 'Secrets'/],
-    ['secret source', [...c, 'Secrets', 0, 'ValueFrom'], 'arn:aws:ssm:eu-west-1:123456789012:parameter/token', /AUTH_TOKEN must come from Secrets Manager/],
-    ['token as plain environment', [...c, 'Environment', 0], { Name: 'AUTH_TOKEN', Value: 'x'.repeat(40) }, /must not be a plain environment variable/],
+    [
+      'secret source',
+      [...c, 'Secrets', 0, 'ValueFrom'],
+      'arn:aws:ssm:eu-west-1:123456789012:parameter/token',
+      /AUTH_TOKEN must come from Secrets Manager/,
+    ],
+    [
+      'token as plain environment',
+      [...c, 'Environment', 0],
+      { Name: 'AUTH_TOKEN', Value: 'x'.repeat(40) },
+      /must not be a plain environment variable/,
+    ],
     ['/tmp tmpfs', [...c, 'LinuxParameters', 'Tmpfs'], undefined, /Missing key 'Tmpfs'/],
-    ['/tmp executable', [...c, 'LinuxParameters', 'Tmpfs', 0, 'MountOptions'], ['rw'], /Could not match arrayWith pattern 1/],
-    ['extra writable volume', [...c, 'MountPoints'], [{ ContainerPath: '/data', ReadOnly: false, SourceVolume: 'data' }], /no writable volume besides/],
+    [
+      '/tmp executable',
+      [...c, 'LinuxParameters', 'Tmpfs', 0, 'MountOptions'],
+      ['rw'],
+      /Could not match arrayWith pattern 1/,
+    ],
+    [
+      'extra writable volume',
+      [...c, 'MountPoints'],
+      [{ ContainerPath: '/data', ReadOnly: false, SourceVolume: 'data' }],
+      /no writable volume besides/,
+    ],
     ['stop timeout', [...c, 'StopTimeout'], 5, /StopTimeout must exceed/],
-    ['short generated token', ['Resources', idOf('AWS::SecretsManager::Secret'), 'Properties', 'GenerateSecretString', 'PasswordLength'], 16, /at least 32 characters/],
+    [
+      'short generated token',
+      ['Resources', idOf('AWS::SecretsManager::Secret'), 'Properties', 'GenerateSecretString', 'PasswordLength'],
+      16,
+      /at least 32 characters/,
+    ],
     ['launch type', [...service, 'LaunchType'], 'EC2', /Expected FARGATE but received EC2 "LaunchType"/],
-    ['rollback on failed deployment', [...service, 'DeploymentConfiguration', 'DeploymentCircuitBreaker', 'Rollback'], false, /received false "Rollback"/],
-    ['public task addresses', [...service, 'NetworkConfiguration', 'AwsvpcConfiguration', 'AssignPublicIp'], 'ENABLED', /Expected DISABLED but received ENABLED/],
-    ['target group health path', ['Resources', idOf('AWS::ElasticLoadBalancingV2::TargetGroup'), 'Properties', 'HealthCheckPath'], '/', /Expected \/health\/ready but received \//],
-    ['target tracking', ['Resources', idOf('AWS::ApplicationAutoScaling::ScalingPolicy')], undefined, /0 resources with type AWS::ApplicationAutoScaling::ScalingPolicy/],
-    ['task ingress from anywhere', ['Resources', idOf('AWS::EC2::SecurityGroupIngress'), 'Properties', 'SourceSecurityGroupId'], undefined, /task ingress must come from/],
+    [
+      'rollback on failed deployment',
+      [...service, 'DeploymentConfiguration', 'DeploymentCircuitBreaker', 'Rollback'],
+      false,
+      /received false "Rollback"/,
+    ],
+    [
+      'public task addresses',
+      [...service, 'NetworkConfiguration', 'AwsvpcConfiguration', 'AssignPublicIp'],
+      'ENABLED',
+      /Expected DISABLED but received ENABLED/,
+    ],
+    [
+      'target group health path',
+      ['Resources', idOf('AWS::ElasticLoadBalancingV2::TargetGroup'), 'Properties', 'HealthCheckPath'],
+      '/',
+      /Expected \/health\/ready but received \//,
+    ],
+    [
+      'target tracking',
+      ['Resources', idOf('AWS::ApplicationAutoScaling::ScalingPolicy')],
+      undefined,
+      /0 resources with type AWS::ApplicationAutoScaling::ScalingPolicy/,
+    ],
+    [
+      'task ingress from anywhere',
+      ['Resources', idOf('AWS::EC2::SecurityGroupIngress'), 'Properties', 'SourceSecurityGroupId'],
+      undefined,
+      /task ingress must come from/,
+    ],
   ];
   for (const [name, path, value, expected] of cases) {
     await t.test(name, () => {
@@ -87,10 +137,16 @@ test('with a certificate the load balancer serves HTTPS and redirects port 80', 
   const arn = 'arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000';
   const https = Template.fromStack(buildStack({ certificateArn: arn }));
   assertHardened(https);
-  https.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 443, Protocol: 'HTTPS', Certificates: [{ CertificateArn: arn }] });
+  https.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+    Port: 443,
+    Protocol: 'HTTPS',
+    Certificates: [{ CertificateArn: arn }],
+  });
   https.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
     Port: 80,
-    DefaultActions: [Match.objectLike({ Type: 'redirect', RedirectConfig: Match.objectLike({ Protocol: 'HTTPS', Port: '443' }) })],
+    DefaultActions: [
+      Match.objectLike({ Type: 'redirect', RedirectConfig: Match.objectLike({ Protocol: 'HTTPS', Port: '443' }) }),
+    ],
   });
 });
 
@@ -99,7 +155,11 @@ test('synth.ts --check fails with the command to run when a template is stale', 
   try {
     const stale = join(dir, 'stale.json');
     writeFileSync(stale, committedText.replace('"/health/ready"', '"/"'));
-    const run = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'deploy/ecs/synth.ts'), '--check', '--out', stale], { cwd: ROOT, encoding: 'utf8' });
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'deploy/ecs/synth.ts'), '--check', '--out', stale],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
     assert.equal(run.status, 1, run.stderr);
     assert.match(run.stderr, /is not what deploy\/ecs\/stack\.ts synthesizes; run: npx tsx deploy\/ecs\/synth\.ts/);
   } finally {

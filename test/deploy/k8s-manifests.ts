@@ -57,7 +57,9 @@ export interface LoadedDoc {
 export const KUSTOMIZATION = 'kustomization.yaml';
 
 export function manifestFiles(): string[] {
-  return readdirSync(K8S_DIR).filter((f) => f.endsWith('.yaml') && f !== KUSTOMIZATION).sort();
+  return readdirSync(K8S_DIR)
+    .filter((f) => f.endsWith('.yaml') && f !== KUSTOMIZATION)
+    .sort();
 }
 
 /** Parses every document; a YAML syntax error throws with the file name. */
@@ -73,9 +75,14 @@ export function loadManifests(): LoadedDoc[] {
   return docs;
 }
 
-export function loadKustomization(): { namespace?: string; resources?: string[]; images?: { name: string; newName?: string; newTag?: string }[] } {
+export function loadKustomization(): {
+  namespace?: string;
+  resources?: string[];
+  images?: { name: string; newName?: string; newTag?: string }[];
+} {
   const doc = parseAllDocuments(readFileSync(join(K8S_DIR, KUSTOMIZATION), 'utf8'))[0];
-  if (!doc || Array.isArray(doc) || doc.errors.length > 0) throw new Error(`${KUSTOMIZATION}: not one valid YAML document`);
+  if (!doc || Array.isArray(doc) || doc.errors.length > 0)
+    throw new Error(`${KUSTOMIZATION}: not one valid YAML document`);
   return doc.toJS();
 }
 

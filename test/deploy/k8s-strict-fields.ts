@@ -6,7 +6,11 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
-type FieldType = { kind: 'leaf' } | { kind: 'object'; file: string } | { kind: 'array'; of: FieldType } | { kind: 'map'; of: FieldType };
+type FieldType =
+  | { kind: 'leaf' }
+  | { kind: 'object'; file: string }
+  | { kind: 'array'; of: FieldType }
+  | { kind: 'map'; of: FieldType };
 interface Shape {
   fields: Map<string, FieldType>;
 }
@@ -32,7 +36,9 @@ function parseType(text: string, imports: Map<string, string>, file: string, nod
 function shapeOf(file: string, nodeModules: string): Shape | 'leaf' {
   const cached = shapes.get(file);
   if (cached) return cached;
-  const text = readFileSync(file, 'utf8').replace(/\/\*\*[\s\S]*?\*\//g, '').replace(/^[ \t]*\n/gm, '');
+  const text = readFileSync(file, 'utf8')
+    .replace(/\/\*\*[\s\S]*?\*\//g, '')
+    .replace(/^[ \t]*\n/gm, '');
   const imports = new Map<string, string>();
   for (const m of text.matchAll(/^import \{ (\w+) \} from "([^"]+)";$/gm)) imports.set(m[1]!, m[2]!);
   const body = /^export interface \w+(?: extends TypeMeta)? \{\n([\s\S]*?)^\}/m.exec(text);

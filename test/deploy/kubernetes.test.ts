@@ -8,7 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EnvError, loadConfig, parseProviderConfig, validateEnv } from '../../src/config/index.ts';
 import { hardeningProblems } from './k8s-hardening.ts';
-import { loadKustomization, loadManifests, manifestFiles, MODELS, modelKey, NODE_MODULES, type K8sObject } from './k8s-manifests.ts';
+import {
+  loadKustomization,
+  loadManifests,
+  manifestFiles,
+  MODELS,
+  modelKey,
+  NODE_MODULES,
+  type K8sObject,
+} from './k8s-manifests.ts';
 import { unknownFields } from './k8s-strict-fields.ts';
 
 type Obj = Record<string, any>;
@@ -34,7 +42,8 @@ function mutate<T>(object: T, path: (string | number)[], value?: unknown): T {
 
 function validateObject(o: K8sObject): void {
   const entry = MODELS[modelKey(o)];
-  if (!entry) throw new Error(`${modelKey(o)} has no kubernetes-models class registered in test/deploy/k8s-manifests.ts`);
+  if (!entry)
+    throw new Error(`${modelKey(o)} has no kubernetes-models class registered in test/deploy/k8s-manifests.ts`);
   entry.create(o).validate();
 }
 
@@ -53,16 +62,32 @@ test('every manifest document is a known kind that kubernetes-models validates',
     });
   }
   const kinds = new Set(docs.map((d) => d.object.kind));
-  for (const kind of ['Namespace', 'Secret', 'ConfigMap', 'Deployment', 'Service', 'PodDisruptionBudget', 'HorizontalPodAutoscaler']) {
+  for (const kind of [
+    'Namespace',
+    'Secret',
+    'ConfigMap',
+    'Deployment',
+    'Service',
+    'PodDisruptionBudget',
+    'HorizontalPodAutoscaler',
+  ]) {
     assert.ok(kinds.has(kind), `no ${kind} in deploy/kubernetes`);
   }
 });
 
 test('validation is live: a wrong type and a misspelt field are both caught', () => {
   const deployment = only('Deployment') as K8sObject;
-  const wrongType = mutate(deployment, ['spec', 'template', 'spec', 'containers', 0, 'securityContext', 'runAsUser'], 'root');
+  const wrongType = mutate(
+    deployment,
+    ['spec', 'template', 'spec', 'containers', 0, 'securityContext', 'runAsUser'],
+    'root',
+  );
   assert.throws(() => validateObject(wrongType), /runAsUser must be integer/);
-  const typo = mutate(deployment, ['spec', 'template', 'spec', 'containers', 0, 'securityContext', 'readOnlyRootFileSystem'], true);
+  const typo = mutate(
+    deployment,
+    ['spec', 'template', 'spec', 'containers', 0, 'securityContext', 'readOnlyRootFileSystem'],
+    true,
+  );
   assert.deepEqual(strictProblems(typo), ['spec.template.spec.containers[0].securityContext.readOnlyRootFileSystem']);
   const typoInMap = mutate(deployment, ['spec', 'template', 'spec', 'volumes', 1, 'emptyDir', 'medum'], 'Memory');
   assert.deepEqual(strictProblems(typoInMap), ['spec.template.spec.volumes[1].emptyDir.medum']);
@@ -81,18 +106,58 @@ test('removing or weakening any single hardening field is reported', async (t) =
   const c = [...pod, 'containers', 0];
   // [name, path, new value (undefined = delete), what the report must name]
   const cases: [string, (string | number)[], unknown, RegExp][] = [
-    ['pod automountServiceAccountToken', [...pod, 'automountServiceAccountToken'], undefined, /^pod: automountServiceAccountToken/],
+    [
+      'pod automountServiceAccountToken',
+      [...pod, 'automountServiceAccountToken'],
+      undefined,
+      /^pod: automountServiceAccountToken/,
+    ],
     ['pod runAsNonRoot', [...pod, 'securityContext', 'runAsNonRoot'], undefined, /^pod securityContext: runAsNonRoot/],
     ['pod runAsUser', [...pod, 'securityContext', 'runAsUser'], 0, /^pod securityContext: runAsUser/],
     ['pod runAsGroup', [...pod, 'securityContext', 'runAsGroup'], undefined, /^pod securityContext: runAsGroup/],
-    ['pod seccompProfile', [...pod, 'securityContext', 'seccompProfile'], undefined, /^pod securityContext: seccompProfile/],
+    [
+      'pod seccompProfile',
+      [...pod, 'securityContext', 'seccompProfile'],
+      undefined,
+      /^pod securityContext: seccompProfile/,
+    ],
     ['hostNetwork', [...pod, 'hostNetwork'], true, /^pod: hostNetwork/],
-    ['container runAsNonRoot', [...c, 'securityContext', 'runAsNonRoot'], false, /^container ai-proxy securityContext: runAsNonRoot/],
-    ['container runAsUser', [...c, 'securityContext', 'runAsUser'], undefined, /^container ai-proxy securityContext: runAsUser/],
-    ['container runAsGroup', [...c, 'securityContext', 'runAsGroup'], 0, /^container ai-proxy securityContext: runAsGroup/],
-    ['container seccompProfile', [...c, 'securityContext', 'seccompProfile', 'type'], 'Unconfined', /^container ai-proxy securityContext: seccompProfile/],
-    ['readOnlyRootFilesystem', [...c, 'securityContext', 'readOnlyRootFilesystem'], undefined, /readOnlyRootFilesystem/],
-    ['allowPrivilegeEscalation', [...c, 'securityContext', 'allowPrivilegeEscalation'], undefined, /allowPrivilegeEscalation/],
+    [
+      'container runAsNonRoot',
+      [...c, 'securityContext', 'runAsNonRoot'],
+      false,
+      /^container ai-proxy securityContext: runAsNonRoot/,
+    ],
+    [
+      'container runAsUser',
+      [...c, 'securityContext', 'runAsUser'],
+      undefined,
+      /^container ai-proxy securityContext: runAsUser/,
+    ],
+    [
+      'container runAsGroup',
+      [...c, 'securityContext', 'runAsGroup'],
+      0,
+      /^container ai-proxy securityContext: runAsGroup/,
+    ],
+    [
+      'container seccompProfile',
+      [...c, 'securityContext', 'seccompProfile', 'type'],
+      'Unconfined',
+      /^container ai-proxy securityContext: seccompProfile/,
+    ],
+    [
+      'readOnlyRootFilesystem',
+      [...c, 'securityContext', 'readOnlyRootFilesystem'],
+      undefined,
+      /readOnlyRootFilesystem/,
+    ],
+    [
+      'allowPrivilegeEscalation',
+      [...c, 'securityContext', 'allowPrivilegeEscalation'],
+      undefined,
+      /allowPrivilegeEscalation/,
+    ],
     ['privileged', [...c, 'securityContext', 'privileged'], true, /privileged/],
     ['capabilities drop', [...c, 'securityContext', 'capabilities', 'drop'], [], /capabilities\.drop/],
     ['capabilities add', [...c, 'securityContext', 'capabilities', 'add'], ['NET_ADMIN'], /capabilities\.add/],
@@ -105,14 +170,27 @@ test('removing or weakening any single hardening field is reported', async (t) =
     ['grace period', [...pod, 'terminationGracePeriodSeconds'], 10, /terminationGracePeriodSeconds/],
     ['config mount writable', [...c, 'volumeMounts', 0, 'readOnly'], undefined, /mount \/app\/config must be readOnly/],
     ['/tmp not in memory', [...pod, 'volumes', 1, 'emptyDir', 'medium'], undefined, /\/tmp must be an emptyDir/],
-    ['/tmp without size limit', [...pod, 'volumes', 1, 'emptyDir', 'sizeLimit'], undefined, /\/tmp must be an emptyDir/],
-    ['/tmp not mounted', [...c, 'volumeMounts'], [{ name: 'config', mountPath: '/app/config', readOnly: true }], /\/tmp must be mounted/],
+    [
+      '/tmp without size limit',
+      [...pod, 'volumes', 1, 'emptyDir', 'sizeLimit'],
+      undefined,
+      /\/tmp must be an emptyDir/,
+    ],
+    [
+      '/tmp not mounted',
+      [...c, 'volumeMounts'],
+      [{ name: 'config', mountPath: '/app/config', readOnly: true }],
+      /\/tmp must be mounted/,
+    ],
     ['hostPath volume', [...pod, 'volumes', 2], { name: 'host', hostPath: { path: '/' } }, /hostPath/],
   ];
   for (const [name, path, value, expected] of cases) {
     await t.test(name, () => {
       const problems = hardeningProblems(mutate(deployment, path, value));
-      assert.ok(problems.some((p) => expected.test(p)), `${name}: not reported as ${expected} (got ${JSON.stringify(problems)})`);
+      assert.ok(
+        problems.some((p) => expected.test(p)),
+        `${name}: not reported as ${expected} (got ${JSON.stringify(problems)})`,
+      );
     });
   }
 });
@@ -121,35 +199,52 @@ test('every object lives in the ai-proxy namespace, which enforces the restricte
   const ns = only('Namespace');
   assert.equal(ns.metadata.labels['pod-security.kubernetes.io/enforce'], 'restricted');
   for (const { file, object } of docs) {
-    if (object.kind !== 'Namespace') assert.equal(object.metadata.namespace, ns.metadata.name, `${file}: ${object.kind} namespace`);
+    if (object.kind !== 'Namespace')
+      assert.equal(object.metadata.namespace, ns.metadata.name, `${file}: ${object.kind} namespace`);
   }
 });
 
 test('kustomization.yaml applies every manifest except the Secret template, in the right namespace and image', () => {
   const k = loadKustomization();
-  assert.deepEqual([...(k.resources ?? [])].sort(), manifestFiles().filter((f) => f !== SECRET_TEMPLATE));
+  assert.deepEqual(
+    [...(k.resources ?? [])].sort(),
+    manifestFiles().filter((f) => f !== SECRET_TEMPLATE),
+  );
   assert.equal(k.namespace, only('Namespace').metadata.name);
   const image: string = only('Deployment').spec.template.spec.containers[0].image;
-  assert.deepEqual(k.images?.map((i) => i.name), [image.split(':')[0]], 'the images entry must name the Deployment\'s placeholder image');
+  assert.deepEqual(
+    k.images?.map((i) => i.name),
+    [image.split(':')[0]],
+    "the images entry must name the Deployment's placeholder image",
+  );
 });
 
 test('the Service, PodDisruptionBudget, HorizontalPodAutoscaler and ServiceAccount point at the Deployment', () => {
   const deployment = only('Deployment');
   const pod = deployment.spec.template;
   const container = pod.spec.containers[0];
-  const matches = (selector: Record<string, string>) => Object.entries(selector).every(([k, v]) => pod.metadata.labels[k] === v);
+  const matches = (selector: Record<string, string>) =>
+    Object.entries(selector).every(([k, v]) => pod.metadata.labels[k] === v);
   assert.ok(matches(deployment.spec.selector.matchLabels), 'Deployment selector vs pod labels');
   assert.equal(deployment.spec.replicas, undefined, 'replicas is owned by the HorizontalPodAutoscaler');
 
   const service = only('Service');
   assert.ok(matches(service.spec.selector), 'Service selector vs pod labels');
-  for (const p of service.spec.ports) assert.ok(container.ports.some((cp: Obj) => cp.name === p.targetPort), `Service targetPort ${p.targetPort} is no container port`);
+  for (const p of service.spec.ports)
+    assert.ok(
+      container.ports.some((cp: Obj) => cp.name === p.targetPort),
+      `Service targetPort ${p.targetPort} is no container port`,
+    );
 
   const pdb = only('PodDisruptionBudget');
   assert.ok(matches(pdb.spec.selector.matchLabels), 'PodDisruptionBudget selector vs pod labels');
 
   const hpa = only('HorizontalPodAutoscaler');
-  assert.deepEqual(hpa.spec.scaleTargetRef, { apiVersion: deployment.apiVersion, kind: 'Deployment', name: deployment.metadata.name });
+  assert.deepEqual(hpa.spec.scaleTargetRef, {
+    apiVersion: deployment.apiVersion,
+    kind: 'Deployment',
+    name: deployment.metadata.name,
+  });
   assert.ok(hpa.spec.minReplicas >= 2, 'at least two pods, so one serves while another restarts');
   assert.ok(pdb.spec.minAvailable < hpa.spec.minReplicas, 'the budget must allow one eviction at the minimum size');
   assert.ok(container.resources.requests.cpu, 'CPU utilization scaling needs a CPU request');
@@ -165,9 +260,14 @@ test('the ConfigMap holds a provider-config.yaml the proxy loads without any .en
   const volume = deployment.spec.template.spec.volumes.find((v: Obj) => v.configMap);
   assert.equal(volume.configMap.name, cm.metadata.name);
   const mount = deployment.spec.template.spec.containers[0].volumeMounts.find((m: Obj) => m.name === volume.name);
-  const configDir = deployment.spec.template.spec.containers[0].env.find((e: Obj) => e.name === 'AI_PROXY_CONFIG_DIR').value;
+  const configDir = deployment.spec.template.spec.containers[0].env.find(
+    (e: Obj) => e.name === 'AI_PROXY_CONFIG_DIR',
+  ).value;
   assert.equal(mount.mountPath, configDir);
-  assert.deepEqual(volume.configMap.items.map((i: Obj) => i.path), ['provider-config.yaml']);
+  assert.deepEqual(
+    volume.configMap.items.map((i: Obj) => i.path),
+    ['provider-config.yaml'],
+  );
 
   const text: string = cm.data['provider-config.yaml'];
   parseProviderConfig(text, 'provider-config.yaml');
@@ -178,7 +278,10 @@ test('the ConfigMap holds a provider-config.yaml the proxy loads without any .en
     writeFileSync(join(dir, 'provider-config.yaml'), text);
     const loaded = loadConfig(dir, { AUTH_TOKEN: 'k'.repeat(40), PORT: '8080' });
     assert.equal(loaded.env.port, 8080);
-    assert.ok(loaded.providers.some((p) => !p.unusable), 'at least one usable provider, or the pods never become ready');
+    assert.ok(
+      loaded.providers.some((p) => !p.unusable),
+      'at least one usable provider, or the pods never become ready',
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -191,7 +294,10 @@ test('the Secret template is what the pods read, and its placeholder token is re
   const keys = Object.keys(secret.stringData);
   assert.ok(keys.includes('AUTH_TOKEN'));
   // Every ${NAME} the commented provider examples use has a slot in the template.
-  const referenced = [...(only('ConfigMap').data['provider-config.yaml'] as string).matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]);
-  for (const name of referenced) assert.ok(keys.includes(name!), `${name} is referenced in the ConfigMap but missing from the Secret template`);
+  const referenced = [...(only('ConfigMap').data['provider-config.yaml'] as string).matchAll(/\$\{(\w+)\}/g)].map(
+    (m) => m[1],
+  );
+  for (const name of referenced)
+    assert.ok(keys.includes(name!), `${name} is referenced in the ConfigMap but missing from the Secret template`);
   assert.throws(() => validateEnv({ AUTH_TOKEN: secret.stringData.AUTH_TOKEN }), EnvError);
 });

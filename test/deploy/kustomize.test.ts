@@ -4,12 +4,22 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { parseAllDocuments } from 'yaml';
-import { K8S_DIR, loadKustomization, loadManifests, MODELS, modelKey, NODE_MODULES, type K8sObject } from './k8s-manifests.ts';
+import {
+  K8S_DIR,
+  loadKustomization,
+  loadManifests,
+  MODELS,
+  modelKey,
+  NODE_MODULES,
+  type K8sObject,
+} from './k8s-manifests.ts';
 import { hardeningProblems } from './k8s-hardening.ts';
 import { unknownFields } from './k8s-strict-fields.ts';
 
 const probe = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
-const skip = probe.error ? `kubectl not installed (${(probe.error as NodeJS.ErrnoException).code}); the kustomize build is not checked` : false;
+const skip = probe.error
+  ? `kubectl not installed (${(probe.error as NodeJS.ErrnoException).code}); the kustomize build is not checked`
+  : false;
 
 test('kubectl kustomize renders valid, hardened objects with the registry image', { skip }, () => {
   const run = spawnSync('kubectl', ['kustomize', K8S_DIR], { encoding: 'utf8' });
@@ -17,7 +27,10 @@ test('kubectl kustomize renders valid, hardened objects with the registry image'
   const rendered = parseAllDocuments(run.stdout).map((d) => d.toJS() as K8sObject);
 
   const sources = loadManifests().filter((d) => d.file !== 'secret.template.yaml');
-  assert.deepEqual(rendered.map((o) => `${o.kind}/${o.metadata.name}`).sort(), sources.map((d) => `${d.object.kind}/${d.object.metadata.name}`).sort());
+  assert.deepEqual(
+    rendered.map((o) => `${o.kind}/${o.metadata.name}`).sort(),
+    sources.map((d) => `${d.object.kind}/${d.object.metadata.name}`).sort(),
+  );
   for (const o of rendered) {
     const entry = MODELS[modelKey(o)];
     assert.ok(entry, `${modelKey(o)} unknown`);

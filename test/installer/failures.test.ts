@@ -3,9 +3,32 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, openSync, readSync, writeSync, closeSync, symlinkSync, unlinkSync, writeFileSync, statSync, chmodSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  writeSync,
+  closeSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+  statSync,
+  chmodSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
-import { docker, exists, freePort, install, newInstall, RELEASE_ARCHIVE, scriptedPrompter, skipReason, type TestInstall } from './lib/harness.ts';
+import {
+  docker,
+  exists,
+  freePort,
+  install,
+  newInstall,
+  RELEASE_ARCHIVE,
+  scriptedPrompter,
+  skipReason,
+  type TestInstall,
+} from './lib/harness.ts';
 
 const reason = skipReason();
 
@@ -27,7 +50,10 @@ describe('installer failures and their exit codes', { skip: reason ?? false }, (
   after(() => t?.cleanup());
 
   test('5: the engine socket does not answer', async () => {
-    const result = await install({ ...t.ctx, env: { ...process.env, DOCKER_HOST: `unix://${join(t.root, 'no-engine.sock')}` } }, argv());
+    const result = await install(
+      { ...t.ctx, env: { ...process.env, DOCKER_HOST: `unix://${join(t.root, 'no-engine.sock')}` } },
+      argv(),
+    );
     assert.equal(result.code, 5);
     assert.match(result.error?.message ?? '', /Docker engine .* is not running/);
   });
@@ -94,11 +120,21 @@ describe('installer failures and their exit codes', { skip: reason ?? false }, (
   test('12: an image build the engine rejects rolls everything back (fault injection)', async () => {
     const marker = join(t.root, 'fault-marker');
     writeFileSync(marker, '');
-    const result = await install({ ...t.ctx, faultMarker: marker, env: { ...process.env, AI_PROXY_INSTALLER_FAULT: 'build' } }, argv());
+    const result = await install(
+      { ...t.ctx, faultMarker: marker, env: { ...process.env, AI_PROXY_INSTALLER_FAULT: 'build' } },
+      argv(),
+    );
     assert.equal(result.code, 12, result.error?.message);
     assert.match(result.error?.message ?? '', /image build failed/);
     nothingInstalled();
-    const without = await install({ ...t.ctx, faultMarker: join(t.root, 'absent-marker'), env: { ...process.env, AI_PROXY_INSTALLER_FAULT: 'build' } }, argv('--dry-run'));
+    const without = await install(
+      {
+        ...t.ctx,
+        faultMarker: join(t.root, 'absent-marker'),
+        env: { ...process.env, AI_PROXY_INSTALLER_FAULT: 'build' },
+      },
+      argv('--dry-run'),
+    );
     assert.equal(without.code, 0, 'the variable alone injects nothing');
   });
 

@@ -6,7 +6,19 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { docker, exists, freePort, get, inspect, install, newInstall, RELEASE_ARCHIVE, skipReason, tokenOf, type TestInstall } from './lib/harness.ts';
+import {
+  docker,
+  exists,
+  freePort,
+  get,
+  inspect,
+  install,
+  newInstall,
+  RELEASE_ARCHIVE,
+  skipReason,
+  tokenOf,
+  type TestInstall,
+} from './lib/harness.ts';
 
 const reason = skipReason();
 
@@ -67,7 +79,12 @@ describe('installer on the local engine', { skip: reason ?? false }, () => {
     assert.ok(exists(`${t.name}:latest`));
 
     assert.equal((await get(port1, '/ping')).status, 200);
-    const chat = await get(port1, '/v1/chat/completions', { authorization: `Bearer ${tokenOf(t.ctx)}`, 'content-type': 'application/json' }, JSON.stringify({ model: 'echo', messages: [{ role: 'user', content: 'hello installer' }] }));
+    const chat = await get(
+      port1,
+      '/v1/chat/completions',
+      { authorization: `Bearer ${tokenOf(t.ctx)}`, 'content-type': 'application/json' },
+      JSON.stringify({ model: 'echo', messages: [{ role: 'user', content: 'hello installer' }] }),
+    );
     assert.equal(chat.status, 200, chat.text);
     assert.match(chat.text, /hello installer/);
     assert.equal((await get(port1, '/v1/chat/completions', { 'content-type': 'application/json' }, '{}')).status, 401);
@@ -121,7 +138,9 @@ describe('installer on the local engine', { skip: reason ?? false }, () => {
 
   test('a container that cannot become healthy in time is rolled back; the previous one keeps serving', async () => {
     const envBefore = readFileSync(join(t.ctx.paths.configDir, '.env'));
-    const imagesBefore = docker(['images', '-q', '--filter', `label=io.ai-proxy.repo=${t.name}`]).split('\n').sort();
+    const imagesBefore = docker(['images', '-q', '--filter', `label=io.ai-proxy.repo=${t.name}`])
+      .split('\n')
+      .sort();
     const result = await install(t.ctx, argv('--force', '--health-timeout', '1'));
     assert.equal(result.code, 13, result.error?.message);
     assert.match(result.error?.message ?? '', /health/);
@@ -132,7 +151,12 @@ describe('installer on the local engine', { skip: reason ?? false }, () => {
     assert.ok(!exists(`${t.name}-previous`) && !exists(`${t.name}-next`));
     assert.deepEqual(readFileSync(join(t.ctx.paths.configDir, '.env')), envBefore);
     assert.equal(existsSync(t.ctx.paths.workDir), false);
-    assert.deepEqual(docker(['images', '-q', '--filter', `label=io.ai-proxy.repo=${t.name}`]).split('\n').sort(), imagesBefore);
+    assert.deepEqual(
+      docker(['images', '-q', '--filter', `label=io.ai-proxy.repo=${t.name}`])
+        .split('\n')
+        .sort(),
+      imagesBefore,
+    );
   });
 
   test('an invalid existing provider-config.yaml stops the install with its exact error, nothing changed', async () => {

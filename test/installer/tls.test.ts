@@ -16,8 +16,15 @@ import { docker, freePort, get, inspect, install, RELEASE_ARCHIVE, skipReason, t
 
 /** The proxy in an archive built before #9's proxy side cannot serve TLS: skip, saying so. */
 function tlsSupportMissing(): string | undefined {
-  const found = execFileSync('sh', ['-c', 'tar -xzOf "$1" ai-proxy | grep -c -a TLS_CERT_FILE || true', 'sh', RELEASE_ARCHIVE], { encoding: 'utf8' }).trim();
-  const reason = found === '0' ? `${RELEASE_ARCHIVE} has no TLS support (built before the proxy's HTTPS side): rebuild it` : undefined;
+  const found = execFileSync(
+    'sh',
+    ['-c', 'tar -xzOf "$1" ai-proxy | grep -c -a TLS_CERT_FILE || true', 'sh', RELEASE_ARCHIVE],
+    { encoding: 'utf8' },
+  ).trim();
+  const reason =
+    found === '0'
+      ? `${RELEASE_ARCHIVE} has no TLS support (built before the proxy's HTTPS side): rebuild it`
+      : undefined;
   if (reason && process.env.REQUIRE_E2E === '1') throw new Error(`REQUIRE_E2E=1 but ${reason}`);
   return reason;
 }
@@ -30,26 +37,88 @@ function openssl(dir: string, args: string[]): void {
 
 /** A test CA, a leaf for localhost/127.0.0.1 it signed, another key, and an expired leaf. */
 function makePki(dir: string) {
-  openssl(dir, ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=aip-tlsi test CA']);
-  writeFileSync(join(dir, 'leaf.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
-  for (const [name, days] of [['leaf', '2'], ['leaf2', '2'], ['expired', '-1']] as const) {
+  openssl(dir, [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=aip-tlsi test CA',
+  ]);
+  writeFileSync(
+    join(dir, 'leaf.ext'),
+    'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n',
+  );
+  for (const [name, days] of [
+    ['leaf', '2'],
+    ['leaf2', '2'],
+    ['expired', '-1'],
+  ] as const) {
     openssl(dir, ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', `${name}.key`]);
     openssl(dir, ['req', '-new', '-key', `${name}.key`, '-subj', '/CN=localhost', '-out', `${name}.csr`]);
-    openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', days, '-extfile', 'leaf.ext', '-out', `${name}.pem`]);
+    openssl(dir, [
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      days,
+      '-extfile',
+      'leaf.ext',
+      '-out',
+      `${name}.pem`,
+    ]);
   }
   openssl(dir, ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'other.key']);
-  return { ca: join(dir, 'ca.pem'), cert: join(dir, 'leaf.pem'), key: join(dir, 'leaf.key'), cert2: join(dir, 'leaf2.pem'), key2: join(dir, 'leaf2.key'), otherKey: join(dir, 'other.key'), expired: join(dir, 'expired.pem'), expiredKey: join(dir, 'expired.key') };
+  return {
+    ca: join(dir, 'ca.pem'),
+    cert: join(dir, 'leaf.pem'),
+    key: join(dir, 'leaf.key'),
+    cert2: join(dir, 'leaf2.pem'),
+    key2: join(dir, 'leaf2.key'),
+    otherKey: join(dir, 'other.key'),
+    expired: join(dir, 'expired.pem'),
+    expiredKey: join(dir, 'expired.key'),
+  };
 }
 
 /** GET over HTTPS trusting only `ca` (what a client with the CA installed does). */
-function httpsGet(port: number, path: string, ca: Buffer, headers: Record<string, string> = {}): Promise<{ status: number; text: string; protocol: string }> {
+function httpsGet(
+  port: number,
+  path: string,
+  ca: Buffer,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; text: string; protocol: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, ca, servername: 'localhost', headers, agent: false, timeout: 5000 }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text, protocol: (res.socket as import('node:tls').TLSSocket).getProtocol() ?? '' }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path, ca, servername: 'localhost', headers, agent: false, timeout: 5000 },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            text,
+            protocol: (res.socket as import('node:tls').TLSSocket).getProtocol() ?? '',
+          }),
+        );
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
     req.end();
@@ -82,7 +151,12 @@ describe('installer HTTPS with the operator certificate on the local engine', { 
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'aip-tlsi-'));
     name = `aip-tlsi-${randomBytes(4).toString('hex')}`;
-    ctx = contextFor(name, { workDir: join(root, 'work'), configDir: join(root, 'srv'), logFile: join(root, 'installer.log'), lockFile: join(root, 'installer.lock') });
+    ctx = contextFor(name, {
+      workDir: join(root, 'work'),
+      configDir: join(root, 'srv'),
+      logFile: join(root, 'installer.log'),
+      lockFile: join(root, 'installer.lock'),
+    });
     pki = makePki(mkdtempSync(join(tmpdir(), 'aip-tlsi-pki-')));
     plainPort = await freePort();
     httpsPort = await freePort();
@@ -90,7 +164,9 @@ describe('installer HTTPS with the operator certificate on the local engine', { 
   });
   after(() => {
     for (const container of [name, `${name}-previous`, `${name}-next`]) docker(['rm', '-f', container], true);
-    const images = docker(['images', '--filter', `label=io.ai-proxy.repo=${name}`, '-q'], true).split('\n').filter(Boolean);
+    const images = docker(['images', '--filter', `label=io.ai-proxy.repo=${name}`, '-q'], true)
+      .split('\n')
+      .filter(Boolean);
     if (images.length) docker(['rmi', '-f', ...new Set(images)], true);
     rmSync(root, { recursive: true, force: true });
     rmSync(join(pki.ca, '..'), { recursive: true, force: true });
@@ -104,7 +180,10 @@ describe('installer HTTPS with the operator certificate on the local engine', { 
 
   test('--dry-run --json shows the TLS plan (mode, names, not_after, ports) and changes nothing', async () => {
     const before = snapshot(ctx.paths.configDir);
-    const result = await install(ctx, argv('--port', String(httpsPort), '--tls-cert', pki.cert, '--tls-key', pki.key, '--dry-run', '--json'));
+    const result = await install(
+      ctx,
+      argv('--port', String(httpsPort), '--tls-cert', pki.cert, '--tls-key', pki.key, '--dry-run', '--json'),
+    );
     assert.equal(result.code, 0, `${result.error?.message} ${result.stderr}`);
     const summary = JSON.parse(result.stdout.trim());
     assert.equal(summary.dryRun, true);
@@ -143,7 +222,10 @@ describe('installer HTTPS with the operator certificate on the local engine', { 
 
   test('the same flags again: unchanged', async () => {
     const id = inspect(name).Id;
-    const result = await install(ctx, argv('--port', String(httpsPort), '--tls-cert', pki.cert, '--tls-key', pki.key, '--json'));
+    const result = await install(
+      ctx,
+      argv('--port', String(httpsPort), '--tls-cert', pki.cert, '--tls-key', pki.key, '--json'),
+    );
     assert.equal(result.code, 0, `${result.error?.message} ${result.stderr}`);
     assert.equal(JSON.parse(result.stdout.trim()).action, 'unchanged');
     assert.equal(inspect(name).Id, id);
@@ -172,7 +254,10 @@ describe('installer HTTPS with the operator certificate on the local engine', { 
     const id = inspect(name).Id;
     const marker = join(root, 'fault-marker');
     writeFileSync(marker, '');
-    const result = await install({ ...ctx, faultMarker: marker, env: { ...process.env, AI_PROXY_INSTALLER_FAULT: 'build' } }, argv('--port', String(httpsPort), '--tls-cert', pki.cert2, '--tls-key', pki.key2, '--force'));
+    const result = await install(
+      { ...ctx, faultMarker: marker, env: { ...process.env, AI_PROXY_INSTALLER_FAULT: 'build' } },
+      argv('--port', String(httpsPort), '--tls-cert', pki.cert2, '--tls-key', pki.key2, '--force'),
+    );
     assert.equal(result.code, 12, `${result.error?.message}`);
     assert.deepEqual(read(), before);
     assert.equal(inspect(name).Id, id);

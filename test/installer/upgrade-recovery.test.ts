@@ -6,7 +6,17 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { exists, freePort, get, inspect, install, newInstall, RELEASE_ARCHIVE, skipReason, type TestInstall } from './lib/harness.ts';
+import {
+  exists,
+  freePort,
+  get,
+  inspect,
+  install,
+  newInstall,
+  RELEASE_ARCHIVE,
+  skipReason,
+  type TestInstall,
+} from './lib/harness.ts';
 import { archiveWithVersion } from './lib/variant.ts';
 
 const reason = skipReason();
@@ -50,7 +60,14 @@ describe('upgrade, signals and recovery on the local engine', { skip: reason ?? 
   let t: TestInstall;
   let port: number;
   let upgradeArchive: string;
-  const argv = (archive: string, ...extra: string[]) => ['--archive', archive, '--yes', '--port', String(port), ...extra];
+  const argv = (archive: string, ...extra: string[]) => [
+    '--archive',
+    archive,
+    '--yes',
+    '--port',
+    String(port),
+    ...extra,
+  ];
 
   before(async () => {
     t = newInstall();
@@ -71,7 +88,10 @@ describe('upgrade, signals and recovery on the local engine', { skip: reason ?? 
     const probe = (async () => {
       while (probing) {
         const at = Date.now();
-        const ok = await get(port, '/ping').then((r) => r.status === 200, () => false);
+        const ok = await get(port, '/ping').then(
+          (r) => r.status === 200,
+          () => false,
+        );
         if (!ok) {
           failures++;
           gapStart ||= at;
@@ -91,7 +111,9 @@ describe('upgrade, signals and recovery on the local engine', { skip: reason ?? 
     assert.deepEqual(readFileSync(join(t.ctx.paths.configDir, '.env')), envBefore);
     assert.ok(exists(oldImage), 'the previous image is kept for a manual rollback');
     await assertHealthyInstall(t, port);
-    ctx.diagnostic(`upgrade took ${result.summary?.durationMs} ms; /ping downtime ${longestGap} ms (${failures} failed probes)`);
+    ctx.diagnostic(
+      `upgrade took ${result.summary?.durationMs} ms; /ping downtime ${longestGap} ms (${failures} failed probes)`,
+    );
   });
 
   test('SIGINT while the new container is being health-checked rolls back to the serving one (exit 130)', async () => {

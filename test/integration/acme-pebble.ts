@@ -44,10 +44,13 @@ export function startDns(): Promise<{ port: number; queries: string[]; close(): 
     header.writeUInt16BE(0x8180, 2);
     header.writeUInt16BE(1, 4);
     header.writeUInt16BE(qtype === 1 ? 1 : 0, 6);
-    const answer = qtype === 1 ? Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 127, 0, 0, 1]) : Buffer.alloc(0);
+    const answer =
+      qtype === 1 ? Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 127, 0, 0, 1]) : Buffer.alloc(0);
     socket.send(Buffer.concat([header, msg.subarray(12, qEnd), answer]), rinfo.port, rinfo.address);
   });
-  return new Promise((resolve) => socket.bind(0, '127.0.0.1', () => resolve({ port: socket.address().port, queries, close: () => socket.close() })));
+  return new Promise((resolve) =>
+    socket.bind(0, '127.0.0.1', () => resolve({ port: socket.address().port, queries, close: () => socket.close() })),
+  );
 }
 
 export interface Pebble {
@@ -63,7 +66,29 @@ export interface Pebble {
 /** Starts pebble validating HTTP-01 on `httpPort`; certificates live `validitySeconds`. */
 export async function startPebble(httpPort: number, validitySeconds: number): Promise<Pebble> {
   const dir = mkdtempSync(join(tmpdir(), 'aip-tls-pebble-'));
-  const ssl = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '2', '-subj', '/CN=pebble', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { cwd: dir });
+  const ssl = spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      'key.pem',
+      '-out',
+      'cert.pem',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=pebble',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    ],
+    { cwd: dir },
+  );
   if (ssl.status !== 0) throw new Error(`openssl: ${ssl.stderr}`);
   const [listen, management, tlsPort] = [await freePort(), await freePort(), await freePort()];
   const dns = await startDns();
@@ -84,10 +109,19 @@ export async function startPebble(httpPort: number, validitySeconds: number): Pr
     }),
   );
   let log = '';
-  const child: ChildProcess = spawn(PEBBLE, ['-config', join(dir, 'pebble.json'), '-dnsserver', `127.0.0.1:${dns.port}`], {
-    env: { PATH: process.env.PATH ?? '', PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', PEBBLE_AUTHZREUSE: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    PEBBLE,
+    ['-config', join(dir, 'pebble.json'), '-dnsserver', `127.0.0.1:${dns.port}`],
+    {
+      env: {
+        PATH: process.env.PATH ?? '',
+        PEBBLE_VA_NOSLEEP: '1',
+        PEBBLE_WFE_NONCEREJECT: '0',
+        PEBBLE_AUTHZREUSE: '0',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   child.stdout!.on('data', (c: Buffer) => (log += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (log += c.toString()));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));

@@ -18,7 +18,10 @@ import { openaiProvider, TOKEN, writeConfigDir } from './harness.ts';
 
 const DOMAIN = 'proxy.aip-tls.example';
 const MAIN = join(import.meta.dirname, '..', '..', 'src', 'main.ts');
-const skip = !havePebble() && process.env.REQUIRE_E2E !== '1' ? 'pebble is not installed (apt-get install -y pebble; REQUIRE_E2E=1 makes this a failure)' : false;
+const skip =
+  !havePebble() && process.env.REQUIRE_E2E !== '1'
+    ? 'pebble is not installed (apt-get install -y pebble; REQUIRE_E2E=1 makes this a failure)'
+    : false;
 
 interface Serve {
   child: ChildProcess;
@@ -31,7 +34,10 @@ interface Serve {
 function serve(dir: string, port: number): Serve {
   const bin = process.env.AI_PROXY_TEST_BIN;
   const args = ['serve', '--config-dir', dir, '--port', String(port), '--host', '127.0.0.1'];
-  const child = spawn(bin ?? process.execPath, bin ? args : ['--import', 'tsx', MAIN, ...args], { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(bin ?? process.execPath, bin ? args : ['--import', 'tsx', MAIN, ...args], {
+    env: { PATH: process.env.PATH ?? '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
@@ -102,24 +108,50 @@ describe('ACME with pebble', { skip }, () => {
     const cert = await presented(httpsPort, root);
     assert.equal(cert.subjectaltname, `DNS:${DOMAIN}`);
     issued = cert.fingerprint;
-    assert.match(pebble.log(), new RegExp(`Attempting to validate w/ HTTP: http://${DOMAIN.replace(/\./g, '\\.')}:${httpPort}/\\.well-known/acme-challenge/`), 'pebble fetched the token from HTTP_PORT');
+    assert.match(
+      pebble.log(),
+      new RegExp(
+        `Attempting to validate w/ HTTP: http://${DOMAIN.replace(/\./g, '\\.')}:${httpPort}/\\.well-known/acme-challenge/`,
+      ),
+      'pebble fetched the token from HTTP_PORT',
+    );
     // The state folder (relative ACME_STATE_DIR: under the config folder), modes per the contract.
     const mode = (f: string) => (statSync(join(dir, 'acme', f)).mode & 0o777).toString(8);
-    assert.deepEqual([mode('account.key'), mode('key.pem'), mode('cert.pem'), mode('state.json')], ['600', '600', '640', '640']);
+    assert.deepEqual(
+      [mode('account.key'), mode('key.pem'), mode('cert.pem'), mode('state.json')],
+      ['600', '600', '640', '640'],
+    );
     assert.doesNotMatch(proxy.out(), /BEGIN (EC )?PRIVATE KEY/, 'no key in the logs');
   });
 
-  it('serves the openai SDK with pebble\'s root trusted, and /health shows the certificate', async () => {
-    const dispatcher = new Agent({ connect: { ca: root, lookup: (_h: string, o: { all?: boolean }, cb: (e: null, a: unknown, f?: number) => void) => (o.all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4)) } as never });
-    const client = new OpenAI({ apiKey: TOKEN, baseURL: `https://${DOMAIN}:${httpsPort}/v1`, maxRetries: 0, fetch: undiciFetch as unknown as typeof fetch, fetchOptions: { dispatcher } as never });
+  it("serves the openai SDK with pebble's root trusted, and /health shows the certificate", async () => {
+    const dispatcher = new Agent({
+      connect: {
+        ca: root,
+        lookup: (_h: string, o: { all?: boolean }, cb: (e: null, a: unknown, f?: number) => void) =>
+          o.all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4),
+      } as never,
+    });
+    const client = new OpenAI({
+      apiKey: TOKEN,
+      baseURL: `https://${DOMAIN}:${httpsPort}/v1`,
+      maxRetries: 0,
+      fetch: undiciFetch as unknown as typeof fetch,
+      fetchOptions: { dispatcher } as never,
+    });
     const r = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'acme' }] });
     assert.equal(r.choices[0]!.message.content, 'mock-openai: acme');
-    const health = (await (await undiciFetch(`https://${DOMAIN}:${httpsPort}/health`, { dispatcher })).json()) as { components: { tls: Record<string, unknown> } };
+    const health = (await (await undiciFetch(`https://${DOMAIN}:${httpsPort}/health`, { dispatcher })).json()) as {
+      components: { tls: Record<string, unknown> };
+    };
     const tls = health.components.tls;
     assert.equal(tls.mode, 'acme');
     assert.equal(tls.status, 'ok');
     assert.deepEqual(tls.names, [DOMAIN]);
-    assert.ok(Date.parse(String(tls.next_renewal_at)) < Date.parse(String(tls.not_after)), 'renewal is planned before expiry');
+    assert.ok(
+      Date.parse(String(tls.next_renewal_at)) < Date.parse(String(tls.not_after)),
+      'renewal is planned before expiry',
+    );
     assert.equal(typeof tls.last_renewal_at, 'string');
   });
 
@@ -137,7 +169,10 @@ describe('ACME with pebble', { skip }, () => {
     proxy = serve(dir, httpsPort);
     await proxy.waitFor(/"msg":"acme certificate reused/);
     const listening = await proxy.waitFor(/"msg":"listening".*"protocol":"https"/);
-    assert.ok(proxy.out().indexOf('acme certificate reused') < listening.index, 'HTTPS opened with the stored certificate');
+    assert.ok(
+      proxy.out().indexOf('acme certificate reused') < listening.index,
+      'HTTPS opened with the stored certificate',
+    );
     assert.equal((await presented(httpsPort, root)).subjectaltname, `DNS:${DOMAIN}`);
   });
 });
@@ -147,14 +182,20 @@ describe('ACME failures', { skip }, () => {
     const httpPort = await freePort();
     const pebble = await startPebble(httpPort, 60);
     // ACME_CA_FILE left out: pebble's HTTPS is signed by a CA this process does not trust.
-    const dir = writeConfigDir('providers:\n  - name: e\n    type: echo\n    models: [m]\n', `ACME_DOMAIN=${DOMAIN}\nHTTP_PORT=${httpPort}\nACME_DIRECTORY_URL=${pebble.directoryUrl}\nACME_STATE_DIR=acme\n`);
+    const dir = writeConfigDir(
+      'providers:\n  - name: e\n    type: echo\n    models: [m]\n',
+      `ACME_DOMAIN=${DOMAIN}\nHTTP_PORT=${httpPort}\nACME_DIRECTORY_URL=${pebble.directoryUrl}\nACME_STATE_DIR=acme\n`,
+    );
     const proxy = serve(dir, await freePort());
     try {
       await proxy.waitFor(/"msg":"acme order failed".*"retry_at"/);
       assert.doesNotMatch(proxy.out(), /"msg":"listening"/);
       assert.equal((await fetch(`http://127.0.0.1:${httpPort}/health/ready`)).status, 503);
       assert.equal((await fetch(`http://127.0.0.1:${httpPort}/health/live`)).status, 200);
-      const health = (await (await fetch(`http://127.0.0.1:${httpPort}/health`)).json()) as { status: string; components: { tls: { status: string; last_error: string } } };
+      const health = (await (await fetch(`http://127.0.0.1:${httpPort}/health`)).json()) as {
+        status: string;
+        components: { tls: { status: string; last_error: string } };
+      };
       assert.equal(health.components.tls.status, 'error');
       assert.match(health.components.tls.last_error, /ACME_CA_FILE/);
       const state = JSON.parse(readFileSync(join(dir, 'acme', 'state.json'), 'utf8')) as { failures: number };
@@ -169,11 +210,17 @@ describe('ACME failures', { skip }, () => {
 
 describe('ACME configuration errors', () => {
   it('an ACME_STATE_DIR that cannot be a folder is exit 78 before any port opens', async () => {
-    const dir = writeConfigDir('providers:\n  - name: e\n    type: echo\n    models: [m]\n', `ACME_DOMAIN=${DOMAIN}\nHTTP_PORT=${await freePort()}\nACME_STATE_DIR=/dev/null/acme\n`);
+    const dir = writeConfigDir(
+      'providers:\n  - name: e\n    type: echo\n    models: [m]\n',
+      `ACME_DOMAIN=${DOMAIN}\nHTTP_PORT=${await freePort()}\nACME_STATE_DIR=/dev/null/acme\n`,
+    );
     const proxy = serve(dir, await freePort());
     const code = await new Promise<number | null>((r) => proxy.child.once('exit', (c) => r(c)));
     assert.equal(code, 78);
-    assert.match(proxy.out(), /^ai-proxy: invalid configuration: ACME_STATE_DIR: \/dev\/null\/acme: ENOTDIR \(ACME_STATE_DIR must be a writable folder\)$/m);
+    assert.match(
+      proxy.out(),
+      /^ai-proxy: invalid configuration: ACME_STATE_DIR: \/dev\/null\/acme: ENOTDIR \(ACME_STATE_DIR must be a writable folder\)$/m,
+    );
     assert.doesNotMatch(proxy.out(), /listening/);
     rmSync(dir, { recursive: true, force: true });
   });

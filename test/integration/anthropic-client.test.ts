@@ -9,7 +9,11 @@ import type { MockUpstream } from '../mocks/server.ts';
 import { anthropicProvider, openaiProvider, startProxy, TOKEN, type RunningProxy } from './harness.ts';
 
 const tools: Anthropic.Tool[] = [
-  { name: 'get_weather', description: 'Weather', input_schema: { type: 'object', properties: { city: { type: 'string' } } } },
+  {
+    name: 'get_weather',
+    description: 'Weather',
+    input_schema: { type: 'object', properties: { city: { type: 'string' } } },
+  },
   { name: 'get_time', input_schema: { type: 'object', properties: {} } },
 ];
 
@@ -33,9 +37,18 @@ ${openaiProvider('oa', oa.url, '    models: [gpt-4o]\n')}${anthropicProvider('an
   });
 
   it('passes messages through to Anthropic, non-streaming and streaming', async () => {
-    const r = await client.messages.create({ model: 'claude-x', max_tokens: 50, messages: [{ role: 'user', content: 'hello' }] });
+    const r = await client.messages.create({
+      model: 'claude-x',
+      max_tokens: 50,
+      messages: [{ role: 'user', content: 'hello' }],
+    });
     assert.deepEqual(r.content, [{ type: 'text', text: 'mock-anthropic: hello' }]);
-    const stream = client.messages.stream({ model: 'claude-x', max_tokens: 50, tools, messages: [{ role: 'user', content: 'weather?' }] });
+    const stream = client.messages.stream({
+      model: 'claude-x',
+      max_tokens: 50,
+      tools,
+      messages: [{ role: 'user', content: 'weather?' }],
+    });
     const final = await stream.finalMessage();
     assert.equal(final.stop_reason, 'tool_use');
     const use = final.content.find((b) => b.type === 'tool_use');
@@ -62,7 +75,12 @@ ${openaiProvider('oa', oa.url, '    models: [gpt-4o]\n')}${anthropicProvider('an
   });
 
   it('translates interleaved streamed OpenAI tool calls into sequential tool_use blocks', async () => {
-    const stream = client.messages.stream({ model: 'gpt-4o', max_tokens: 50, tools, messages: [{ role: 'user', content: 'weather?' }] });
+    const stream = client.messages.stream({
+      model: 'gpt-4o',
+      max_tokens: 50,
+      tools,
+      messages: [{ role: 'user', content: 'weather?' }],
+    });
     const starts: number[] = [];
     stream.on('streamEvent', (e) => {
       if (e.type === 'content_block_start') starts.push(e.index);
@@ -89,13 +107,22 @@ ${openaiProvider('oa', oa.url, '    models: [gpt-4o]\n')}${anthropicProvider('an
       tools,
       messages: [
         { role: 'user', content: 'weather?' },
-        { role: 'assistant', content: [{ type: 'tool_use', id: 'call_9', name: 'get_weather', input: { city: 'Paris' } }] },
+        {
+          role: 'assistant',
+          content: [{ type: 'tool_use', id: 'call_9', name: 'get_weather', input: { city: 'Paris' } }],
+        },
         { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_9', content: 'sunny' }] },
       ],
     });
     assert.equal(r.stop_reason, 'end_turn');
     const msgs = oa.requests.at(-1)!.body.messages as Record<string, unknown>[];
-    assert.deepEqual(msgs[1], { role: 'assistant', content: null, tool_calls: [{ id: 'call_9', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] });
+    assert.deepEqual(msgs[1], {
+      role: 'assistant',
+      content: null,
+      tool_calls: [
+        { id: 'call_9', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+      ],
+    });
     assert.deepEqual(msgs[2], { role: 'tool', tool_call_id: 'call_9', content: 'sunny' });
   });
 
@@ -106,7 +133,11 @@ ${openaiProvider('oa', oa.url, '    models: [gpt-4o]\n')}${anthropicProvider('an
   });
 
   it('streams plain text from an OpenAI provider as Anthropic text deltas', async () => {
-    const stream = client.messages.stream({ model: 'gpt-4o', max_tokens: 50, messages: [{ role: 'user', content: 'one two' }] });
+    const stream = client.messages.stream({
+      model: 'gpt-4o',
+      max_tokens: 50,
+      messages: [{ role: 'user', content: 'one two' }],
+    });
     let text = '';
     stream.on('text', (t) => (text += t));
     const final = await stream.finalMessage();

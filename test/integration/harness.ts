@@ -14,7 +14,10 @@ export const ANTHROPIC_KEY = 'sk-ant-upstream-secret-key-0987654321';
 
 export function writeConfigDir(yaml: string, extraEnv = ''): string {
   const dir = mkdtempSync(join(tmpdir(), 'aip-proxy-'));
-  writeFileSync(join(dir, '.env'), `AUTH_TOKEN=${TOKEN}\nLOG_LEVEL=info\nOPENAI_API_KEY=${OPENAI_KEY}\nANTHROPIC_API_KEY=${ANTHROPIC_KEY}\n${extraEnv}`);
+  writeFileSync(
+    join(dir, '.env'),
+    `AUTH_TOKEN=${TOKEN}\nLOG_LEVEL=info\nOPENAI_API_KEY=${OPENAI_KEY}\nANTHROPIC_API_KEY=${ANTHROPIC_KEY}\n${extraEnv}`,
+  );
   writeFileSync(join(dir, 'provider-config.yaml'), yaml);
   return dir;
 }
@@ -59,10 +62,14 @@ const MAIN = join(import.meta.dirname, '..', '..', 'src', 'main.ts');
 
 /** Runs `ai-proxy serve` as a child (tsx) and waits for its "listening" log line. */
 export function startProxyProcess(dir: string, extraArgs: string[] = []): Promise<ProxyProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--config-dir', dir, '--port', '0', '--host', '127.0.0.1', ...extraArgs], {
-    env: { PATH: process.env.PATH ?? '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', MAIN, 'serve', '--config-dir', dir, '--port', '0', '--host', '127.0.0.1', ...extraArgs],
+    {
+      env: { PATH: process.env.PATH ?? '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   let err = '';
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));

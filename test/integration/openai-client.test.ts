@@ -6,10 +6,25 @@ import OpenAI from 'openai';
 import { MOCK_TOOL_INPUT, startAnthropicMock } from '../mocks/anthropic.ts';
 import { MOCK_EMBEDDING, MOCK_TOOL_ARGS, startOpenAIMock } from '../mocks/openai.ts';
 import type { MockUpstream } from '../mocks/server.ts';
-import { ANTHROPIC_KEY, anthropicProvider, OPENAI_KEY, openaiProvider, startProxy, TOKEN, type RunningProxy } from './harness.ts';
+import {
+  ANTHROPIC_KEY,
+  anthropicProvider,
+  OPENAI_KEY,
+  openaiProvider,
+  startProxy,
+  TOKEN,
+  type RunningProxy,
+} from './harness.ts';
 
 const tools: OpenAI.Chat.Completions.ChatCompletionTool[] = [
-  { type: 'function', function: { name: 'get_weather', description: 'Weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } },
+  {
+    type: 'function',
+    function: {
+      name: 'get_weather',
+      description: 'Weather',
+      parameters: { type: 'object', properties: { city: { type: 'string' } } },
+    },
+  },
   { type: 'function', function: { name: 'get_time', parameters: { type: 'object', properties: {} } } },
 ];
 
@@ -35,7 +50,10 @@ ${openaiProvider('oa', oa.url, '    models: [gpt-4o]\n')}${anthropicProvider('an
   });
 
   it('passes a chat completion through, rewriting the route to the upstream model', async () => {
-    const r = await client.chat.completions.create({ model: 'gpt-alias', messages: [{ role: 'user', content: 'hello' }] });
+    const r = await client.chat.completions.create({
+      model: 'gpt-alias',
+      messages: [{ role: 'user', content: 'hello' }],
+    });
     assert.equal(r.choices[0]!.message.content, 'mock-openai: hello');
     const req = oa.requests.at(-1)!;
     assert.equal(req.body.model, 'gpt-4o');
@@ -44,7 +62,11 @@ ${openaiProvider('oa', oa.url, '    models: [gpt-4o]\n')}${anthropicProvider('an
   });
 
   it('streams from OpenAI and hides the usage chunk the proxy asked for', async () => {
-    const stream = await client.chat.completions.create({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'one two three' }] });
+    const stream = await client.chat.completions.create({
+      model: 'gpt-4o',
+      stream: true,
+      messages: [{ role: 'user', content: 'one two three' }],
+    });
     let text = '';
     let usageChunks = 0;
     for await (const chunk of stream) {
@@ -53,13 +75,23 @@ ${openaiProvider('oa', oa.url, '    models: [gpt-4o]\n')}${anthropicProvider('an
     }
     assert.equal(text, 'mock-openai: one two three');
     assert.equal(usageChunks, 0, 'client did not ask for usage');
-    assert.deepEqual(oa.requests.at(-1)!.body.stream_options, { include_usage: true }, 'proxy asked upstream for usage');
+    assert.deepEqual(
+      oa.requests.at(-1)!.body.stream_options,
+      { include_usage: true },
+      'proxy asked upstream for usage',
+    );
     const metrics = await (await fetch(`${px.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
     assert.match(metrics, /aiproxy_tokens_total\{provider="oa",model="gpt-4o",kind="completion"\} \d+/);
   });
 
   it('relays streamed, interleaved OpenAI tool calls intact', async () => {
-    const stream = await client.chat.completions.create({ model: 'gpt-4o', stream: true, tools, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'weather?' }] });
+    const stream = await client.chat.completions.create({
+      model: 'gpt-4o',
+      stream: true,
+      tools,
+      stream_options: { include_usage: true },
+      messages: [{ role: 'user', content: 'weather?' }],
+    });
     const calls: { id?: string; name?: string; args: string }[] = [];
     let usage: OpenAI.CompletionUsage | undefined | null;
     for await (const chunk of stream) {
@@ -71,8 +103,14 @@ ${openaiProvider('oa', oa.url, '    models: [gpt-4o]\n')}${anthropicProvider('an
       }
       if (chunk.usage) usage = chunk.usage;
     }
-    assert.deepEqual(calls.map((c) => JSON.parse(c.args)), MOCK_TOOL_ARGS);
-    assert.deepEqual(calls.map((c) => c.name), ['get_weather', 'get_time']);
+    assert.deepEqual(
+      calls.map((c) => JSON.parse(c.args)),
+      MOCK_TOOL_ARGS,
+    );
+    assert.deepEqual(
+      calls.map((c) => c.name),
+      ['get_weather', 'get_time'],
+    );
     assert.ok(usage && usage.completion_tokens === 20, 'client asked for usage and got it');
   });
 
@@ -95,7 +133,13 @@ ${openaiProvider('oa', oa.url, '    models: [gpt-4o]\n')}${anthropicProvider('an
   });
 
   it('translates a streamed Anthropic tool call into OpenAI tool_call deltas', async () => {
-    const stream = await client.chat.completions.create({ model: 'claude-x', stream: true, tools, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'weather?' }] });
+    const stream = await client.chat.completions.create({
+      model: 'claude-x',
+      stream: true,
+      tools,
+      stream_options: { include_usage: true },
+      messages: [{ role: 'user', content: 'weather?' }],
+    });
     let text = '';
     let args = '';
     let name = '';
@@ -121,7 +165,10 @@ ${openaiProvider('oa', oa.url, '    models: [gpt-4o]\n')}${anthropicProvider('an
     assert.equal(finish, 'tool_calls');
     assert.equal(usage?.completion_tokens, 7);
     const sent = an.requests.at(-1)!.body;
-    assert.deepEqual((sent.tools as { name: string }[]).map((t) => t.name), ['get_weather', 'get_time']);
+    assert.deepEqual(
+      (sent.tools as { name: string }[]).map((t) => t.name),
+      ['get_weather', 'get_time'],
+    );
   });
 
   it('sends tool results back to Anthropic as tool_result blocks', async () => {
@@ -130,14 +177,31 @@ ${openaiProvider('oa', oa.url, '    models: [gpt-4o]\n')}${anthropicProvider('an
       tools,
       messages: [
         { role: 'user', content: 'weather?' },
-        { role: 'assistant', content: null, tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            { id: 'toolu_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+          ],
+        },
         { role: 'tool', tool_call_id: 'toolu_1', content: 'sunny' },
       ],
     });
     assert.equal(r.choices[0]!.finish_reason, 'stop');
-    const msgs = an.requests.at(-1)!.body.messages as { role: string; content: { type: string; [k: string]: unknown }[] }[];
-    assert.deepEqual(msgs[1]!.content[0], { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Paris' } });
-    assert.deepEqual(msgs[2], { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'sunny' }] });
+    const msgs = an.requests.at(-1)!.body.messages as {
+      role: string;
+      content: { type: string; [k: string]: unknown }[];
+    }[];
+    assert.deepEqual(msgs[1]!.content[0], {
+      type: 'tool_use',
+      id: 'toolu_1',
+      name: 'get_weather',
+      input: { city: 'Paris' },
+    });
+    assert.deepEqual(msgs[2], {
+      role: 'user',
+      content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'sunny' }],
+    });
   });
 
   it('passes embeddings and lists models', async () => {
@@ -152,12 +216,14 @@ ${openaiProvider('oa', oa.url, '    models: [gpt-4o]\n')}${anthropicProvider('an
     assert.equal(r.output_text, 'mock-openai: hey');
     assert.equal(oa.requests.at(-1)!.path, '/v1/responses');
     const events: string[] = [];
-    for await (const e of await client.responses.create({ model: 'gpt-4o', input: 'hey', stream: true })) events.push(e.type);
+    for await (const e of await client.responses.create({ model: 'gpt-4o', input: 'hey', stream: true }))
+      events.push(e.type);
     assert.deepEqual(events, ['response.created', 'response.output_text.delta', 'response.completed']);
     const c = await client.completions.create({ model: 'gpt-4o', prompt: 'p' });
     assert.equal(c.choices[0]!.text, 'mock-openai: p');
     let text = '';
-    for await (const chunk of await client.completions.create({ model: 'gpt-4o', prompt: 'p', stream: true })) text += chunk.choices[0]!.text;
+    for await (const chunk of await client.completions.create({ model: 'gpt-4o', prompt: 'p', stream: true }))
+      text += chunk.choices[0]!.text;
     assert.equal(text, 'mock');
   });
 
@@ -170,12 +236,19 @@ ${openaiProvider('oa', oa.url, '    models: [gpt-4o]\n')}${anthropicProvider('an
     assert.equal((await fetch(`${px.url}/metrics`)).status, 401);
     assert.equal((await fetch(`${px.url}/v1/models`)).status, 401);
     assert.equal((await fetch(`${px.url}/v1/chat/completions`)).status, 405);
-    const bad = await fetch(`${px.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: '{not json' });
+    const bad = await fetch(`${px.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}` },
+      body: '{not json',
+    });
     assert.equal(bad.status, 400);
     assert.match(((await bad.json()) as { error: { message: string } }).error.message, /not valid JSON/);
   });
 
   it('refuses embeddings for a model only an Anthropic provider serves', async () => {
-    await assert.rejects(client.embeddings.create({ model: 'claude-x', input: 'x' }), (e: InstanceType<typeof OpenAI.APIError>) => e.status === 400 && /does not support/.test(e.message));
+    await assert.rejects(
+      client.embeddings.create({ model: 'claude-x', input: 'x' }),
+      (e: InstanceType<typeof OpenAI.APIError>) => e.status === 400 && /does not support/.test(e.message),
+    );
   });
 });

@@ -24,7 +24,11 @@ function newConnection(url: string): Promise<string> {
 
 const MAIN = join(import.meta.dirname, '..', '..', 'src', 'main.ts');
 const run = (args: string[], env: Record<string, string> = {}) =>
-  spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 20_000 });
+  spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
 
 describe('proxy process', () => {
   let mock: MockUpstream;
@@ -52,14 +56,20 @@ ${routes}`;
 
   it('reloads provider-config.yaml on SIGHUP', async () => {
     assert.ok(!(await models()).includes('second'));
-    writeFileSync(join(px.dir, 'provider-config.yaml'), yaml('  first: [echo/echo]\n  second: [oa/gpt-4o]\n').replace('__URL__', mock.url));
+    writeFileSync(
+      join(px.dir, 'provider-config.yaml'),
+      yaml('  first: [echo/echo]\n  second: [oa/gpt-4o]\n').replace('__URL__', mock.url),
+    );
     px.child.kill('SIGHUP');
     for (let i = 0; i < 100 && !(await models()).includes('second'); i++) await new Promise((r) => setTimeout(r, 20));
     assert.ok((await models()).includes('second'));
   });
 
   it('keeps the old config when the new one is invalid, and says why', async () => {
-    writeFileSync(join(px.dir, 'provider-config.yaml'), yaml('  first: [echo/echo]\n  broken: [nobody/x]\n').replace('__URL__', mock.url));
+    writeFileSync(
+      join(px.dir, 'provider-config.yaml'),
+      yaml('  first: [echo/echo]\n  broken: [nobody/x]\n').replace('__URL__', mock.url),
+    );
     px.child.kill('SIGHUP');
     let health: { status: string; components: { config: { last_reload_error?: string } } } | undefined;
     for (let i = 0; i < 100; i++) {
@@ -68,17 +78,30 @@ ${routes}`;
       await new Promise((r) => setTimeout(r, 20));
     }
     assert.equal(health!.status, 'degraded');
-    assert.match(health!.components.config.last_reload_error!, /^provider-config\.yaml:\d+ routes\.broken\[0\]: unknown provider "nobody"/);
-    const r = await client.chat.completions.create({ model: 'second', messages: [{ role: 'user', content: 'still here' }] });
+    assert.match(
+      health!.components.config.last_reload_error!,
+      /^provider-config\.yaml:\d+ routes\.broken\[0\]: unknown provider "nobody"/,
+    );
+    const r = await client.chat.completions.create({
+      model: 'second',
+      messages: [{ role: 'user', content: 'still here' }],
+    });
     assert.equal(r.choices[0]!.message.content, 'mock-openai: still here');
   });
 
   it('never writes the client token or a provider key to its logs', async () => {
-    mock.script({ kind: 'status', status: 500, body: { error: { message: `bad key ${OPENAI_KEY} for token ${TOKEN}`, type: 'server_error' } } });
-    await assert.rejects(client.chat.completions.create({ model: 'second', messages: [{ role: 'user', content: 'x' }] }), (e: Error) => {
-      assert.ok(!e.message.includes(OPENAI_KEY) && !e.message.includes(TOKEN), 'not in the response either');
-      return true;
+    mock.script({
+      kind: 'status',
+      status: 500,
+      body: { error: { message: `bad key ${OPENAI_KEY} for token ${TOKEN}`, type: 'server_error' } },
     });
+    await assert.rejects(
+      client.chat.completions.create({ model: 'second', messages: [{ role: 'user', content: 'x' }] }),
+      (e: Error) => {
+        assert.ok(!e.message.includes(OPENAI_KEY) && !e.message.includes(TOKEN), 'not in the response either');
+        return true;
+      },
+    );
     await new Promise((r) => setTimeout(r, 100));
     const logs = px.stdout() + px.stderr();
     assert.match(logs, /"status":502/);
@@ -89,7 +112,11 @@ ${routes}`;
 
   it('drains an open stream on SIGTERM, then exits 0', async () => {
     const words = Array.from({ length: 12 }, (_, i) => `w${i}`).join(' ');
-    const stream = await client.chat.completions.create({ model: 'second', stream: true, messages: [{ role: 'user', content: words }] });
+    const stream = await client.chat.completions.create({
+      model: 'second',
+      stream: true,
+      messages: [{ role: 'user', content: words }],
+    });
     let text = '';
     let signalled = false;
     let refused: Promise<string> | undefined;

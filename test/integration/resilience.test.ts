@@ -53,7 +53,10 @@ server:
     assert.equal(second.requests.at(-1)!.body.model, 'm2');
     await new Promise((r) => setTimeout(r, 20));
     px.proxy.logger.flush();
-    const line = px.logs.map((l) => JSON.parse(l)).filter((l) => l.path === '/v1/chat/completions').at(-1);
+    const line = px.logs
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.path === '/v1/chat/completions')
+      .at(-1);
     assert.equal(line.provider, 'second');
     assert.equal(line.retries, 1);
     assert.equal(line.attempts, 3);
@@ -62,7 +65,11 @@ server:
   it('returns an upstream 400 to the client as is: no retry, no fallback', async () => {
     const n1 = first.requests.length;
     const n2 = second.requests.length;
-    first.script({ kind: 'status', status: 400, body: { error: { message: 'messages[0] is bad', type: 'invalid_request_error', code: 'bad_messages' } } });
+    first.script({
+      kind: 'status',
+      status: 400,
+      body: { error: { message: 'messages[0] is bad', type: 'invalid_request_error', code: 'bad_messages' } },
+    });
     await assert.rejects(ask('fb'), (e: InstanceType<typeof OpenAI.APIError>) => {
       assert.equal(e.status, 400);
       assert.equal(e.code, 'bad_messages');
@@ -74,7 +81,12 @@ server:
   });
 
   it('waits for Retry-After on 429 and then succeeds on the same target', async () => {
-    first.script({ kind: 'status', status: 429, headers: { 'retry-after': '1' }, body: { error: { message: 'slow down', type: 'rate_limit_error' } } });
+    first.script({
+      kind: 'status',
+      status: 429,
+      headers: { 'retry-after': '1' },
+      body: { error: { message: 'slow down', type: 'rate_limit_error' } },
+    });
     const t0 = Date.now();
     const r = await ask('solo');
     assert.equal(r.choices[0]!.message.content, 'mock-openai: hi');
@@ -92,13 +104,24 @@ server:
 
   it('times out a silent upstream (504) and cancels the request upstream', async () => {
     first.script({ kind: 'hang' }, { kind: 'hang' });
-    await assert.rejects(ask('solo'), (e: InstanceType<typeof OpenAI.APIError>) => e.status === 504 && (e.error as { type?: string }).type === 'timeout_error');
-    assert.ok(first.requests.slice(-2).every((r) => r.aborted), 'both timed-out attempts were closed upstream');
+    await assert.rejects(
+      ask('solo'),
+      (e: InstanceType<typeof OpenAI.APIError>) =>
+        e.status === 504 && (e.error as { type?: string }).type === 'timeout_error',
+    );
+    assert.ok(
+      first.requests.slice(-2).every((r) => r.aborted),
+      'both timed-out attempts were closed upstream',
+    );
   });
 
   it('falls back when the stream breaks before its first event', async () => {
     first.script({ kind: 'reset-after', events: 0 }, { kind: 'reset-after', events: 0 });
-    const stream = await client.chat.completions.create({ model: 'fb', stream: true, messages: [{ role: 'user', content: 'a b' }] });
+    const stream = await client.chat.completions.create({
+      model: 'fb',
+      stream: true,
+      messages: [{ role: 'user', content: 'a b' }],
+    });
     let text = '';
     for await (const c of stream) text += c.choices[0]?.delta.content ?? '';
     assert.equal(text, 'mock-openai: a b');
@@ -106,7 +129,11 @@ server:
 
   it('reports a connection reset mid-stream as an error, not a clean end (OpenAI client)', async () => {
     first.script({ kind: 'reset-after', events: 3 });
-    const stream = await client.chat.completions.create({ model: 'solo', stream: true, messages: [{ role: 'user', content: 'one two three four five' }] });
+    const stream = await client.chat.completions.create({
+      model: 'solo',
+      stream: true,
+      messages: [{ role: 'user', content: 'one two three four five' }],
+    });
     let text = '';
     await assert.rejects(async () => {
       for await (const c of stream) text += c.choices[0]?.delta.content ?? '';
@@ -117,14 +144,21 @@ server:
   it('reports a connection reset mid-stream as an error event (Anthropic client)', async () => {
     an.script({ kind: 'reset-after', events: 4 });
     const anthropic = new Anthropic({ apiKey: TOKEN, baseURL: px.url, maxRetries: 0 });
-    const stream = anthropic.messages.stream({ model: 'solo-an', max_tokens: 10, messages: [{ role: 'user', content: 'one two three' }] });
+    const stream = anthropic.messages.stream({
+      model: 'solo-an',
+      max_tokens: 10,
+      messages: [{ role: 'user', content: 'one two three' }],
+    });
     await assert.rejects(stream.finalMessage(), /upstream an/);
   });
 
   it('cancels the upstream request when the client goes away mid-stream', async () => {
     first.script({ kind: 'stall-after', events: 2 });
     const ac = new AbortController();
-    const stream = await client.chat.completions.create({ model: 'solo', stream: true, messages: [{ role: 'user', content: 'x y z' }] }, { signal: ac.signal });
+    const stream = await client.chat.completions.create(
+      { model: 'solo', stream: true, messages: [{ role: 'user', content: 'x y z' }] },
+      { signal: ac.signal },
+    );
     try {
       for await (const _ of stream) ac.abort();
     } catch {
@@ -137,7 +171,9 @@ server:
     second.script({ kind: 'hang' });
     const before = second.requests.length;
     const ac = new AbortController();
-    const pending = client.chat.completions.create({ model: 'only-second', messages: [{ role: 'user', content: 'x' }] }, { signal: ac.signal }).catch((e: Error) => e);
+    const pending = client.chat.completions
+      .create({ model: 'only-second', messages: [{ role: 'user', content: 'x' }] }, { signal: ac.signal })
+      .catch((e: Error) => e);
     for (let i = 0; i < 500 && second.requests.length === before; i++) await new Promise((r) => setTimeout(r, 10));
     ac.abort();
     await pending;
@@ -147,24 +183,32 @@ server:
   it('answers 401 to a wrong token without calling upstream', async () => {
     const n = first.requests.length;
     const bad = new OpenAI({ apiKey: 'wrong-token', baseURL: `${px.url}/v1`, maxRetries: 0 });
-    await assert.rejects(bad.chat.completions.create({ model: 'solo', messages: [{ role: 'user', content: 'x' }] }), (e: InstanceType<typeof OpenAI.APIError>) => {
-      assert.equal(e.status, 401);
-      assert.equal((e.error as { type?: string }).type, 'authentication_error');
-      return true;
-    });
+    await assert.rejects(
+      bad.chat.completions.create({ model: 'solo', messages: [{ role: 'user', content: 'x' }] }),
+      (e: InstanceType<typeof OpenAI.APIError>) => {
+        assert.equal(e.status, 401);
+        assert.equal((e.error as { type?: string }).type, 'authentication_error');
+        return true;
+      },
+    );
     assert.equal(first.requests.length, n);
   });
 
   it('answers 413 to a body over the limit', async () => {
     await assert.rejects(
       client.chat.completions.create({ model: 'solo', messages: [{ role: 'user', content: 'x'.repeat(5000) }] }),
-      (e: InstanceType<typeof OpenAI.APIError>) => e.status === 413 && (e.error as { type?: string }).type === 'request_too_large',
+      (e: InstanceType<typeof OpenAI.APIError>) =>
+        e.status === 413 && (e.error as { type?: string }).type === 'request_too_large',
     );
   });
 
   it('answers 413 to a large body still being sent, without a connection reset', async () => {
     const big = JSON.stringify({ model: 'solo', messages: [{ role: 'user', content: 'x'.repeat(20 * 1024 * 1024) }] });
-    const r = await fetch(`${px.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: big });
+    const r = await fetch(`${px.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: big,
+    });
     assert.equal(r.status, 413);
     assert.equal(((await r.json()) as { error: { code: string } }).error.code, 'request_too_large');
   });
@@ -179,7 +223,10 @@ server:
   });
 
   it('reports an unknown model as 404 model_not_found', async () => {
-    await assert.rejects(ask('nope'), (e: InstanceType<typeof OpenAI.APIError>) => e.status === 404 && e.code === 'model_not_found');
+    await assert.rejects(
+      ask('nope'),
+      (e: InstanceType<typeof OpenAI.APIError>) => e.status === 404 && e.code === 'model_not_found',
+    );
   });
 
   it('counts retries, fallbacks and upstream errors in /metrics', async () => {
@@ -188,16 +235,31 @@ server:
     assert.match(text, /aiproxy_fallbacks_total\{route="fb"\} [1-9]/);
     assert.match(text, /aiproxy_upstream_errors_total\{provider="first",kind="http_500"\} 1/);
     assert.match(text, /aiproxy_upstream_errors_total\{provider="first",kind="timeout"\} 2/);
-    assert.match(text, /aiproxy_upstream_errors_total\{provider="first",kind="reset"\} [1-9]/, 'a mid-stream reset counts as an upstream error');
-    assert.match(text, /aiproxy_request_duration_seconds_bucket\{endpoint="\/v1\/chat\/completions",provider="second",le="\+Inf"\} \d+/);
+    assert.match(
+      text,
+      /aiproxy_upstream_errors_total\{provider="first",kind="reset"\} [1-9]/,
+      'a mid-stream reset counts as an upstream error',
+    );
+    assert.match(
+      text,
+      /aiproxy_request_duration_seconds_bucket\{endpoint="\/v1\/chat\/completions",provider="second",le="\+Inf"\} \d+/,
+    );
   });
 
   it('shows a provider that keeps failing as degraded in /health, without calling upstream', async () => {
     const n = first.requests.length;
-    first.script({ kind: 'status', status: 500 }, { kind: 'status', status: 500 }, { kind: 'status', status: 500 }, { kind: 'status', status: 500 });
+    first.script(
+      { kind: 'status', status: 500 },
+      { kind: 'status', status: 500 },
+      { kind: 'status', status: 500 },
+      { kind: 'status', status: 500 },
+    );
     await assert.rejects(ask('solo'));
     await assert.rejects(ask('solo'));
-    const health = (await (await fetch(`${px.url}/health`)).json()) as { status: string; components: { providers: Record<string, { status: string }> } };
+    const health = (await (await fetch(`${px.url}/health`)).json()) as {
+      status: string;
+      components: { providers: Record<string, { status: string }> };
+    };
     assert.equal(health.status, 'degraded');
     assert.equal(health.components.providers.first!.status, 'failing');
     assert.equal(health.components.providers.second!.status, 'ok');
@@ -246,12 +308,18 @@ describe('disabled providers', () => {
       assert.equal((await fetch(`${px.url}/health/ready`)).status, 503);
       const health = await fetch(`${px.url}/health`);
       assert.equal(health.status, 503);
-      const body = (await health.json()) as { status: string; components: { providers: Record<string, { status: string; reason: string }> } };
+      const body = (await health.json()) as {
+        status: string;
+        components: { providers: Record<string, { status: string; reason: string }> };
+      };
       assert.equal(body.status, 'error');
       assert.equal(body.components.providers.oa!.status, 'disabled');
       assert.match(body.components.providers.oa!.reason, /MISSING_KEY not set/);
       const client = new OpenAI({ apiKey: TOKEN, baseURL: `${px.url}/v1`, maxRetries: 0 });
-      await assert.rejects(client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }), (e: InstanceType<typeof OpenAI.APIError>) => e.status === 503 && /MISSING_KEY/.test(e.message));
+      await assert.rejects(
+        client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }),
+        (e: InstanceType<typeof OpenAI.APIError>) => e.status === 503 && /MISSING_KEY/.test(e.message),
+      );
     } finally {
       await px.close();
     }
@@ -287,7 +355,10 @@ server:
     try {
       const headers = await rawExchange(px.url, 'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n');
       assert.match(headers, /^HTTP\/1\.1 408/);
-      const body = await rawExchange(px.url, `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: 100\r\n\r\n{"model":`);
+      const body = await rawExchange(
+        px.url,
+        `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: 100\r\n\r\n{"model":`,
+      );
       assert.match(body, /^HTTP\/1\.1 408/);
     } finally {
       await px.close();
@@ -312,12 +383,21 @@ server:
     try {
       upstream.script({ kind: 'flood' });
       socket.pause(); // reads nothing, ever
-      socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-      assert.equal(await upstream.waitForAbort(10_000), true, 'the upstream request was not cancelled after the slow-client timeout');
+      socket.write(
+        `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+      assert.equal(
+        await upstream.waitForAbort(10_000),
+        true,
+        'the upstream request was not cancelled after the slow-client timeout',
+      );
       // Paused, the flood stops once the socket buffers on both sides are full (~8 MB here);
       // a proxy that kept reading would have taken 90-380 MB into memory in those 2 seconds.
       const taken = upstream.requests.at(-1)?.flooded ?? 0;
-      assert.ok(taken > 0 && taken < 32 * 1024 * 1024, `the proxy read ${taken} bytes of a stream its client was not reading`);
+      assert.ok(
+        taken > 0 && taken < 32 * 1024 * 1024,
+        `the proxy read ${taken} bytes of a stream its client was not reading`,
+      );
     } finally {
       socket.destroy();
       await px.close();

@@ -28,17 +28,31 @@ describe('development config (npm start)', () => {
       assert.equal(config.env.port, 8080);
       assert.match(readFileSync(join(ROOT, 'config', '.env'), 'utf8'), /DEVELOPMENT ONLY/);
       const openai = new OpenAI({ apiKey: config.env.authToken, baseURL: `${url}/v1`, maxRetries: 0 });
-      const r = await openai.chat.completions.create({ model: 'echo', messages: [{ role: 'user', content: 'ping me' }] });
+      const r = await openai.chat.completions.create({
+        model: 'echo',
+        messages: [{ role: 'user', content: 'ping me' }],
+      });
       assert.equal(r.choices[0]!.message.content, 'ping me');
       let text = '';
-      for await (const c of await openai.chat.completions.create({ model: 'echo', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'a b c' }] })) {
+      for await (const c of await openai.chat.completions.create({
+        model: 'echo',
+        stream: true,
+        stream_options: { include_usage: true },
+        messages: [{ role: 'user', content: 'a b c' }],
+      })) {
         text += c.choices[0]?.delta.content ?? '';
       }
       assert.equal(text, 'a b c');
       const anthropic = new Anthropic({ apiKey: config.env.authToken, baseURL: url, maxRetries: 0 });
-      const m = await anthropic.messages.create({ model: 'echo', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
+      const m = await anthropic.messages.create({
+        model: 'echo',
+        max_tokens: 10,
+        messages: [{ role: 'user', content: 'hi' }],
+      });
       assert.deepEqual(m.content, [{ type: 'text', text: 'hi' }]);
-      const streamed = await anthropic.messages.stream({ model: 'echo', max_tokens: 10, messages: [{ role: 'user', content: 'x y' }] }).finalText();
+      const streamed = await anthropic.messages
+        .stream({ model: 'echo', max_tokens: 10, messages: [{ role: 'user', content: 'x y' }] })
+        .finalText();
       assert.equal(streamed, 'x y');
     } finally {
       await proxy.shutdown(100);
@@ -81,8 +95,16 @@ describe('release templates', () => {
     const dir = mkdtempSync(join(tmpdir(), 'aip-proxy-tpl-'));
     try {
       writeFileSync(join(dir, 'provider-config.yaml'), uncommented);
-      const c = loadConfig(dir, { AUTH_TOKEN: 'f'.repeat(64), OPENAI_API_KEY: 'k', ANTHROPIC_API_KEY: 'k', AZURE_OPENAI_API_KEY: 'k' });
-      assert.deepEqual(c.providers.map((p) => p.type), ['echo', 'openai', 'anthropic', 'openai-compatible', 'azure-openai']);
+      const c = loadConfig(dir, {
+        AUTH_TOKEN: 'f'.repeat(64),
+        OPENAI_API_KEY: 'k',
+        ANTHROPIC_API_KEY: 'k',
+        AZURE_OPENAI_API_KEY: 'k',
+      });
+      assert.deepEqual(
+        c.providers.map((p) => p.type),
+        ['echo', 'openai', 'anthropic', 'openai-compatible', 'azure-openai'],
+      );
       assert.deepEqual(c.routes.get('smart'), [
         { provider: 'openai', model: 'gpt-4o' },
         { provider: 'anthropic', model: 'claude-sonnet-4-5' },

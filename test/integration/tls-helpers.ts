@@ -14,17 +14,42 @@ export interface TestCa {
   pem: string;
 }
 
-const openssl = (args: string[], cwd: string) => execFileSync('openssl', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+const openssl = (args: string[], cwd: string) =>
+  execFileSync('openssl', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
 
 export function makeCa(dir = mkdtempSync(join(tmpdir(), 'aip-tls-ca-'))): TestCa {
-  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '30', '-subj', '/CN=aip-tls test CA'], dir);
+  openssl(
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.pem',
+      '-days',
+      '30',
+      '-subj',
+      '/CN=aip-tls test CA',
+    ],
+    dir,
+  );
   writeFileSync(join(dir, 'index.txt'), '');
   writeFileSync(join(dir, 'serial'), '1000\n');
   writeFileSync(
     join(dir, 'ca.cnf'),
     `[ca]\ndefault_ca = d\n[d]\ndatabase = ${dir}/index.txt\nnew_certs_dir = ${dir}\nserial = ${dir}/serial\ndefault_md = sha256\npolicy = p\ncopy_extensions = copy\nunique_subject = no\n[p]\ncommonName = supplied\n`,
   );
-  return { dir, certFile: join(dir, 'ca.pem'), keyFile: join(dir, 'ca.key'), pem: readFileSync(join(dir, 'ca.pem'), 'utf8') };
+  return {
+    dir,
+    certFile: join(dir, 'ca.pem'),
+    keyFile: join(dir, 'ca.key'),
+    pem: readFileSync(join(dir, 'ca.pem'), 'utf8'),
+  };
 }
 
 export interface LeafOptions {
@@ -37,24 +62,79 @@ export interface LeafOptions {
 const stamp = (d: Date) => d.toISOString().replace(/[-:T]/g, '').slice(0, 14) + 'Z';
 
 /** Writes `<name>.pem` (leaf + CA chain) and `<name>.key` in the CA's folder; returns both paths. */
-export function makeLeaf(ca: TestCa, name: string, o: LeafOptions = {}): { certFile: string; keyFile: string; fingerprint: string } {
+export function makeLeaf(
+  ca: TestCa,
+  name: string,
+  o: LeafOptions = {},
+): { certFile: string; keyFile: string; fingerprint: string } {
   const names = o.names ?? ['localhost', '127.0.0.1'];
   const san = names.map((n) => (/^[\d.]+$/.test(n) ? `IP:${n}` : `DNS:${n}`)).join(',');
   const now = Date.now();
-  openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${names[0]}`, '-addext', `subjectAltName=${san}`], ca.dir);
-  openssl(['ca', '-batch', '-notext', '-config', 'ca.cnf', '-cert', 'ca.pem', '-keyfile', 'ca.key', '-in', `${name}.csr`, '-out', `${name}.leaf`, '-startdate', o.start ?? stamp(new Date(now - 3600_000)), '-enddate', o.end ?? stamp(new Date(now + 10 * 86_400_000))], ca.dir);
+  openssl(
+    [
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.csr`,
+      '-subj',
+      `/CN=${names[0]}`,
+      '-addext',
+      `subjectAltName=${san}`,
+    ],
+    ca.dir,
+  );
+  openssl(
+    [
+      'ca',
+      '-batch',
+      '-notext',
+      '-config',
+      'ca.cnf',
+      '-cert',
+      'ca.pem',
+      '-keyfile',
+      'ca.key',
+      '-in',
+      `${name}.csr`,
+      '-out',
+      `${name}.leaf`,
+      '-startdate',
+      o.start ?? stamp(new Date(now - 3600_000)),
+      '-enddate',
+      o.end ?? stamp(new Date(now + 10 * 86_400_000)),
+    ],
+    ca.dir,
+  );
   const leaf = readFileSync(join(ca.dir, `${name}.leaf`), 'utf8');
   writeFileSync(join(ca.dir, `${name}.pem`), leaf + ca.pem);
-  return { certFile: join(ca.dir, `${name}.pem`), keyFile: join(ca.dir, `${name}.key`), fingerprint: new X509Certificate(leaf).fingerprint256 };
+  return {
+    certFile: join(ca.dir, `${name}.pem`),
+    keyFile: join(ca.dir, `${name}.key`),
+    fingerprint: new X509Certificate(leaf).fingerprint256,
+  };
 }
 
 export const pastStamp = (daysAgo: number) => stamp(new Date(Date.now() - daysAgo * 86_400_000));
 
 /** Opens a fresh TLS connection and returns the fingerprint of the certificate presented. */
-export function servedFingerprint(port: number, ca: string, servername = 'localhost'): Promise<{ fingerprint: string; protocol: string | null; alpn: string | false | null }> {
+export function servedFingerprint(
+  port: number,
+  ca: string,
+  servername = 'localhost',
+): Promise<{ fingerprint: string; protocol: string | null; alpn: string | false | null }> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: '127.0.0.1', port, servername, ca, ALPNProtocols: ['h2', 'http/1.1'] }, () => {
-      const result = { fingerprint: socket.getPeerX509Certificate()!.fingerprint256, protocol: socket.getProtocol(), alpn: socket.alpnProtocol };
+      const result = {
+        fingerprint: socket.getPeerX509Certificate()!.fingerprint256,
+        protocol: socket.getProtocol(),
+        alpn: socket.alpnProtocol,
+      };
       socket.end();
       resolve(result);
     });

@@ -50,10 +50,19 @@ describe('HTTPS with TLS_CERT_FILE/TLS_KEY_FILE', () => {
     copyFileSync(first.certFile, join(tlsDir, 'cert.pem'));
     copyFileSync(first.keyFile, join(tlsDir, 'key.pem'));
     httpPort = await freePort();
-    const dir = writeConfigDir(`providers:\n${openaiProvider('oa', upstream.url, '    models: [gpt-4o]\n')}`, `TLS_CERT_FILE=${tlsDir}/cert.pem\nTLS_KEY_FILE=${tlsDir}/key.pem\nHTTP_PORT=${httpPort}\n`);
+    const dir = writeConfigDir(
+      `providers:\n${openaiProvider('oa', upstream.url, '    models: [gpt-4o]\n')}`,
+      `TLS_CERT_FILE=${tlsDir}/cert.pem\nTLS_KEY_FILE=${tlsDir}/key.pem\nHTTP_PORT=${httpPort}\n`,
+    );
     proxy = await startProxyProcess(dir);
     const dispatcher = new Agent({ connect: { ca: ca.pem } });
-    client = new OpenAI({ apiKey: TOKEN, baseURL: `https://localhost:${port(proxy)}/v1`, maxRetries: 0, fetch: undiciFetch as unknown as typeof fetch, fetchOptions: { dispatcher } as unknown as NonNullable<ConstructorParameters<typeof OpenAI>[0]>['fetchOptions'] });
+    client = new OpenAI({
+      apiKey: TOKEN,
+      baseURL: `https://localhost:${port(proxy)}/v1`,
+      maxRetries: 0,
+      fetch: undiciFetch as unknown as typeof fetch,
+      fetchOptions: { dispatcher } as unknown as NonNullable<ConstructorParameters<typeof OpenAI>[0]>['fetchOptions'],
+    });
   });
   after(async () => {
     proxy?.child.kill('SIGTERM');
@@ -65,7 +74,10 @@ describe('HTTPS with TLS_CERT_FILE/TLS_KEY_FILE', () => {
 
   it('serves the openai SDK over HTTPS, TLS 1.3 with ALPN http/1.1', async () => {
     assert.match(proxy.stdout(), /"msg":"listening".*"protocol":"https"/);
-    const r = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'over tls' }] });
+    const r = await client.chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'over tls' }],
+    });
     assert.equal(r.choices[0]!.message.content, 'mock-openai: over tls');
     const seen = await servedFingerprint(port(proxy), ca.pem);
     assert.equal(seen.fingerprint, first.fingerprint);
@@ -75,16 +87,30 @@ describe('HTTPS with TLS_CERT_FILE/TLS_KEY_FILE', () => {
 
   it('speaks TLS 1.2 with an AEAD cipher and refuses TLS 1.1', async () => {
     const cipher = await new Promise<string>((resolve, reject) => {
-      const s = connect({ host: '127.0.0.1', port: port(proxy), servername: 'localhost', ca: ca.pem, maxVersion: 'TLSv1.2' }, () => {
-        resolve(s.getCipher().name);
-        s.end();
-      });
+      const s = connect(
+        { host: '127.0.0.1', port: port(proxy), servername: 'localhost', ca: ca.pem, maxVersion: 'TLSv1.2' },
+        () => {
+          resolve(s.getCipher().name);
+          s.end();
+        },
+      );
       s.once('error', reject);
     });
     assert.match(cipher, /GCM|CHACHA20/);
     await assert.rejects(
       new Promise((resolve, reject) => {
-        const s = connect({ host: '127.0.0.1', port: port(proxy), servername: 'localhost', ca: ca.pem, minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT:@SECLEVEL=0' }, () => resolve(s));
+        const s = connect(
+          {
+            host: '127.0.0.1',
+            port: port(proxy),
+            servername: 'localhost',
+            ca: ca.pem,
+            minVersion: 'TLSv1',
+            maxVersion: 'TLSv1.1',
+            ciphers: 'DEFAULT:@SECLEVEL=0',
+          },
+          () => resolve(s),
+        );
         s.once('error', reject);
       }),
       /alert protocol version/,
@@ -94,7 +120,11 @@ describe('HTTPS with TLS_CERT_FILE/TLS_KEY_FILE', () => {
 
   it('a certificate renamed into place is served to new connections while an open stream completes', async () => {
     const words = 'alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu';
-    const stream = await client.chat.completions.create({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: words }] });
+    const stream = await client.chat.completions.create({
+      model: 'gpt-4o',
+      stream: true,
+      messages: [{ role: 'user', content: words }],
+    });
     const it = stream[Symbol.asyncIterator]();
     let text = '';
     const firstChunk = await it.next();
@@ -102,20 +132,31 @@ describe('HTTPS with TLS_CERT_FILE/TLS_KEY_FILE', () => {
     const second = makeLeaf(ca, 'second');
     renameInto(second.keyFile, join(tlsDir, 'key.pem'));
     renameInto(second.certFile, join(tlsDir, 'cert.pem'));
-    await until('the new certificate', async () => (await servedFingerprint(port(proxy), ca.pem)).fingerprint === second.fingerprint);
+    await until(
+      'the new certificate',
+      async () => (await servedFingerprint(port(proxy), ca.pem)).fingerprint === second.fingerprint,
+    );
     for (let n = await it.next(); !n.done; n = await it.next()) text += n.value.choices[0]?.delta.content ?? '';
     assert.equal(text, `mock-openai: ${words}`, 'the stream opened before the swap completed');
     assert.ok(upstream.requests.at(-1)!.aborted === false);
-    await until('the reload log line', async () => /"msg":"tls certificate reloaded","reason":"file change"/.test(proxy.stdout()));
+    await until('the reload log line', async () =>
+      /"msg":"tls certificate reloaded","reason":"file change"/.test(proxy.stdout()),
+    );
     first = second;
   });
 
   it('a bad new pair is refused, logged and shown in /health; the current certificate stays', async () => {
     const other = makeLeaf(ca, 'other');
     renameInto(other.certFile, join(tlsDir, 'cert.pem')); // the key in place is not this certificate's
-    await until('the reload error', async () => /tls certificate reload failed; keeping the current certificate.*does not match/.test(proxy.stdout()));
+    await until('the reload error', async () =>
+      /tls certificate reload failed; keeping the current certificate.*does not match/.test(proxy.stdout()),
+    );
     assert.equal((await servedFingerprint(port(proxy), ca.pem)).fingerprint, first.fingerprint);
-    const health = (await (await undiciFetch(`https://localhost:${port(proxy)}/health`, { dispatcher: new Agent({ connect: { ca: ca.pem } }) })).json()) as { status: string; components: { tls: Record<string, unknown> } };
+    const health = (await (
+      await undiciFetch(`https://localhost:${port(proxy)}/health`, {
+        dispatcher: new Agent({ connect: { ca: ca.pem } }),
+      })
+    ).json()) as { status: string; components: { tls: Record<string, unknown> } };
     assert.equal(health.components.tls.status, 'error');
     assert.match(String(health.components.tls.last_error), /does not match the certificate/);
     assert.equal(health.status, 'degraded');
@@ -132,20 +173,36 @@ describe('HTTPS with TLS_CERT_FILE/TLS_KEY_FILE', () => {
     symlinkSync(join(hidden, 'cert.pem'), join(tlsDir, 'cert.link'));
     renameSync(join(tlsDir, 'key.link'), join(tlsDir, 'key.pem'));
     renameSync(join(tlsDir, 'cert.link'), join(tlsDir, 'cert.pem'));
-    await until('the symlinked pair', async () => (await servedFingerprint(port(proxy), ca.pem)).fingerprint === third.fingerprint);
+    await until(
+      'the symlinked pair',
+      async () => (await servedFingerprint(port(proxy), ca.pem)).fingerprint === third.fingerprint,
+    );
     const fourth = makeLeaf(ca, 'fourth');
     renameInto(fourth.keyFile, join(hidden, 'key.pem'));
     renameInto(fourth.certFile, join(hidden, 'cert.pem'));
     await new Promise((r) => setTimeout(r, 600));
-    assert.equal((await servedFingerprint(port(proxy), ca.pem)).fingerprint, third.fingerprint, 'no reload without SIGHUP');
+    assert.equal(
+      (await servedFingerprint(port(proxy), ca.pem)).fingerprint,
+      third.fingerprint,
+      'no reload without SIGHUP',
+    );
     proxy.child.kill('SIGHUP');
-    await until('the SIGHUP reload', async () => (await servedFingerprint(port(proxy), ca.pem)).fingerprint === fourth.fingerprint);
-    await until('the SIGHUP log line', async () => /"msg":"tls certificate reloaded","reason":"SIGHUP"/.test(proxy.stdout()));
+    await until(
+      'the SIGHUP reload',
+      async () => (await servedFingerprint(port(proxy), ca.pem)).fingerprint === fourth.fingerprint,
+    );
+    await until('the SIGHUP log line', async () =>
+      /"msg":"tls certificate reloaded","reason":"SIGHUP"/.test(proxy.stdout()),
+    );
   });
 
   it('`ai-proxy healthcheck` probes HTTP_PORT when set, else HTTPS on --port without verifying', () => {
     const run = (env: Record<string, string>) =>
-      spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'healthcheck', '--config-dir', proxy.dir, '--port', String(port(proxy))], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' });
+      spawnSync(
+        process.execPath,
+        ['--import', 'tsx', MAIN, 'healthcheck', '--config-dir', proxy.dir, '--port', String(port(proxy))],
+        { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' },
+      );
     const viaHttpPort = run({});
     assert.equal(viaHttpPort.status, 0, viaHttpPort.stderr);
     assert.equal(viaHttpPort.stdout, 'ok\n');
@@ -158,10 +215,13 @@ describe('HTTPS with TLS_CERT_FILE/TLS_KEY_FILE', () => {
 
   it('HTTP_PORT redirects API calls to HTTPS and answers /health/ready to a loopback client', async () => {
     const res = await new Promise<{ status: number; location: string | undefined }>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: httpPort, path: '/v1/models', headers: { host: 'api.example.com:80' } }, (r) => {
-        r.resume();
-        resolve({ status: r.statusCode!, location: r.headers.location });
-      });
+      const req = request(
+        { host: '127.0.0.1', port: httpPort, path: '/v1/models', headers: { host: 'api.example.com:80' } },
+        (r) => {
+          r.resume();
+          resolve({ status: r.statusCode!, location: r.headers.location });
+        },
+      );
       req.on('error', reject);
       req.end();
     });
@@ -175,8 +235,16 @@ describe('HTTPS configuration errors', () => {
     const ca = makeCa();
     const a = makeLeaf(ca, 'a');
     const b = makeLeaf(ca, 'b');
-    const dir = writeConfigDir('providers:\n  - name: e\n    type: echo\n    models: [m]\n', `TLS_CERT_FILE=${a.certFile}\nTLS_KEY_FILE=${b.keyFile}\n`);
-    await assert.rejects(startProxyProcess(dir), (e: Error) => /exited with 78/.test(e.message) && /invalid configuration: TLS_CERT_FILE\/TLS_KEY_FILE: .*does not match the certificate/.test(e.message));
+    const dir = writeConfigDir(
+      'providers:\n  - name: e\n    type: echo\n    models: [m]\n',
+      `TLS_CERT_FILE=${a.certFile}\nTLS_KEY_FILE=${b.keyFile}\n`,
+    );
+    await assert.rejects(
+      startProxyProcess(dir),
+      (e: Error) =>
+        /exited with 78/.test(e.message) &&
+        /invalid configuration: TLS_CERT_FILE\/TLS_KEY_FILE: .*does not match the certificate/.test(e.message),
+    );
     rmSync(ca.dir, { recursive: true, force: true });
     rmSync(dir, { recursive: true, force: true });
   });

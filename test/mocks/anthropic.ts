@@ -1,11 +1,19 @@
 // A mock Anthropic upstream speaking the exact wire format of /v1/messages: JSON, and SSE with
 // message_start, ping, content blocks (text and tool_use with input_json_delta), message_delta
 // with cumulative usage, and message_stop.
-import { lastUserText, startMock, type MockOptions, type MockUpstream, type RecordedRequest, type Reply } from './server.ts';
+import {
+  lastUserText,
+  startMock,
+  type MockOptions,
+  type MockUpstream,
+  type RecordedRequest,
+  type Reply,
+} from './server.ts';
 
 export const MOCK_TOOL_INPUT = { city: 'Paris', unit: 'celsius' };
 
-const ev = (type: string, payload: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...payload })}\n\n`;
+const ev = (type: string, payload: Record<string, unknown>) =>
+  `event: ${type}\ndata: ${JSON.stringify({ type, ...payload })}\n\n`;
 
 function firstTool(body: Record<string, unknown>): string | undefined {
   const tools = Array.isArray(body.tools) ? (body.tools as { name?: string }[]) : [];
@@ -37,11 +45,19 @@ const messages: Reply = {
       role: 'assistant',
       model: b.model,
       content: tool
-        ? [{ type: 'text', text: 'Let me check.' }, { type: 'tool_use', id: 'toolu_mock1', name: tool, input: MOCK_TOOL_INPUT }]
+        ? [
+            { type: 'text', text: 'Let me check.' },
+            { type: 'tool_use', id: 'toolu_mock1', name: tool, input: MOCK_TOOL_INPUT },
+          ]
         : [{ type: 'text', text }],
       stop_reason: tool ? 'tool_use' : 'end_turn',
       stop_sequence: null,
-      usage: { input_tokens: inputTokens(b), output_tokens: 7, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+      usage: {
+        input_tokens: inputTokens(b),
+        output_tokens: 7,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 0,
+      },
     };
   },
   events(req: RecordedRequest) {
@@ -49,23 +65,43 @@ const messages: Reply = {
     const tool = wantsTool(b);
     const out = [
       ev('message_start', {
-        message: { id: 'msg_mock1', type: 'message', role: 'assistant', model: b.model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: inputTokens(b), output_tokens: 1 } },
+        message: {
+          id: 'msg_mock1',
+          type: 'message',
+          role: 'assistant',
+          model: b.model,
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: { input_tokens: inputTokens(b), output_tokens: 1 },
+        },
       }),
       ev('ping', {}),
     ];
     const text = tool ? 'Let me check.' : `mock-anthropic: ${lastUserText(b)}`;
     out.push(ev('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }));
-    for (const w of text.match(/\S+\s*/g) ?? [text]) out.push(ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: w } }));
+    for (const w of text.match(/\S+\s*/g) ?? [text])
+      out.push(ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: w } }));
     out.push(ev('content_block_stop', { index: 0 }));
     if (tool) {
       const json = JSON.stringify(MOCK_TOOL_INPUT);
-      out.push(ev('content_block_start', { index: 1, content_block: { type: 'tool_use', id: 'toolu_mock1', name: tool, input: {} } }));
+      out.push(
+        ev('content_block_start', {
+          index: 1,
+          content_block: { type: 'tool_use', id: 'toolu_mock1', name: tool, input: {} },
+        }),
+      );
       for (const piece of [json.slice(0, 5), json.slice(5, 17), json.slice(17)]) {
         out.push(ev('content_block_delta', { index: 1, delta: { type: 'input_json_delta', partial_json: piece } }));
       }
       out.push(ev('content_block_stop', { index: 1 }));
     }
-    out.push(ev('message_delta', { delta: { stop_reason: tool ? 'tool_use' : 'end_turn', stop_sequence: null }, usage: { output_tokens: 7 } }));
+    out.push(
+      ev('message_delta', {
+        delta: { stop_reason: tool ? 'tool_use' : 'end_turn', stop_sequence: null },
+        usage: { output_tokens: 7 },
+      }),
+    );
     out.push(ev('message_stop', {}));
     return out;
   },

@@ -1,7 +1,14 @@
 // A mock OpenAI upstream speaking the exact wire format of /v1/chat/completions (JSON and SSE,
 // tool calls streamed interleaved by index, usage chunk on request), /v1/embeddings,
 // /v1/completions and /v1/responses.
-import { lastUserText, startMock, type MockOptions, type MockUpstream, type RecordedRequest, type Reply } from './server.ts';
+import {
+  lastUserText,
+  startMock,
+  type MockOptions,
+  type MockUpstream,
+  type RecordedRequest,
+  type Reply,
+} from './server.ts';
 
 const created = 1_700_000_000;
 const data = (v: unknown) => `data: ${JSON.stringify(v)}\n\n`;
@@ -22,7 +29,10 @@ function wantsToolCalls(body: Record<string, unknown>): boolean {
 }
 
 export const MOCK_EMBEDDING = [0.5, 0.25, -1];
-export const MOCK_TOOL_ARGS = [{ city: 'Paris', unit: 'celsius' }, { city: 'Berlin', unit: 'celsius' }];
+export const MOCK_TOOL_ARGS = [
+  { city: 'Paris', unit: 'celsius' },
+  { city: 'Berlin', unit: 'celsius' },
+];
 
 function usage(body: Record<string, unknown>, completion: number) {
   const prompt = JSON.stringify(body.messages ?? body.input ?? '').length;
@@ -30,7 +40,13 @@ function usage(body: Record<string, unknown>, completion: number) {
 }
 
 /** A `chat.completion` object with one choice, as the OpenAI API returns it. */
-function completion(model: string, created: number, message: Record<string, unknown>, finish_reason: string, tokens: ReturnType<typeof usage>) {
+function completion(
+  model: string,
+  created: number,
+  message: Record<string, unknown>,
+  finish_reason: string,
+  tokens: ReturnType<typeof usage>,
+) {
   return {
     id: 'chatcmpl-mock1',
     object: 'chat.completion',
@@ -48,11 +64,27 @@ const chat: Reply = {
     const model = String(b.model);
     if (wantsToolCalls(b)) {
       const names = toolNames(b);
-      const tool_calls = MOCK_TOOL_ARGS.map((args, i) => ({ id: `call_${i}`, type: 'function', function: { name: names[i] ?? names[0], arguments: JSON.stringify(args) } }));
-      return completion(model, created, { role: 'assistant', content: null, refusal: null, tool_calls }, 'tool_calls', usage(b, 20));
+      const tool_calls = MOCK_TOOL_ARGS.map((args, i) => ({
+        id: `call_${i}`,
+        type: 'function',
+        function: { name: names[i] ?? names[0], arguments: JSON.stringify(args) },
+      }));
+      return completion(
+        model,
+        created,
+        { role: 'assistant', content: null, refusal: null, tool_calls },
+        'tool_calls',
+        usage(b, 20),
+      );
     }
     const text = `mock-openai: ${lastUserText(b)}`;
-    return completion(model, created, { role: 'assistant', content: text, refusal: null }, 'stop', usage(b, words(text).length));
+    return completion(
+      model,
+      created,
+      { role: 'assistant', content: text, refusal: null },
+      'stop',
+      usage(b, words(text).length),
+    );
   },
   events(req: RecordedRequest) {
     const b = req.body;
@@ -74,9 +106,27 @@ const chat: Reply = {
       const args = MOCK_TOOL_ARGS.map((a) => JSON.stringify(a));
       // Both calls start, then their argument fragments alternate: the interleaving real
       // upstreams produce for parallel tool calls.
-      args.forEach((_, i) => out.push(data(chunk({ tool_calls: [{ index: i, id: `call_${i}`, type: 'function', function: { name: names[i] ?? names[0], arguments: '' } }] }))));
+      args.forEach((_, i) =>
+        out.push(
+          data(
+            chunk({
+              tool_calls: [
+                {
+                  index: i,
+                  id: `call_${i}`,
+                  type: 'function',
+                  function: { name: names[i] ?? names[0], arguments: '' },
+                },
+              ],
+            }),
+          ),
+        ),
+      );
       const pieces = args.map((a) => [a.slice(0, 9), a.slice(9, 20), a.slice(20)]);
-      for (let p = 0; p < 3; p++) args.forEach((_, i) => out.push(data(chunk({ tool_calls: [{ index: i, function: { arguments: pieces[i]![p] } }] }))));
+      for (let p = 0; p < 3; p++)
+        args.forEach((_, i) =>
+          out.push(data(chunk({ tool_calls: [{ index: i, function: { arguments: pieces[i]![p] } }] }))),
+        );
       out.push(data(chunk({}, 'tool_calls')));
       completion = 20;
     } else {
@@ -85,7 +135,18 @@ const chat: Reply = {
       out.push(data(chunk({}, 'stop')));
       completion = words(text).length;
     }
-    if (includeUsage) out.push(data({ id: 'chatcmpl-mock1', object: 'chat.completion.chunk', created, model, system_fingerprint: 'fp_mock', choices: [], usage: usage(b, completion) }));
+    if (includeUsage)
+      out.push(
+        data({
+          id: 'chatcmpl-mock1',
+          object: 'chat.completion.chunk',
+          created,
+          model,
+          system_fingerprint: 'fp_mock',
+          choices: [],
+          usage: usage(b, completion),
+        }),
+      );
     out.push('data: [DONE]\n\n');
     return out;
   },
@@ -95,7 +156,16 @@ const embeddings: Reply = {
   json: (req) => ({
     object: 'list',
     // The SDK asks for base64 (packed float32) unless told otherwise.
-    data: [{ object: 'embedding', index: 0, embedding: req.body.encoding_format === 'base64' ? Buffer.from(new Float32Array(MOCK_EMBEDDING).buffer).toString('base64') : MOCK_EMBEDDING }],
+    data: [
+      {
+        object: 'embedding',
+        index: 0,
+        embedding:
+          req.body.encoding_format === 'base64'
+            ? Buffer.from(new Float32Array(MOCK_EMBEDDING).buffer).toString('base64')
+            : MOCK_EMBEDDING,
+      },
+    ],
     model: req.body.model,
     usage: { prompt_tokens: 4, total_tokens: 4 },
   }),
@@ -112,8 +182,20 @@ const completions: Reply = {
     usage: { prompt_tokens: 3, completion_tokens: 3, total_tokens: 6 },
   }),
   events: (req) => [
-    data({ id: 'cmpl-mock1', object: 'text_completion', created, model: req.body.model, choices: [{ text: 'mock', index: 0, logprobs: null, finish_reason: null }] }),
-    data({ id: 'cmpl-mock1', object: 'text_completion', created, model: req.body.model, choices: [{ text: '', index: 0, logprobs: null, finish_reason: 'stop' }] }),
+    data({
+      id: 'cmpl-mock1',
+      object: 'text_completion',
+      created,
+      model: req.body.model,
+      choices: [{ text: 'mock', index: 0, logprobs: null, finish_reason: null }],
+    }),
+    data({
+      id: 'cmpl-mock1',
+      object: 'text_completion',
+      created,
+      model: req.body.model,
+      choices: [{ text: '', index: 0, logprobs: null, finish_reason: 'stop' }],
+    }),
     'data: [DONE]\n\n',
   ],
 };
@@ -125,7 +207,15 @@ const responses: Reply = {
     created_at: created,
     status: 'completed',
     model: req.body.model,
-    output: [{ type: 'message', id: 'msg_mock1', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: `mock-openai: ${String(req.body.input)}`, annotations: [] }] }],
+    output: [
+      {
+        type: 'message',
+        id: 'msg_mock1',
+        status: 'completed',
+        role: 'assistant',
+        content: [{ type: 'output_text', text: `mock-openai: ${String(req.body.input)}`, annotations: [] }],
+      },
+    ],
     usage: { input_tokens: 5, output_tokens: 3, total_tokens: 8 },
   }),
   events: (req) => [

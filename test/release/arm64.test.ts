@@ -15,7 +15,10 @@ const skip = !existsSync(artifacts.archive)
     ? 'qemu-aarch64-static missing: apt-get install qemu-user-static'
     : false;
 
-test('the arm64 executable runs under qemu, reports its build and serves /ping', { skip, timeout: 180_000 }, async () => {
+test('the arm64 executable runs under qemu, reports its build and serves /ping', {
+  skip,
+  timeout: 180_000,
+}, async () => {
   const dir = await unpack(artifacts.archive);
   try {
     const manifest = readManifest(dir);
@@ -25,14 +28,21 @@ test('the arm64 executable runs under qemu, reports its build and serves /ping',
     const qemu = ['-L', join(dir, 'rootfs'), join(dir, 'ai-proxy')];
     const version = run('qemu-aarch64-static', [...qemu, '--version']);
     assert.equal(version.status, 0, version.stderr);
-    assert.equal(version.stdout.trim(), `ai-proxy ${manifest.version} (commit ${manifest.commit}, node ${manifest.node})`);
+    assert.equal(
+      version.stdout.trim(),
+      `ai-proxy ${manifest.version} (commit ${manifest.commit}, node ${manifest.node})`,
+    );
 
     configFrom(dir, join(dir, 'config'));
     const port = await freePort();
-    const server = spawn('qemu-aarch64-static', [...qemu, 'serve', '--config-dir', join(dir, 'config'), '--host', '127.0.0.1'], {
-      env: { ...process.env, PORT: String(port) },
-      stdio: 'ignore',
-    });
+    const server = spawn(
+      'qemu-aarch64-static',
+      [...qemu, 'serve', '--config-dir', join(dir, 'config'), '--host', '127.0.0.1'],
+      {
+        env: { ...process.env, PORT: String(port) },
+        stdio: 'ignore',
+      },
+    );
     try {
       let response: Response | undefined;
       for (let attempt = 0; attempt < 300 && !response; attempt++) {

@@ -85,14 +85,19 @@ export function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
 
 /** A config folder the proxy accepts: the archive's templates with a token filled in. */
 export function configFrom(unpacked: string, into: string): void {
-  const env = readFileSync(join(unpacked, '.env.example'), 'utf8').replace(/^AUTH_TOKEN=.*$/m, `AUTH_TOKEN=${'t'.repeat(40)}`);
+  const env = readFileSync(join(unpacked, '.env.example'), 'utf8').replace(
+    /^AUTH_TOKEN=.*$/m,
+    `AUTH_TOKEN=${'t'.repeat(40)}`,
+  );
   mkdirSync(into, { recursive: true, mode: 0o755 });
   copyFileSync(join(unpacked, 'provider-config.yaml'), join(into, 'provider-config.yaml'));
   writeFileSync(join(into, '.env'), env);

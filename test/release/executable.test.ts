@@ -15,7 +15,10 @@ test('ai-proxy --version prints the version, commit and Node of the manifest', {
     const manifest = readManifest(dir);
     const result = run(join(dir, 'ai-proxy'), ['--version']);
     assert.equal(result.status, 0, result.stderr);
-    assert.equal(result.stdout.trim(), `ai-proxy ${manifest.version} (commit ${manifest.commit}, node ${manifest.node})`);
+    assert.equal(
+      result.stdout.trim(),
+      `ai-proxy ${manifest.version} (commit ${manifest.commit}, node ${manifest.node})`,
+    );
     assert.equal(result.stderr, '', 'no SEA warning (e.g. a rejected code cache) on stderr');
   } finally {
     rmSync(dir, { recursive: true, force: true });

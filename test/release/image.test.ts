@@ -17,12 +17,18 @@ const skip = noArtifacts || (!engine && 'no Docker engine reachable (docker info
 const suffix = randomBytes(4).toString('hex');
 const HARDENED = [
   '--read-only',
-  '--tmpfs', '/tmp:rw,noexec,nosuid,size=16m',
-  '--security-opt', 'no-new-privileges',
-  '--cap-drop', 'ALL',
-  '--memory', '512m',
-  '--cpus', '0.5',
-  '--pids-limit', '128',
+  '--tmpfs',
+  '/tmp:rw,noexec,nosuid,size=16m',
+  '--security-opt',
+  'no-new-privileges',
+  '--cap-drop',
+  'ALL',
+  '--memory',
+  '512m',
+  '--cpus',
+  '0.5',
+  '--pids-limit',
+  '128',
 ];
 
 function build(context: string, tag: string, buildkit: boolean) {
@@ -35,7 +41,10 @@ function removeImage(tag: string): void {
   run('docker', ['image', 'rm', '--force', tag]);
 }
 
-test('the image builds with the legacy builder, runs hardened as 1001 and becomes healthy', { skip, timeout: 240_000 }, async () => {
+test('the image builds with the legacy builder, runs hardened as 1001 and becomes healthy', {
+  skip,
+  timeout: 240_000,
+}, async () => {
   const dir = await unpack(artifacts!.archive);
   const tag = `aip-release-test:${suffix}`;
   const name = `aip-release-test-${suffix}`;
@@ -59,9 +68,15 @@ test('the image builds with the legacy builder, runs hardened as 1001 and become
     const config = join(dir, 'config');
     configFrom(dir, config);
     const started = run('docker', [
-      'run', '--detach', '--name', name, ...HARDENED,
-      '--volume', `${config}:/app/config:ro`,
-      '--publish', '127.0.0.1::8080',
+      'run',
+      '--detach',
+      '--name',
+      name,
+      ...HARDENED,
+      '--volume',
+      `${config}:/app/config:ro`,
+      '--publish',
+      '127.0.0.1::8080',
       tag,
     ]);
     assert.equal(started.status, 0, started.stderr);
@@ -87,7 +102,11 @@ test('the image builds with the legacy builder, runs hardened as 1001 and become
 
     const stopped = run('docker', ['stop', '--time', '10', name]);
     assert.equal(stopped.status, 0, stopped.stderr);
-    assert.equal(run('docker', ['inspect', '--format', '{{.State.ExitCode}}', name]).stdout.trim(), '0', 'SIGTERM stops it cleanly');
+    assert.equal(
+      run('docker', ['inspect', '--format', '{{.State.ExitCode}}', name]).stdout.trim(),
+      '0',
+      'SIGTERM stops it cleanly',
+    );
   } finally {
     run('docker', ['rm', '--force', name]);
     removeImage(tag);

@@ -4,7 +4,19 @@
 // leaves no temporary folder behind, also when TMPDIR is mounted noexec.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, copyFileSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+  closeSync,
+  statSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { has, REQUIRE_E2E, requireArtifacts, ROOT, run, tempDir } from './artifacts.ts';
@@ -39,7 +51,8 @@ function workspace(withArchive = true): string {
 
 function launch(shell: string, dir: string, args: string[], env: NodeJS.ProcessEnv = {}, asUser?: number) {
   const argv = [...shell.split(' '), join(dir, 'installer.sh'), ...args];
-  const command = asUser === undefined ? argv : ['setpriv', `--reuid=${asUser}`, `--regid=${asUser}`, '--clear-groups', ...argv];
+  const command =
+    asUser === undefined ? argv : ['setpriv', `--reuid=${asUser}`, `--regid=${asUser}`, '--clear-groups', ...argv];
   return run(command[0]!, command.slice(1), { cwd: dir, env: { ...process.env, ...env } });
 }
 
@@ -53,7 +66,9 @@ test('installer.sh passes shellcheck', { skip }, (t) => {
 });
 
 for (const [shell, shellSkip] of shells) {
-  test(`${shell}: --help lists the launcher flags and the installer's flags and exit codes`, { skip: skip || shellSkip }, () => {
+  test(`${shell}: --help lists the launcher flags and the installer's flags and exit codes`, {
+    skip: skip || shellSkip,
+  }, () => {
     const dir = workspace(false);
     const result = launch(shell, dir, ['--help']);
     assert.equal(result.status, 0, result.stderr);
@@ -65,7 +80,9 @@ for (const [shell, shellSkip] of shells) {
     }
   });
 
-  test(`${shell}: --info and --check describe and verify the archive next to the launcher`, { skip: skip || shellSkip }, () => {
+  test(`${shell}: --info and --check describe and verify the archive next to the launcher`, {
+    skip: skip || shellSkip,
+  }, () => {
     const dir = workspace();
     const info = launch(shell, dir, ['--info']);
     assert.equal(info.status, 0, info.stderr);
@@ -118,7 +135,9 @@ for (const [shell, shellSkip] of shells) {
     assert.match(result.stderr, /linux-arm64/);
   });
 
-  test(`${shell}: as root it runs ai-proxy install, passes its exit code through, cleans up`, { skip: skip || shellSkip || (!isRoot && 'needs root') }, () => {
+  test(`${shell}: as root it runs ai-proxy install, passes its exit code through, cleans up`, {
+    skip: skip || shellSkip || (!isRoot && 'needs root'),
+  }, () => {
     const dir = workspace();
     const tmp = scratch('tmpdir');
     const version = launch(shell, dir, ['--version'], { TMPDIR: tmp });
@@ -129,7 +148,9 @@ for (const [shell, shellSkip] of shells) {
     assert.deepEqual(readdirSync(tmp), [], 'the private folder is removed');
   });
 
-  test(`${shell}: a noexec TMPDIR falls back to another folder`, { skip: skip || shellSkip || (!isRoot && 'needs root') }, (t) => {
+  test(`${shell}: a noexec TMPDIR falls back to another folder`, {
+    skip: skip || shellSkip || (!isRoot && 'needs root'),
+  }, (t) => {
     const dir = workspace();
     const noexec = scratch('noexec');
     if (run('mount', ['-t', 'tmpfs', '-o', 'noexec,size=200m', 'tmpfs', noexec]).status !== 0) {
@@ -150,7 +171,9 @@ for (const [shell, shellSkip] of shells) {
     }
   });
 
-  test(`${shell}: a TMPDIR too full for the executable falls back to another folder`, { skip: skip || shellSkip || (!isRoot && 'needs root') }, (t) => {
+  test(`${shell}: a TMPDIR too full for the executable falls back to another folder`, {
+    skip: skip || shellSkip || (!isRoot && 'needs root'),
+  }, (t) => {
     const dir = workspace();
     const full = scratch('full');
     if (run('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', full]).status !== 0) {
@@ -181,9 +204,13 @@ function launcherAround(dir: string, standIn: string): string {
   const archive = join(dir, 'ai-proxy-release.tar.gz');
   assert.equal(run('tar', ['-czf', archive, '-C', stage, 'ai-proxy']).status, 0);
   writeFileSync(join(dir, 'help.txt'), 'installer help\n');
-  const generated = run('sh', [join(ROOT, 'scripts/release/launcher.sh'), 'x64', archive, join(dir, 'help.txt'), join(dir, 'installer.sh')], {
-    env: { ...process.env, VERSION: '9.9.9', COMMIT: 'abc' },
-  });
+  const generated = run(
+    'sh',
+    [join(ROOT, 'scripts/release/launcher.sh'), 'x64', archive, join(dir, 'help.txt'), join(dir, 'installer.sh')],
+    {
+      env: { ...process.env, VERSION: '9.9.9', COMMIT: 'abc' },
+    },
+  );
   assert.equal(generated.status, 0, generated.stderr);
   return join(dir, 'installer.sh');
 }
@@ -191,22 +218,40 @@ function launcherAround(dir: string, standIn: string): string {
 // The template itself, with a stand-in `ai-proxy` that reports what it was given: exact
 // arguments (spaces kept, launcher flags removed), the absolute archive path, and the
 // operator's umask (the launcher tightens it only for its private folder).
-test('the launcher template passes exact arguments and the umask to ai-proxy install', { skip: isRoot ? false : 'needs root' }, () => {
-  const launcher = launcherAround(scratch('template'), '#!/bin/sh\nprintf "umask=%s\\n" "$(umask)"\nfor a in "$@"; do printf "[%s]\\n" "$a"; done\nexit 42\n');
+test('the launcher template passes exact arguments and the umask to ai-proxy install', {
+  skip: isRoot ? false : 'needs root',
+}, () => {
+  const launcher = launcherAround(
+    scratch('template'),
+    '#!/bin/sh\nprintf "umask=%s\\n" "$(umask)"\nfor a in "$@"; do printf "[%s]\\n" "$a"; done\nexit 42\n',
+  );
   for (const [shell] of shells.filter(([, reason]) => !reason)) {
-    const result = run('sh', ['-c', `umask 022 && cd / && ${shell} "$0" --port 9000 --bind "a b" --check-not`, launcher]);
+    const result = run('sh', [
+      '-c',
+      `umask 022 && cd / && ${shell} "$0" --port 9000 --bind "a b" --check-not`,
+      launcher,
+    ]);
     assert.equal(result.status, 42, `${shell}: the installer's exit code comes through: ${result.stderr}`);
     // The installer gets the launcher's private, verified copy of the archive, not the original.
-    assert.match(result.stdout, /^umask=0022\n\[install\]\n\[--archive\]\n\[\/tmp\/ai-proxy-launcher\.\w+\/release\.tar\.gz\]\n\[--port\]\n\[9000\]\n\[--bind\]\n\[a b\]\n\[--check-not\]\n$/, shell);
+    assert.match(
+      result.stdout,
+      /^umask=0022\n\[install\]\n\[--archive\]\n\[\/tmp\/ai-proxy-launcher\.\w+\/release\.tar\.gz\]\n\[--port\]\n\[9000\]\n\[--bind\]\n\[a b\]\n\[--check-not\]\n$/,
+      shell,
+    );
   }
 });
 
-test('a folder left by a killed launcher is removed by the next run; a live one is kept', { skip: skip || shells[0][1] || (!isRoot && 'needs root') }, () => {
+test('a folder left by a killed launcher is removed by the next run; a live one is kept', {
+  skip: skip || shells[0][1] || (!isRoot && 'needs root'),
+}, () => {
   const dir = workspace();
   const tmp = scratch('tmpdir');
   // A pid that cannot be running: a short-lived child that has already exited.
   const dead = spawnSync('true').pid;
-  for (const [name, pid] of [['ai-proxy-launcher.dead01', dead], ['ai-proxy-launcher.live01', process.pid]] as const) {
+  for (const [name, pid] of [
+    ['ai-proxy-launcher.dead01', dead],
+    ['ai-proxy-launcher.live01', process.pid],
+  ] as const) {
     mkdirSync(join(tmp, name));
     writeFileSync(join(tmp, name, 'launcher.pid'), `${pid}\n`);
     writeFileSync(join(tmp, name, 'ai-proxy'), 'left behind');
@@ -218,14 +263,22 @@ test('a folder left by a killed launcher is removed by the next run; a live one 
 
 // A SIGTERM sent to the launcher alone (a CI runner, systemd, `kill`) must reach the installer
 // at once so it rolls back now; its stdin must still reach the installer (prompts).
-test('the launcher passes stdin through and forwards SIGTERM to the running installer', { skip: isRoot ? false : 'needs root' }, async () => {
+test('the launcher passes stdin through and forwards SIGTERM to the running installer', {
+  skip: isRoot ? false : 'needs root',
+}, async () => {
   const dir = scratch('signal');
   const tmp = join(dir, 'tmp');
   mkdirSync(tmp);
-  const launcher = launcherAround(dir, '#!/bin/sh\ntrap \'kill $! 2>/dev/null; echo "rolled back"; exit 130\' TERM\nread -r line\necho "stdin=$line"\nsleep 60 >/dev/null 2>&1 & wait $!\nexit 0\n');
+  const launcher = launcherAround(
+    dir,
+    '#!/bin/sh\ntrap \'kill $! 2>/dev/null; echo "rolled back"; exit 130\' TERM\nread -r line\necho "stdin=$line"\nsleep 60 >/dev/null 2>&1 & wait $!\nexit 0\n',
+  );
   for (const [shell] of shells.filter(([, reason]) => !reason)) {
     const [command, ...rest] = shell.split(' ');
-    const child = spawn(command!, [...rest, launcher], { env: { ...process.env, TMPDIR: tmp }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command!, [...rest, launcher], {
+      env: { ...process.env, TMPDIR: tmp },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
@@ -235,7 +288,11 @@ test('the launcher passes stdin through and forwards SIGTERM to the running inst
     child.stdin.end('typed answer\n');
     const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
     assert.equal(code, 130, `${shell}: the installer's exit code after the forwarded SIGTERM comes through`);
-    assert.match(stdout, /stdin=typed answer\nrolled back\n/, `${shell}: stdin reached the installer, then the signal did`);
+    assert.match(
+      stdout,
+      /stdin=typed answer\nrolled back\n/,
+      `${shell}: stdin reached the installer, then the signal did`,
+    );
     assert.deepEqual(readdirSync(tmp), [], `${shell}: the private folder is removed`);
   }
 });

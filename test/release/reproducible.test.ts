@@ -40,13 +40,18 @@ test('two builds of the same commit produce the same sha256', { skip, timeout: 9
   try {
     const manifestDir = await unpack(artifacts!.archive, ['manifest.json', 'Dockerfile']);
     const pkgCommit = readManifest(manifestDir).commit;
-    const sourceUrl = readFileSync(join(manifestDir, 'Dockerfile'), 'utf8').match(/image\.source="([^"]*)"/)?.[1] ?? 'unknown';
+    const sourceUrl =
+      readFileSync(join(manifestDir, 'Dockerfile'), 'utf8').match(/image\.source="([^"]*)"/)?.[1] ?? 'unknown';
     rmSync(manifestDir, { recursive: true, force: true });
 
     const first = build(clone.dir, sourceUrl);
     dirs.push(first.out);
     if (pkgCommit === clone.commit) {
-      assert.equal(first.sums, readFileSync(artifacts!.sums, 'utf8'), `a rebuild of ${clone.commit} matches pkg/ byte for byte`);
+      assert.equal(
+        first.sums,
+        readFileSync(artifacts!.sums, 'utf8'),
+        `a rebuild of ${clone.commit} matches pkg/ byte for byte`,
+      );
       return;
     }
     const other = cloneAt(head);

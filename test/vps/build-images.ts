@@ -9,7 +9,10 @@ const parallel = Number(process.env.VPS_BUILD_PARALLEL ?? 2);
 const started = Date.now();
 try {
   const builds = await ensureImages(chosen, parallel, (line) => console.log(line));
-  for (const b of builds) console.log(`${b.recipe.name.padEnd(18)} ${b.work.padEnd(11)} ${b.seconds.toFixed(1).padStart(7)} s  ${describePhases(b)}  ${b.tag}`);
+  for (const b of builds)
+    console.log(
+      `${b.recipe.name.padEnd(18)} ${b.work.padEnd(11)} ${b.seconds.toFixed(1).padStart(7)} s  ${describePhases(b)}  ${b.tag}`,
+    );
   console.log(`all images ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 } catch (error) {
   console.error(`build-images: ${error instanceof Error ? error.message : String(error)}`);

@@ -34,7 +34,8 @@ if (missing) {
       const stale = await removeStale();
       if (stale.length) console.log(`# removed leftovers of an earlier run: ${stale.join(', ')}`);
       const builds = await ensureImages(RECIPES, 2, (line) => console.log(`# ${line}`));
-      for (const b of builds) console.log(`# image ${b.tag}: ${b.work} in ${b.seconds.toFixed(1)} s ${describePhases(b)}`);
+      for (const b of builds)
+        console.log(`# image ${b.tag}: ${b.work} in ${b.seconds.toFixed(1)} s ${describePhases(b)}`);
       const pruned = await pruneStale(RECIPES);
       if (pruned.length) console.log(`# removed images and tarballs of earlier recipes: ${pruned.join(', ')}`);
       expected.version = await releaseVersion(currentRelease());

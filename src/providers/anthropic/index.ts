@@ -9,5 +9,9 @@ export const anthropicAdapter: ProviderAdapter = {
   native: new Set<ClientApi>(['messages']),
   basePath: (url) => url.pathname.replace(/\/+$/, '').replace(/\/v1$/, ''),
   path: (base) => `${base}/v1/messages`,
-  headers: (p) => ({ ...p.headers, 'anthropic-version': ANTHROPIC_VERSION, ...(p.apiKey ? { 'x-api-key': p.apiKey } : {}) }),
+  headers: (p) => ({
+    ...p.headers,
+    'anthropic-version': ANTHROPIC_VERSION,
+    ...(p.apiKey ? { 'x-api-key': p.apiKey } : {}),
+  }),
 };

@@ -12,7 +12,11 @@ function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
   return content
-    .map((part) => (part && typeof part === 'object' && (part as { type?: unknown }).type === 'text' ? String((part as { text?: unknown }).text ?? '') : ''))
+    .map((part) =>
+      part && typeof part === 'object' && (part as { type?: unknown }).type === 'text'
+        ? String((part as { text?: unknown }).text ?? '')
+        : '',
+    )
     .join('');
 }
 
@@ -49,28 +53,50 @@ function sendJson(res: ServerResponse, value: unknown): void {
   res.end(body);
 }
 
-export function respondEcho(api: ClientApi, body: Record<string, unknown>, model: string, res: ServerResponse): EchoUsage {
+export function respondEcho(
+  api: ClientApi,
+  body: Record<string, unknown>,
+  model: string,
+  res: ServerResponse,
+): EchoUsage {
   const text = lastUserText(body);
   const usage = { prompt: countTokens(JSON.stringify(body.messages ?? '')), completion: countTokens(text) };
   const stream = body.stream === true;
   const created = Math.floor(Date.now() / 1000);
   if (api === 'chat') {
     const id = `chatcmpl-echo-${randomId()}`;
-    const usageObj = { prompt_tokens: usage.prompt, completion_tokens: usage.completion, total_tokens: usage.prompt + usage.completion };
+    const usageObj = {
+      prompt_tokens: usage.prompt,
+      completion_tokens: usage.completion,
+      total_tokens: usage.prompt + usage.completion,
+    };
     if (!stream) {
       sendJson(res, {
         id,
         object: 'chat.completion',
         created,
         model,
-        choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: 'stop' }],
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: text, refusal: null },
+            logprobs: null,
+            finish_reason: 'stop',
+          },
+        ],
         usage: usageObj,
       });
       return usage;
     }
     startStream(res);
     const chunk = (delta: object, finish: string | null) =>
-      JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] });
+      JSON.stringify({
+        id,
+        object: 'chat.completion.chunk',
+        created,
+        model,
+        choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+      });
     sse(res, chunk({ role: 'assistant', content: '' }, null));
     for (const p of pieces(text)) sse(res, chunk({ content: p }, null));
     sse(res, chunk({}, 'stop'));
@@ -100,12 +126,24 @@ export function respondEcho(api: ClientApi, body: Record<string, unknown>, model
   startStream(res);
   const ev = (type: string, data: object) => sse(res, JSON.stringify({ type, ...data }), type);
   ev('message_start', {
-    message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: usage.prompt, output_tokens: 0 } },
+    message: {
+      id,
+      type: 'message',
+      role: 'assistant',
+      model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { input_tokens: usage.prompt, output_tokens: 0 },
+    },
   });
   ev('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
   for (const p of pieces(text)) ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: p } });
   ev('content_block_stop', { index: 0 });
-  ev('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: usage.completion } });
+  ev('message_delta', {
+    delta: { stop_reason: 'end_turn', stop_sequence: null },
+    usage: { output_tokens: usage.completion },
+  });
   ev('message_stop', {});
   res.end();
   return usage;

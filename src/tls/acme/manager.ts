@@ -20,7 +20,8 @@ export interface AcmeSettings {
 /** Node timers overflow past ~24.8 days: long waits are taken in steps and re-checked. */
 const MAX_SLEEP_MS = 86_400_000;
 
-const sameNames = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join(',') === [...b].sort().join(',');
+const sameNames = (a: string[], b: string[]) =>
+  a.length === b.length && [...a].sort().join(',') === [...b].sort().join(',');
 
 export class AcmeManager {
   readonly challenges = new Map<string, string>();
@@ -53,7 +54,10 @@ export class AcmeManager {
       this.served.apply(stored);
       if (this.state.last_error) this.served.lastError = this.state.last_error;
       const fresh = isFresh(stored, this.now());
-      this.logger.info(fresh ? 'acme certificate reused' : 'acme certificate reused until its renewal', { names: stored.names, not_after: stored.notAfter.toISOString() });
+      this.logger.info(fresh ? 'acme certificate reused' : 'acme certificate reused until its renewal', {
+        names: stored.names,
+        not_after: stored.notAfter.toISOString(),
+      });
       this.onCertificate();
     }
     this.schedule();
@@ -65,9 +69,13 @@ export class AcmeManager {
     try {
       const pair = readKeyPair(join(dir, CERT_FILE), join(dir, KEY_FILE), this.now());
       if (sameNames(pair.names, this.settings.domains)) return pair;
-      this.logger.info('acme stored certificate covers other names; ordering a new one', { stored: pair.names, wanted: this.settings.domains });
+      this.logger.info('acme stored certificate covers other names; ordering a new one', {
+        stored: pair.names,
+        wanted: this.settings.domains,
+      });
     } catch (error) {
-      if (!(error instanceof CertificateError) || !/not found/.test(error.message)) this.logger.warn('acme stored certificate not usable; ordering a new one', { error: (error as Error).message });
+      if (!(error instanceof CertificateError) || !/not found/.test(error.message))
+        this.logger.warn('acme stored certificate not usable; ordering a new one', { error: (error as Error).message });
     }
     return undefined;
   }
@@ -105,12 +113,20 @@ export class AcmeManager {
     const started = this.now();
     const renewal = this.served.current !== undefined;
     this.state = { ...this.state, last_attempt_at: started.toISOString() };
-    this.logger.info(renewal ? 'acme renewal started' : 'acme order started', { names: this.settings.domains, directory: this.settings.directoryUrl });
+    this.logger.info(renewal ? 'acme renewal started' : 'acme order started', {
+      names: this.settings.domains,
+      directory: this.settings.directoryUrl,
+    });
     try {
       const { orderCertificate } = await import('./order.ts');
       const { cert, key } = await orderCertificate({ ...this.settings, challenges: this.challenges });
       if (this.stopped) return;
-      const pair = checkKeyPair(cert, key, { cert: 'certificate from the ACME server', key: 'new private key' }, this.now());
+      const pair = checkKeyPair(
+        cert,
+        key,
+        { cert: 'certificate from the ACME server', key: 'new private key' },
+        this.now(),
+      );
       // Key first: a crash between the two writes leaves a mismatched pair, which the next start
       // rejects and re-orders, never a certificate served with the wrong key.
       writeAtomic(this.settings.stateDir, KEY_FILE, key, 0o600);
@@ -129,13 +145,20 @@ export class AcmeManager {
     } catch (error) {
       if (this.stopped) return;
       const { explainAcmeError } = await import('./order.ts');
-      const message = await explainAcmeError(error, this.settings).catch(() => String((error as Error).message ?? error));
+      const message = await explainAcmeError(error, this.settings).catch(() =>
+        String((error as Error).message ?? error),
+      );
       const failures = (this.state.failures ?? 0) + 1;
       this.state = { ...this.state, last_error: message, last_error_at: this.now().toISOString(), failures };
       this.served.lastError = message;
       this.saveState();
       const retry = nextRenewal(this.served.current, this.now(), this.lastFailure());
-      this.logger.error(renewal ? 'acme renewal failed' : 'acme order failed', { error: message, failures, retry_at: retry.toISOString(), serving: renewal ? 'the current certificate' : 'nothing on the HTTPS port yet' });
+      this.logger.error(renewal ? 'acme renewal failed' : 'acme order failed', {
+        error: message,
+        failures,
+        retry_at: retry.toISOString(),
+        serving: renewal ? 'the current certificate' : 'nothing on the HTTPS port yet',
+      });
     }
   }
 

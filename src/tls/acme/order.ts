@@ -23,7 +23,9 @@ export interface OrderRequest {
 const REQUEST_TIMEOUT_MS = 30_000;
 
 function newKey(): string {
-  return generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  return generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    .privateKey.export({ type: 'pkcs8', format: 'pem' })
+    .toString();
 }
 
 function accountKey(stateDir: string): string {
@@ -40,7 +42,9 @@ function configureTransport(caPem: string | undefined): void {
   instance.defaults.timeout = REQUEST_TIMEOUT_MS;
   // acme-client retries a failed request 5 times over 75 s, also for errors that never heal (an
   // untrusted CA): retry twice, quickly, and leave the rest to the renewal backoff (1 min .. 6 h).
-  const settings = (instance.defaults as unknown as { acmeSettings?: { retryMaxAttempts: number; retryDefaultDelay: number } }).acmeSettings;
+  const settings = (
+    instance.defaults as unknown as { acmeSettings?: { retryMaxAttempts: number; retryDefaultDelay: number } }
+  ).acmeSettings;
   if (settings) Object.assign(settings, { retryMaxAttempts: 2, retryDefaultDelay: 2 });
   const agent = agentFor(caPem);
   if (agent) instance.defaults.httpsAgent = agent;
@@ -68,13 +72,18 @@ function probeDirectory(url: string, caPem: string | undefined): Promise<NodeJS.
  * acme-client 5.4 turns a transport error into "Cannot read properties of undefined" once its
  * retries are spent: the directory is then probed again to say what really failed.
  */
-export async function explainAcmeError(error: unknown, req: Pick<OrderRequest, 'directoryUrl' | 'caPem'>): Promise<string> {
+export async function explainAcmeError(
+  error: unknown,
+  req: Pick<OrderRequest, 'directoryUrl' | 'caPem'>,
+): Promise<string> {
   let e = error as { message?: string; code?: string; response?: { status?: number; data?: { detail?: string } } };
   const detail = e.response?.data?.detail;
   if (!detail && !e.code && error instanceof TypeError) e = (await probeDirectory(req.directoryUrl, req.caPem)) ?? e;
   let text = detail ? `${e.response?.status ?? ''} ${detail}`.trim() : (e.message ?? String(error));
-  if (!detail && /self[- ]signed|unable to (get|verify)|certificate/i.test(text)) text += ' (the ACME server presents a certificate this machine does not trust: set ACME_CA_FILE for a private CA)';
-  if (e.code === 'ECONNREFUSED' || e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN' || e.code === 'ETIMEDOUT') text += ' (cannot reach ACME_DIRECTORY_URL)';
+  if (!detail && /self[- ]signed|unable to (get|verify)|certificate/i.test(text))
+    text += ' (the ACME server presents a certificate this machine does not trust: set ACME_CA_FILE for a private CA)';
+  if (e.code === 'ECONNREFUSED' || e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN' || e.code === 'ETIMEDOUT')
+    text += ' (cannot reach ACME_DIRECTORY_URL)';
   return text.replace(/\s+/g, ' ').slice(0, 500);
 }
 
@@ -87,7 +96,10 @@ export async function orderCertificate(req: OrderRequest): Promise<{ cert: strin
   try {
     await client.createAccount({ onlyReturnExisting: true });
   } catch {
-    await client.createAccount({ termsOfServiceAgreed: true, ...(req.email ? { contact: [`mailto:${req.email}`] } : {}) });
+    await client.createAccount({
+      termsOfServiceAgreed: true,
+      ...(req.email ? { contact: [`mailto:${req.email}`] } : {}),
+    });
   }
   const key = newKey();
   const [, csr] = await acmeCrypto.createCsr({ commonName: req.domains[0]!, altNames: req.domains }, key);
@@ -100,7 +112,8 @@ export async function orderCertificate(req: OrderRequest): Promise<{ cert: strin
     // cannot reach its own public address (no hairpin NAT): the CA's check is the one that counts.
     skipChallengeVerification: true,
     challengeCreateFn: async (_authz, challenge, keyAuthorization) => {
-      if (challenge.type !== 'http-01') throw new Error(`challenge type ${challenge.type} is not supported (HTTP-01 only)`);
+      if (challenge.type !== 'http-01')
+        throw new Error(`challenge type ${challenge.type} is not supported (HTTP-01 only)`);
       req.challenges.set(challenge.token, keyAuthorization);
     },
     challengeRemoveFn: async (_authz, challenge) => {

@@ -33,9 +33,18 @@ describe('nextRenewal', () => {
   it('after a failure waits the backoff, from 1 minute doubling up to 6 hours', () => {
     const max = () => 1;
     const failedAt = at(61 * DAY);
-    assert.equal(nextRenewal(cert(90 * DAY), failedAt, { at: failedAt, attempts: 1 }, max).getTime() - failedAt.getTime(), MIN_BACKOFF_MS);
-    assert.equal(nextRenewal(cert(90 * DAY), failedAt, { at: failedAt, attempts: 3 }, max).getTime() - failedAt.getTime(), 4 * MIN_BACKOFF_MS);
-    assert.equal(nextRenewal(undefined, failedAt, { at: failedAt, attempts: 30 }, max).getTime() - failedAt.getTime(), MAX_BACKOFF_MS);
+    assert.equal(
+      nextRenewal(cert(90 * DAY), failedAt, { at: failedAt, attempts: 1 }, max).getTime() - failedAt.getTime(),
+      MIN_BACKOFF_MS,
+    );
+    assert.equal(
+      nextRenewal(cert(90 * DAY), failedAt, { at: failedAt, attempts: 3 }, max).getTime() - failedAt.getTime(),
+      4 * MIN_BACKOFF_MS,
+    );
+    assert.equal(
+      nextRenewal(undefined, failedAt, { at: failedAt, attempts: 30 }, max).getTime() - failedAt.getTime(),
+      MAX_BACKOFF_MS,
+    );
   });
 
   it('a failure long ago does not delay a renewal that is due', () => {
@@ -44,9 +53,18 @@ describe('nextRenewal', () => {
   });
 
   it('jitter spreads the backoff between half and all of it, never under 1 minute', () => {
-    assert.equal(backoffMs(5, () => 0), 8 * MIN_BACKOFF_MS);
-    assert.equal(backoffMs(5, () => 1), 16 * MIN_BACKOFF_MS);
-    assert.equal(backoffMs(1, () => 0), MIN_BACKOFF_MS);
+    assert.equal(
+      backoffMs(5, () => 0),
+      8 * MIN_BACKOFF_MS,
+    );
+    assert.equal(
+      backoffMs(5, () => 1),
+      16 * MIN_BACKOFF_MS,
+    );
+    assert.equal(
+      backoffMs(1, () => 0),
+      MIN_BACKOFF_MS,
+    );
     for (let i = 0; i < 50; i++) {
       const d = backoffMs(20);
       assert.ok(d >= MAX_BACKOFF_MS / 2 && d <= MAX_BACKOFF_MS, String(d));

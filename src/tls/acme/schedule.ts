@@ -40,7 +40,12 @@ export function backoffMs(attempts: number, random: () => number = Math.random):
  * The time of the next order. No certificate: now, unless a failure asks to wait. A certificate:
  * its renewal point; after a failure, the later of that point and the backoff. Never before now.
  */
-export function nextRenewal(cert: CertWindow | undefined, now: Date, lastFailure?: Failure, random: () => number = Math.random): Date {
+export function nextRenewal(
+  cert: CertWindow | undefined,
+  now: Date,
+  lastFailure?: Failure,
+  random: () => number = Math.random,
+): Date {
   let at = cert ? renewalPoint(cert).getTime() : now.getTime();
   if (lastFailure) at = Math.max(at, lastFailure.at.getTime() + backoffMs(lastFailure.attempts, random));
   return new Date(Math.max(at, now.getTime()));

@@ -1,6 +1,18 @@
 // ACME_STATE_DIR: account.key, cert.pem, key.pem and state.json. Every write is temp file +
 // fsync + rename (+ fsync of the folder), so a crash or a full disk leaves the old file whole.
-import { accessSync, closeSync, constants, fchmodSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  fchmodSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 export const ACCOUNT_KEY = 'account.key';
@@ -22,7 +34,8 @@ export class StateDirError extends Error {}
 
 function describe(dir: string, error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'EACCES' || code === 'EPERM') return `${dir}: not writable by uid ${process.getuid?.() ?? '?'} (ACME_STATE_DIR must be a writable folder; the installer mounts /srv/ai-proxy/acme there)`;
+  if (code === 'EACCES' || code === 'EPERM')
+    return `${dir}: not writable by uid ${process.getuid?.() ?? '?'} (ACME_STATE_DIR must be a writable folder; the installer mounts /srv/ai-proxy/acme there)`;
   if (code === 'EROFS') return `${dir}: read-only file system (mount a writable folder at ACME_STATE_DIR)`;
   return `${dir}: ${code ?? (error as Error).message} (ACME_STATE_DIR must be a writable folder)`;
 }

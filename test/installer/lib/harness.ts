@@ -23,7 +23,8 @@ export const RELEASE_ARCHIVE = resolve(process.env.AI_PROXY_TEST_ARCHIVE ?? 'pkg
 export function skipReason(): string | undefined {
   let reason: string | undefined;
   if (!existsSync(RELEASE_ARCHIVE)) reason = `${RELEASE_ARCHIVE} is missing (run npm run release first)`;
-  else if (process.getuid?.() !== 0) reason = 'the installer tests run as root (they chown to 1001 and talk to the engine)';
+  else if (process.getuid?.() !== 0)
+    reason = 'the installer tests run as root (they chown to 1001 and talk to the engine)';
   else {
     try {
       execFileSync('docker', ['version', '--format', '{{.Server.APIVersion}}'], { stdio: 'pipe' });
@@ -57,7 +58,9 @@ export function newInstall(): TestInstall {
     name,
     cleanup() {
       for (const container of [name, `${name}-previous`, `${name}-next`]) docker(['rm', '-f', container], true);
-      const images = docker(['images', '--filter', `label=io.ai-proxy.repo=${name}`, '-q'], true).split('\n').filter(Boolean);
+      const images = docker(['images', '--filter', `label=io.ai-proxy.repo=${name}`, '-q'], true)
+        .split('\n')
+        .filter(Boolean);
       const tagged = docker(['images', name, '--format', '{{.Repository}}:{{.Tag}}'], true).split('\n').filter(Boolean);
       if (tagged.length) docker(['rmi', '-f', ...tagged], true);
       if (images.length) docker(['rmi', '-f', ...new Set(images)], true);
@@ -91,7 +94,11 @@ export function scriptedPrompter(answers: string[]): Prompter & { asked: string[
   };
 }
 
-export async function install(ctx: InstallContext, argv: string[], prompter: Prompter = defaultsPrompter()): Promise<RunResult> {
+export async function install(
+  ctx: InstallContext,
+  argv: string[],
+  prompter: Prompter = defaultsPrompter(),
+): Promise<RunResult> {
   let stdout = '';
   let stderr = '';
   const io = {
@@ -136,8 +143,18 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function get(port: number, path: string, headers: Record<string, string> = {}, body?: string): Promise<{ status: number; text: string }> {
-  const response = await fetch(`http://127.0.0.1:${port}${path}`, { method: body ? 'POST' : 'GET', headers, ...(body ? { body } : {}), signal: AbortSignal.timeout(5000) });
+export async function get(
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<{ status: number; text: string }> {
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method: body ? 'POST' : 'GET',
+    headers,
+    ...(body ? { body } : {}),
+    signal: AbortSignal.timeout(5000),
+  });
   return { status: response.status, text: await response.text() };
 }
 

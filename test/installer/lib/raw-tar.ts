@@ -41,7 +41,10 @@ export function rawTar(entries: RawEntry[]): Buffer {
 export const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
 /** A minimal well-formed release: the files the installer needs plus a manifest of their hashes. */
-export function releaseEntries(files: Record<string, string>, manifestOverrides: Record<string, unknown> = {}): RawEntry[] {
+export function releaseEntries(
+  files: Record<string, string>,
+  manifestOverrides: Record<string, unknown> = {},
+): RawEntry[] {
   const manifest = {
     name: 'ai-proxy',
     version: '1.2.3',
@@ -51,7 +54,10 @@ export function releaseEntries(files: Record<string, string>, manifestOverrides:
     files: Object.fromEntries(Object.entries(files).map(([path, body]) => [path, sha256(body)])),
     ...manifestOverrides,
   };
-  return [...Object.entries(files).map(([path, body]) => ({ path, body })), { path: 'manifest.json', body: JSON.stringify(manifest) }];
+  return [
+    ...Object.entries(files).map(([path, body]) => ({ path, body })),
+    { path: 'manifest.json', body: JSON.stringify(manifest) },
+  ];
 }
 
 export const MINIMAL_FILES: Record<string, string> = {

@@ -57,7 +57,13 @@ export async function ensureImage(r: Recipe, log: (line: string) => void = () =>
     await fn();
     phases[phase] = (Date.now() - t) / 1000;
   };
-  const done = (work: ImageBuild['work']): ImageBuild => ({ recipe: r, tag, work, seconds: (Date.now() - started) / 1000, phases });
+  const done = (work: ImageBuild['work']): ImageBuild => ({
+    recipe: r,
+    tag,
+    work,
+    seconds: (Date.now() - started) / 1000,
+    phases,
+  });
   if (await imageExists(tag)) return done('cached');
 
   mkdirSync(CACHE_DIR, { recursive: true });

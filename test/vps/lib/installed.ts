@@ -27,11 +27,20 @@ export async function authToken(vps: Vps): Promise<string> {
   const env = await vps.readFile(`${CONFIG_DIR}/.env`);
   const line = env.split('\n').find((l) => /^\s*(export\s+)?AUTH_TOKEN\s*=/.test(l));
   assert.ok(line, `${CONFIG_DIR}/.env has no AUTH_TOKEN line:\n${env}`);
-  return line.slice(line.indexOf('=') + 1).trim().replace(/^(['"])(.*)\1$/, '$2');
+  return line
+    .slice(line.indexOf('=') + 1)
+    .trim()
+    .replace(/^(['"])(.*)\1$/, '$2');
 }
 
 /** POST /v1/chat/completions through the published port; returns [status, parsed body or text]. */
-export async function chat(vps: Vps, port: number, token: string | undefined, model: string, text: string): Promise<[number, ChatAnswer | string]> {
+export async function chat(
+  vps: Vps,
+  port: number,
+  token: string | undefined,
+  model: string,
+  text: string,
+): Promise<[number, ChatAnswer | string]> {
   const body = JSON.stringify({ model, messages: [{ role: 'user', content: text }] });
   const auth = token ? `-H 'Authorization: Bearer ${token}'` : '';
   const r = await vps.execOk(
@@ -75,10 +84,14 @@ export async function assertHardened(vps: Vps, exp: Expect): Promise<void> {
   assert.equal(c.Config.User, '1001:1001', 'runs as 1001:1001');
   assert.equal(h.ReadonlyRootfs, true, 'read-only root filesystem');
   const tmpfs: string = h.Tmpfs?.['/tmp'] ?? '';
-  for (const opt of ['noexec', 'nosuid', 'nodev']) assert.ok(tmpfs.split(',').includes(opt), `tmpfs /tmp has ${opt}: "${tmpfs}"`);
+  for (const opt of ['noexec', 'nosuid', 'nodev'])
+    assert.ok(tmpfs.split(',').includes(opt), `tmpfs /tmp has ${opt}: "${tmpfs}"`);
   assert.match(tmpfs, /(^|,)size=\d+[kmg]?(,|$)/i, `tmpfs /tmp is size-limited: "${tmpfs}"`);
   const secopt: string[] = h.SecurityOpt ?? [];
-  assert.ok(secopt.some((o) => /^no-new-privileges(:true|=true)?$/.test(o)), `no-new-privileges: ${JSON.stringify(secopt)}`);
+  assert.ok(
+    secopt.some((o) => /^no-new-privileges(:true|=true)?$/.test(o)),
+    `no-new-privileges: ${JSON.stringify(secopt)}`,
+  );
   assert.ok(!secopt.some((o) => /seccomp[:=]unconfined/.test(o)), 'the default seccomp profile is kept');
   assert.deepEqual(h.CapDrop, ['ALL'], 'all capabilities dropped');
   assert.ok(!h.CapAdd || h.CapAdd.length === 0, `no capability added back: ${JSON.stringify(h.CapAdd)}`);
@@ -96,15 +109,26 @@ export async function assertHardened(vps: Vps, exp: Expect): Promise<void> {
   assert.deepEqual(Object.keys(h.PortBindings ?? {}), [key], `only ${key} is published`);
   assert.deepEqual(h.PortBindings?.[key], [{ HostIp: exp.bind ?? '0.0.0.0', HostPort: String(exp.port) }]);
   assert.equal(h.LogConfig?.Type, 'json-file');
-  assert.ok(h.LogConfig?.Config?.['max-size'] && h.LogConfig?.Config?.['max-file'], `log rotation: ${JSON.stringify(h.LogConfig)}`);
+  assert.ok(
+    h.LogConfig?.Config?.['max-size'] && h.LogConfig?.Config?.['max-file'],
+    `log rotation: ${JSON.stringify(h.LogConfig)}`,
+  );
   assert.equal(h.Init, true, 'an init process');
   assert.equal(h.Privileged, false, 'not privileged');
-  for (const [mode, value] of [['NetworkMode', h.NetworkMode], ['PidMode', h.PidMode], ['IpcMode', h.IpcMode], ['UTSMode', h.UTSMode]]) {
+  for (const [mode, value] of [
+    ['NetworkMode', h.NetworkMode],
+    ['PidMode', h.PidMode],
+    ['IpcMode', h.IpcMode],
+    ['UTSMode', h.UTSMode],
+  ]) {
     assert.notEqual(value, 'host', `${mode} is not host`);
   }
   if (exp.version) {
     const image = await vps.inspect(c.Image);
-    assert.ok(image?.RepoTags?.includes(`ai-proxy:${exp.version}`), `the running image is ai-proxy:${exp.version}: ${JSON.stringify(image?.RepoTags)}`);
+    assert.ok(
+      image?.RepoTags?.includes(`ai-proxy:${exp.version}`),
+      `the running image is ai-proxy:${exp.version}: ${JSON.stringify(image?.RepoTags)}`,
+    );
   }
 }
 
@@ -129,7 +153,9 @@ export async function assertHealthy(vps: Vps): Promise<void> {
     if (state?.Running && state?.Health?.Status === 'healthy') return;
     await new Promise((r) => setTimeout(r, 500));
   } while (Date.now() < deadline);
-  assert.fail(`ai-proxy is not running and healthy: ${JSON.stringify({ status: state?.Status, health: state?.Health?.Status, log: state?.Health?.Log?.slice(-2) })}`);
+  assert.fail(
+    `ai-proxy is not running and healthy: ${JSON.stringify({ status: state?.Status, health: state?.Health?.Status, log: state?.Health?.Log?.slice(-2) })}`,
+  );
 }
 
 /** Everything a successful installation must show. */
@@ -138,6 +164,8 @@ export async function assertInstalled(vps: Vps, exp: Expect): Promise<void> {
   await assertHardened(vps, exp);
   await assertServing(vps, exp.port);
   await assertFiles(vps);
-  const leftovers = (await vps.execOk("docker ps -a --format '{{.Names}}'")).stdout.split('\n').filter((n) => /^ai-proxy-/.test(n));
+  const leftovers = (await vps.execOk("docker ps -a --format '{{.Names}}'")).stdout
+    .split('\n')
+    .filter((n) => /^ai-proxy-/.test(n));
   assert.deepEqual(leftovers, [], 'no ai-proxy-previous/-next container is left');
 }

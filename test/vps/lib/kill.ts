@@ -21,7 +21,13 @@ export interface SignalResult {
  * Runs `sh ./installer.sh ARGS` in DIR and sends `signal` once `condition` (a shell test) holds.
  * `$NEW_LOG` in the condition expands to the installer log lines written by this run only.
  */
-export async function signalWhen(vps: Vps, args: string[], condition: string, signal: 'KILL' | 'INT' = 'KILL', dir = '/tmp'): Promise<SignalResult> {
+export async function signalWhen(
+  vps: Vps,
+  args: string[],
+  condition: string,
+  signal: 'KILL' | 'INT' = 'KILL',
+  dir = '/tmp',
+): Promise<SignalResult> {
   const offset = Number((await vps.execOk(`stat -c %s ${LOG_FILE} 2>/dev/null || echo 0`)).stdout.trim());
   const newLog = `tail -c +${offset + 1} ${LOG_FILE} 2>/dev/null`;
   // Through a script file, so pkill -f matches the launcher and the installer and never the
@@ -45,7 +51,11 @@ export async function signalWhen(vps: Vps, args: string[], condition: string, si
   const r = await vps.exec(watch, { timeoutMs: 400_000 });
   if (r.code !== 0) throw new Error(`signalling the installer at \`${condition}\` failed: ${r.output}`);
   const steps = (await vps.exec(`${newLog} | grep -o 'step \\[[0-9]*/[0-9]*\\] .*' | tail -n 1`)).stdout.trim();
-  return { lastStep: steps, code: Number((await vps.readFile('/root/bg.rc')).trim()), output: await vps.readFile('/root/bg.out') };
+  return {
+    lastStep: steps,
+    code: Number((await vps.readFile('/root/bg.rc')).trim()),
+    output: await vps.readFile('/root/bg.out'),
+  };
 }
 
 /** A condition for signalWhen: the installer logged the start of the step whose title matches. */

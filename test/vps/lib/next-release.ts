@@ -59,7 +59,9 @@ async function build() {
   writeFileSync(join(CACHE_DIR, 'release-next.log'), r.output);
   if (r.code !== 0 || missingArtifacts(release).length) {
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`the release build of version ${version} for the upgrade failed (exit ${r.code}):\n${r.output.slice(-3000)}`);
+    throw new Error(
+      `the release build of version ${version} for the upgrade failed (exit ${r.code}):\n${r.output.slice(-3000)}`,
+    );
   }
   if (!existsSync(release.archive)) throw new Error(`no archive in ${dir}`);
   return { release, version, seconds: (Date.now() - started) / 1000 };

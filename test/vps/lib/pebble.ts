@@ -31,7 +31,12 @@ export function pebbleMissing(): string | undefined {
 
 /** The VPS's own address and its gateway, as this host sees them. */
 export async function vpsAddress(vps: Vps): Promise<{ ip: string; gateway: string }> {
-  const r = await docker(['inspect', '--format', '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{.Gateway}}{{end}}', vps.name]);
+  const r = await docker([
+    'inspect',
+    '--format',
+    '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{.Gateway}}{{end}}',
+    vps.name,
+  ]);
   const [ip = '', gateway = ''] = r.stdout.trim().split(/\s+/);
   if (!ip) throw new Error(`${vps.name} has no IP address on this host's network`);
   return { ip, gateway };
@@ -50,7 +55,29 @@ export async function startPebble(vps: Vps, validitySeconds: number): Promise<Vp
   if (!gateway) throw new Error('docker0 has no IPv4 address in the VPS (is its engine running?)');
   const local = mkdtempSync(join(tmpdir(), 'aip-tlsi-pebble-'));
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '2', '-subj', '/CN=pebble', '-addext', `subjectAltName=IP:${gateway},IP:127.0.0.1,DNS:localhost`], { cwd: local, stdio: 'pipe' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        'key.pem',
+        '-out',
+        'cert.pem',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=pebble',
+        '-addext',
+        `subjectAltName=IP:${gateway},IP:127.0.0.1,DNS:localhost`,
+      ],
+      { cwd: local, stdio: 'pipe' },
+    );
     writeFileSync(
       join(local, 'pebble.json'),
       JSON.stringify({
@@ -73,12 +100,15 @@ export async function startPebble(vps: Vps, validitySeconds: number): Promise<Vp
   } finally {
     rmSync(local, { recursive: true, force: true });
   }
-  await vps.execDetached(`cd ${DIR} && PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0 exec /usr/local/bin/pebble -config ${DIR}/pebble.json > ${DIR}/pebble.log 2>&1`);
+  await vps.execDetached(
+    `cd ${DIR} && PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0 exec /usr/local/bin/pebble -config ${DIR}/pebble.json > ${DIR}/pebble.log 2>&1`,
+  );
   await vps.waitFor(`grep -q 'Listening on' ${DIR}/pebble.log`, 20_000, 'pebble did not start');
   return {
     directoryUrl: `https://${gateway}:14000/dir`,
     caPath: `${DIR}/cert.pem`,
-    issuerRoot: async () => (await vps.execOk(`curl -fsS --cacert ${DIR}/cert.pem https://127.0.0.1:15000/roots/0`)).stdout,
+    issuerRoot: async () =>
+      (await vps.execOk(`curl -fsS --cacert ${DIR}/cert.pem https://127.0.0.1:15000/roots/0`)).stdout,
     log: async () => (await vps.exec(`cat ${DIR}/pebble.log`)).stdout,
   };
 }

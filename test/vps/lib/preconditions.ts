@@ -20,6 +20,7 @@ export async function missingPrerequisite(recipes: readonly Recipe[]): Promise<s
   if (uncached.length && !(await has('sh', ['-c', 'command -v debootstrap']))) {
     return `VPS images ${uncached.join(', ')} must be built and debootstrap is missing: apt-get install debootstrap`;
   }
-  if (uncached.length && process.getuid?.() !== 0) return `VPS images ${uncached.join(', ')} must be built, which needs root (debootstrap)`;
+  if (uncached.length && process.getuid?.() !== 0)
+    return `VPS images ${uncached.join(', ')} must be built, which needs root (debootstrap)`;
   return undefined;
 }

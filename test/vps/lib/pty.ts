@@ -33,7 +33,9 @@ export class PtySession {
       const m = pattern.exec(screen.slice(from));
       if (m) return from + m.index + m[0].length;
       if (Date.now() > deadline) {
-        throw new Error(`the terminal never showed ${pattern} within ${timeoutMs / 1000} s; it shows:\n${screen.slice(-3000)}`);
+        throw new Error(
+          `the terminal never showed ${pattern} within ${timeoutMs / 1000} s; it shows:\n${screen.slice(-3000)}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -49,7 +51,11 @@ export class PtySession {
     const timeout = new Promise<number>((_, reject) => {
       timer = setTimeout(() => {
         this.child.kill('SIGKILL');
-        reject(new Error(`the interactive program did not exit within ${timeoutMs / 1000} s; screen:\n${this.screen.slice(-3000)}`));
+        reject(
+          new Error(
+            `the interactive program did not exit within ${timeoutMs / 1000} s; screen:\n${this.screen.slice(-3000)}`,
+          ),
+        );
       }, timeoutMs);
     });
     try {

@@ -30,7 +30,13 @@ export const RECIPES: readonly Recipe[] = [
   { name: 'bullseye', suite: 'bullseye', release: '11', packages: [...OPERATOR_TOOLS, 'docker.io'], engine: true },
   { name: 'bookworm', suite: 'bookworm', release: '12', packages: [...OPERATOR_TOOLS, 'docker.io'], engine: true },
   // trixie split the client out of docker.io into docker-cli, only recommended, which debootstrap skips
-  { name: 'trixie', suite: 'trixie', release: '13', packages: [...OPERATOR_TOOLS, 'docker.io', 'docker-cli'], engine: true },
+  {
+    name: 'trixie',
+    suite: 'trixie',
+    release: '13',
+    packages: [...OPERATOR_TOOLS, 'docker.io', 'docker-cli'],
+    engine: true,
+  },
   { name: 'bookworm-noengine', suite: 'bookworm', release: '12', packages: [...OPERATOR_TOOLS], engine: false },
 ];
 

@@ -25,10 +25,25 @@ export function recorded(): readonly Row[] {
 
 export function formatTable(list: readonly Row[], totalSeconds?: number): string {
   const header = ['scenario', 'debian', 'exit', 'seconds', 'result', 'note'];
-  const body = list.map((r) => [r.scenario, r.release, r.exitCode === undefined ? '-' : String(r.exitCode), r.seconds.toFixed(1), r.status, r.note ?? '']);
+  const body = list.map((r) => [
+    r.scenario,
+    r.release,
+    r.exitCode === undefined ? '-' : String(r.exitCode),
+    r.seconds.toFixed(1),
+    r.status,
+    r.note ?? '',
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 2 || i === 3 ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 2 || i === 3 ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
   const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)];
-  if (totalSeconds !== undefined) out.push('', `${list.length} scenarios, ${list.filter((r) => r.status === 'FAIL').length} failed, suite wall time ${totalSeconds.toFixed(1)} s`);
+  if (totalSeconds !== undefined)
+    out.push(
+      '',
+      `${list.length} scenarios, ${list.filter((r) => r.status === 'FAIL').length} failed, suite wall time ${totalSeconds.toFixed(1)} s`,
+    );
   return out.join('\n');
 }

@@ -31,7 +31,11 @@ export async function configDigest(vps: Vps): Promise<string> {
 export async function assertRolledBack(vps: Vps, before: Snapshot): Promise<void> {
   await assertHealthy(vps);
   const after = await snapshot(vps, before.port);
-  assert.deepEqual(after.containers, before.containers, 'the same containers as before (the previous one kept, no new one left)');
+  assert.deepEqual(
+    after.containers,
+    before.containers,
+    'the same containers as before (the previous one kept, no new one left)',
+  );
   assert.deepEqual(after.images, before.images, 'the same images as before (no new image left)');
   assert.equal(after.config, before.config, 'the config files are byte-identical');
   await assertServing(vps, before.port);

@@ -52,7 +52,11 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
     child.on('close', (code, signal) => {
       if (timer) clearTimeout(timer);
       if (timedOut) {
-        reject(new Error(`${cmd} ${args.join(' ')} did not finish within ${opts.timeoutMs} ms; output:\n${output.slice(-4000)}`));
+        reject(
+          new Error(
+            `${cmd} ${args.join(' ')} did not finish within ${opts.timeoutMs} ms; output:\n${output.slice(-4000)}`,
+          ),
+        );
         return;
       }
       resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr, output, ms: Date.now() - started });

@@ -43,7 +43,15 @@ const lastCode = (s: Session | undefined) => s?.last?.code;
 
 let registered = 0;
 
-function row(order: number, title: string, recipeName: string, started: number, exitCode: number | undefined, ok: boolean, note?: string) {
+function row(
+  order: number,
+  title: string,
+  recipeName: string,
+  started: number,
+  exitCode: number | undefined,
+  ok: boolean,
+  note?: string,
+) {
   record({
     order,
     scenario: title,
@@ -92,11 +100,20 @@ export interface Case {
  * Each case must leave the VPS as it found it (that is what a rollback promises), so they
  * chain; sharing the VPS saves a boot and a first install per case.
  */
-export function group(title: string, recipeName: string, setup: Body, cases: Case[], opts: Partial<StartOptions> = {}): void {
+export function group(
+  title: string,
+  recipeName: string,
+  setup: Body,
+  cases: Case[],
+  opts: Partial<StartOptions> = {},
+): void {
   if (!wanted(title, recipeName) && !cases.some((c) => wanted(c.title, recipeName))) return;
   if (!wanted(title, recipeName)) cases = cases.filter((c) => wanted(c.title, recipeName));
   const setupOrder = ++registered;
-  describe(`${title} [${label(recipeName)}]`, { concurrency: 1, timeout: SCENARIO_TIMEOUT * (cases.length + 1) }, () => {
+  describe(`${title} [${label(recipeName)}]`, {
+    concurrency: 1,
+    timeout: SCENARIO_TIMEOUT * (cases.length + 1),
+  }, () => {
     let session: Session | undefined;
     before(async () => {
       const started = Date.now();

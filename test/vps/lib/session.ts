@@ -35,7 +35,13 @@ export class Session {
    */
   async installer(
     args: string[],
-    opts: { user?: 'root' | 'operator'; sudo?: boolean; env?: Record<string, string>; dir?: string; timeoutMs?: number } = {},
+    opts: {
+      user?: 'root' | 'operator';
+      sudo?: boolean;
+      env?: Record<string, string>;
+      dir?: string;
+      timeoutMs?: number;
+    } = {},
   ): Promise<InstallerRun> {
     const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
     const command = opts.sudo ? 'sudo ./installer.sh' : 'sh ./installer.sh';
@@ -51,8 +57,13 @@ export class Session {
   /** What to show when a scenario fails: the last installer output and the installer log's tail. */
   async evidence(): Promise<string> {
     const parts: string[] = [];
-    if (this.last) parts.push(`--- installer.sh ${this.last.args.join(' ')} -> exit ${this.last.code}\n${this.last.output.slice(-3000)}`);
-    const log = await this.vps.exec(`grep -v ' build: ' ${LOG_FILE} 2>&1 | tail -n 40; docker ps -a 2>&1`).catch(() => undefined);
+    if (this.last)
+      parts.push(
+        `--- installer.sh ${this.last.args.join(' ')} -> exit ${this.last.code}\n${this.last.output.slice(-3000)}`,
+      );
+    const log = await this.vps
+      .exec(`grep -v ' build: ' ${LOG_FILE} 2>&1 | tail -n 40; docker ps -a 2>&1`)
+      .catch(() => undefined);
     if (log) parts.push(`--- ${LOG_FILE} (tail) and docker ps -a in ${this.vps.name}\n${log.output}`);
     return parts.join('\n');
   }

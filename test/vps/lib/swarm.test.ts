@@ -5,12 +5,20 @@ import { SwarmProbe, describeProbes, type SwarmNode } from './swarm.ts';
 import { parseJoin } from './swarm-install.ts';
 
 test('the join command is read from what --swarm init prints', () => {
-  const out = 'On each further VPS, copy the two files and run:\n  sudo ./installer.sh --swarm join --manager 172.29.7.10:2377 --token SWMTKN-1-abc-def\n';
+  const out =
+    'On each further VPS, copy the two files and run:\n  sudo ./installer.sh --swarm join --manager 172.29.7.10:2377 --token SWMTKN-1-abc-def\n';
   assert.deepEqual(parseJoin(out), { manager: '172.29.7.10:2377', token: 'SWMTKN-1-abc-def' });
-  assert.equal(parseJoin('sudo ./installer.sh --swarm join --manager 10.0.0.2:2377 --token TOKEN'), undefined, 'not a Swarm token');
+  assert.equal(
+    parseJoin('sudo ./installer.sh --swarm join --manager 10.0.0.2:2377 --token TOKEN'),
+    undefined,
+    'not a Swarm token',
+  );
 });
 
-const listen = (server: Server) => new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
+const listen = (server: Server) =>
+  new Promise<number>((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
+  );
 const close = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -24,7 +32,10 @@ test('the probe counts the requests a node failed while it was down, and only th
   await sleep(300);
   const [result] = await probe.stop();
   assert.ok(result);
-  assert.ok(result.probes > result.failures && result.failures > 0, `some answered, some failed: ${JSON.stringify(result)}`);
+  assert.ok(
+    result.probes > result.failures && result.failures > 0,
+    `some answered, some failed: ${JSON.stringify(result)}`,
+  );
   assert.ok(result.longestGapMs >= 250, `the gap covers the time the node was down: ${JSON.stringify(result)}`);
   assert.match(describeProbes([result]), /^node 1: \d+\/\d+ failed, gap \d+\.\d\d s$/);
 });

@@ -140,7 +140,8 @@ export class SwarmVpses {
     for (;;) {
       states = await this.nodeStates().catch(() => []);
       if (states.filter((s) => s.state === state).length === want) return states;
-      if (Date.now() > deadline) throw new Error(`the swarm never had ${want} node(s) ${state}: ${JSON.stringify(states)}`);
+      if (Date.now() > deadline)
+        throw new Error(`the swarm never had ${want} node(s) ${state}: ${JSON.stringify(states)}`);
       await new Promise((r) => setTimeout(r, 1000));
     }
   }
@@ -161,8 +162,13 @@ export class SwarmVpses {
         const c = await this.taskContainer(n).catch(() => undefined);
         if (c?.State?.Health?.Status === 'healthy') break;
         if (Date.now() > deadline) {
-          const tasks = await api(this.manager, `/tasks?filters=${encodeURIComponent(JSON.stringify({ service: [SERVICE] }))}`).catch((e: unknown) => String(e));
-          throw new Error(`node ${n.index + 1}: no healthy task of ${SERVICE} after ${timeoutMs / 1000} s; tasks: ${tasks.slice(0, 3000)}`);
+          const tasks = await api(
+            this.manager,
+            `/tasks?filters=${encodeURIComponent(JSON.stringify({ service: [SERVICE] }))}`,
+          ).catch((e: unknown) => String(e));
+          throw new Error(
+            `node ${n.index + 1}: no healthy task of ${SERVICE} after ${timeoutMs / 1000} s; tasks: ${tasks.slice(0, 3000)}`,
+          );
         }
         await new Promise((r) => setTimeout(r, 1000));
       }
@@ -172,8 +178,11 @@ export class SwarmVpses {
   /** What the failure message should show: every node's installer output, containers, and the swarm. */
   async evidence(): Promise<string> {
     const parts: string[] = [];
-    for (const n of this.nodes) parts.push(`=== node ${n.index + 1} (${n.ip})\n${await n.session.evidence().catch((e: unknown) => String(e))}`);
-    const ps = await this.manager.session.vps.exec(`docker node ls 2>&1; docker service ps --no-trunc ${SERVICE} 2>&1 | head -n 20`).catch(() => undefined);
+    for (const n of this.nodes)
+      parts.push(`=== node ${n.index + 1} (${n.ip})\n${await n.session.evidence().catch((e: unknown) => String(e))}`);
+    const ps = await this.manager.session.vps
+      .exec(`docker node ls 2>&1; docker service ps --no-trunc ${SERVICE} 2>&1 | head -n 20`)
+      .catch(() => undefined);
     if (ps) parts.push(`=== swarm as the manager sees it\n${ps.output}`);
     return parts.join('\n');
   }
@@ -186,7 +195,9 @@ export class SwarmVpses {
 
 /** The engine API of a node's own engine, through its socket (curl is on every VPS image). */
 export async function api(node: SwarmNode, path: string): Promise<string> {
-  return (await node.session.vps.execOk(`curl -sS -f --unix-socket /var/run/docker.sock 'http://localhost/v1.41${path}'`)).stdout;
+  return (
+    await node.session.vps.execOk(`curl -sS -f --unix-socket /var/run/docker.sock 'http://localhost/v1.41${path}'`)
+  ).stdout;
 }
 
 /**
@@ -199,7 +210,15 @@ async function createNetwork(name: string): Promise<string> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const third = (process.pid + attempt * 37 + clusters * 11) % 250;
     const prefix = `172.29.${third}`;
-    const r = await docker(['network', 'create', '--label', `${LABEL}=${process.pid}`, '--subnet', `${prefix}.0/24`, name]);
+    const r = await docker([
+      'network',
+      'create',
+      '--label',
+      `${LABEL}=${process.pid}`,
+      '--subnet',
+      `${prefix}.0/24`,
+      name,
+    ]);
     if (r.code === 0) return prefix;
     last = r.output.trim();
     if (!/overlap/i.test(last)) break;
@@ -259,7 +278,9 @@ export class SwarmProbe {
 
 /** "node 1: 0/120 failed, longest gap 0.05 s; ..." for the report's note column. */
 export function describeProbes(list: NodeProbe[]): string {
-  return list.map((p) => `node ${p.node}: ${p.failures}/${p.probes} failed, gap ${(p.longestGapMs / 1000).toFixed(2)} s`).join('; ');
+  return list
+    .map((p) => `node ${p.node}: ${p.failures}/${p.probes} failed, gap ${(p.longestGapMs / 1000).toFixed(2)} s`)
+    .join('; ');
 }
 
 function ping(ip: string, port: number): Promise<boolean> {

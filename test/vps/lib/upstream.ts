@@ -43,7 +43,11 @@ export async function addMockUpstream(vps: Vps): Promise<void> {
       `docker run -d --name ${MOCK_NAME} --restart unless-stopped --no-healthcheck -p ${MOCK_PORT}:${MOCK_PORT} -v ${MOCK_DIR}:/app/config:ro ${MOCK_NAME}:1 >/dev/null`,
     ].join(' && '),
   );
-  await vps.waitFor(`curl -fsS -m 2 http://127.0.0.1:${MOCK_PORT}/ping`, 60_000, 'the mock upstream never answered /ping');
+  await vps.waitFor(
+    `curl -fsS -m 2 http://127.0.0.1:${MOCK_PORT}/ping`,
+    60_000,
+    'the mock upstream never answered /ping',
+  );
   const gateway = (await vps.execOk(`ip -4 -o addr show docker0`)).stdout.match(/inet (\d+\.\d+\.\d+\.\d+)/)?.[1];
   assert.ok(gateway, 'docker0 has no IPv4 address in the VPS');
 
@@ -52,7 +56,13 @@ export async function addMockUpstream(vps: Vps): Promise<void> {
   const providers = doc.get('providers') as { add(item: unknown): void } | undefined;
   assert.ok(providers, `${path} has no providers list`);
   providers.add(
-    doc.createNode({ name: PROVIDER, type: 'openai-compatible', base_url: `http://${gateway}:${MOCK_PORT}/v1`, api_key: token, models: ['echo'] }),
+    doc.createNode({
+      name: PROVIDER,
+      type: 'openai-compatible',
+      base_url: `http://${gateway}:${MOCK_PORT}/v1`,
+      api_key: token,
+      models: ['echo'],
+    }),
   );
   // `cat >` keeps the file's inode, owner and mode, as an editor saving in place would
   await vps.execOk(`cat > ${path}`, { input: doc.toString() });
@@ -64,7 +74,11 @@ export async function addMockUpstream(vps: Vps): Promise<void> {
 export async function upstreamRoundTrip(vps: Vps, port: number, token: string): Promise<void> {
   if ((await vps.exec(`docker inspect ${MOCK_NAME} >/dev/null 2>&1`)).code !== 0) return;
   // it has no health check of its own; after an engine restart it may still be starting
-  await vps.waitFor(`curl -fsS -m 2 http://127.0.0.1:${MOCK_PORT}/ping`, 60_000, 'the mock upstream does not answer /ping');
+  await vps.waitFor(
+    `curl -fsS -m 2 http://127.0.0.1:${MOCK_PORT}/ping`,
+    60_000,
+    'the mock upstream does not answer /ping',
+  );
   const before = await mockLogLines(vps);
   const nonce = `upstream-${Math.random().toString(36).slice(2)}`;
   const [status, answer] = await chat(vps, port, token, `${PROVIDER}/echo`, nonce);

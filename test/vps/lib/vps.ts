@@ -36,7 +36,10 @@ export class Vps {
   ) {}
 
   static async start(recipe: Recipe, opts: StartOptions): Promise<Vps> {
-    const slug = opts.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+    const slug = opts.name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '');
     const name = `${PREFIX}${process.pid}-${++counter}-${slug}`.slice(0, 60);
     const labels = ['--label', `${LABEL}=${process.pid}`];
     const volume = opts.dockerStorageBytes ? undefined : `${name}-docker`;
@@ -48,11 +51,30 @@ export class Vps {
     try {
       await dockerOk(
         [
-          'run', '-d', '--name', name, '--hostname', slug.slice(0, 40) || 'vps', ...labels, '--init',
-          '--cap-add', 'ALL', '--cap-drop', 'SYS_RESOURCE',
-          '--security-opt', 'seccomp=unconfined', '--security-opt', 'apparmor=unconfined',
-          '--security-opt', 'systempaths=unconfined', '--cgroupns', 'private',
-          '--tmpfs', '/run', ...storage, imageTag(recipe),
+          'run',
+          '-d',
+          '--name',
+          name,
+          '--hostname',
+          slug.slice(0, 40) || 'vps',
+          ...labels,
+          '--init',
+          '--cap-add',
+          'ALL',
+          '--cap-drop',
+          'SYS_RESOURCE',
+          '--security-opt',
+          'seccomp=unconfined',
+          '--security-opt',
+          'apparmor=unconfined',
+          '--security-opt',
+          'systempaths=unconfined',
+          '--cgroupns',
+          'private',
+          '--tmpfs',
+          '/run',
+          ...storage,
+          imageTag(recipe),
         ],
         { timeoutMs: 60_000 },
       );
@@ -102,7 +124,8 @@ export class Vps {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if ((await this.exec(check, { timeoutMs: 30_000 })).code === 0) return;
-      if (Date.now() > deadline) throw new Error(`${this.name}: ${what} (waited ${timeoutMs / 1000} s for \`${check}\`)`);
+      if (Date.now() > deadline)
+        throw new Error(`${this.name}: ${what} (waited ${timeoutMs / 1000} s for \`${check}\`)`);
       await new Promise((r) => setTimeout(r, 250));
     }
   }
@@ -141,15 +164,24 @@ export async function removeStale(): Promise<string[]> {
     }
   };
   const list = async (kind: 'container' | 'volume' | 'network') => {
-    const fmt = kind === 'container' ? '{{.Names}} {{.Label "aip-vps.owner-pid"}}' : '{{.Name}} {{.Label "aip-vps.owner-pid"}}';
+    const fmt =
+      kind === 'container' ? '{{.Names}} {{.Label "aip-vps.owner-pid"}}' : '{{.Name}} {{.Label "aip-vps.owner-pid"}}';
     const args = kind === 'container' ? ['ps', '-a'] : [kind, 'ls'];
     const r = await dockerOk([...args, '--filter', `label=${LABEL}`, '--format', fmt]);
-    return r.stdout.split('\n').filter(Boolean).map((l) => l.split(' ') as [string, string]);
+    return r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(' ') as [string, string]);
   };
   for (const kind of ['container', 'volume', 'network'] as const) {
     for (const [name, pid] of await list(kind)) {
       if (!name.startsWith(PREFIX) || alive(pid)) continue;
-      const rm = kind === 'container' ? ['rm', '-f', '-v', name] : kind === 'volume' ? ['volume', 'rm', '-f', name] : ['network', 'rm', name];
+      const rm =
+        kind === 'container'
+          ? ['rm', '-f', '-v', name]
+          : kind === 'volume'
+            ? ['volume', 'rm', '-f', name]
+            : ['network', 'rm', name];
       if ((await docker(rm, { timeoutMs: 120_000 })).code === 0) removed.push(`${kind} ${name}`);
     }
   }

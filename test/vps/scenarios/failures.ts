@@ -53,15 +53,23 @@ export function failureScenarios(): void {
     failure('exit 2: unknown flag', 2, (s) => s.installer(['--yes', '--colour']), { says: /--colour/ }),
     failure('exit 3: not root', 3, (s) => s.installer(['--yes'], { user: 'operator' }), { says: /sudo/ }),
     // a 32-bit personality makes `uname -m` say i686, as on a 32-bit host (the archive is x64)
-    failure('exit 4: wrong CPU architecture', 4, (s) => s.vps.exec('cd /tmp && setarch i686 sh ./installer.sh --yes'), { says: /i686/ }),
+    failure('exit 4: wrong CPU architecture', 4, (s) => s.vps.exec('cd /tmp && setarch i686 sh ./installer.sh --yes'), {
+      says: /i686/,
+    }),
     failure('exit 6: archive not copied', 6, (s) => s.installer(['--yes'], { dir: '/root/only-launcher' }), {
-      stage: (s) => s.vps.execOk('mkdir -p /root/only-launcher && cp /tmp/installer.sh /root/only-launcher/').then(() => {}),
+      stage: (s) =>
+        s.vps.execOk('mkdir -p /root/only-launcher && cp /tmp/installer.sh /root/only-launcher/').then(() => {}),
       says: /ai-proxy-release\.tar\.gz/,
     }),
-    failure('exit 7: tampered archive (launcher checksum)', 7, (s) => s.installer(['--yes'], { dir: '/root/tampered' }), {
-      stage: (s) => tamper(s),
-      says: /sha256/,
-    }),
+    failure(
+      'exit 7: tampered archive (launcher checksum)',
+      7,
+      (s) => s.installer(['--yes'], { dir: '/root/tampered' }),
+      {
+        stage: (s) => tamper(s),
+        says: /sha256/,
+      },
+    ),
     failure(
       'exit 7: tampered archive (ai-proxy install run directly)',
       7,
@@ -89,21 +97,42 @@ export function failureScenarios(): void {
       unstage: (s) => s.vps.execOk('kill "$(cat /root/holder.pid)"').then(() => {}),
       says: /9191/,
     }),
-    failure('exit 9: port published by another container', 9, (s) => s.installer(['--yes', '--port', String(MOCK_PORT)]), {
-      says: /vps-mock-upstream/,
-    }),
+    failure(
+      'exit 9: port published by another container',
+      9,
+      (s) => s.installer(['--yes', '--port', String(MOCK_PORT)]),
+      {
+        says: /vps-mock-upstream/,
+      },
+    ),
     failure('exit 11: invalid provider-config.yaml', 11, (s) => s.installer(['--yes', '--force']), {
       // an operator's edit that parses as YAML but is not a valid configuration
-      stage: (s) => s.vps.execOk(`cp -p ${CONFIG_DIR}/provider-config.yaml /root/provider-config.good && printf 'providers: []\\n' > ${CONFIG_DIR}/provider-config.yaml`).then(() => {}),
-      cleanup: (s) => s.vps.execOk(`cat /root/provider-config.good > ${CONFIG_DIR}/provider-config.yaml`).then(() => {}),
+      stage: (s) =>
+        s.vps
+          .execOk(
+            `cp -p ${CONFIG_DIR}/provider-config.yaml /root/provider-config.good && printf 'providers: []\\n' > ${CONFIG_DIR}/provider-config.yaml`,
+          )
+          .then(() => {}),
+      cleanup: (s) =>
+        s.vps.execOk(`cat /root/provider-config.good > ${CONFIG_DIR}/provider-config.yaml`).then(() => {}),
       says: /provider-config\.yaml/,
     }),
-    failure('exit 130: Ctrl-C while building the image', 130, (s) => signalWhen(s.vps, ['--yes', '--force'], atStep('Building the image'), 'INT'), {
-      says: /interrupt|SIGINT|roll/i,
-    }),
-    failure('exit 13: cannot become healthy in time', 13, (s) => s.installer(['--yes', '--force', '--health-timeout', '1']), {
-      says: /health/i,
-    }),
+    failure(
+      'exit 130: Ctrl-C while building the image',
+      130,
+      (s) => signalWhen(s.vps, ['--yes', '--force'], atStep('Building the image'), 'INT'),
+      {
+        says: /interrupt|SIGINT|roll/i,
+      },
+    ),
+    failure(
+      'exit 13: cannot become healthy in time',
+      13,
+      (s) => s.installer(['--yes', '--force', '--health-timeout', '1']),
+      {
+        says: /health/i,
+      },
+    ),
   ]);
 
   group('host trouble', 'bookworm', (s) => healthyInstall(s), [
@@ -117,17 +146,22 @@ export function failureScenarios(): void {
       unstage: (s) => s.vps.execOk('umount /tmp').then(() => {}),
       says: /\/tmp\/ai-proxy/,
     }),
-    failure('exit 10: full /tmp', 10, (s) => s.installer(['--yes', '--force'], { dir: '/root/release', env: { TMPDIR: '/var/tmp' } }), {
-      // the launcher needs room for the executable: an operator with a full /tmp points TMPDIR elsewhere
-      stage: (s) =>
-        s.vps
-          .execOk(
-            'mkdir -p /root/release && cp /tmp/installer.sh /tmp/ai-proxy-release.tar.gz /root/release/ && mount -t tmpfs -o size=16m tmpfs /tmp && (dd if=/dev/zero of=/tmp/fill bs=1M 2>/dev/null || true)',
-          )
-          .then(() => {}),
-      unstage: (s) => s.vps.execOk('umount /tmp').then(() => {}),
-      says: /\/tmp\/ai-proxy/,
-    }),
+    failure(
+      'exit 10: full /tmp',
+      10,
+      (s) => s.installer(['--yes', '--force'], { dir: '/root/release', env: { TMPDIR: '/var/tmp' } }),
+      {
+        // the launcher needs room for the executable: an operator with a full /tmp points TMPDIR elsewhere
+        stage: (s) =>
+          s.vps
+            .execOk(
+              'mkdir -p /root/release && cp /tmp/installer.sh /tmp/ai-proxy-release.tar.gz /root/release/ && mount -t tmpfs -o size=16m tmpfs /tmp && (dd if=/dev/zero of=/tmp/fill bs=1M 2>/dev/null || true)',
+            )
+            .then(() => {}),
+        unstage: (s) => s.vps.execOk('umount /tmp').then(() => {}),
+        says: /\/tmp\/ai-proxy/,
+      },
+    ),
     failure('exit 4: no folder allows running programs', 4, (s) => s.installer(['--yes', '--force']), {
       // every candidate the launcher tries, remounted noexec (rbind keeps /var/lib/docker's mounts)
       stage: (s) =>
@@ -136,7 +170,8 @@ export function failureScenarios(): void {
             'for d in /tmp /var/tmp /root; do mount --bind $d $d && mount -o remount,bind,noexec $d; done; mount --rbind /var/lib /var/lib && mount -o remount,bind,noexec /var/lib',
           )
           .then(() => {}),
-      unstage: (s) => s.vps.execOk('umount -l /var/lib; for d in /root /var/tmp /tmp; do umount $d; done').then(() => {}),
+      unstage: (s) =>
+        s.vps.execOk('umount -l /var/lib; for d in /root /var/tmp /tmp; do umount $d; done').then(() => {}),
       says: /noexec|running programs|TMPDIR/i,
     }),
   ]);
@@ -150,7 +185,9 @@ export function failureScenarios(): void {
       failure('exit 12: image build fails on a full disk', 12, (s) => s.installer(['--yes', '--force']), {
         stage: (s) =>
           s.vps
-            .execOk(`avail=$(df --output=avail -B1 /var/lib/docker | tail -n 1); fallocate -l $((avail - 4 * 1024 * 1024)) /var/lib/docker/fill`)
+            .execOk(
+              `avail=$(df --output=avail -B1 /var/lib/docker | tail -n 1); fallocate -l $((avail - 4 * 1024 * 1024)) /var/lib/docker/fill`,
+            )
             .then(() => {}),
         unstage: (s) => s.vps.execOk('rm -f /var/lib/docker/fill').then(() => {}),
         says: /build|space/i,

@@ -36,7 +36,11 @@ export function interactiveScenarios(): void {
     assert.equal(code, 130, `Ctrl-C must end the installer with 130; screen:\n${pty.screen.slice(-3000)}`);
     assert.equal(await s.vps.fileExists(CONFIG_DIR), false, 'nothing was configured');
     assert.equal(await s.vps.fileExists('/tmp/ai-proxy'), false, 'nothing is left in /tmp/ai-proxy');
-    assert.equal((await s.vps.execOk("docker ps -aq; docker images -q ai-proxy")).stdout.trim(), '', 'no container, no image');
+    assert.equal(
+      (await s.vps.execOk('docker ps -aq; docker images -q ai-proxy')).stdout.trim(),
+      '',
+      'no container, no image',
+    );
     return code;
   });
 }

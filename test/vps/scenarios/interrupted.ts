@@ -7,7 +7,12 @@ import { atStep, signalWhen } from '../lib/kill.ts';
 import { nextRelease } from '../lib/next-release.ts';
 import { expected } from './expected.ts';
 
-function killThenRerun(title: string, args: string[], condition: string, prepare?: (s: Session) => Promise<string | void>): Case {
+function killThenRerun(
+  title: string,
+  args: string[],
+  condition: string,
+  prepare?: (s: Session) => Promise<string | void>,
+): Case {
   return {
     title,
     run: async (s) => {
@@ -19,7 +24,9 @@ function killThenRerun(title: string, args: string[], condition: string, prepare
       assert.equal(r.code, 0, `the re-run after a SIGKILL at "${killed.lastStep}" did not succeed`);
       // reported, not asserted: the launcher's private folder of a killed run (the executable,
       // ~110 MB) has no owner left to remove it; issue #4 does not say whose job that is
-      const left = (await s.vps.exec('ls -d /tmp/ai-proxy-launcher.* /var/tmp/ai-proxy-launcher.* 2>/dev/null | wc -l')).stdout.trim();
+      const left = (
+        await s.vps.exec('ls -d /tmp/ai-proxy-launcher.* /var/tmp/ai-proxy-launcher.* 2>/dev/null | wc -l')
+      ).stdout.trim();
       if (left !== '0') s.note += `; ${left} launcher temp folder(s) left`;
       await assertInstalled(s.vps, { port: 8080, version });
       return r.code;
@@ -32,7 +39,11 @@ export function interruptedScenarios(): void {
     // by what is on disk, not a step title: the installer may unpack within another step
     killThenRerun('SIGKILL while extracting (first install)', ['--yes'], `[ -n "$(ls -A /tmp/ai-proxy 2>/dev/null)" ]`),
     killThenRerun('SIGKILL while building the image', ['--yes', '--force'], atStep('Building the image')),
-    killThenRerun('SIGKILL while waiting for health', ['--yes', '--force'], atStep('Waiting until the container is healthy')),
+    killThenRerun(
+      'SIGKILL while waiting for health',
+      ['--yes', '--force'],
+      atStep('Waiting until the container is healthy'),
+    ),
     killThenRerun(
       'SIGKILL mid-upgrade, old container stopped',
       ['--yes'],
@@ -40,7 +51,8 @@ export function interruptedScenarios(): void {
       `docker ps -a --format '{{.Names}} {{.State}}' | grep -q '^ai-proxy-previous exited'`,
       async (s) => {
         // an installed first version to upgrade from (the cases before leave one; alone, make it)
-        if (!(await s.vps.inspect('ai-proxy'))) assert.equal((await s.installer(['--yes'])).code, 0, 'the install before the upgrade failed');
+        if (!(await s.vps.inspect('ai-proxy')))
+          assert.equal((await s.installer(['--yes'])).code, 0, 'the install before the upgrade failed');
         const next = await nextRelease();
         await s.upload(next.release);
         return next.version;

@@ -8,8 +8,10 @@ import { nextRelease } from '../lib/next-release.ts';
 import { startProbe, stopProbe } from '../lib/probe.ts';
 import { expected } from './expected.ts';
 
-const sha = async (s: Session, file: string) => (await s.vps.execOk(`sha256sum ${CONFIG_DIR}/${file}`)).stdout.split(' ')[0];
-const configDigest = async (s: Session) => (await s.vps.execOk(`cd ${CONFIG_DIR} && sha256sum .env provider-config.yaml`)).stdout;
+const sha = async (s: Session, file: string) =>
+  (await s.vps.execOk(`sha256sum ${CONFIG_DIR}/${file}`)).stdout.split(' ')[0];
+const configDigest = async (s: Session) =>
+  (await s.vps.execOk(`cd ${CONFIG_DIR} && sha256sum .env provider-config.yaml`)).stdout;
 
 /** Same archive, same port, healthy container: nothing may change. */
 export async function rerunUnchanged(s: Session, port: number, version = expected.version): Promise<void> {
@@ -31,7 +33,11 @@ export async function changePort(s: Session, from: number, to: number): Promise<
   s.note = `port change took ${(r.ms / 1000).toFixed(1)} s`;
   assert.equal(r.code, 0);
   await assertInstalled(s.vps, { port: to });
-  assert.notEqual((await s.vps.exec(`curl -s -m 3 http://127.0.0.1:${from}/ping`)).code, 0, 'the old port no longer answers');
+  assert.notEqual(
+    (await s.vps.exec(`curl -s -m 3 http://127.0.0.1:${from}/ping`)).code,
+    0,
+    'the old port no longer answers',
+  );
   const envAfter = await s.vps.readFile(`${CONFIG_DIR}/.env`);
   const withoutPort = (t: string) => t.split('\n').filter((l) => !/^\s*PORT\s*=/.test(l));
   assert.deepEqual(withoutPort(envAfter), withoutPort(envBefore), 'only the PORT line of .env changed');
@@ -42,7 +48,8 @@ export async function changePort(s: Session, from: number, to: number): Promise<
 /** Copies the second release build over the first and installs it, measuring the downtime. */
 export async function upgrade(s: Session, port: number): Promise<void> {
   const next = await nextRelease();
-  if (next.seconds) console.log(`# second release ${next.version} built from a clone of HEAD in ${next.seconds.toFixed(1)} s`);
+  if (next.seconds)
+    console.log(`# second release ${next.version} built from a clone of HEAD in ${next.seconds.toFixed(1)} s`);
   const config = await configDigest(s);
   const oldImage = (await s.vps.inspect('ai-proxy'))?.Image;
   await s.upload(next.release);
@@ -63,10 +70,16 @@ export async function uninstall(s: Session, port: number, purge: boolean): Promi
   const config = await configDigest(s);
   const r = await s.installer(purge ? ['--uninstall', '--purge', '--yes'] : ['--uninstall', '--yes']);
   assert.equal(r.code, 0);
-  const names = (await s.vps.execOk(`docker ps -a --format '{{.Names}}'`)).stdout.split('\n').filter((n) => n.startsWith('ai-proxy'));
+  const names = (await s.vps.execOk(`docker ps -a --format '{{.Names}}'`)).stdout
+    .split('\n')
+    .filter((n) => n.startsWith('ai-proxy'));
   assert.deepEqual(names, [], 'no ai-proxy container is left');
   assert.equal((await s.vps.execOk('docker images -q ai-proxy')).stdout.trim(), '', 'no ai-proxy image is left');
-  assert.notEqual((await s.vps.exec(`curl -s -m 3 http://127.0.0.1:${port}/ping`)).code, 0, 'nothing answers on the port');
+  assert.notEqual(
+    (await s.vps.exec(`curl -s -m 3 http://127.0.0.1:${port}/ping`)).code,
+    0,
+    'nothing answers on the port',
+  );
   assert.equal(await s.vps.fileExists('/tmp/ai-proxy'), false);
   if (purge) {
     assert.equal(await s.vps.fileExists(CONFIG_DIR), false, `${CONFIG_DIR} is deleted by --purge`);

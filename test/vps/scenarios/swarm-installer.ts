@@ -53,9 +53,16 @@ export function swarmInstallerSteps(): SwarmStep[] {
         join = formed.join;
         r.code = init.code;
         // it never reports hardening it did not apply: no-new-privileges is named as not applied
-        assert.match(init.output, /NOT applied:[^\n]*no-new-privileges/, 'the installer says it could not apply no-new-privileges in Swarm');
+        assert.match(
+          init.output,
+          /NOT applied:[^\n]*no-new-privileges/,
+          'the installer says it could not apply no-new-privileges in Swarm',
+        );
         const applied = init.output.split('\n').filter((l) => /applied:/.test(l) && !/NOT applied:/.test(l));
-        assert.ok(applied.length > 0 && applied.every((l) => !l.includes('no-new-privileges')), `no-new-privileges is not listed as applied: ${applied.join(' | ')}`);
+        assert.ok(
+          applied.length > 0 && applied.every((l) => !l.includes('no-new-privileges')),
+          `no-new-privileges is not listed as applied: ${applied.join(' | ')}`,
+        );
         const joins = formed.joins.map((j) => j.ms);
         const states = await cluster.waitNodes('ready', 3);
         assert.equal(states.filter((s) => s.leader).length, 1, 'one leader');
@@ -68,7 +75,11 @@ export function swarmInstallerSteps(): SwarmStep[] {
           await assertTaskHardened(cluster, n, expected.version);
         }
         const labels = (await service(cluster)).Spec?.Labels ?? {};
-        assert.equal(labels['ai-proxy.version'], expected.version, `the service is labelled with its version: ${JSON.stringify(labels)}`);
+        assert.equal(
+          labels['ai-proxy.version'],
+          expected.version,
+          `the service is labelled with its version: ${JSON.stringify(labels)}`,
+        );
         assert.ok(labels['ai-proxy.config-hash'], 'the service carries its config hash');
         r.note = `init ${secs(init.ms)}, joins ${joins.map(secs).join(' and ')}, workers' tasks healthy ${secs(Date.now() - converged)} later`;
       },
@@ -84,16 +95,40 @@ export function swarmInstallerSteps(): SwarmStep[] {
           // same swarm, a secret that is not its own: well-formed, wrong
           const parts = join.token.split('-');
           parts[parts.length - 1] = 'x'.repeat((parts[parts.length - 1] ?? '').length);
-          const wrong = await spare.session.installer(['--swarm', 'join', '--manager', join.manager, '--token', parts.join('-'), '--yes']);
+          const wrong = await spare.session.installer([
+            '--swarm',
+            'join',
+            '--manager',
+            join.manager,
+            '--token',
+            parts.join('-'),
+            '--yes',
+          ]);
           assert.equal(wrong.code, 2, `a wrong token: exit ${wrong.code}\n${wrong.output.slice(-1500)}`);
           assertOneLineError(wrong.output, /token/i);
           assert.equal(await swarmState(spare), 'inactive', 'not left half-joined');
-          assert.equal((await spare.session.vps.execOk('docker images -q ai-proxy')).stdout.trim(), '', 'no ai-proxy image is left');
-          const away = await spare.session.installer(['--swarm', 'join', '--manager', `${r.cluster.subnet}.250:2377`, '--token', join.token, '--yes']);
+          assert.equal(
+            (await spare.session.vps.execOk('docker images -q ai-proxy')).stdout.trim(),
+            '',
+            'no ai-proxy image is left',
+          );
+          const away = await spare.session.installer([
+            '--swarm',
+            'join',
+            '--manager',
+            `${r.cluster.subnet}.250:2377`,
+            '--token',
+            join.token,
+            '--yes',
+          ]);
           assert.equal(away.code, 5, `an unreachable manager: exit ${away.code}\n${away.output.slice(-1500)}`);
           assertOneLineError(away.output, /manager/);
           assert.equal(await swarmState(spare), 'inactive', 'not left half-joined');
-          assert.equal((await spare.session.vps.execOk('docker images -q ai-proxy')).stdout.trim(), '', 'no ai-proxy image is left');
+          assert.equal(
+            (await spare.session.vps.execOk('docker images -q ai-proxy')).stdout.trim(),
+            '',
+            'no ai-proxy image is left',
+          );
           assert.equal((await r.cluster.waitNodes('ready', 3)).length, 3, 'the swarm still has its 3 nodes, no fourth');
           r.note = `wrong token: "${lastLine(wrong.output)}" (${secs(wrong.ms)}); unreachable: "${lastLine(away.output)}" (${secs(away.ms)})`;
           r.code = away.code;
@@ -116,10 +151,15 @@ export function swarmInstallerSteps(): SwarmStep[] {
         const next = await nextRelease();
         await cluster.manager.session.upload(next.release);
         const lacking = await cluster.manager.session.installer(['--swarm', 'upgrade', '--yes']);
-        assert.equal(lacking.code, 12, `upgrade with the image on the manager only: exit ${lacking.code}\n${lacking.output.slice(-1500)}`);
+        assert.equal(
+          lacking.code,
+          12,
+          `upgrade with the image on the manager only: exit ${lacking.code}\n${lacking.output.slice(-1500)}`,
+        );
         assertOneLineError(lacking.output, /missing/);
         const hostnames = (await cluster.nodeStates()).filter((s) => s.role === 'worker').map((s) => s.hostname);
-        for (const h of hostnames) assert.ok(lacking.output.includes(h), `the error names the node lacking the image (${h})`);
+        for (const h of hostnames)
+          assert.ok(lacking.output.includes(h), `the error names the node lacking the image (${h})`);
         const after = await service(cluster);
         assert.equal(after.Version?.Index, before.Version?.Index, 'the service was not touched');
         for (const n of cluster.nodes) await assertNodeServes(n, r.token);
@@ -149,11 +189,15 @@ export function swarmInstallerSteps(): SwarmStep[] {
           await assertNodeServes(n, r.token);
         }
         assert.equal((await service(cluster)).Spec?.Labels?.['ai-proxy.version'], next.version);
-        assert.ok((await cluster.manager.session.vps.exec(`test -d ${CONFIG_DIR}`)).code === 0, `${CONFIG_DIR} is kept`);
+        assert.ok(
+          (await cluster.manager.session.vps.exec(`test -d ${CONFIG_DIR}`)).code === 0,
+          `${CONFIG_DIR} is kept`,
+        );
       },
     },
     {
-      title: '4. an update whose task cannot start on one node is rolled back by Swarm (exit 13); the previous one keeps serving',
+      title:
+        '4. an update whose task cannot start on one node is rolled back by Swarm (exit 13); the previous one keeps serving',
       async run(r) {
         // the cause is real: another program on the last worker holds the new port, so the new
         // task there fails to publish it; the manager's own port check cannot see other nodes
@@ -166,14 +210,28 @@ export function swarmInstallerSteps(): SwarmStep[] {
           const before = await service(cluster);
           const version = before.Spec?.Labels?.['ai-proxy.version'];
           const probe = SwarmProbe.start(cluster.nodes, PORT);
-          const u = await cluster.manager.session.installer(['--swarm', 'upgrade', '--port', String(HELD_PORT), '--yes']);
+          const u = await cluster.manager.session.installer([
+            '--swarm',
+            'upgrade',
+            '--port',
+            String(HELD_PORT),
+            '--yes',
+          ]);
           r.code = u.code;
           await cluster.waitConverged();
           const results = await probe.stop();
           assert.equal(u.code, 13, `an update Swarm rolled back: exit ${u.code}\n${u.output.slice(-1500)}`);
           const after = await service(cluster);
-          assert.equal(after.Spec?.Labels?.['ai-proxy.version'], version, 'the service is back on its previous version');
-          assert.deepEqual(after.Spec?.EndpointSpec?.Ports?.map((p) => p.PublishedPort), [PORT], 'the service is back on its previous port');
+          assert.equal(
+            after.Spec?.Labels?.['ai-proxy.version'],
+            version,
+            'the service is back on its previous version',
+          );
+          assert.deepEqual(
+            after.Spec?.EndpointSpec?.Ports?.map((p) => p.PublishedPort),
+            [PORT],
+            'the service is back on its previous port',
+          );
           for (const n of cluster.nodes) {
             await assertNodeServes(n, r.token);
             if (version) await assertTaskHardened(cluster, n, version);
@@ -199,14 +257,22 @@ export function swarmInstallerSteps(): SwarmStep[] {
         assert.equal(un.code, 0, `--uninstall exited ${un.code}`);
         assert.notEqual((await m.vps.exec(`docker service inspect ${SERVICE}`)).code, 0, 'the service is gone');
         for (const n of cluster.nodes.filter((x) => x !== leaver)) {
-          await n.session.vps.waitFor(`! curl -s -m 2 http://127.0.0.1:${PORT}/ping`, 60_000, `node ${n.index + 1} still answers after --uninstall`);
+          await n.session.vps.waitFor(
+            `! curl -s -m 2 http://127.0.0.1:${PORT}/ping`,
+            60_000,
+            `node ${n.index + 1} still answers after --uninstall`,
+          );
         }
-        const kept = (await m.vps.execOk(`docker secret ls --format '{{.Name}}'; docker config ls --format '{{.Name}}'`)).stdout;
+        const kept = (
+          await m.vps.execOk(`docker secret ls --format '{{.Name}}'; docker config ls --format '{{.Name}}'`)
+        ).stdout;
         assert.match(kept, /ai-proxy-/, 'without --purge the secrets and configs stay');
         const purge = await m.installer(['--uninstall', '--purge', '--yes']);
         r.code = purge.code;
         assert.equal(purge.code, 0, `--uninstall --purge exited ${purge.code}`);
-        const left = (await m.vps.execOk(`docker secret ls --format '{{.Name}}'; docker config ls --format '{{.Name}}'`)).stdout;
+        const left = (
+          await m.vps.execOk(`docker secret ls --format '{{.Name}}'; docker config ls --format '{{.Name}}'`)
+        ).stdout;
         assert.doesNotMatch(left, /ai-proxy-/, `--purge removes the secrets and configs: ${left}`);
         assert.equal(await m.vps.fileExists(CONFIG_DIR), false, `--purge removes ${CONFIG_DIR}`);
         r.note = `leave ${secs(leave.ms)}, uninstall ${secs(un.ms)}, purge ${secs(purge.ms)}`;

@@ -38,7 +38,11 @@ export async function assertNodeServes(node: SwarmNode, token: string, port = PO
   assert.match(ping.stdout, / 200$/, `node ${node.index + 1}: GET /ping answered: ${ping.output}`);
   const nonce = `swarm-${node.index + 1}-${Math.random().toString(36).slice(2)}`;
   const [status, answer] = await chat(vps, port, token, 'echo', nonce);
-  assert.equal(status, 200, `node ${node.index + 1}: the authenticated echo request answered ${status}: ${JSON.stringify(answer)}`);
+  assert.equal(
+    status,
+    200,
+    `node ${node.index + 1}: the authenticated echo request answered ${status}: ${JSON.stringify(answer)}`,
+  );
   assert.equal(contentOf(answer), nonce, `node ${node.index + 1}: the echo model did not repeat the message`);
   const [anonymous] = await chat(vps, port, undefined, 'echo', nonce);
   assert.equal(anonymous, 401, `node ${node.index + 1}: a request without the token must be refused`);
@@ -60,15 +64,29 @@ export async function assertTaskHardened(cluster: SwarmVpses, node: SwarmNode, v
   assert.equal(h.Init, true, `${where}: an init process`);
   assert.equal(h.Privileged, false, `${where}: not privileged`);
   assert.equal(h.LogConfig?.Type, 'json-file', `${where}: json-file logs`);
-  assert.ok(h.LogConfig?.Config?.['max-size'] && h.LogConfig?.Config?.['max-file'], `${where}: log rotation: ${JSON.stringify(h.LogConfig)}`);
+  assert.ok(
+    h.LogConfig?.Config?.['max-size'] && h.LogConfig?.Config?.['max-file'],
+    `${where}: log rotation: ${JSON.stringify(h.LogConfig)}`,
+  );
   const tmp = (c.Mounts ?? []).find((m) => m.Destination === '/tmp');
   assert.equal(tmp?.Type, 'tmpfs', `${where}: /tmp is a tmpfs: ${JSON.stringify(c.Mounts)}`);
-  assert.deepEqual((c.Mounts ?? []).map((m) => m.Destination).sort(), ['/tmp'], `${where}: no volume or bind mount besides /tmp (secrets and the config are files of the engine): ${JSON.stringify(c.Mounts)}`);
-  for (const [mode, value] of [['NetworkMode', h.NetworkMode], ['PidMode', h.PidMode], ['IpcMode', h.IpcMode]]) {
+  assert.deepEqual(
+    (c.Mounts ?? []).map((m) => m.Destination).sort(),
+    ['/tmp'],
+    `${where}: no volume or bind mount besides /tmp (secrets and the config are files of the engine): ${JSON.stringify(c.Mounts)}`,
+  );
+  for (const [mode, value] of [
+    ['NetworkMode', h.NetworkMode],
+    ['PidMode', h.PidMode],
+    ['IpcMode', h.IpcMode],
+  ]) {
     assert.notEqual(value, 'host', `${where}: ${mode} is not host`);
   }
   const image = await node.session.vps.inspect(c.Image);
-  assert.ok(image?.RepoTags?.includes(`ai-proxy:${version}`), `${where}: the task runs ai-proxy:${version}: ${JSON.stringify(image?.RepoTags)}`);
+  assert.ok(
+    image?.RepoTags?.includes(`ai-proxy:${version}`),
+    `${where}: the task runs ai-proxy:${version}: ${JSON.stringify(image?.RepoTags)}`,
+  );
 }
 
 /** Step 2: one VPS switched off; the others keep serving and the manager reports it down. */
@@ -84,8 +102,17 @@ export async function stopOneVps(r: SwarmRun): Promise<void> {
   const downAfter = (Date.now() - stopped) / 1000;
   const results = await probe.stop();
   r.note = `node ${victim.index + 1} reported down after ${downAfter.toFixed(1)} s; ${describeProbes(results)}`;
-  for (const p of results) assert.equal(p.failures, 0, `node ${p.node} failed ${p.failures} of ${p.probes} requests while another VPS was off`);
-  assert.equal(states.filter((s) => s.state === 'ready').length, cluster.nodes.length - 1, `the others stay ready: ${JSON.stringify(states)}`);
+  for (const p of results)
+    assert.equal(
+      p.failures,
+      0,
+      `node ${p.node} failed ${p.failures} of ${p.probes} requests while another VPS was off`,
+    );
+  assert.equal(
+    states.filter((s) => s.state === 'ready').length,
+    cluster.nodes.length - 1,
+    `the others stay ready: ${JSON.stringify(states)}`,
+  );
   for (const n of others) await assertNodeServes(n, r.token);
   // back on for the steps that follow: the swarm takes it in again and its task restarts
   await cluster.startVps(victim);
@@ -109,14 +136,25 @@ export function swarmScenarios(): void {
       try {
         run.cluster = await SwarmVpses.start(3, 'main', RECIPE);
         await run.cluster.manager.session.upload();
-        if (!(await installerHasSwarm(run.cluster.manager))) throw new Error('the release under test has no --swarm (installer.sh --help does not list it): rebuild it from this tree');
+        if (!(await installerHasSwarm(run.cluster.manager)))
+          throw new Error(
+            'the release under test has no --swarm (installer.sh --help does not list it): rebuild it from this tree',
+          );
         ok = true;
       } finally {
-        record({ order: order++, scenario: 'swarm: 3 VPSes on one network', release, exitCode: undefined, seconds: (Date.now() - started) / 1000, status: ok ? 'pass' : 'FAIL' });
+        record({
+          order: order++,
+          scenario: 'swarm: 3 VPSes on one network',
+          release,
+          exitCode: undefined,
+          seconds: (Date.now() - started) / 1000,
+          status: ok ? 'pass' : 'FAIL',
+        });
       }
     });
     after(async () => {
-      if (broken && process.env.VPS_KEEP === '1') console.log(`# kept for inspection: ${run.cluster?.nodes.map((n) => n.session.vps.name).join(' ')}`);
+      if (broken && process.env.VPS_KEEP === '1')
+        console.log(`# kept for inspection: ${run.cluster?.nodes.map((n) => n.session.vps.name).join(' ')}`);
       else await run.cluster?.remove();
     });
     for (const step of swarmInstallerSteps()) {
@@ -137,7 +175,15 @@ export function swarmScenarios(): void {
           if (error instanceof Error) error.message += `\n${await run.cluster.evidence().catch(() => '')}`;
           throw error;
         } finally {
-          record({ order: order++, scenario: `swarm: ${step.title}`, release, exitCode: run.code, seconds: (Date.now() - started) / 1000, status: ok ? 'pass' : 'FAIL', ...(run.note ? { note: run.note } : {}) });
+          record({
+            order: order++,
+            scenario: `swarm: ${step.title}`,
+            release,
+            exitCode: run.code,
+            seconds: (Date.now() - started) / 1000,
+            status: ok ? 'pass' : 'FAIL',
+            ...(run.note ? { note: run.note } : {}),
+          });
         }
       });
     }
