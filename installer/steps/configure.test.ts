@@ -1,0 +1,81 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { configure } from './configure.ts';
+import { runSteps } from '../runner.ts';
+import { createProgress } from '../progress.ts';
+import { nullLog } from '../log.ts';
+import { defaultsPrompter } from '../prompts.ts';
+import { contextFor } from '../context.ts';
+import { parseOptions } from '../args.ts';
+import { EXIT } from '../exit-codes.ts';
+import { InstallError } from '../errors.ts';
+import type { ConfigPlan, RunState, Step } from '../state.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'aip-inst-configure-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+function stateFor(name: string, config: ConfigPlan): RunState {
+  const dirs = {
+    workDir: join(root, name, 'work'),
+    configDir: join(root, name, 'srv'),
+    logFile: join(root, name, 'installer.log'),
+    lockFile: join(root, name, 'installer.lock'),
+  };
+  mkdirSync(dirs.workDir, { recursive: true });
+  const log = nullLog(dirs.logFile);
+  return {
+    ctx: contextFor(`aip-inst-${name}`, dirs, {}),
+    options: parseOptions(['--yes'], {}),
+    log,
+    progress: createProgress({ isTTY: false, write: () => {} }, log, { color: false, total: 2 }),
+    prompter: defaultsPrompter(),
+    signal: new AbortController().signal,
+    started: Date.now(),
+    notes: [],
+    config,
+    dockerfile: 'FROM scratch\n',
+  };
+}
+
+const buildFails: Step = {
+  title: 'Building the image',
+  exitCode: EXIT.buildFailed,
+  run: async () => {
+    throw new InstallError(EXIT.buildFailed, 'image build failed: no space left on device');
+  },
+};
+
+// Bytes no rewrite would keep by accident: CRLF, a comment, no newline at the end, non-ASCII.
+const OPERATOR_ENV = Buffer.from('# mine\r\nAUTH_TOKEN=tok-ÄÖ-0123456789abcdef0123456789\r\nPORT=8080', 'utf8');
+const OPERATOR_PROVIDERS = Buffer.from('providers:\n  - name: echo\n    type: echo\n\n\n');
+
+test('a later step failing restores .env and provider-config.yaml byte for byte', async () => {
+  const state = stateFor('rollback', {
+    firstInstall: false,
+    current: { env: OPERATOR_ENV, provider: OPERATOR_PROVIDERS },
+    next: { env: 'AUTH_TOKEN=tok\nPORT=9090\n', provider: 'providers: []\n' },
+    configHash: 'x',
+  });
+  const { configDir } = state.ctx.paths;
+  mkdirSync(configDir, { recursive: true });
+  writeFileSync(join(configDir, '.env'), OPERATOR_ENV);
+  writeFileSync(join(configDir, 'provider-config.yaml'), OPERATOR_PROVIDERS);
+
+  await assert.rejects(runSteps(state, [configure, buildFails]), (error: InstallError) => error.exitCode === 12);
+  assert.deepEqual(readFileSync(join(configDir, '.env')), OPERATOR_ENV);
+  assert.deepEqual(readFileSync(join(configDir, 'provider-config.yaml')), OPERATOR_PROVIDERS);
+});
+
+test('a failed first install leaves no configuration folder behind', async () => {
+  const state = stateFor('first', {
+    firstInstall: true,
+    current: {},
+    next: { env: 'AUTH_TOKEN=tok\nPORT=9090\n', provider: 'providers: []\n' },
+    configHash: 'x',
+  });
+  await assert.rejects(runSteps(state, [configure, buildFails]));
+  assert.equal(existsSync(state.ctx.paths.configDir), false);
+});
