@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import type { Session } from '../lib/session.ts';
 import { CONFIG_DIR, assertFiles, assertInstalled } from '../lib/installed.ts';
-import { MOCK_NAME } from '../lib/upstream.ts';
+import { forgetMockUpstream, MOCK_NAME } from '../lib/upstream.ts';
 import { nextRelease } from '../lib/next-release.ts';
 import { startProbe, stopProbe } from '../lib/probe.ts';
 import { expected } from './expected.ts';
@@ -67,6 +67,7 @@ export async function upgrade(s: Session, port: number): Promise<void> {
 export async function uninstall(s: Session, port: number, purge: boolean): Promise<number> {
   // the mock upstream shares the image; an operator's unrelated container is not ours to judge
   await s.vps.execOk(`docker rm -f ${MOCK_NAME} >/dev/null 2>&1; docker rmi ${MOCK_NAME}:1 >/dev/null 2>&1; true`);
+  forgetMockUpstream(s.vps);
   const config = await configDigest(s);
   const r = await s.installer(purge ? ['--uninstall', '--purge', '--yes'] : ['--uninstall', '--yes']);
   assert.equal(r.code, 0);
