@@ -52,6 +52,7 @@ export async function runSteps(state: RunState, steps: Step[], undoStack: UndoAc
     const handle = state.progress.step(title);
     try {
       const detail = await step.run(state, (action) => undoStack.push(action));
+      await signalsDelivered();
       if (state.signal.aborted) throw state.signal.reason;
       handle.done(detail ?? undefined);
     } catch (raw) {
@@ -70,6 +71,15 @@ export async function runSteps(state: RunState, steps: Step[], undoStack: UndoAc
       throw await failWith(state, undoStack, error);
     }
   }
+}
+
+/**
+ * A signal is handed to JavaScript only when the event loop polls for it. A step that never
+ * waits on I/O (choosing the port, planning, writing the configuration) would carry a Ctrl-C
+ * over into later steps, which then make changes first. Two turns of the loop include one poll.
+ */
+function signalsDelivered(): Promise<void> {
+  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 }
 
 function interruptedError(state: RunState): InstallError {
