@@ -31,6 +31,24 @@ export interface ProxyServerOptions {
   tls?: { options: TlsOptions; status: TlsStatusSource };
 }
 
+/** What a client may still send after its 413 before the connection is cut (within body_timeout). */
+const DISCARD_AFTER_413_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The rest of a body over the limit is read and dropped, and the connection kept: a server that
+ * closes while the client is still sending makes the kernel answer the client's next bytes with
+ * a reset, and the client reports that instead of the 413. Bounded in bytes here and in time by
+ * requestTimeout.
+ */
+function discardRest(req: IncomingMessage): void {
+  let dropped = 0;
+  req.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > DISCARD_AFTER_413_BYTES) req.socket.destroy();
+  });
+  req.resume();
+}
+
 export class ProxyServer {
   readonly server: Server;
   readonly metrics: Metrics = createMetrics();
@@ -187,12 +205,7 @@ export class ProxyServer {
     this.metrics.activeRequests.inc();
     res.once('close', () => this.finish(ctx, res));
     this.dispatch(path, req, res, ctx).catch((error: unknown) => {
-      // A body over the limit is not read: close the connection after answering, but keep
-      // discarding what the client still sends so it reads the 413 instead of a reset.
-      if (error instanceof ProxyError && error.status === 413 && !res.headersSent) {
-        res.setHeader('connection', 'close');
-        req.resume();
-      }
+      if (error instanceof ProxyError && error.status === 413 && !res.headersSent) discardRest(req);
       const err = sendError(res, error, (t) => this.logger.scrub(t));
       ctx.error = err.message;
       if (err.status >= 500 && !(error instanceof Error && error.name === 'ProxyError')) {

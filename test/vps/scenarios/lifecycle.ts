@@ -8,6 +8,9 @@ import { nextRelease } from '../lib/next-release.ts';
 import { startProbe, stopProbe } from '../lib/probe.ts';
 import { expected } from './expected.ts';
 
+/** The longest an upgrade may leave /ping unanswered in a test. */
+export const UPGRADE_GAP_BOUND_MS = 8_000;
+
 const sha = async (s: Session, file: string) =>
   (await s.vps.execOk(`sha256sum ${CONFIG_DIR}/${file}`)).stdout.split(' ')[0];
 const configDigest = async (s: Session) =>
@@ -58,6 +61,14 @@ export async function upgrade(s: Session, port: number): Promise<void> {
   const probe = await stopProbe(s.vps);
   s.note = `downtime ${(probe.longestGapMs / 1000).toFixed(2)} s (${probe.failures}/${probe.probes} probes failed), upgrade took ${(r.ms / 1000).toFixed(1)} s`;
   assert.equal(r.code, 0);
+  // Generous (seen: 1.2-1.9 s): never flaky, yet an upgrade that stopped the old container before
+  // building, or waited for the new health check with nothing serving, is far past it. The goal
+  // (<= 2 s) is checked by the benchmark from the precise figure in the note.
+  assert.ok(probe.probes >= 20, `only ${probe.probes} probes ran during the upgrade`);
+  assert.ok(
+    probe.longestGapMs <= UPGRADE_GAP_BOUND_MS,
+    `/ping was down ${probe.longestGapMs} ms (bound ${UPGRADE_GAP_BOUND_MS} ms)`,
+  );
   await assertInstalled(s.vps, { port, version: next.version });
   assert.equal(await configDigest(s), config, 'the configuration survived the upgrade byte for byte');
   assert.ok(await s.vps.inspect(oldImage), 'the previous image is kept (one step back stays possible)');
