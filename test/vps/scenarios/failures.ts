@@ -1,6 +1,9 @@
 // Every exit code from 2 to 13 from a real cause, each starting from a healthy installation
 // (with the mock upstream attached) and proving the rollback: the previous container still
 // serves, config byte-identical, no new container or image, /tmp/ai-proxy gone.
+// Causes no host here can stage for real: exit 4 "unsupported operating system" (the executable
+// is a Linux ELF, so process.platform is always linux where it runs, and no engine runs Windows
+// containers on Linux), exit 5 "API too old" (every Debian engine here has API 1.41+), exit 1.
 import assert from 'node:assert/strict';
 import { group, scenario, type Case } from '../lib/scenario.ts';
 import type { Session } from '../lib/session.ts';
