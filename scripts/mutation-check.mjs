@@ -260,7 +260,12 @@ async function main() {
   if (process.env.MUTATION_SUMMARY_FILE)
     writeFileSync(
       process.env.MUTATION_SUMMARY_FILE,
-      results.map((r) => `${r.result === 'killed' ? 'killed  ' : r.result.toUpperCase().padEnd(8)} ${r.mutation.behaviour} (${r.mutation.edits.map((e) => e.file).join(', ')})`).join('\n') + '\n',
+      results
+        .map(
+          (r) =>
+            `${r.result === 'killed' ? 'killed  ' : r.result.toUpperCase().padEnd(8)} ${r.mutation.behaviour} (${r.mutation.edits.map((e) => e.file).join(', ')})`,
+        )
+        .join('\n') + '\n',
     );
   console.log(
     `${results.length - bad.length} of ${results.length} mutants killed in ${((Date.now() - started) / 1000).toFixed(1)} s${bad.length ? `; not killed: ${bad.map((r) => r.mutation.id).join(', ')}` : ''}`,
