@@ -249,7 +249,7 @@ async function main() {
   for (const r of results) {
     const mark = r.result === 'killed' ? 'ok  ' : r.result === 'survived' ? 'SURVIVED' : 'ERROR';
     console.log(`${mark.padEnd(8)} ${r.mutation.behaviour} (${r.seconds.toFixed(1)} s)`);
-    for (const e of r.mutation.edits) console.log(`         mutated ${e.file}: ${e.find.trim().slice(0, 90)}`);
+    for (const e of r.mutation.edits) console.log(`         mutated ${e.file}: ${e.find.trim().split('\n')[0].slice(0, 90)}`);
     for (const o of r.outcomes) {
       console.log(`         ${o.result.padEnd(8)} ${o.name}`);
       if (o.detail) console.log(o.detail.replace(/^/gm, '           '));
