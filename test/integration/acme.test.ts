@@ -44,7 +44,8 @@ function serve(dir: string, port: number): Serve {
   return {
     child,
     out: () => out,
-    async waitFor(re, ms = 20_000) {
+    // generous: a loaded 2-core machine can take 20 s just to start the proxy under tsx
+    async waitFor(re, ms = 60_000) {
       const end = Date.now() + ms;
       for (;;) {
         const m = re.exec(out);
