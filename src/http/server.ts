@@ -9,13 +9,13 @@ import { PoolSet } from '../upstream/pools.ts';
 import { TokenAuth } from './auth.ts';
 import { errors, ProxyError, sendError } from './errors.ts';
 import type { TlsStatusSource } from '../tls/served.ts';
-import { healthReport, isReady, type HealthState } from './health.ts';
-import { Logger } from './logger.ts';
-import { createMetrics, type Metrics } from './metrics.ts';
-import { handleApi, newRequestContext, requestLogMembers, type RequestContext } from './proxy.ts';
+import { healthReport, isReady, type HealthState } from '../observability/health.ts';
+import { Logger } from '../observability/logger.ts';
+import { createMetrics, type Metrics } from '../observability/metrics.ts';
+import { handleApi, newRequestContext, requestLogMembers, type RequestContext } from '../proxy/handle-api.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { requestId } from './request-id.ts';
-import { compileRuntime, type Runtime } from './runtime.ts';
+import { compileRuntime, type Runtime } from '../proxy/runtime.ts';
 
 const API_PATHS: Record<string, ClientApi> = {
   '/v1/chat/completions': 'chat',

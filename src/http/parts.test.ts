@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TokenAuth } from './auth.ts';
-import { Logger } from './logger.ts';
-import { Counter, Histogram, labelKey, Registry } from './metrics-registry.ts';
+import { Logger } from '../observability/logger.ts';
+import { Counter, Histogram, labelKey, Registry } from '../observability/metrics-registry.ts';
 import { RateLimiter } from './rate-limit.ts';
-import { extractUsageObject } from './relay.ts';
+import { extractUsageObject } from '../proxy/relay.ts';
 import { requestId } from './request-id.ts';
 import { randomId } from '../random-id.ts';
 

@@ -2,7 +2,7 @@
 // upstream call, so a health probe can never cost money or hang.
 import { version } from '../version.ts';
 import type { TlsStatusSource } from '../tls/served.ts';
-import type { Runtime } from './runtime.ts';
+import type { Runtime } from '../proxy/runtime.ts';
 
 /** Consecutive failed attempts after which a provider shows as failing in /health. */
 export const FAILING_AFTER = 3;

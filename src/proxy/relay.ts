@@ -8,7 +8,7 @@ import type { UpstreamAnswer, UpstreamStream } from '../upstream/exchange.ts';
 import { classifyNetworkError } from '../upstream/attempt.ts';
 import { SseParser } from '../upstream/sse.ts';
 import type { Json, Usage } from '../translate/types.ts';
-import { ProxyError } from './errors.ts';
+import { ProxyError } from '../http/errors.ts';
 import type { Plan } from './plan.ts';
 
 /**
