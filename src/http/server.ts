@@ -1,29 +1,17 @@
-// The HTTP server: node:http (no framework), one request handler that dispatches on the path,
-// one error handler, one log line per request, graceful drain and config reload.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { TlsOptions } from 'node:tls';
+// The listening server: node:http (or node:https) around the request handler (app.ts), with
+// answers for malformed or slow requests, config reload and graceful drain.
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadProviderFile, type LoadedConfig } from '../config/load.ts';
-import type { ClientApi } from '../providers/types.ts';
-import { PoolSet } from '../upstream/pools.ts';
-import { TokenAuth } from './auth.ts';
-import { errors, ProxyError, sendError } from './errors.ts';
-import type { TlsStatusSource } from '../tls/served.ts';
-import { healthReport, isReady, type HealthState } from '../observability/health.ts';
-import { Logger } from '../observability/logger.ts';
-import { createMetrics, type Metrics } from '../observability/metrics.ts';
-import { handleApi, newRequestContext, requestLogMembers, type RequestContext } from '../proxy/handle-api.ts';
-import { RateLimiter } from './rate-limit.ts';
-import { requestId } from './request-id.ts';
+import type { TlsOptions } from 'node:tls';
+import { type LoadedConfig, loadProviderFile } from '../config/load.ts';
+import { healthReport, isReady } from '../observability/health.ts';
+import { reloadLabels } from '../observability/labels.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import { compileRuntime, type Runtime } from '../proxy/runtime.ts';
-
-const API_PATHS: Record<string, ClientApi> = {
-  '/v1/chat/completions': 'chat',
-  '/v1/messages': 'messages',
-  '/v1/embeddings': 'embeddings',
-  '/v1/responses': 'responses',
-  '/v1/completions': 'completions',
-};
+import type { TlsStatusSource } from '../tls/served.ts';
+import { PoolSet } from '../upstream/pools.ts';
+import { ProxyApp } from './app.ts';
 
 export interface ProxyServerOptions {
   logger?: Logger;
@@ -33,29 +21,14 @@ export interface ProxyServerOptions {
 
 export class ProxyServer {
   readonly server: Server;
-  readonly metrics: Metrics = createMetrics();
-  readonly logger: Logger;
+  readonly app: ProxyApp;
   private readonly pools = new PoolSet();
-  private auth: TokenAuth;
-  private limiter: RateLimiter | undefined;
-  private health: HealthState;
-  private active = new Set<ServerResponse>();
 
   constructor(
     private config: LoadedConfig,
     options: ProxyServerOptions = {},
   ) {
-    this.logger = options.logger ?? new Logger(config.env.logLevel);
-    this.auth = new TokenAuth(config.env.authToken);
-    const runtime = compileRuntime(config, this.pools);
-    this.health = {
-      runtime,
-      startedAt: Date.now(),
-      lastReloadError: undefined,
-      draining: false,
-      tls: options.tls?.status,
-    };
-    this.applySettings(runtime);
+    this.app = new ProxyApp(compileRuntime(config, this.pools), { logger: options.logger, tls: options.tls?.status });
     const httpOptions = {
       keepAliveTimeout: 65_000,
       requestTimeout: config.server.body_timeout * 1000,
@@ -63,14 +36,11 @@ export class ProxyServer {
       // Node checks those two timeouts on this interval (30 s by default): check every second.
       connectionsCheckingInterval: 1000,
     };
-    const handler = (req: IncomingMessage, res: ServerResponse) => {
-      this.handle(req, res);
-    };
     // https.Server is an http.Server over TLS sockets: same handler, keep-alive and streaming.
     // node:https loads OpenSSL's TLS half (~3 MB resident): only when TLS is on.
     this.server = options.tls
-      ? process.getBuiltinModule('node:https').createServer({ ...httpOptions, ...options.tls.options }, handler)
-      : createServer(httpOptions, handler);
+      ? process.getBuiltinModule('node:https').createServer({ ...httpOptions, ...options.tls.options }, this.app.handle)
+      : createServer(httpOptions, this.app.handle);
     // Requests that are malformed or too slow (headersTimeout, requestTimeout) end here: answer
     // with the matching status rather than Node's bare 400, then close.
     this.server.on('clientError', (err, socket) => {
@@ -87,25 +57,20 @@ export class ProxyServer {
   }
 
   get runtime(): Runtime {
-    return this.health.runtime;
+    return this.app.runtime;
   }
 
-  private applySettings(rt: Runtime): void {
-    const s = rt.settings;
-    this.limiter = s.rate_limit ? new RateLimiter(s.rate_limit.requests_per_minute, s.rate_limit.burst) : undefined;
-    this.logger.setSecrets([
-      this.config.env.authToken,
-      ...rt.config.providers.flatMap((p) => [p.apiKey, ...Object.values(p.headers)]),
-    ]);
-    if (this.server) {
-      this.server.headersTimeout = s.header_timeout * 1000;
-      this.server.requestTimeout = s.body_timeout * 1000;
-    }
+  get metrics(): Metrics {
+    return this.app.metrics;
+  }
+
+  get logger(): Logger {
+    return this.app.logger;
   }
 
   /** /health/ready and /health for the plain HTTP_PORT listener (src/tls/http-port.ts). */
   probes(): { ready: () => boolean; health: () => { status: string; body: string } } {
-    return { ready: () => isReady(this.health), health: () => healthReport(this.health) };
+    return { ready: () => isReady(this.app.health), health: () => healthReport(this.app.health) };
   }
 
   listen(port: number, host = '0.0.0.0'): Promise<AddressInfo> {
@@ -124,12 +89,12 @@ export class ProxyServer {
     try {
       const next = loadProviderFile(this.config.dir, this.config.vars);
       const config: LoadedConfig = { ...this.config, ...next };
-      const runtime = compileRuntime(config, this.pools, this.health.runtime);
+      const runtime = compileRuntime(config, this.pools, this.app.runtime);
       this.config = config;
-      this.health.runtime = runtime;
-      this.health.lastReloadError = undefined;
-      this.applySettings(runtime);
-      this.metrics.reloads.inc('result="ok"');
+      this.app.useRuntime(runtime);
+      this.server.headersTimeout = runtime.settings.header_timeout * 1000;
+      this.server.requestTimeout = runtime.settings.body_timeout * 1000;
+      this.metrics.reloads.inc(reloadLabels.ok);
       this.logger.info('config reloaded', {
         providers: runtime.providers.size,
         routes: runtime.routes.size,
@@ -138,8 +103,8 @@ export class ProxyServer {
       return { ok: true };
     } catch (error) {
       const message = (error as Error).message;
-      this.health.lastReloadError = message;
-      this.metrics.reloads.inc('result="error"');
+      this.app.reloadFailed(message);
+      this.metrics.reloads.inc(reloadLabels.error);
       this.logger.error('config reload failed; keeping the previous configuration', { error: message });
       return { ok: false, error: message };
     }
@@ -147,14 +112,15 @@ export class ProxyServer {
 
   /** Stops accepting, lets in-flight requests and streams finish for up to graceMs, then cuts them. */
   async shutdown(graceMs = 10_000): Promise<void> {
-    this.health.draining = true;
+    this.app.startDraining();
+    const inFlight = this.app.inFlight;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
     const drained = new Promise<void>((resolve) => {
-      if (this.active.size === 0) return resolve();
+      if (inFlight.size === 0) return resolve();
       const check = setInterval(() => {
         this.server.closeIdleConnections();
-        if (this.active.size === 0) {
+        if (inFlight.size === 0) {
           clearInterval(check);
           resolve();
         }
@@ -168,109 +134,11 @@ export class ProxyServer {
     ]);
     clearTimeout(timer);
     if (timedOut) {
-      this.logger.warn('shutdown grace period over; closing remaining connections', { open: this.active.size });
+      this.logger.warn('shutdown grace period over; closing remaining connections', { open: inFlight.size });
       this.server.closeAllConnections();
     }
     await closed;
     await this.pools.closeAll();
     this.logger.flush();
   }
-
-  private handle(req: IncomingMessage, res: ServerResponse): void {
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const path = q === -1 ? url : url.slice(0, q);
-    const ctx = newRequestContext(requestId(req.headers['x-request-id']), req.method ?? 'GET', path, performance.now());
-    res.setHeader('x-request-id', ctx.id);
-    if (this.health.draining) res.setHeader('connection', 'close');
-    this.active.add(res);
-    this.metrics.activeRequests.inc();
-    res.once('close', () => this.finish(ctx, res));
-    this.dispatch(path, req, res, ctx).catch((error: unknown) => {
-      // A body over the limit is not read: close the connection after answering, but keep
-      // discarding what the client still sends so it reads the 413 instead of a reset.
-      if (error instanceof ProxyError && error.status === 413 && !res.headersSent) {
-        res.setHeader('connection', 'close');
-        req.resume();
-      }
-      const err = sendError(res, error, (t) => this.logger.scrub(t));
-      ctx.error = err.message;
-      if (err.status >= 500 && !(error instanceof Error && error.name === 'ProxyError')) {
-        this.logger.error('unhandled error', {
-          request_id: ctx.id,
-          error: this.logger.scrub(error instanceof Error ? (error.stack ?? error.message) : String(error)),
-        });
-      }
-    });
-  }
-
-  private async dispatch(path: string, req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
-    const api = API_PATHS[path];
-    if (api !== undefined) {
-      if (req.method !== 'POST') throw errors.methodNotAllowed(req.method ?? '', path);
-      this.authorize(req);
-      return handleApi(api, req, res, ctx, {
-        runtime: this.health.runtime,
-        metrics: this.metrics,
-        logger: this.logger,
-      });
-    }
-    if (req.method !== 'GET' && req.method !== 'HEAD') throw errors.methodNotAllowed(req.method ?? '', path);
-    switch (path) {
-      case '/ping':
-        return text(res, 200, 'pong', 'text/plain');
-      case '/health/live':
-        return text(res, 200, '{"status":"ok"}', 'application/json');
-      case '/health/ready': {
-        const ready = isReady(this.health);
-        return text(
-          res,
-          ready ? 200 : 503,
-          ready ? '{"status":"ready"}' : '{"status":"not ready"}',
-          'application/json',
-        );
-      }
-      case '/health': {
-        const h = healthReport(this.health);
-        return text(res, h.status === 'error' ? 503 : 200, h.body, 'application/json');
-      }
-      case '/metrics':
-        this.authorize(req);
-        return text(res, 200, this.metrics.registry.render(), 'text/plain; version=0.0.4');
-      case '/v1/models':
-        this.authorize(req);
-        return text(res, 200, this.health.runtime.modelsBody, 'application/json');
-      default:
-        throw errors.notFound(path);
-    }
-  }
-
-  private authorize(req: IncomingMessage): void {
-    const token = TokenAuth.presented(req.headers);
-    if (!this.auth.check(token)) throw errors.unauthorized();
-    if (this.limiter) {
-      const wait = this.limiter.take(token!);
-      if (wait > 0) throw errors.rateLimited(wait);
-    }
-  }
-
-  private finish(ctx: RequestContext, res: ServerResponse): void {
-    this.active.delete(res);
-    this.metrics.activeRequests.dec();
-    const seconds = (performance.now() - ctx.start) / 1000;
-    const status = ctx.clientClosed || !res.writableFinished ? 499 : res.statusCode;
-    this.metrics.requests.inc(
-      `endpoint="${ctx.path.startsWith('/v1/') ? ctx.path : 'other'}",route="${ctx.route}",provider="${ctx.provider}",status="${status}"`,
-    );
-    if (ctx.provider) this.metrics.duration.observe(`endpoint="${ctx.path}",provider="${ctx.provider}"`, seconds);
-    // Probes (Docker every few seconds, Prometheus) would drown the real traffic at info level.
-    const level = ctx.path.startsWith('/v1/') ? 'info' : 'debug';
-    if (this.logger.enabled(level))
-      this.logger.members(level, 'request', requestLogMembers(ctx, status, Math.round(seconds * 10000) / 10));
-  }
-}
-
-function text(res: ServerResponse, status: number, body: string, type: string): void {
-  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
-  res.end(body);
 }

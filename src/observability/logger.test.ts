@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Logger } from './logger.ts';
-import { newRequestContext, requestLogMembers, type RequestContext } from '../proxy/handle-api.ts';
+import { newRequestContext, requestLogMembers, type RequestContext } from './request-record.ts';
 
 function capture(level: 'info' | 'error' = 'info'): { logger: Logger; lines: () => Record<string, unknown>[] } {
   let text = '';

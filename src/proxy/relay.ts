@@ -1,12 +1,8 @@
-// Sends an upstream 2xx answer to the client: JSON (translated or as is) or SSE event by event.
-// Nothing goes to the client until there is something to send, so a response that fails before
-// its first byte can still fall back to the next target.
+// Sends an upstream 2xx JSON answer to the client, translated or as is (relay-stream.ts does SSE),
+// and what every relay reports back. Nothing goes to the client until there is something to send,
+// so a response that fails before its first byte can still fall back to the next target.
 import type { ServerResponse } from 'node:http';
-import { StringDecoder } from 'node:string_decoder';
-import type { ClientAbort } from '../upstream/abort.ts';
-import type { UpstreamAnswer, UpstreamStream } from '../upstream/exchange.ts';
-import { classifyNetworkError } from '../upstream/attempt.ts';
-import { SseParser } from '../upstream/sse.ts';
+import type { UpstreamAnswer } from '../upstream/exchange.ts';
 import type { Json, Usage } from '../translate/types.ts';
 import { ProxyError } from '../http/errors.ts';
 import type { Plan } from './plan.ts';
@@ -19,12 +15,6 @@ import type { Plan } from './plan.ts';
 export type RelayResult =
   | { ok: true; usage: Usage | undefined; error?: string; reason?: string }
   | { ok: false; error: ProxyError; reason: string };
-
-const SSE_HEADERS = {
-  'content-type': 'text/event-stream; charset=utf-8',
-  'cache-control': 'no-cache',
-  'x-accel-buffering': 'no',
-};
 
 /** Finds the last "usage" object in a JSON text and parses just that, not the whole body. */
 export function extractUsageObject(text: string): Json | undefined {
@@ -88,107 +78,4 @@ export function relayJson(res: ServerResponse, answer: UpstreamAnswer, plan: Pla
   });
   res.end(out);
   return { ok: true, usage };
-}
-
-export interface StreamHooks {
-  onCommit(): void;
-  slowClientMs: number;
-}
-
-/**
- * Relays an SSE answer event by event as its chunks arrive. When the client's socket is full the
- * upstream is paused until it drains; a client that stays full for slowClientMs is cut off.
- */
-export function relayStream(
-  res: ServerResponse,
-  stream: UpstreamStream,
-  plan: Plan,
-  providerName: string,
-  signal: ClientAbort,
-  hooks: StreamHooks,
-): Promise<RelayResult> {
-  return new Promise((resolve) => {
-    const parser = new SseParser();
-    const decoder = new StringDecoder('utf8');
-    const tr = plan.streamTranslator();
-    let committed = false;
-    let slowTimer: NodeJS.Timeout | undefined;
-
-    const settle = (result: RelayResult): void => {
-      clearTimeout(slowTimer);
-      res.off('drain', onDrain);
-      resolve(result);
-    };
-    const onDrain = (): void => {
-      clearTimeout(slowTimer);
-      slowTimer = undefined;
-      stream.resume();
-    };
-    const onSlowClient = (): void => {
-      stream.cancel();
-      res.destroy();
-      settle({ ok: true, usage: tr.usage, error: 'client stopped reading (slow client timeout)' });
-    };
-    const write = (text: string): void => {
-      if (text === '') return;
-      if (!committed) {
-        committed = true;
-        res.writeHead(200, SSE_HEADERS);
-        hooks.onCommit();
-      }
-      if (!res.write(text) && slowTimer === undefined) {
-        stream.pause();
-        slowTimer = setTimeout(onSlowClient, hooks.slowClientMs);
-        res.once('drain', onDrain);
-      }
-    };
-    /** Relays what the text completes; false once the upstream sent an error event. */
-    const relay = (text: string): boolean => {
-      for (const ev of parser.push(text)) {
-        write(tr.event(ev));
-        if (tr.failed) {
-          stream.cancel();
-          res.end();
-          settle({ ok: true, usage: tr.usage, error: 'upstream sent an error event', reason: 'stream_error_event' });
-          return false;
-        }
-      }
-      return true;
-    };
-    const fail = (error: Error | undefined): void => {
-      if (signal.aborted || res.destroyed) return settle({ ok: true, usage: tr.usage, error: 'client closed' });
-      const c = error
-        ? classifyNetworkError(error, providerName)
-        : {
-            reason: 'truncated',
-            error: new ProxyError(
-              502,
-              'api_error',
-              `upstream ${providerName} ended the stream before it was complete`,
-              'upstream_stream_truncated',
-            ),
-          };
-      if (!committed) return settle({ ok: false, error: c.error, reason: c.reason });
-      // Headers are gone: the only honest signal left is an error event in the stream itself.
-      res.end(tr.error(c.error.message, c.error.type));
-      settle({ ok: true, usage: tr.usage, error: c.error.message, reason: c.reason });
-    };
-
-    stream.read({
-      // After settle() the stream has no reader (ended, failed or cancelled): nothing arrives here.
-      data: (chunk) => {
-        relay(decoder.write(chunk));
-      },
-      end: () => {
-        if (!relay(decoder.end())) return;
-        for (const ev of parser.flush()) write(tr.event(ev));
-        const tail = tr.end();
-        if (tail === undefined) return fail(undefined);
-        write(tail);
-        res.end();
-        settle({ ok: true, usage: tr.usage });
-      },
-      error: fail,
-    });
-  });
 }
