@@ -5,7 +5,7 @@ import type { TlsStatusSource } from '../tls/served.ts';
 import type { Runtime } from '../proxy/runtime.ts';
 
 /** Consecutive failed attempts after which a provider shows as failing in /health. */
-export const FAILING_AFTER = 3;
+const FAILING_AFTER = 3;
 
 export interface HealthState {
   runtime: Runtime;
