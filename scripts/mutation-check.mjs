@@ -50,9 +50,10 @@ export const MUTATIONS = [
     behaviour: 'a target that keeps answering 500 falls back to the next target of the route',
     edits: [
       {
-        file: 'src/server/proxy.ts',
-        find: '      if (!d.retry) break;',
-        replace: '      if (!d.retry) throw lastError; // mutant: no fallback once the retries are spent',
+        file: 'src/proxy/try-target.ts',
+        find: '    if (delayMs === undefined) return failure.error;',
+        replace:
+          '    if (delayMs === undefined) throw failure.error; // mutant: no fallback once the retries are spent',
       },
     ],
     fails: [
@@ -67,7 +68,7 @@ export const MUTATIONS = [
     behaviour: 'a body over max_body_bytes is refused with 413',
     edits: [
       {
-        file: 'src/server/proxy.ts',
+        file: 'src/proxy/handle-api.ts',
         find: 'const raw = await readBody(req, rt.settings.max_body_bytes);',
         replace: 'const raw = await readBody(req, Number.MAX_SAFE_INTEGER); // mutant: no body limit',
       },
@@ -85,7 +86,7 @@ export const MUTATIONS = [
     behaviour: 'the client token and provider keys never reach the logs',
     edits: [
       {
-        file: 'src/server/logger.ts',
+        file: 'src/observability/logger.ts',
         find: 'if (this.secrets.length > 0) line = this.scrub(line);',
         replace: '// mutant: log lines are no longer scrubbed',
       },
@@ -249,7 +250,8 @@ async function main() {
   for (const r of results) {
     const mark = r.result === 'killed' ? 'ok  ' : r.result === 'survived' ? 'SURVIVED' : 'ERROR';
     console.log(`${mark.padEnd(8)} ${r.mutation.behaviour} (${r.seconds.toFixed(1)} s)`);
-    for (const e of r.mutation.edits) console.log(`         mutated ${e.file}: ${e.find.trim().split('\n')[0].slice(0, 90)}`);
+    for (const e of r.mutation.edits)
+      console.log(`         mutated ${e.file}: ${e.find.trim().split('\n')[0].slice(0, 90)}`);
     for (const o of r.outcomes) {
       console.log(`         ${o.result.padEnd(8)} ${o.name}`);
       if (o.detail) console.log(o.detail.replace(/^/gm, '           '));
