@@ -45,9 +45,14 @@ async function build(): Promise<{ release: Release; version: string }> {
     delete manifest.files[MISSING_LIBRARY];
     manifest.version = version;
     writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+    // the members as the release build names them (no "./" prefix: the launcher extracts `ai-proxy`), in its order
+    const members = (await runOk('tar', ['-tzf', current.archive])).stdout
+      .split('\n')
+      .filter((name) => name !== '' && name !== MISSING_LIBRARY);
+    writeFileSync(join(stage, '.members'), `${members.join('\n')}\n`);
     await runOk('sh', [
       '-c',
-      `tar -C '${stage}' --owner=0 --group=0 --numeric-owner -cf - . | gzip -1 > '${release.archive}'`,
+      `tar -C '${stage}' --owner=0 --group=0 --numeric-owner --no-recursion -T '${stage}/.members' -cf - | gzip -1 > '${release.archive}'`,
     ]);
   } finally {
     rmSync(stage, { recursive: true, force: true });
