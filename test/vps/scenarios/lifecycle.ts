@@ -9,7 +9,7 @@ import { startProbe, stopProbe } from '../lib/probe.ts';
 import { expected } from './expected.ts';
 
 /** The longest an upgrade may leave /ping unanswered in a test. */
-export const UPGRADE_GAP_BOUND_MS = 8_000;
+export const UPGRADE_GAP_BOUND_MS = 10_000;
 
 const sha = async (s: Session, file: string) =>
   (await s.vps.execOk(`sha256sum ${CONFIG_DIR}/${file}`)).stdout.split(' ')[0];
@@ -61,9 +61,9 @@ export async function upgrade(s: Session, port: number): Promise<void> {
   const probe = await stopProbe(s.vps);
   s.note = `downtime ${(probe.longestGapMs / 1000).toFixed(2)} s (${probe.failures}/${probe.probes} probes failed), upgrade took ${(r.ms / 1000).toFixed(1)} s`;
   assert.equal(r.code, 0);
-  // Generous (seen: 1.2-1.9 s): never flaky, yet an upgrade that stopped the old container before
-  // building, or waited for the new health check with nothing serving, is far past it. The goal
-  // (<= 2 s) is checked by the benchmark from the precise figure in the note.
+  // Generous (seen: 1.2-1.9 s, also at load 15 on 2 cores): never flaky, yet an upgrade that left
+  // the port dead while it built the image is past it. The goal (<= 2 s) is the benchmark's
+  // (bench/upgrade.ts); the precise figure of this run is in the note.
   assert.ok(probe.probes >= 20, `only ${probe.probes} probes ran during the upgrade`);
   assert.ok(
     probe.longestGapMs <= UPGRADE_GAP_BOUND_MS,
