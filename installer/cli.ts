@@ -2,30 +2,30 @@
 // runner (which rolls back on failure or signal) and prints the outcome. Everything the
 // installer touches comes from one context object (context.ts) so tests can redirect it.
 import { build as buildInfo } from '../src/version.ts';
-import { EXIT } from './exit-codes.ts';
-import { InstallError } from './errors.ts';
-import { helpText, parseOptions } from './args.ts';
+import { EXIT } from './command/exit-codes.ts';
+import { InstallError } from './command/errors.ts';
+import { helpText, parseOptions } from './command/args.ts';
 import { defaultContext, type InstallContext } from './context.ts';
-import { nullLog, openLog, type Logger } from './log.ts';
-import { acquireLock } from './lock.ts';
-import { createProgress, type Output } from './progress.ts';
-import { PromptCancelled, terminalPrompter, defaultsPrompter, type Prompter } from './prompts.ts';
-import { guardSignals, rollback, runSteps } from './runner.ts';
-import { summarize, printSuccess, type Summary } from './summary.ts';
-import { checkHost, verifyArchive } from './steps/preflight.ts';
+import { nullLog, openLog, type Logger } from './command/log.ts';
+import { acquireLock } from './command/lock.ts';
+import { createProgress, type Output } from './command/progress.ts';
+import { PromptCancelled, terminalPrompter, defaultsPrompter, type Prompter } from './command/prompts.ts';
+import { guardSignals, rollback, runSteps } from './flows/run-steps.ts';
+import { summarize, printSuccess, type Summary } from './command/summary.ts';
+import { checkHost, verifyArchive } from './steps/check-host.ts';
 import { recoverLeftovers } from './steps/recover.ts';
-import { choosePort } from './steps/port.ts';
-import { confirmPlan, makePlan } from './steps/plan.ts';
+import { choosePort } from './steps/choose-port.ts';
+import { confirmPlan, makePlan } from './steps/plan-install.ts';
 import { extract } from './steps/extract.ts';
 import { configure } from './steps/configure.ts';
 import { build } from './steps/build.ts';
-import { run } from './steps/run.ts';
-import { health } from './steps/health.ts';
-import { finish } from './steps/finish.ts';
-import { purgeConfig, removeContainers, removeImages } from './steps/uninstall.ts';
-import { runSwarm, swarmStepCount, swarmUninstall } from './swarm/flows.ts';
-import type { RunState, Step, UndoAction } from './state.ts';
-import { need } from './state.ts';
+import { run } from './steps/start-container.ts';
+import { health } from './steps/wait-healthy.ts';
+import { finish } from './steps/clean-up.ts';
+import { purgeConfig, removeContainers, removeImages } from './steps/remove-installation.ts';
+import { runSwarm, swarmStepCount, swarmUninstall } from './flows/swarm.ts';
+import type { RunState, Step, UndoAction } from './flows/state.ts';
+import { need } from './flows/state.ts';
 
 export interface InstallerIO {
   stdout: Output;

@@ -4,14 +4,14 @@
 import { readdirSync } from 'node:fs';
 import { create as createTar } from 'tar';
 import type { Readable } from 'node:stream';
-import { EXIT } from '../exit-codes.ts';
-import { InstallError } from '../errors.ts';
-import { labelKeys } from './plan.ts';
+import { EXIT } from '../command/exit-codes.ts';
+import { InstallError } from '../command/errors.ts';
+import { labelKeys } from './plan-install.ts';
 import { faultInjected } from '../faults.ts';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Step } from '../state.ts';
-import { need } from '../state.ts';
+import type { Step } from '../flows/state.ts';
+import { need } from '../flows/state.ts';
 
 export const build: Step = {
   title: (state) => `Building the image ${state.imageRef}`,

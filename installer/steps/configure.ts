@@ -3,7 +3,7 @@
 // backed up first and restored byte for byte on rollback.
 import { join } from 'node:path';
 import { chmodSync, chownSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
-import { EXIT } from '../exit-codes.ts';
+import { EXIT } from '../command/exit-codes.ts';
 import {
   BACKUP_DIR,
   backupFile,
@@ -13,10 +13,10 @@ import {
   PROVIDER_NAME,
   restoreConfigFile,
   writeConfigFile,
-} from '../config-files.ts';
-import { writeFileAtomic } from '../atomic-write.ts';
-import type { RunState, Step, UndoAction } from '../state.ts';
-import { need } from '../state.ts';
+} from '../config/config-files.ts';
+import { writeFileAtomic } from '../config/atomic-write.ts';
+import type { RunState, Step, UndoAction } from '../flows/state.ts';
+import { need } from '../flows/state.ts';
 
 export const configure: Step = {
   title: (state) => `Writing the configuration in ${state.ctx.paths.configDir}`,

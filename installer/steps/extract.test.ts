@@ -14,7 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareWorkDir, removeWorkDir } from './extract.ts';
-import { InstallError } from '../errors.ts';
+import { InstallError } from '../command/errors.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'aip-inst-workdir-'));
 after(() => rmSync(root, { recursive: true, force: true }));

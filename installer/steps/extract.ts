@@ -2,11 +2,11 @@
 // one we just created: a pre-existing symlink or a folder owned by someone else is refused,
 // never followed; our own leftover from an interrupted run is removed first.
 import { chmodSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
-import { EXIT } from '../exit-codes.ts';
-import { InstallError } from '../errors.ts';
-import { ArchiveCorrupt, ArchiveUnreadable, readArchive, type ArchiveReport } from '../archive.ts';
-import type { RunState, Step, UndoAction } from '../state.ts';
-import { need } from '../state.ts';
+import { EXIT } from '../command/exit-codes.ts';
+import { InstallError } from '../command/errors.ts';
+import { ArchiveCorrupt, ArchiveUnreadable, readArchive, type ArchiveReport } from '../archive/read-archive.ts';
+import type { RunState, Step, UndoAction } from '../flows/state.ts';
+import { need } from '../flows/state.ts';
 
 /** Makes `dir` a fresh, empty, root-owned 0700 folder; throws InstallError(10) when unsafe. */
 export function prepareWorkDir(dir: string): void {

@@ -1,9 +1,9 @@
 // Before anything else: finish what a killed installer (SIGKILL, power loss) left half done,
 // so every run starts from one of two clean states: installed (one `ai-proxy`) or not.
 import { existsSync } from 'node:fs';
-import type { Engine } from '../docker.ts';
+import type { Engine } from '../engine/engine.ts';
 import type { InstallContext } from '../context.ts';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../command/log.ts';
 import { removeWorkDir } from './extract.ts';
 
 export async function recoverLeftovers(
