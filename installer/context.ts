@@ -1,6 +1,7 @@
 // Every path and name the installer touches, in one object. Operators get the defaults;
 // integration tests on the shared engine pass their own (prefix aip-inst-, temp dirs) without
 // any flag an operator could see.
+import { CONTAINER_GID, CONTAINER_UID } from '../src/contract/container.ts';
 export interface InstallPaths {
   /** Extraction folder and build context. */
   workDir: string;
@@ -50,8 +51,8 @@ export function defaultContext(env: NodeJS.ProcessEnv = process.env): InstallCon
       nextContainer: 'ai-proxy-next',
       imageRepo: 'ai-proxy',
     },
-    containerUid: 1001,
-    containerGid: 1001,
+    containerUid: CONTAINER_UID,
+    containerGid: CONTAINER_GID,
     labelPrefix: 'io.ai-proxy',
     requireRoot: true,
     faultMarker: '/etc/ai-proxy-installer-fault-injection',

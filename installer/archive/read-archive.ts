@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Parser, type ReadEntry } from 'tar';
 import { z } from 'zod';
+import { PROVIDER_FILE } from '../../src/contract/container.ts';
 
 export const LIMITS = {
   maxEntries: 20_000,
@@ -25,13 +26,7 @@ export const LIMITS = {
 };
 
 /** Files the installer itself needs from the archive. */
-export const REQUIRED_FILES = [
-  'ai-proxy',
-  'Dockerfile',
-  '.env.example',
-  'provider-config.yaml',
-  'manifest.json',
-] as const;
+export const REQUIRED_FILES = ['ai-proxy', 'Dockerfile', '.env.example', PROVIDER_FILE, 'manifest.json'] as const;
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in lowercase hex');
 export const ManifestSchema = z.object({
@@ -59,7 +54,7 @@ export interface ArchiveReport {
 }
 
 /** Read into memory during the verify pass (all small): the plan is made from them. */
-export const KEPT_TEXTS = new Set(['manifest.json', 'Dockerfile', '.env.example', 'provider-config.yaml']);
+export const KEPT_TEXTS = new Set(['manifest.json', 'Dockerfile', '.env.example', PROVIDER_FILE]);
 const MAX_KEPT_BYTES = 1024 * 1024;
 
 const FILE_TYPES = new Set(['File', 'OldFile', 'ContiguousFile']);

@@ -6,7 +6,7 @@ import { EXIT, exitCodeTable } from './exit-codes.ts';
 import { InstallError } from './errors.ts';
 import { parsePort } from './port-input.ts';
 import { parseSwarmOptions, type SwarmOptions } from './swarm-args.ts';
-import { parseTlsOptions, type TlsOptions } from '../https/https-settings.ts';
+import { parseTlsOptions, type TlsOptions } from './https-args.ts';
 
 interface FlagDef {
   name: string;

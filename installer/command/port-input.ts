@@ -3,8 +3,6 @@
 // "8e3", "0x50", "080", Unicode digits) is more likely a typo than an intention.
 import { createServer } from 'node:net';
 
-export const DEFAULT_PORT = 8080;
-
 export type PortResult = { ok: true; port: number } | { ok: false; reason: string };
 
 const PLAIN_DECIMAL = /^[1-9][0-9]{0,4}$/;

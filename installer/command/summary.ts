@@ -2,7 +2,7 @@
 // success message, so automation and operators see the same facts.
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import { ENV_NAME, PROVIDER_NAME } from '../config/config-files.ts';
+import { ENV_FILE, PROVIDER_FILE } from '../../src/contract/container.ts';
 import type { InstallError } from './errors.ts';
 import { seconds, type Output } from './progress.ts';
 import type { RunState } from '../flows/state.ts';
@@ -67,7 +67,7 @@ export function summarize(state: RunState | undefined, started: number, error?: 
     if (state.imageRef) summary.image = state.imageRef;
     if (state.imageId) summary.imageId = state.imageId;
     summary.configDir = state.ctx.paths.configDir;
-    summary.tokenFile = join(state.ctx.paths.configDir, ENV_NAME);
+    summary.tokenFile = join(state.ctx.paths.configDir, ENV_FILE);
     if (!error && state.config?.generatedToken && state.imageId) summary.authToken = state.config.generatedToken;
     summary.steps = state.progress.timings;
   }
@@ -87,7 +87,7 @@ export function printSuccess(out: Output, state: RunState, summary: Summary): vo
     summary.authToken
       ? `  Token      ${summary.authToken}\n             (shown once; it is stored as AUTH_TOKEN in ${summary.tokenFile})`
       : `  Token      AUTH_TOKEN in ${summary.tokenFile} (sudo grep AUTH_TOKEN ${summary.tokenFile})`,
-    `  Providers  edit ${join(state.ctx.paths.configDir, PROVIDER_NAME)}, then: docker restart ${name}`,
+    `  Providers  edit ${join(state.ctx.paths.configDir, PROVIDER_FILE)}, then: docker restart ${name}`,
     `  Manage     docker logs -f ${name} | docker restart ${name} | docker exec ${name} /app/ai-proxy config`,
     `  Uninstall  sudo ./installer.sh --uninstall   (add --purge to delete the configuration too)`,
   ];

@@ -3,6 +3,7 @@
 import { isIP } from 'node:net';
 import { EXIT } from './exit-codes.ts';
 import { InstallError } from './errors.ts';
+import { isDnsName } from '../../src/contract/names.ts';
 
 export const SWARM_MODES = ['init', 'join', 'upgrade', 'leave'] as const;
 export type SwarmMode = (typeof SWARM_MODES)[number];
@@ -19,8 +20,6 @@ export interface SwarmOptions {
 
 /** SWMTKN-1-<50 base-36 chars of the CA digest>-<25 base-36 chars of secret>. */
 const TOKEN = /^SWMTKN-1-[0-9a-z]{50}-[0-9a-z]{25}$/;
-const HOSTNAME =
-  /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const INTERFACE = /^[A-Za-z][A-Za-z0-9_.-]{0,14}$/;
 
 function usage(message: string, hint: string): InstallError {
@@ -38,7 +37,7 @@ export function normalizeManager(text: string): string | undefined {
   if (!v6 && isIP(text) !== 6 && text.split(':').length > 2) return undefined;
   const number = port === undefined ? SWARM_PORT : Number(port);
   if (!/^\d*$/.test(port ?? '') || !Number.isInteger(number) || number < 1 || number > 65535) return undefined;
-  if (isIP(host) === 0 && !HOSTNAME.test(host)) return undefined;
+  if (isIP(host) === 0 && !isDnsName(host.toLowerCase())) return undefined;
   return isIP(host) === 6 ? `[${host}]:${number}` : `${host}:${number}`;
 }
 

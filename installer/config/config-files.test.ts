@@ -12,15 +12,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  backupFile,
-  ConfigInvalid,
-  ensureConfigDir,
-  planConfig,
-  restoreConfigFile,
-  writeConfigFile,
-  BACKUPS_KEPT,
-} from './config-files.ts';
+import { backupFile, ensureConfigDir, restoreConfigFile, writeConfigFile, BACKUPS_KEPT } from './config-files.ts';
+import { ConfigInvalid, configChange as planConfig } from './config-change.ts';
 import { getEnvValue } from './env-editor.ts';
 
 const templates = {

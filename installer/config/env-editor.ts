@@ -1,11 +1,9 @@
 // A line-preserving .env editor. The operator's file is theirs: every comment, blank line,
 // order, quoting and unrelated value must survive; only the keys we set change, in place.
-const ASSIGNMENT = /^(\s*(?:export\s+)?)([A-Za-z_][A-Za-z0-9_]*)(\s*=\s*)(.*)$/;
+// Values are read with the proxy's own parser (src/config/env.ts), never a second one.
+import { parseEnv } from '../../src/config/env.ts';
 
-export interface EnvLine {
-  key: string;
-  index: number;
-}
+const ASSIGNMENT = /^(\s*(?:export\s+)?)([A-Za-z_][A-Za-z0-9_]*)(\s*=\s*)(.*)$/;
 
 function splitLines(text: string): { lines: string[]; newline: string; trailing: boolean } {
   const newline = text.includes('\r\n') ? '\r\n' : '\n';
@@ -23,32 +21,35 @@ function findAssignment(lines: string[], key: string): number {
   return -1;
 }
 
-/** Reads the raw value of KEY (unquoted, without an inline comment), or undefined. */
+/** KEY's value as the proxy reads it, or undefined; throws the proxy's EnvError on a malformed file. */
 export function getEnvValue(text: string, key: string): string | undefined {
-  const { lines } = splitLines(text);
-  const index = findAssignment(lines, key);
-  if (index < 0) return undefined;
-  const match = ASSIGNMENT.exec(lines[index] ?? '');
-  return match ? unquote(match[4] ?? '') : undefined;
+  return parseEnv(text)[key];
 }
 
-function unquote(raw: string): string {
-  const value = raw.trim();
-  const quote = value[0];
-  if ((quote === '"' || quote === "'") && value.length >= 2) {
-    const end = value.indexOf(quote, 1);
-    if (end > 0) return value.slice(1, end);
-  }
-  const comment = value.search(/\s#/);
-  return (comment >= 0 ? value.slice(0, comment) : value).trim();
+/** Removes KEY's assignments (and only those lines); the text is unchanged when there is none. */
+export function removeEnvValue(text: string, key: string): string {
+  const newline = text.includes('\r\n') ? '\r\n' : '\n';
+  const pattern = new RegExp(`^\\s*(?:export\\s+)?${key}\\s*=`);
+  return text
+    .split(newline)
+    .filter((line) => !pattern.test(line))
+    .join(newline);
 }
 
 /** Keeps an inline comment (` # ...`) after the value when the old value was unquoted. */
 function trailingComment(raw: string): string {
   const value = raw.trimEnd();
-  if (value.startsWith('"') || value.startsWith("'")) {
-    const end = value.indexOf(value[0] ?? '"', 1);
+  if (value.startsWith("'")) {
+    const end = value.indexOf("'", 1);
     return end > 0 ? value.slice(end + 1) : '';
+  }
+  if (value.startsWith('"')) {
+    // Inside double quotes a backslash escapes the next character, as the proxy's parser reads it.
+    for (let i = 1; i < value.length; i++) {
+      if (value[i] === '\\') i++;
+      else if (value[i] === '"') return value.slice(i + 1);
+    }
+    return '';
   }
   const comment = value.search(/\s#/);
   return comment >= 0 ? value.slice(comment) : '';

@@ -1,16 +1,16 @@
 // The container's create document, as a pure function so unit tests can read it and so one
 // hash of it tells whether the running container is already what we would deploy.
 import type Docker from 'dockerode';
+import { ACME_STATE_DIR, CONFIG_DIR, CONTAINER_GID, CONTAINER_UID } from '../../src/contract/container.ts';
 
 export const HARDENING = {
-  user: '1001:1001',
+  user: `${CONTAINER_UID}:${CONTAINER_GID}`,
   memoryBytes: 512 * 1024 * 1024,
   nanoCpus: 500_000_000,
   pidsLimit: 256,
   tmpfs: 'rw,noexec,nosuid,nodev,size=64m,mode=1777',
   logMaxSize: '10m',
   logMaxFiles: '3',
-  configMount: '/app/config',
   stopSeconds: 10,
 } as const;
 
@@ -35,15 +35,11 @@ export interface RunSpec {
   acmeDir?: string;
 }
 
-export const ACME_MOUNT_TARGET = '/app/acme';
-
 export function containerSpec(spec: RunSpec): Docker.ContainerCreateOptions {
   const portKey = `${spec.containerPort ?? spec.port}/tcp`;
   const httpKey = spec.httpPort ? `${spec.httpPort.container}/tcp` : undefined;
-  const mounts: Docker.MountSettings[] = [
-    { Type: 'bind', Source: spec.configDir, Target: HARDENING.configMount, ReadOnly: true },
-  ];
-  if (spec.acmeDir) mounts.push({ Type: 'bind', Source: spec.acmeDir, Target: ACME_MOUNT_TARGET, ReadOnly: false });
+  const mounts: Docker.MountSettings[] = [{ Type: 'bind', Source: spec.configDir, Target: CONFIG_DIR, ReadOnly: true }];
+  if (spec.acmeDir) mounts.push({ Type: 'bind', Source: spec.acmeDir, Target: ACME_STATE_DIR, ReadOnly: false });
   const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {
     [portKey]: [{ HostIp: spec.bind, HostPort: String(spec.port) }],
   };

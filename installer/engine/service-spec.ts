@@ -5,8 +5,9 @@
 // reported as not applied, never claimed.
 import type Docker from 'dockerode';
 import { HARDENING } from './container-spec.ts';
+import { CONFIG_DIR, CONTAINER_GID, CONTAINER_UID, EXECUTABLE, PROVIDER_FILE } from '../../src/contract/container.ts';
 import { compareApi, supportsStartInterval } from './endpoint.ts';
-import { LABELS, PROVIDER_TARGET, SERVICE, STACK, STACK_LABEL } from './stack.ts';
+import { LABELS, SERVICE, STACK, STACK_LABEL } from './stack.ts';
 
 export const SWARM_MIN_API = '1.41';
 const SECOND = 1_000_000_000;
@@ -38,7 +39,7 @@ export function swarmSupported(apiVersion: string): boolean {
 /** The image's check with the service's port (images on every node are built alike, port 8080). */
 export function healthCheck(port: number, apiVersion: string): Docker.HealthConfig & { StartInterval?: number } {
   return {
-    Test: ['CMD', '/app/ai-proxy', 'healthcheck', '--port', String(port)],
+    Test: ['CMD', EXECUTABLE, 'healthcheck', '--port', String(port)],
     Interval: 5 * SECOND,
     Timeout: 3 * SECOND,
     StartPeriod: 10 * SECOND,
@@ -48,8 +49,8 @@ export function healthCheck(port: number, apiVersion: string): Docker.HealthConf
 }
 
 export function serviceSpec(input: ServiceInput): Docker.ServiceSpec {
-  const uid = HARDENING.user.split(':')[0]!;
-  const gid = HARDENING.user.split(':')[1]!;
+  const uid = String(CONTAINER_UID);
+  const gid = String(CONTAINER_GID);
   const labels = { [STACK_LABEL]: STACK, [LABELS.version]: input.version, [LABELS.configHash]: input.configHash };
   const rollout = (failureAction: string): Docker.UpdateConfig => ({
     Parallelism: 1,
@@ -82,13 +83,14 @@ export function serviceSpec(input: ServiceInput): Docker.ServiceSpec {
         Secrets: input.secrets.map((s) => ({
           SecretID: s.id,
           SecretName: s.name,
+          // A relative name lands in /run/secrets (SECRETS_DIR), where the proxy reads one file per variable.
           File: { Name: s.variable, UID: uid, GID: gid, Mode: 0o400 },
         })),
         Configs: [
           {
             ConfigID: input.provider.id,
             ConfigName: input.provider.name,
-            File: { Name: PROVIDER_TARGET, UID: uid, GID: gid, Mode: 0o440 },
+            File: { Name: `${CONFIG_DIR}/${PROVIDER_FILE}`, UID: uid, GID: gid, Mode: 0o440 },
           },
         ],
       },

@@ -9,19 +9,10 @@ import type { Prompter } from '../command/prompts.ts';
 import type { Manifest } from '../archive/read-archive.ts';
 import type { ExitCode } from '../command/exit-codes.ts';
 import type { SwarmRun } from './swarm-state.ts';
-import type { TlsPlan } from '../https/https-setup.ts';
+import type { HttpsSetup } from '../https/https-setup.ts';
+import type { ConfigChange } from '../config/config-change.ts';
 
 export type Action = 'install' | 'upgrade' | 'reconfigure' | 'reinstall' | 'unchanged' | 'uninstall';
-
-export interface ConfigPlan {
-  firstInstall: boolean;
-  /** Current bytes of each file (undefined: absent), restored byte for byte on rollback. */
-  current: { env?: Buffer; provider?: Buffer };
-  next: { env: string; provider: string };
-  /** Set only when this run generated the token (first install): shown once at the end. */
-  generatedToken?: string;
-  configHash: string;
-}
 
 export interface RunState {
   ctx: InstallContext;
@@ -44,9 +35,9 @@ export interface RunState {
   existing?: ContainerState;
   port?: number;
   bind?: string;
-  config?: ConfigPlan;
+  config?: ConfigChange;
   /** HTTPS (issue #9): mode, checked files, container ports; set by the plan step. */
-  tls?: TlsPlan;
+  tls?: HttpsSetup;
   specHash?: string;
   action?: Action;
   imageRef?: string;

@@ -1,6 +1,6 @@
 // What the swarm steps share during one run (RunState.swarm).
 import type { SwarmEngine, SwarmMembership, NodeView, ServiceView } from '../engine/swarm.ts';
-import type { SwarmConfigPlan } from '../engine/stack.ts';
+import type { SwarmConfig } from '../config/swarm-config.ts';
 
 export interface SwarmRun {
   engine: SwarmEngine;
@@ -8,7 +8,7 @@ export interface SwarmRun {
   /** The service before this run (undefined: not deployed yet). */
   service?: ServiceView;
   nodes?: NodeView[];
-  plan?: SwarmConfigPlan;
+  plan?: SwarmConfig;
   /** Secret and config ids by name, once they exist. */
   ids?: Map<string, string>;
   /** Names the image check found without the image (exit 12). */

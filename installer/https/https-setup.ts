@@ -1,28 +1,25 @@
-// The TLS half of the plan step: which mode this run installs (flags, else what the installed
+// The HTTPS part of the plan: which mode this run installs (flags, else what the installed
 // .env says), the operator's files checked before anything changes (exit 11), and the .env,
-// files and hash that follow from it. configure.ts writes what this plans.
+// files, container ports and hash that follow from it. configure.ts writes what this decides.
 import { createHash } from 'node:crypto';
 import { lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT } from '../command/exit-codes.ts';
 import { InstallError } from '../command/errors.ts';
-import { ENV_NAME, validateEnvText } from '../config/config-files.ts';
 import type { Options } from '../command/args.ts';
-import type { ConfigPlan } from '../flows/state.ts';
+import { validateEnvText, type ConfigChange } from '../config/config-change.ts';
+import { installedEnvText } from '../config/installed.ts';
+import { checkCaBundle, checkCertificatePair, TlsInvalid, type CertInfo } from './certificates.ts';
 import {
   ACME_DIR,
   ACME_HOST_HTTP_PORT,
   applyTlsEnv,
-  checkCaBundle,
-  checkCertificatePair,
   CONTAINER_HTTP_PORT,
   CONTAINER_HTTPS_PORT,
   installedTls,
   TLS_DIR,
-  TlsInvalid,
-  type CertInfo,
   type TlsSettings,
-} from './https-settings.ts';
+} from './https-env.ts';
 
 export interface TlsFile {
   /** Relative to the config folder, e.g. tls/cert.pem. */
@@ -32,7 +29,7 @@ export interface TlsFile {
   mode: number;
 }
 
-export interface TlsPlan {
+export interface HttpsSetup {
   settings: TlsSettings;
   /** The operator's certificate (file mode). */
   cert?: CertInfo;
@@ -54,17 +51,9 @@ function readCurrent(path: string): Buffer | undefined {
   }
 }
 
-function installedEnv(configDir: string): string | undefined {
-  try {
-    return readFileSync(join(configDir, ENV_NAME), 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
 /** What the installed .env says about TLS, read once per step. */
 export function installedTlsIn(configDir: string): TlsSettings {
-  return installedTls(installedEnv(configDir));
+  return installedTls(installedEnvText(configDir));
 }
 
 /** The mode this run installs: the flags, else the installed one (a plain re-run keeps HTTPS). */
@@ -96,11 +85,15 @@ function invalid(error: unknown): never {
 }
 
 /** Checks the inputs and computes files and ports; reads only. */
-export function planTls(options: Options, configDir: string, hostPort: number, now = new Date()): TlsPlan {
+export function httpsSetup(options: Options, configDir: string, hostPort: number, now = new Date()): HttpsSetup {
   const settings = chosenTls(options, installedTlsIn(configDir), hostPort);
   const tlsDir = join(configDir, TLS_DIR);
   const files: TlsFile[] = [];
-  const plan: TlsPlan = { settings, files, containerPort: settings.mode === 'off' ? hostPort : CONTAINER_HTTPS_PORT };
+  const setup: HttpsSetup = {
+    settings,
+    files,
+    containerPort: settings.mode === 'off' ? hostPort : CONTAINER_HTTPS_PORT,
+  };
   try {
     if (settings.mode === 'file') {
       // A re-run without the flags re-checks the installed copy (it may have expired since).
@@ -108,7 +101,7 @@ export function planTls(options: Options, configDir: string, hostPort: number, n
       const keyPath = options.tls?.key ?? join(tlsDir, 'key.pem');
       const pair = checkCertificatePair(certPath, keyPath, now);
       const { cert, key, ...info } = pair;
-      plan.cert = info;
+      setup.cert = info;
       files.push({
         name: `${TLS_DIR}/cert.pem`,
         next: cert,
@@ -118,8 +111,8 @@ export function planTls(options: Options, configDir: string, hostPort: number, n
       files.push({ name: `${TLS_DIR}/key.pem`, next: key, current: readCurrent(join(tlsDir, 'key.pem')), mode: 0o640 });
     }
     if (settings.mode === 'acme') {
-      plan.httpPort = { host: ACME_HOST_HTTP_PORT, container: CONTAINER_HTTP_PORT };
-      plan.acmeDir = join(configDir, ACME_DIR);
+      setup.httpPort = { host: ACME_HOST_HTTP_PORT, container: CONTAINER_HTTP_PORT };
+      setup.acmeDir = join(configDir, ACME_DIR);
       if (settings.ca) {
         const caPath = options.tls?.acmeCa ?? join(tlsDir, 'acme-ca.pem');
         files.push({
@@ -133,12 +126,12 @@ export function planTls(options: Options, configDir: string, hostPort: number, n
   } catch (error) {
     invalid(error);
   }
-  return plan;
+  return setup;
 }
 
-/** Puts the TLS settings into the planned .env and the file bytes into the config hash. */
-export function applyTlsToConfig(config: ConfigPlan, tls: TlsPlan, hostPort: number, envPath: string): void {
-  const env = applyTlsEnv(config.next.env, tls.settings, hostPort);
+/** The configuration change with the TLS lines in .env and the certificate files in its hash. */
+export function withHttps(config: ConfigChange, https: HttpsSetup, hostPort: number, envPath: string): ConfigChange {
+  const env = applyTlsEnv(config.next.env, https.settings, hostPort);
   try {
     validateEnvText(env, envPath);
   } catch (error) {
@@ -148,14 +141,13 @@ export function applyTlsToConfig(config: ConfigPlan, tls: TlsPlan, hostPort: num
       'fix the TLS flags or the .env, then run the installer again; nothing was changed',
     );
   }
-  config.next.env = env;
   const hash = createHash('sha256').update(env).update('\0').update(config.next.provider);
-  for (const file of tls.files) hash.update('\0').update(file.name).update('\0').update(file.next);
-  config.configHash = hash.digest('hex');
+  for (const file of https.files) hash.update('\0').update(file.name).update('\0').update(file.next);
+  return { ...config, next: { ...config.next, env }, configHash: hash.digest('hex') };
 }
 
-/** The plan lines about HTTPS (also the `tls` object of --json). */
-export function tlsSummary(tls: TlsPlan, hostPort: number): Record<string, unknown> {
+/** The `tls` object of --json: mode, names, expiry of your certificate, host ports. */
+export function tlsSummary(tls: HttpsSetup, hostPort: number): Record<string, unknown> {
   const s = tls.settings;
   if (s.mode === 'off') return { mode: 'off', ports: { http: hostPort } };
   return {

@@ -4,10 +4,11 @@
 // container; the port of our own container counts as free (that is an upgrade).
 import { EXIT } from '../command/exit-codes.ts';
 import { InstallError } from '../command/errors.ts';
-import { DEFAULT_PORT, isPortFree, parsePort } from '../command/port-input.ts';
-import { installedPort } from '../config/config-files.ts';
+import { isPortFree, parsePort } from '../command/port-input.ts';
+import { DEFAULT_PORT } from '../../src/contract/variables.ts';
+import { installedPort } from '../config/installed.ts';
 import { chosenTls, installedTlsIn } from '../https/https-setup.ts';
-import { ACME_HOST_HTTP_PORT, DEFAULT_HTTPS_PORT } from '../https/https-settings.ts';
+import { ACME_HOST_HTTP_PORT, DEFAULT_HTTPS_PORT } from '../https/https-env.ts';
 import type { RunState, Step } from '../flows/state.ts';
 import { need } from '../flows/state.ts';
 

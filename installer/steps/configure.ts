@@ -9,12 +9,11 @@ import {
   backupFile,
   backupStamp,
   ensureConfigDir,
-  ENV_NAME,
-  PROVIDER_NAME,
   restoreConfigFile,
   writeConfigFile,
 } from '../config/config-files.ts';
 import { writeFileAtomic } from '../config/atomic-write.ts';
+import { ENV_FILE, PROVIDER_FILE } from '../../src/contract/container.ts';
 import type { RunState, Step, UndoAction } from '../flows/state.ts';
 import { need } from '../flows/state.ts';
 
@@ -30,8 +29,8 @@ export const configure: Step = {
     const stamp = backupStamp();
     const changed: string[] = [];
     const files: Array<[string, string, Buffer | undefined]> = [
-      [ENV_NAME, config.next.env, config.current.env],
-      [PROVIDER_NAME, config.next.provider, config.current.provider],
+      [ENV_FILE, config.next.env, config.current.env],
+      [PROVIDER_FILE, config.next.provider, config.current.provider],
     ];
     for (const [name, next, current] of files) {
       if (current && current.equals(Buffer.from(next))) {

@@ -4,13 +4,14 @@
 import { createHash } from 'node:crypto';
 import { EXIT } from '../command/exit-codes.ts';
 import { InstallError } from '../command/errors.ts';
-import { ConfigInvalid, planConfig } from '../config/config-files.ts';
+import { ConfigInvalid, configChange } from '../config/config-change.ts';
 import { setDockerfilePort } from '../archive/dockerfile.ts';
 import { containerSpec } from '../engine/container-spec.ts';
 import { supportsStartInterval } from '../engine/endpoint.ts';
-import { applyTlsToConfig, planTls } from '../https/https-setup.ts';
-import { describeCert } from '../https/https-settings.ts';
+import { httpsSetup, withHttps } from '../https/https-setup.ts';
+import { describeCert } from '../https/certificates.ts';
 import { join } from 'node:path';
+import { ENV_FILE, PROVIDER_FILE } from '../../src/contract/container.ts';
 import type { InstallContext } from '../context.ts';
 import type { Action, RunState, Step } from '../flows/state.ts';
 import { need } from '../flows/state.ts';
@@ -129,9 +130,9 @@ export const makePlan: Step = {
     const texts = need(state.texts, 'archive texts');
     const port = need(state.port, 'port');
     try {
-      state.config = planConfig(
+      state.config = configChange(
         state.ctx.paths.configDir,
-        { env: texts.get('.env.example') ?? '', provider: texts.get('provider-config.yaml') ?? '' },
+        { env: texts.get('.env.example') ?? '', provider: texts.get(PROVIDER_FILE) ?? '' },
         port,
       );
     } catch (error) {
@@ -148,8 +149,8 @@ export const makePlan: Step = {
       );
     }
     // Before anything changes: the certificate and key (exit 11), then the TLS lines of .env.
-    state.tls = planTls(state.options, state.ctx.paths.configDir, port);
-    applyTlsToConfig(state.config, state.tls, port, join(state.ctx.paths.configDir, '.env'));
+    state.tls = httpsSetup(state.options, state.ctx.paths.configDir, port);
+    state.config = withHttps(state.config, state.tls, port, join(state.ctx.paths.configDir, ENV_FILE));
     try {
       state.dockerfile = setDockerfilePort(texts.get('Dockerfile') ?? '', state.tls.containerPort);
     } catch (error) {

@@ -3,10 +3,12 @@
 // differs is where it goes: content-named secrets and a config instead of a bind mount.
 import { EXIT } from '../command/exit-codes.ts';
 import { InstallError } from '../command/errors.ts';
-import { DEFAULT_PORT, isPortFree } from '../command/port-input.ts';
-import { installedPort } from '../config/config-files.ts';
+import { isPortFree } from '../command/port-input.ts';
+import { DEFAULT_PORT } from '../../src/contract/variables.ts';
+import { installedPort } from '../config/installed.ts';
 import { makePlan } from './plan-install.ts';
-import { LABELS, planSwarmConfig, SERVICE } from '../engine/stack.ts';
+import { LABELS, SERVICE } from '../engine/stack.ts';
+import { swarmConfig } from '../config/swarm-config.ts';
 import type { ServiceView } from '../engine/swarm.ts';
 import type { RunState, Step } from '../flows/state.ts';
 import { need } from '../flows/state.ts';
@@ -75,7 +77,7 @@ export const swarmPlan: Step = {
         `copy ${state.ctx.paths.configDir} from the manager where --swarm init ran, keeping owner and modes, then run again; nothing was changed`,
       );
     }
-    swarm.plan = planSwarmConfig(config.next.env, config.next.provider, need(state.port, 'port'));
+    swarm.plan = swarmConfig(config.next.env, config.next.provider, need(state.port, 'port'));
     const service = swarm.service;
     const version = need(state.manifest, 'manifest').version;
     const replicas = state.options.swarm?.replicas ?? serviceReplicas(service);

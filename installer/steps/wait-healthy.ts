@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { covers } from '../https/https-settings.ts';
+import { covers } from '../../src/contract/names.ts';
 import { EXIT } from '../command/exit-codes.ts';
 import { InstallError } from '../command/errors.ts';
 import { sleep } from '../engine/engine.ts';
