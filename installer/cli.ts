@@ -63,7 +63,7 @@ const recoverStep: Step = {
     const done = state.options.dryRun
       ? []
       : await recoverLeftovers(engine, state.ctx, state.log, Math.min(state.options.healthTimeout, 20));
-    state.existing = await engine.inspect(state.ctx.names.container);
+    state.existing = await engine.containers.inspect(state.ctx.names.container);
     if (state.existing?.bind && !state.options.bindGiven) state.bind = state.existing.bind;
     return done.length
       ? done.join('; ')

@@ -2,16 +2,7 @@
 // every entry is validated before a byte of it lands on disk, every file is hashed while it
 // streams, and the manifest's hashes are compared at the end. Only plain files and directories
 // with relative, `..`-free paths and bounded sizes are accepted: no links, no devices.
-import {
-  chmodSync,
-  createReadStream,
-  createWriteStream,
-  fchmodSync,
-  mkdirSync,
-  openSync,
-  constants,
-  statSync,
-} from 'node:fs';
+import { chmodSync, createReadStream, createWriteStream, fchmodSync, mkdirSync, openSync, constants } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Parser, type ReadEntry } from 'tar';
@@ -276,8 +267,4 @@ export function hashFile(path: string): Promise<string> {
       .on('end', () => resolve(hash.digest('hex')))
       .on('error', reject);
   });
-}
-
-export function archiveSize(path: string): number {
-  return statSync(path).size;
 }

@@ -1,8 +1,8 @@
 // The Swarm service document as a pure function: the single-VPS container's hardening
-// (hardening.ts) expressed in the fields a Swarm service has. Engine API 1.41 (Docker 20.10,
-// Debian 11/12) is the floor: CapabilityDrop, Ulimits and Limits.Pids arrived there.
-// `security_opt` has no field in a service spec (moby/moby#41371), so no-new-privileges is
-// reported as not applied, never claimed.
+// (container-spec.ts) expressed in the fields a Swarm service has. Engine API 1.41 (Docker 20.10,
+// Debian 11/12) is the floor: CapabilityDrop, Ulimits and Limits.Pids arrived there. A service
+// spec has no field for security options, so no-new-privileges is reported as not applied,
+// never claimed.
 import type Docker from 'dockerode';
 import { HARDENING } from './container-spec.ts';
 import { CONFIG_DIR, CONTAINER_GID, CONTAINER_UID, EXECUTABLE, PROVIDER_FILE } from '../../src/contract/container.ts';

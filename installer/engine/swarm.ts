@@ -1,9 +1,8 @@
 // The Swarm half of the engine: swarm membership, nodes, services, tasks, secrets and configs,
-// all through the same negotiated dockerode handle docker.ts made (the VPS may have no docker
-// CLI: Debian 13's docker.io does not ship it). Steps speak in these intentions only.
+// through the same negotiated connection as the rest of engine/ (the VPS may have no docker CLI:
+// Debian 13's docker.io does not ship it). Steps speak in these intentions only.
 import type Docker from 'dockerode';
-import type { Engine } from './engine.ts';
-import { sleep } from './engine.ts';
+import { engineMessage, notFound } from './calls.ts';
 
 export interface SwarmMembership {
   /** inactive, pending, active, error, locked */
@@ -58,16 +57,6 @@ export interface NamedObject {
   labels: Record<string, string>;
 }
 
-function status(error: unknown): number | undefined {
-  return (error as { statusCode?: number }).statusCode;
-}
-
-/** The engine's own words for a failed call (dockerode wraps them as "(HTTP code 400) ... - message"). */
-export function engineMessage(error: unknown): string {
-  const json = (error as { json?: { message?: string } }).json;
-  return (json?.message ?? (error as Error).message ?? String(error)).trim();
-}
-
 // The engine's answers as far as this module reads them (dockerode types them loosely).
 interface RawNode {
   ID: string;
@@ -96,15 +85,15 @@ interface RawObject {
   Spec?: { Name?: string; Labels?: Record<string, string> };
 }
 
-export class SwarmEngine {
-  private readonly docker: Docker;
+export class Swarm {
+  readonly #docker: Docker;
 
-  constructor(readonly engine: Engine) {
-    this.docker = engine.docker;
+  constructor(docker: Docker) {
+    this.#docker = docker;
   }
 
   async membership(): Promise<SwarmMembership> {
-    const info = (await this.docker.info()) as { Swarm?: Record<string, unknown> };
+    const info = (await this.#docker.info()) as { Swarm?: Record<string, unknown> };
     const swarm = info.Swarm ?? {};
     const cluster = swarm.Cluster as { ID?: string } | undefined;
     const remote = (swarm.RemoteManagers as Array<{ Addr: string }> | null | undefined) ?? [];
@@ -120,14 +109,14 @@ export class SwarmEngine {
   }
 
   async init(advertiseAddr: string | undefined): Promise<string> {
-    return (await this.docker.swarmInit({
+    return (await this.#docker.swarmInit({
       ListenAddr: '0.0.0.0:2377',
       ...(advertiseAddr ? { AdvertiseAddr: advertiseAddr } : {}),
     })) as string;
   }
 
   async join(manager: string, token: string, signal?: AbortSignal): Promise<void> {
-    await this.docker.swarmJoin({
+    await this.#docker.swarmJoin({
       ListenAddr: '0.0.0.0:2377',
       RemoteAddrs: [manager],
       JoinToken: token,
@@ -136,18 +125,18 @@ export class SwarmEngine {
   }
 
   async leave(force: boolean): Promise<void> {
-    await this.docker.swarmLeave({ force });
+    await this.#docker.swarmLeave({ force });
   }
 
   async workerJoinToken(): Promise<string> {
-    const swarm = (await this.docker.swarmInspect()) as { JoinTokens?: { Worker?: string } };
+    const swarm = (await this.#docker.swarmInspect()) as { JoinTokens?: { Worker?: string } };
     const token = swarm.JoinTokens?.Worker;
     if (!token) throw new Error('the swarm did not report a worker join token');
     return token;
   }
 
   async nodes(): Promise<NodeView[]> {
-    const list = (await this.docker.listNodes()) as RawNode[];
+    const list = (await this.#docker.listNodes()) as RawNode[];
     return list.map((node) => ({
       id: node.ID,
       hostname: node.Description?.Hostname ?? node.ID,
@@ -159,29 +148,25 @@ export class SwarmEngine {
   }
 
   async service(name: string): Promise<ServiceView | undefined> {
-    try {
-      const data = (await this.docker.getService(name).inspect()) as RawService;
-      return {
-        id: data.ID,
-        version: data.Version.Index,
-        spec: data.Spec,
-        ...(data.PreviousSpec ? { previousSpec: data.PreviousSpec } : {}),
-        ...(data.UpdateStatus
-          ? {
-              updateState: data.UpdateStatus.State,
-              updateMessage: data.UpdateStatus.Message,
-              updateCompletedAt: data.UpdateStatus.CompletedAt,
-            }
-          : {}),
-      };
-    } catch (error) {
-      if (status(error) === 404) return undefined;
-      throw error;
-    }
+    const data = (await notFound(this.#docker.getService(name).inspect())) as RawService | undefined;
+    if (!data) return undefined;
+    return {
+      id: data.ID,
+      version: data.Version.Index,
+      spec: data.Spec,
+      ...(data.PreviousSpec ? { previousSpec: data.PreviousSpec } : {}),
+      ...(data.UpdateStatus
+        ? {
+            updateState: data.UpdateStatus.State,
+            updateMessage: data.UpdateStatus.Message,
+            updateCompletedAt: data.UpdateStatus.CompletedAt,
+          }
+        : {}),
+    };
   }
 
   async createService(spec: Docker.ServiceSpec): Promise<string> {
-    const created = (await this.docker.createService(spec as Docker.CreateServiceOptions)) as unknown as {
+    const created = (await this.#docker.createService(spec as Docker.CreateServiceOptions)) as unknown as {
       id?: string;
       ID?: string;
     };
@@ -189,33 +174,35 @@ export class SwarmEngine {
   }
 
   async updateService(id: string, version: number, spec: Docker.ServiceSpec): Promise<void> {
-    await this.docker.getService(id).update({ _query: { version }, _body: spec } as never);
+    await this.#docker.getService(id).update({ _query: { version }, _body: spec } as never);
   }
 
   /** Asks Swarm to go back to the service's previous spec (its own rollback, same rollout rules). */
   async rollbackService(id: string, version: number, spec: Docker.ServiceSpec): Promise<void> {
-    await this.docker.getService(id).update({ _query: { version, rollback: 'previous' }, _body: spec } as never);
+    await this.#docker.getService(id).update({ _query: { version, rollback: 'previous' }, _body: spec } as never);
   }
 
+  /** Removes a service; false when there was none. */
   async removeService(name: string): Promise<boolean> {
-    try {
-      await this.docker.getService(name).remove();
-      return true;
-    } catch (error) {
-      if (status(error) === 404) return false;
-      throw error;
-    }
+    return (
+      (await notFound(
+        this.#docker
+          .getService(name)
+          .remove()
+          .then(() => true),
+      )) ?? false
+    );
   }
 
   async servicesLabelled(label: string): Promise<Array<{ id: string; name: string }>> {
-    const list = (await this.docker.listServices({
+    const list = (await this.#docker.listServices({
       filters: JSON.stringify({ label: [label] }),
     })) as unknown as RawService[];
     return list.map((s) => ({ id: s.ID, name: s.Spec?.Name ?? s.ID }));
   }
 
   async tasks(service: string): Promise<TaskView[]> {
-    const list = (await this.docker.listTasks({ filters: JSON.stringify({ service: [service] }) })) as RawTask[];
+    const list = (await this.#docker.listTasks({ filters: JSON.stringify({ service: [service] }) })) as RawTask[];
     return list.map((task) => ({
       id: task.ID,
       nodeId: task.NodeID ?? '',
@@ -234,8 +221,8 @@ export class SwarmEngine {
   async objects(kind: SwarmObjectKind, label: string): Promise<NamedObject[]> {
     const filters = JSON.stringify({ label: [label] });
     const list = (kind === 'secret'
-      ? await this.docker.listSecrets({ filters })
-      : await this.docker.listConfigs({ filters })) as unknown as RawObject[];
+      ? await this.#docker.listSecrets({ filters })
+      : await this.#docker.listConfigs({ filters })) as unknown as RawObject[];
     return list.map((o) => ({ id: o.ID, name: o.Spec?.Name ?? '', labels: o.Spec?.Labels ?? {} }));
   }
 
@@ -247,82 +234,19 @@ export class SwarmEngine {
   ): Promise<string> {
     const spec = { Name: name, Labels: labels, Data: Buffer.from(content).toString('base64') };
     const created = (
-      kind === 'secret' ? await this.docker.createSecret(spec) : await this.docker.createConfig(spec)
+      kind === 'secret' ? await this.#docker.createSecret(spec) : await this.#docker.createConfig(spec)
     ) as { id?: string; ID?: string };
     return created.id ?? created.ID ?? '';
   }
 
   /** Removes a secret or config; one still used by a service (409, or 400 on old engines) is kept: returns false. */
   async removeObject(kind: SwarmObjectKind, id: string): Promise<boolean> {
+    const object = kind === 'secret' ? this.#docker.getSecret(id) : this.#docker.getConfig(id);
     try {
-      await (kind === 'secret' ? this.docker.getSecret(id) : this.docker.getConfig(id)).remove();
-      return true;
+      return (await notFound(object.remove().then(() => true))) ?? false;
     } catch (error) {
-      if (status(error) === 404) return false;
       if (/in use/i.test(engineMessage(error))) return false;
       throw error;
-    }
-  }
-
-  /** Containers of a service's tasks on this node (`<service>.<slot or node>.<task>`). */
-  async localTaskContainers(
-    service: string,
-  ): Promise<Array<{ id: string; name: string; state: string; status: string }>> {
-    const list = await this.docker.listContainers({
-      all: true,
-      filters: JSON.stringify({ label: [`com.docker.swarm.service.name=${service}`] }),
-    });
-    return list.map((c) => ({
-      id: c.Id,
-      name: (c.Names[0] ?? c.Id).replace(/^\//, ''),
-      state: c.State,
-      status: c.Status,
-    }));
-  }
-
-  /** Removes this node's exited containers whose name starts with `prefix`; returns how many. */
-  async removeFinishedContainers(prefix: string): Promise<number> {
-    const list = await this.docker.listContainers({
-      all: true,
-      filters: JSON.stringify({ name: [prefix], status: ['exited', 'created', 'dead'] }),
-    });
-    let removed = 0;
-    for (const c of list) {
-      if (!(c.Names[0] ?? '').replace(/^\//, '').startsWith(prefix)) continue;
-      await this.docker
-        .getContainer(c.Id)
-        .remove({ v: true })
-        .then(
-          () => removed++,
-          () => undefined,
-        );
-    }
-    return removed;
-  }
-
-  /** The container a task runs on this node, inspected (hardening read-back). */
-  async containerOf(containerId: string): Promise<Docker.ContainerInspectInfo | undefined> {
-    try {
-      return await this.docker.getContainer(containerId).inspect();
-    } catch (error) {
-      if (status(error) === 404) return undefined;
-      throw error;
-    }
-  }
-
-  /** Polls `check` every `everyMs` until it returns a value or the deadline passes (undefined). */
-  async poll<T>(
-    check: () => Promise<T | undefined>,
-    timeoutMs: number,
-    signal?: AbortSignal,
-    everyMs = 500,
-  ): Promise<T | undefined> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await check();
-      if (value !== undefined) return value;
-      if (Date.now() >= deadline) return undefined;
-      await sleep(Math.min(everyMs, Math.max(0, deadline - Date.now())), signal);
     }
   }
 }

@@ -2,7 +2,8 @@
 // adds its own result; nothing here is global.
 import type { InstallContext } from '../context.ts';
 import type { Options } from '../command/args.ts';
-import type { Engine, ContainerState } from '../engine/engine.ts';
+import type { Engine } from '../engine/engine.ts';
+import type { ContainerState } from '../engine/containers.ts';
 import type { Progress } from '../command/progress.ts';
 import type { Logger } from '../command/log.ts';
 import type { Prompter } from '../command/prompts.ts';

@@ -1,9 +1,9 @@
 // What the swarm steps share during one run (RunState.swarm).
-import type { SwarmEngine, SwarmMembership, NodeView, ServiceView } from '../engine/swarm.ts';
+import type { Swarm, SwarmMembership, NodeView, ServiceView } from '../engine/swarm.ts';
 import type { SwarmConfig } from '../config/swarm-config.ts';
 
 export interface SwarmRun {
-  engine: SwarmEngine;
+  engine: Swarm;
   membership: SwarmMembership;
   /** The service before this run (undefined: not deployed yet). */
   service?: ServiceView;

@@ -21,7 +21,6 @@ import { reportHardening } from '../steps/hardening-report.ts';
 import { joinSwarm, leaveSwarm, removeStack, watchLocalTask } from '../steps/swarm-membership.ts';
 import { SERVICE } from '../engine/stack.ts';
 import { swarmSupported } from '../engine/service-spec.ts';
-import { SwarmEngine } from '../engine/swarm.ts';
 import type { Output } from '../command/progress.ts';
 import type { RunState, Step, UndoAction } from './state.ts';
 import { need } from './state.ts';
@@ -237,17 +236,17 @@ export function swarmStepCount(options: RunState['options']): number {
 export async function swarmUninstall(state: RunState): Promise<Step[]> {
   const engine = need(state.engine, 'engine');
   if (!swarmSupported(engine.info.apiVersion)) return [];
-  const swarmEngine = new SwarmEngine(engine);
+  const swarmEngine = engine.swarm;
   const membership = await swarmEngine.membership();
   // Finished image-check containers would keep the images from being removed.
-  await swarmEngine.removeFinishedContainers('ai-proxy-image-check-');
+  await engine.containers.removeFinished('ai-proxy-image-check-');
   if (membership.state !== 'active') return [];
   state.swarm = { engine: swarmEngine, membership };
   if (membership.manager) {
     state.swarm.service = await swarmEngine.service(SERVICE);
     return swarmUninstallSteps(state.options.purge);
   }
-  if ((await swarmEngine.localTaskContainers(SERVICE)).some((c) => c.state === 'running')) {
+  if ((await engine.containers.ofService(SERVICE)).some((c) => c.state === 'running')) {
     throw new InstallError(
       EXIT.usage,
       `this node is a swarm worker running a task of ${SERVICE}: the manager would start it again`,

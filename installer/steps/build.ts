@@ -22,7 +22,7 @@ export const build: Step = {
     const latest = `${state.ctx.names.imageRepo}:latest`;
     const tags = [imageRef, latest];
     const before = new Map<string, string | undefined>();
-    for (const tag of tags) before.set(tag, await engine.imageExists(tag));
+    for (const tag of tags) before.set(tag, await engine.images.exists(tag));
     const dir = state.ctx.paths.workDir;
     if (faultInjected(state.ctx, 'build')) {
       // The engine itself must reject the build, so the real error path is what gets tested.
@@ -33,7 +33,7 @@ export const build: Step = {
     const keys = labelKeys(state.ctx);
     let id: string;
     try {
-      id = await engine.buildImage(
+      id = await engine.images.build(
         context,
         tags,
         { [keys.repo]: state.ctx.names.imageRepo, [keys.version]: need(state.manifest, 'manifest').version },
@@ -56,10 +56,10 @@ export const build: Step = {
       label: `restore the image tags ${tags.join(', ')}`,
       run: async () => {
         for (const [tag, old] of before) {
-          if (old) await engine.tag(old, tag);
-          else await engine.removeImage(tag);
+          if (old) await engine.images.tag(old, tag);
+          else await engine.images.remove(tag);
         }
-        if (![...before.values()].includes(id)) await engine.removeImage(id);
+        if (![...before.values()].includes(id)) await engine.images.remove(id);
       },
     });
     return `${id.replace('sha256:', '').slice(0, 12)}`;

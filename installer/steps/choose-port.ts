@@ -25,7 +25,7 @@ export async function portProblem(state: RunState, port: number, bind: string): 
   const ours = new Set([state.ctx.names.container, state.ctx.names.previousContainer, state.ctx.names.nextContainer]);
   const existing = state.existing;
   if (existing && existing.publishedPort === port && overlaps(existing.bind ?? '0.0.0.0', bind)) return undefined;
-  const published = await engine.publishedPorts();
+  const published = await engine.containers.publishedPorts();
   // Our own container may publish two ports (HTTPS and ACME's 80): either one is ours to reuse.
   if (
     published.some(

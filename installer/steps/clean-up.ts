@@ -11,13 +11,13 @@ import { need } from '../flows/state.ts';
 
 /** Removes images of our repository that are neither `keep` nor used by any container. */
 export async function pruneImages(engine: Engine, ctx: InstallContext, keep: Set<string>): Promise<number> {
-  const inUse = await engine.imagesInUse();
-  const images = await engine.imagesOfLabel(`${labelKeys(ctx).repo}=${ctx.names.imageRepo}`);
+  const inUse = await engine.containers.imagesInUse();
+  const images = await engine.images.labelled(`${labelKeys(ctx).repo}=${ctx.names.imageRepo}`);
   let removed = 0;
   for (const image of images) {
     if (keep.has(image.id) || inUse.has(image.id)) continue;
-    for (const tag of image.tags) await engine.removeImage(tag);
-    if (await engine.removeImage(image.id)) removed++;
+    for (const tag of image.tags) await engine.images.remove(tag);
+    if (await engine.images.remove(image.id)) removed++;
   }
   return removed;
 }
@@ -37,9 +37,9 @@ export const finish: Step = {
       }
     };
     await attempt(`remove ${state.ctx.names.previousContainer}`, async () => {
-      const previous = await engine.inspect(state.ctx.names.previousContainer);
+      const previous = await engine.containers.inspect(state.ctx.names.previousContainer);
       if (previous) {
-        await engine.remove(previous.id);
+        await engine.containers.remove(previous.id);
         notes.push(`removed ${state.ctx.names.previousContainer}`);
       }
     });

@@ -4,7 +4,9 @@
 // and rolls back on a failure, which we read back and turn into exit 13 with the task's error.
 import { EXIT } from '../command/exit-codes.ts';
 import { InstallError } from '../command/errors.ts';
-import { engineMessage, type ServiceView, type SwarmEngine, type TaskView } from '../engine/swarm.ts';
+import { engineMessage } from '../engine/calls.ts';
+import type { ServiceView, Swarm, TaskView } from '../engine/swarm.ts';
+import { poll } from '../engine/poll.ts';
 import { ROLLOUT, serviceSpec } from '../engine/service-spec.ts';
 import { SERVICE } from '../engine/stack.ts';
 import { eligible } from './image-check.ts';
@@ -90,15 +92,14 @@ export const deployService: Step = {
 };
 
 /** Undo of an update: Swarm's own rollback, unless Swarm already did it. */
-async function rollBack(engine: SwarmEngine, healthTimeout: number): Promise<void> {
+async function rollBack(engine: Swarm, healthTimeout: number): Promise<void> {
   const current = await engine.service(SERVICE);
   if (!current || current.updateState?.startsWith('rollback')) return;
   await engine.rollbackService(current.id, current.version, current.previousSpec ?? current.spec);
   const finished = new Set(['rollback_completed', 'rollback_paused']);
-  await engine.poll(
-    async () => (finished.has((await engine.service(SERVICE))?.updateState ?? '') ? true : undefined),
-    healthTimeout * 3000,
-  );
+  await poll(async () => (finished.has((await engine.service(SERVICE))?.updateState ?? '') ? true : undefined), {
+    timeoutMs: healthTimeout * 3000,
+  });
 }
 
 /** The newest failed task's error: what an operator needs to know why. */
@@ -170,7 +171,7 @@ export const waitConverged: Step = {
     const since = swarm.updateStartedAt ?? '';
     let last: Progress = { done: false, running: 0, expected };
     let tasks: TaskView[] = [];
-    const result = await swarm.engine.poll(
+    const result = await poll(
       async () => {
         const service = await swarm.engine.service(SERVICE);
         if (!service)
@@ -183,9 +184,7 @@ export const waitConverged: Step = {
         last = judgeRollout(service, tasks, expected, image, created, since, reachable);
         return last.done ? last : undefined;
       },
-      timeoutMs,
-      state.signal,
-      1000,
+      { timeoutMs, signal: state.signal, delayMs: 1000 },
     );
     if (!result) {
       throw new InstallError(

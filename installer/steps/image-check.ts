@@ -3,9 +3,11 @@
 // service (restart: none) runs the image's `--version` once per node. A node without the image fails its task
 // with "No such image" (after a pull attempt the engine always makes and that fails offline).
 import { randomBytes } from 'node:crypto';
+import { poll } from '../engine/poll.ts';
 import { EXIT } from '../command/exit-codes.ts';
 import { InstallError } from '../command/errors.ts';
-import { engineMessage, type NodeView, type TaskView } from '../engine/swarm.ts';
+import { engineMessage } from '../engine/calls.ts';
+import { type NodeView, type TaskView } from '../engine/swarm.ts';
 import { imageCheckSpec } from '../engine/service-spec.ts';
 import { LABELS } from '../engine/stack.ts';
 import type { Step } from '../flows/state.ts';
@@ -62,14 +64,13 @@ export const imageCheck: Step = {
       await swarm.engine.createService(imageCheckSpec(name, image));
       const wanted = eligible(nodes).map((n) => n.id);
       const timeoutMs = Math.max(20, state.options.healthTimeout) * 1000;
-      const tasks = await swarm.engine.poll(
+      const tasks = await poll(
         async () => {
           const list = await swarm.engine.tasks(name);
           const finished = wanted.every((id) => list.some((t) => t.nodeId === id && DONE.has(t.state)));
           return finished ? list : undefined;
         },
-        timeoutMs,
-        state.signal,
+        { timeoutMs, signal: state.signal },
       );
       verdict = judgeImageTasks(nodes, tasks ?? (await swarm.engine.tasks(name)));
     } catch (error) {

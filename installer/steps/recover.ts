@@ -5,6 +5,7 @@ import type { Engine } from '../engine/engine.ts';
 import type { InstallContext } from '../context.ts';
 import type { Logger } from '../command/log.ts';
 import { removeWorkDir } from './extract.ts';
+import { poll } from '../engine/poll.ts';
 
 export async function recoverLeftovers(
   engine: Engine,
@@ -14,31 +15,32 @@ export async function recoverLeftovers(
 ): Promise<string[]> {
   const { container, previousContainer, nextContainer } = ctx.names;
   const done: string[] = [];
-  const next = await engine.inspect(nextContainer);
+  const next = await engine.containers.inspect(nextContainer);
   if (next) {
-    await engine.remove(next.id);
+    await engine.containers.remove(next.id);
     done.push(`removed the unfinished container ${nextContainer}`);
   }
-  const previous = await engine.inspect(previousContainer);
+  const previous = await engine.containers.inspect(previousContainer);
   if (previous) {
-    const current = await engine.inspect(container);
+    const current = await engine.containers.inspect(container);
     if (current && current.running && current.health === 'healthy') {
-      await engine.remove(previous.id);
+      await engine.containers.remove(previous.id);
       done.push(`removed ${previousContainer}: ${container} is running and healthy`);
     } else {
-      if (current) await engine.remove(current.id);
-      await engine.rename(previous.id, container);
-      await engine.start(previous.id);
+      if (current) await engine.containers.remove(current.id);
+      await engine.containers.rename(previous.id, container);
+      await engine.containers.start(previous.id);
       done.push(
         `restored ${previousContainer} as ${container}${current ? ` (replacing an unhealthy ${container})` : ''}`,
       );
       // Give it the chance to become healthy again so the idempotency check sees the truth.
-      const deadline = Date.now() + healthTimeoutS * 1000;
-      while (Date.now() < deadline) {
-        const state = await engine.inspect(previous.id);
-        if (!state?.running || state.health === 'healthy' || state.health === undefined) break;
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
+      await poll(
+        async () => {
+          const state = await engine.containers.inspect(previous.id);
+          return !state?.running || state.health === 'healthy' || state.health === undefined ? true : undefined;
+        },
+        { timeoutMs: healthTimeoutS * 1000, delayMs: 250 },
+      );
     }
   }
   // A run killed before its clean-up leaves the work folder behind; the lock we hold means no

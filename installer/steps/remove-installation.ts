@@ -15,10 +15,10 @@ export const removeContainers: Step = {
     const engine = need(state.engine, 'engine');
     const removed: string[] = [];
     for (const name of [state.ctx.names.container, state.ctx.names.previousContainer, state.ctx.names.nextContainer]) {
-      const found = await engine.inspect(name);
+      const found = await engine.containers.inspect(name);
       if (!found) continue;
       try {
-        await engine.remove(found.id);
+        await engine.containers.remove(found.id);
       } catch (error) {
         throw new InstallError(
           EXIT.engineUnavailable,
@@ -37,11 +37,12 @@ export const removeImages: Step = {
   exitCode: EXIT.engineUnavailable,
   async run(state) {
     const engine = need(state.engine, 'engine');
-    const tagged = await engine.imagesOf(state.ctx.names.imageRepo);
+    const tagged = await engine.images.ofRepository(state.ctx.names.imageRepo);
     let removed = 0;
     for (const image of tagged) {
-      for (const tag of image.tags) if (tag.startsWith(`${state.ctx.names.imageRepo}:`)) await engine.removeImage(tag);
-      if (!(await engine.imageExists(image.id))) removed++;
+      for (const tag of image.tags)
+        if (tag.startsWith(`${state.ctx.names.imageRepo}:`)) await engine.images.remove(tag);
+      if (!(await engine.images.exists(image.id))) removed++;
     }
     removed += await pruneImages(engine, state.ctx, new Set());
     removeWorkDir(state.ctx.paths.workDir);

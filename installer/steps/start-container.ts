@@ -27,7 +27,7 @@ export const run: Step = {
     });
     let id: string;
     try {
-      id = await engine.create(spec);
+      id = await engine.containers.create(spec);
     } catch (error) {
       throw new InstallError(
         EXIT.startFailed,
@@ -36,40 +36,40 @@ export const run: Step = {
       );
     }
     state.containerId = id;
-    undo({ label: 'remove the new container', run: () => engine.remove(id) });
+    undo({ label: 'remove the new container', run: () => engine.containers.remove(id) });
 
-    const old = await engine.inspect(container);
+    const old = await engine.containers.inspect(container);
     if (old) {
       state.previousImageId = old.image;
       // Renames first: they do not interrupt the old container, so the only gap left for
       // clients is one stop plus one start.
-      await engine.rename(old.id, previousContainer);
+      await engine.containers.rename(old.id, previousContainer);
       undo({
         label: `rename ${previousContainer} back to ${container}`,
         run: async () => {
-          await engine.remove(id);
-          await engine.rename(old.id, container);
+          await engine.containers.remove(id);
+          await engine.containers.rename(old.id, container);
         },
       });
     }
-    await engine.rename(id, container);
+    await engine.containers.rename(id, container);
     const gapStart = Date.now();
     if (old) {
       const wasRunning = old.running;
-      await engine.stop(old.id, HARDENING.stopSeconds);
+      await engine.containers.stop(old.id, HARDENING.stopSeconds);
       state.log.line(`old container stopped in ${Date.now() - gapStart} ms`);
       undo({
         label: `start ${container} again and wait until it is healthy`,
         phase: 'last',
         run: async () => {
           if (!wasRunning) return;
-          await engine.start(old.id);
-          await engine.waitHealthy(old.id, Math.max(state.options.healthTimeout, 60) * 1000);
+          await engine.containers.start(old.id);
+          await engine.containers.waitHealthy(old.id, Math.max(state.options.healthTimeout, 60) * 1000);
         },
       });
     }
     try {
-      await engine.start(id);
+      await engine.containers.start(id);
     } catch (error) {
       throw new InstallError(
         EXIT.startFailed,

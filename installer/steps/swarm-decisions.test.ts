@@ -6,7 +6,7 @@ import { normalizeManager } from '../command/swarm-args.ts';
 import { judgeImageTasks } from './image-check.ts';
 import { judgeRollout, lastTaskError } from './deploy-service.ts';
 import { joinFailureCode } from './swarm-membership.ts';
-import { readHardening } from './hardening-report.ts';
+import { readHardening } from '../engine/hardening-readback.ts';
 import type { NodeView, ServiceView, TaskView } from '../engine/swarm.ts';
 
 const TOKEN = `SWMTKN-1-${'a1'.repeat(25)}-${'b'.repeat(25)}`;

@@ -2,8 +2,9 @@
 // is made to leave), so a refused token or a manager that stops answering leaves the node
 // exactly as it was.
 import { EXIT } from '../command/exit-codes.ts';
+import { poll } from '../engine/poll.ts';
 import { InstallError } from '../command/errors.ts';
-import { engineMessage } from '../engine/swarm.ts';
+import { engineMessage } from '../engine/calls.ts';
 import { SERVICE } from '../engine/stack.ts';
 import type { Step } from '../flows/state.ts';
 import { need } from '../flows/state.ts';
@@ -51,19 +52,16 @@ export const watchLocalTask: Step = {
   exitCode: EXIT.internal,
   commits: true,
   async run(state) {
-    const swarm = need(state.swarm, 'swarm');
     const engine = need(state.engine, 'engine');
-    const healthy = await swarm.engine.poll(
+    const healthy = await poll(
       async () => {
-        for (const task of await swarm.engine.localTaskContainers(SERVICE)) {
-          const inspected = await engine.inspect(task.id);
+        for (const task of await engine.containers.ofService(SERVICE)) {
+          const inspected = await engine.containers.inspect(task.id);
           if (inspected?.running && inspected.health === 'healthy') return task.name;
         }
         return undefined;
       },
-      state.options.healthTimeout * 1000,
-      state.signal,
-      1000,
+      { timeoutMs: state.options.healthTimeout * 1000, signal: state.signal, delayMs: 1000 },
     );
     if (healthy) return `${healthy} is running and healthy here`;
     state.progress.warn(
@@ -106,12 +104,11 @@ export const removeStack: Step = {
     const swarm = need(state.swarm, 'swarm');
     const removed = await swarm.engine.removeService(SERVICE);
     // The local task's container must be gone before its image can be removed.
-    await swarm.engine.poll(
-      async () => ((await swarm.engine.localTaskContainers(SERVICE)).length === 0 ? true : undefined),
-      30_000,
-      state.signal,
-      500,
-    );
+    const containers = need(state.engine, 'engine').containers;
+    await poll(async () => ((await containers.ofService(SERVICE)).length === 0 ? true : undefined), {
+      timeoutMs: 30_000,
+      signal: state.signal,
+    });
     return removed ? 'removed (each node stops its task)' : 'no service deployed';
   },
 };

@@ -4,7 +4,7 @@
 // because the restored tasks use them.
 import { EXIT } from '../command/exit-codes.ts';
 import { InstallError } from '../command/errors.ts';
-import { engineMessage } from '../engine/swarm.ts';
+import { engineMessage } from '../engine/calls.ts';
 import { LABELS, STACK, STACK_LABEL, staleObjects } from '../engine/stack.ts';
 import type { Step } from '../flows/state.ts';
 import { need } from '../flows/state.ts';

@@ -32,7 +32,7 @@ export const swarmPort: Step = {
     state.bind = '0.0.0.0';
     if (port === current) return `port ${port} (the service's)`;
     // Only this node can be checked from here; a node where the port is taken fails its task, which the rollout reports.
-    const taken = (await need(state.engine, 'engine').publishedPorts()).find(
+    const taken = (await need(state.engine, 'engine').containers.publishedPorts()).find(
       (p) => p.port === port && !p.container.startsWith(`${SERVICE}.`),
     );
     if (taken)

@@ -3,7 +3,6 @@
 import { connect } from 'node:net';
 import { EXIT } from '../command/exit-codes.ts';
 import { InstallError } from '../command/errors.ts';
-import { SwarmEngine } from '../engine/swarm.ts';
 import { SERVICE } from '../engine/stack.ts';
 import { SWARM_MIN_API, swarmSupported } from '../engine/service-spec.ts';
 import type { RunState, Step } from '../flows/state.ts';
@@ -44,9 +43,9 @@ export const swarmRole: Step = {
         'upgrade Docker to 20.10 or newer: Debian 11, 12 and 13 ship it',
       );
     }
-    const swarm = new SwarmEngine(engine);
+    const swarm = engine.swarm;
     const membership = await swarm.membership();
-    const litter = await swarm.removeFinishedContainers('ai-proxy-image-check-');
+    const litter = await engine.containers.removeFinished('ai-proxy-image-check-');
     if (litter) state.log.line(`removed ${litter} finished image-check containers of earlier runs`);
     state.swarm = { engine: swarm, membership };
     const mode = need(state.options.swarm, 'swarm options').mode;
@@ -72,7 +71,7 @@ export const swarmRole: Step = {
           'run it on the manager, where docker node ls works; on this worker, --swarm upgrade places a new image',
         );
       }
-      const single = await engine.inspect(state.ctx.names.container);
+      const single = await engine.containers.inspect(state.ctx.names.container);
       if (single) {
         throw new InstallError(
           EXIT.portInUse,

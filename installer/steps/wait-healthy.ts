@@ -7,7 +7,7 @@ import type { TLSSocket } from 'node:tls';
 import { covers } from '../../src/contract/names.ts';
 import { EXIT } from '../command/exit-codes.ts';
 import { InstallError } from '../command/errors.ts';
-import { sleep } from '../engine/engine.ts';
+import { poll } from '../engine/poll.ts';
 import type { RunState, Step } from '../flows/state.ts';
 import { need } from '../flows/state.ts';
 
@@ -32,21 +32,21 @@ export function ping(host: string, port: number, timeoutMs = 2000): Promise<numb
 
 /** GET /ping with backoff (200 ms doubling to 2 s) until 200 or the deadline. */
 export async function pingUntilOk(host: string, port: number, deadlineMs: number, signal?: AbortSignal): Promise<void> {
-  let delay = 200;
   let last = '';
-  while (true) {
-    try {
-      const status = await ping(host, port);
-      if (status === 200) return;
-      last = `HTTP ${status}`;
-    } catch (error) {
-      last = (error as Error).message;
-    }
-    if (Date.now() + delay > deadlineMs)
-      throw new Error(`GET http://${host.includes(':') ? `[${host}]` : host}:${port}/ping failed: ${last}`);
-    await sleep(delay, signal);
-    delay = Math.min(delay * 2, 2000);
-  }
+  const ok = await poll(
+    async () => {
+      try {
+        const status = await ping(host, port);
+        if (status === 200) return true;
+        last = `HTTP ${status}`;
+      } catch (error) {
+        last = (error as Error).message;
+      }
+      return undefined;
+    },
+    { timeoutMs: deadlineMs - Date.now(), signal, delayMs: 200, maxDelayMs: 2000 },
+  );
+  if (!ok) throw new Error(`GET http://${host.includes(':') ? `[${host}]` : host}:${port}/ping failed: ${last}`);
 }
 
 /**
@@ -115,33 +115,34 @@ async function waitForCertificate(
   const engine = need(state.engine, 'engine');
   let last = '';
   let shownError: string | undefined;
-  let delay = 250;
-  while (true) {
-    try {
-      const result = await tlsPing(host, port, name);
-      if (result.status === 200 && covers(result.names, name)) return;
-      last =
-        result.status !== 200
-          ? `HTTP ${result.status}`
-          : `the certificate presented covers ${result.names.join(', ') || 'no name'}, not ${name}`;
-    } catch (error) {
-      last = (error as Error).message;
-    }
-    if (state.tls?.settings.mode === 'acme') {
-      const acmeError = lastAcmeError(await engine.logsTail(id, 200));
-      if (acmeError && acmeError !== shownError) {
-        state.progress.warn(`ACME: ${acmeError}`);
-        shownError = acmeError;
+  const served = await poll(
+    async () => {
+      try {
+        const result = await tlsPing(host, port, name);
+        if (result.status === 200 && covers(result.names, name)) return true;
+        last =
+          result.status !== 200
+            ? `HTTP ${result.status}`
+            : `the certificate presented covers ${result.names.join(', ') || 'no name'}, not ${name}`;
+      } catch (error) {
+        last = (error as Error).message;
       }
-      if (acmeError) last = `no certificate yet; last ACME error: ${acmeError}`;
-    }
-    if (Date.now() + delay > deadlineMs)
-      throw new Error(
-        `no certificate for ${name} on https://${host.includes(':') ? `[${host}]` : host}:${port}: ${last}`,
-      );
-    await sleep(delay, state.signal);
-    delay = Math.min(delay * 2, 2000);
-  }
+      if (state.tls?.settings.mode === 'acme') {
+        const acmeError = lastAcmeError(await engine.containers.logsTail(id, 200));
+        if (acmeError && acmeError !== shownError) {
+          state.progress.warn(`ACME: ${acmeError}`);
+          shownError = acmeError;
+        }
+        if (acmeError) last = `no certificate yet; last ACME error: ${acmeError}`;
+      }
+      return undefined;
+    },
+    { timeoutMs: deadlineMs - Date.now(), signal: state.signal, delayMs: 250, maxDelayMs: 2000 },
+  );
+  if (!served)
+    throw new Error(
+      `no certificate for ${name} on https://${host.includes(':') ? `[${host}]` : host}:${port}: ${last}`,
+    );
 }
 
 export const health: Step = {
@@ -157,14 +158,14 @@ export const health: Step = {
       ? 'the previous version was restored and keeps serving'
       : 'nothing was left running';
     try {
-      await engine.waitHealthy(id, timeoutMs, state.signal);
+      await engine.containers.waitHealthy(id, timeoutMs, state.signal);
       const deadline = Math.max(started + timeoutMs, Date.now() + 5000);
       const tlsName = firstName(state);
       if (tlsName) await waitForCertificate(state, id, probeHost(need(state.bind, 'bind')), port, tlsName, deadline);
       else await pingUntilOk(probeHost(need(state.bind, 'bind')), port, deadline, state.signal);
     } catch (error) {
       if (state.signal.aborted) throw error;
-      const logs = await engine.logsTail(id, 5);
+      const logs = await engine.containers.logsTail(id, 5);
       if (logs) state.log.line(`container log tail:\n${logs}`);
       throw new InstallError(
         EXIT.startFailed,
