@@ -78,3 +78,17 @@ export function contextFor(
     },
   };
 }
+
+/** The labels this installer puts on its containers and images (under ctx.labelPrefix). */
+export function labelKeys(ctx: InstallContext) {
+  const p = ctx.labelPrefix;
+  return {
+    version: `${p}.version`,
+    archive: `${p}.archive-sha256`,
+    config: `${p}.config-sha256`,
+    spec: `${p}.spec-sha256`,
+    repo: `${p}.repo`,
+    /** The host's HTTPS port: .env holds the container's (8443), so a re-run reads it here. */
+    httpsPort: `${p}.https-port`,
+  };
+}

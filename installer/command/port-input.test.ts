@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { isPortFree, parsePort } from './port-input.ts';
+import { parsePort } from './port-input.ts';
+import { isPortFree } from '../host/ports.ts';
 
 const GOOD: Array<[string, number]> = [
   ['1', 1],

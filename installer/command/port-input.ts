@@ -1,7 +1,6 @@
-// Port parsing and availability. The parser is deliberately strict: the value ends up in
+// Port parsing. The parser is deliberately strict: the value ends up in
 // .env, the Dockerfile and a port binding, and anything Number() would forgive (" 80", "+80",
 // "8e3", "0x50", "080", Unicode digits) is more likely a typo than an intention.
-import { createServer } from 'node:net';
 
 export type PortResult = { ok: true; port: number } | { ok: false; reason: string };
 
@@ -24,22 +23,4 @@ export function parsePort(input: string): PortResult {
 function printable(input: string): string {
   const shown = input.length > 20 ? `${input.slice(0, 20)}…` : input;
   return JSON.stringify(shown).slice(1, -1);
-}
-
-/**
- * True when nothing on this host listens on bind:port. It binds for real: that is the only
- * check that sees every process (and docker-proxy) without parsing /proc.
- */
-export function isPortFree(port: number, bind: string): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE' || error.code === 'EACCES') resolve(false);
-      else if (error.code === 'EADDRNOTAVAIL')
-        reject(new Error(`the bind address ${bind} is not an address of this host`));
-      else reject(error);
-    });
-    server.listen({ port, host: bind, exclusive: true }, () => server.close(() => resolve(true)));
-  });
 }

@@ -7,7 +7,8 @@ import { sweepTempFiles, writeFileAtomic } from './atomic-write.ts';
 export const BACKUP_DIR = '.backup';
 export const BACKUPS_KEPT = 5;
 
-function exists(path: string): boolean {
+/** True when something (even a dangling link) is at `path`. */
+export function pathExists(path: string): boolean {
   try {
     lstatSync(path);
     return true;
@@ -18,7 +19,7 @@ function exists(path: string): boolean {
 
 /** Creates or fixes the folder: 0750 root:<gid>, so the container user can read, not write. */
 export function ensureConfigDir(configDir: string, gid: number): boolean {
-  const existed = exists(configDir);
+  const existed = pathExists(configDir);
   mkdirSync(configDir, { recursive: true, mode: 0o750 });
   chownSync(configDir, 0, gid);
   chmodSync(configDir, 0o750);
@@ -29,7 +30,7 @@ export function ensureConfigDir(configDir: string, gid: number): boolean {
 /** Copies the current file into .backup/ (0600 root) and keeps the newest BACKUPS_KEPT per file. */
 export function backupFile(configDir: string, name: string, stamp: string): void {
   const source = join(configDir, name);
-  if (!exists(source)) return;
+  if (!pathExists(source)) return;
   const dir = join(configDir, BACKUP_DIR);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);

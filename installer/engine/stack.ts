@@ -8,6 +8,8 @@ export const SERVICE = `${STACK}_${STACK}`;
 export const OBJECT_PREFIX = `${STACK}-`;
 /** `docker stack ls/ps` finds the service (and our secrets and configs) by this label. */
 export const STACK_LABEL = 'com.docker.stack.namespace';
+export const STACK_FILTER = `${STACK_LABEL}=${STACK}`;
+export const OBJECT_KINDS = ['secret', 'config'] as const;
 export const LABELS = {
   version: 'ai-proxy.version',
   configHash: 'ai-proxy.config-hash',

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runSteps, Interrupted } from './run-steps.ts';
+import { runSteps } from './run-steps.ts';
+import { Interrupted } from './signals.ts';
 import { createProgress } from '../command/progress.ts';
 import { nullLog } from '../command/log.ts';
 import { defaultsPrompter } from '../command/prompts.ts';
@@ -8,7 +9,7 @@ import { defaultContext } from '../context.ts';
 import { parseOptions } from '../command/args.ts';
 import { EXIT } from '../command/exit-codes.ts';
 import { InstallError } from '../command/errors.ts';
-import type { RunState, Step, UndoAction } from './state.ts';
+import type { Run as RunState, Step, UndoAction } from './step.ts';
 
 function makeState(controller = new AbortController()): { state: RunState; output: () => string } {
   let output = '';
@@ -21,7 +22,6 @@ function makeState(controller = new AbortController()): { state: RunState; outpu
     prompter: defaultsPrompter(),
     signal: controller.signal,
     started: Date.now(),
-    notes: [],
   };
   return { state, output: () => output };
 }

@@ -1,79 +1,65 @@
-// Runs steps in order, records each step's undo actions, and on a failure or a signal
-// (SIGINT, SIGTERM, SIGHUP) undoes them in reverse before reporting one error. The exit code
-// comes from the error (InstallError) or the failing step's default.
+// Runs steps in order, records each step's undo actions, and on a failure or a signal (SIGINT,
+// SIGTERM, SIGHUP) undoes them in reverse before reporting one error. The exit code comes from
+// the error (InstallError) or the failing step's default. Each step's value is added to the
+// values the later steps receive.
 import { EXIT } from '../command/exit-codes.ts';
 import { InstallError, toInstallError } from '../command/errors.ts';
-import type { RunState, Step, UndoAction } from './state.ts';
 import { PromptCancelled } from '../command/prompts.ts';
+import { Interrupted } from './signals.ts';
+import type { Run, Step, UndoAction } from './step.ts';
 
-const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+/** Any step, as a flow stores it: what it needs was checked when the flow was built. */
+export type AnyStep = Omit<Step, 'title' | 'run'> & {
+  title: string | ((run: Run, input: never) => string);
+  run: (run: Run, undo: (action: UndoAction) => void, input: never) => Promise<unknown>;
+};
 
-export class Interrupted extends Error {
-  constructor(readonly signalName: string) {
-    super(`interrupted by ${signalName}`);
-  }
+export function stepTitle(step: AnyStep, run: Run, values: object): string {
+  return typeof step.title === 'function' ? step.title(run, values as never) : step.title;
 }
 
-export interface SignalGuard {
-  controller: AbortController;
-  /** The signal that arrived, if any. */
-  received(): string | undefined;
-  dispose(): void;
-}
-
-/** Turns the first signal into an abort; later ones are ignored while rollback runs. */
-export function guardSignals(onSignal: (name: string) => void): SignalGuard {
-  const controller = new AbortController();
-  let received: string | undefined;
-  const handler = (name: NodeJS.Signals) => {
-    if (received) {
-      onSignal(`${name} again: still rolling back, please wait`);
-      return;
-    }
-    received = name;
-    onSignal(`${name} received: stopping and rolling back`);
-    controller.abort(new Interrupted(name));
-  };
-  for (const signal of SIGNALS) process.on(signal, handler);
-  return {
-    controller,
-    received: () => received,
-    dispose: () => {
-      for (const signal of SIGNALS) process.off(signal, handler);
-    },
-  };
-}
-
-export async function runSteps(state: RunState, steps: Step[], undoStack: UndoAction[] = []): Promise<void> {
+/** Runs `steps` on `values` (which each step's value extends) and returns them. */
+export async function runSteps(
+  run: Run,
+  steps: readonly AnyStep[],
+  undoStack: UndoAction[] = [],
+  values: object = {},
+): Promise<object> {
   for (const step of steps) {
-    const title = typeof step.title === 'function' ? step.title(state) : step.title;
-    if (state.signal.aborted) throw await failWith(state, undoStack, interruptedError(state));
+    if (step.when && !step.when(run.options)) continue;
+    const title = stepTitle(step, run, values);
+    if (run.signal.aborted) throw await failWith(run, undoStack, interruptedError(run));
     if (step.commits) undoStack.length = 0;
-    const handle = state.progress.step(title);
+    const handle = run.progress.step(title);
     try {
-      const detail = await step.run(state, (action) => undoStack.push(action));
-      if (state.signal.aborted) throw state.signal.reason;
-      handle.done(detail ?? undefined);
+      const result = await step.run(run, (action) => undoStack.push(action), values as never);
+      if (run.signal.aborted) throw run.signal.reason;
+      if (result !== null && typeof result === 'object') {
+        const { detail, value } = result as { detail?: string; value: object };
+        Object.assign(values, value);
+        handle.done(detail);
+      } else handle.done(typeof result === 'string' ? result : undefined);
     } catch (raw) {
       const error =
-        raw instanceof Interrupted || state.signal.aborted
-          ? interruptedError(state)
+        raw instanceof Interrupted || run.signal.aborted
+          ? interruptedError(run)
           : raw instanceof PromptCancelled
             ? new InstallError(
                 EXIT.interrupted,
                 'cancelled at the prompt',
                 'nothing was changed; run the installer again when ready',
               )
-            : toInstallError(raw, step.exitCode, state.log.path);
+            : toInstallError(raw, step.exitCode, run.log.path);
       handle.fail(error.message);
-      state.log.line(`error: ${describe(raw)}`);
-      throw await failWith(state, undoStack, error);
+      run.log.line(`error: ${describe(raw)}`);
+      throw await failWith(run, undoStack, error);
     }
   }
+  return values;
 }
 
-function interruptedError(state: RunState): InstallError {
-  const reason = state.signal.reason;
+function interruptedError(run: Run): InstallError {
+  const reason = run.signal.reason;
   const name = reason instanceof Interrupted ? reason.signalName : 'a signal';
   return new InstallError(
     EXIT.interrupted,
@@ -82,19 +68,19 @@ function interruptedError(state: RunState): InstallError {
   );
 }
 
-function describe(error: unknown): string {
+export function describe(error: unknown): string {
   return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }
 
-/** Undoes whatever is recorded (used when a failure or signal arrives between step lists). */
-export function rollback(state: RunState, undoStack: UndoAction[], error: InstallError): Promise<InstallError> {
-  return failWith(state, undoStack, error);
+/** Undoes whatever is recorded (a cancel, an unchanged plan, a failure between steps). */
+export function rollback(run: Run, undoStack: UndoAction[], error: InstallError): Promise<InstallError> {
+  return failWith(run, undoStack, error);
 }
 
 /** Runs the undo stack in reverse; a failing undo is logged and reported in the hint. */
-async function failWith(state: RunState, undoStack: UndoAction[], error: InstallError): Promise<InstallError> {
+async function failWith(run: Run, undoStack: UndoAction[], error: InstallError): Promise<InstallError> {
   if (undoStack.length === 0) return error;
-  state.progress.info(`Rolling back (${undoStack.length} change${undoStack.length === 1 ? '' : 's'})...`);
+  run.progress.info(`Rolling back (${undoStack.length} change${undoStack.length === 1 ? '' : 's'})...`);
   const failures: string[] = [];
   const ordered = [
     ...undoStack.filter((a) => a.phase !== 'last').reverse(),
@@ -103,21 +89,21 @@ async function failWith(state: RunState, undoStack: UndoAction[], error: Install
   undoStack.length = 0;
   for (const action of ordered) {
     try {
-      state.log.line(`undo: ${action.label}`);
+      run.log.line(`undo: ${action.label}`);
       await action.run();
     } catch (undoError) {
       failures.push(`${action.label}: ${(undoError as Error).message}`);
-      state.log.line(`undo failed: ${action.label}: ${describe(undoError)}`);
+      run.log.line(`undo failed: ${action.label}: ${describe(undoError)}`);
     }
   }
   if (failures.length > 0) {
-    state.progress.warn(`rollback incomplete: ${failures.join('; ')}`);
+    run.progress.warn(`rollback incomplete: ${failures.join('; ')}`);
     return new InstallError(
       error.exitCode as (typeof EXIT)[keyof typeof EXIT],
       error.message,
-      `rollback was incomplete (${failures[0]}); see ${state.log.path}, then run the installer again`,
+      `rollback was incomplete (${failures[0]}); see ${run.log.path}, then run the installer again`,
     );
   }
-  state.progress.info('Rollback complete: the previous state is restored.');
+  run.progress.info('Rollback complete: the previous state is restored.');
   return error;
 }

@@ -1,13 +1,11 @@
-// Step 9: the new container is healthy, so this is the point of no return: drop the old
-// container, keep the current and the previous image, remove the build folder. Nothing here
-// can make the installation unhealthy, so problems are warnings, not failures.
+// The new container is healthy, so this is the point of no return: drop the old container,
+// keep the current and the previous image, remove the build folder. Nothing here can make the
+// installation unhealthy, so problems are warnings, not failures.
 import { EXIT } from '../command/exit-codes.ts';
+import { removeWorkDir } from '../archive/work-dir.ts';
+import { labelKeys, type InstallContext } from '../context.ts';
 import type { Engine } from '../engine/engine.ts';
-import { removeWorkDir } from './extract.ts';
-import { labelKeys } from './plan-install.ts';
-import type { InstallContext } from '../context.ts';
-import type { Step } from '../flows/state.ts';
-import { need } from '../flows/state.ts';
+import type { Step } from '../flows/step.ts';
 
 /** Removes images of our repository that are neither `keep` nor used by any container. */
 export async function pruneImages(engine: Engine, ctx: InstallContext, keep: Set<string>): Promise<number> {
@@ -22,36 +20,33 @@ export async function pruneImages(engine: Engine, ctx: InstallContext, keep: Set
   return removed;
 }
 
-export const finish: Step = {
+export const cleanUp: Step<{ engine: Engine; imageId: string; previousImageId?: string }> = {
   title: 'Cleaning up',
   exitCode: EXIT.internal,
   commits: true,
-  async run(state) {
-    const engine = need(state.engine, 'engine');
+  run: async (run, _undo, { engine, imageId, previousImageId }) => {
     const notes: string[] = [];
     const attempt = async (what: string, action: () => Promise<unknown> | unknown) => {
       try {
         await action();
       } catch (error) {
-        state.progress.warn(`could not ${what}: ${(error as Error).message}`);
+        run.progress.warn(`could not ${what}: ${(error as Error).message}`);
       }
     };
-    await attempt(`remove ${state.ctx.names.previousContainer}`, async () => {
-      const previous = await engine.containers.inspect(state.ctx.names.previousContainer);
+    const { previousContainer } = run.ctx.names;
+    await attempt(`remove ${previousContainer}`, async () => {
+      const previous = await engine.containers.inspect(previousContainer);
       if (previous) {
         await engine.containers.remove(previous.id);
-        notes.push(`removed ${state.ctx.names.previousContainer}`);
+        notes.push(`removed ${previousContainer}`);
       }
     });
     await attempt('remove old images', async () => {
-      const keep = new Set([
-        need(state.imageId, 'image id'),
-        ...(state.previousImageId ? [state.previousImageId] : []),
-      ]);
-      const removed = await pruneImages(engine, state.ctx, keep);
+      const keep = new Set([imageId, ...(previousImageId ? [previousImageId] : [])]);
+      const removed = await pruneImages(engine, run.ctx, keep);
       if (removed) notes.push(`removed ${removed} old image${removed === 1 ? '' : 's'}`);
     });
-    await attempt(`remove ${state.ctx.paths.workDir}`, () => removeWorkDir(state.ctx.paths.workDir));
+    await attempt(`remove ${run.ctx.paths.workDir}`, () => removeWorkDir(run.ctx.paths.workDir));
     return notes.join(', ') || 'nothing to remove';
   },
 };

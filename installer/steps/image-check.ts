@@ -10,8 +10,8 @@ import { engineMessage } from '../engine/calls.ts';
 import { type NodeView, type TaskView } from '../engine/swarm.ts';
 import { imageCheckSpec } from '../engine/service-spec.ts';
 import { LABELS } from '../engine/stack.ts';
-import type { Step } from '../flows/state.ts';
-import { need } from '../flows/state.ts';
+import type { Engine } from '../engine/engine.ts';
+import type { Step } from '../flows/step.ts';
 
 export interface ImageVerdict {
   has: string[];
@@ -46,50 +46,52 @@ export function judgeImageTasks(nodes: NodeView[], tasks: TaskView[]): ImageVerd
   return verdict;
 }
 
-export const imageCheck: Step = {
-  title: (state) => `Checking that every node has ${state.imageRef}`,
+/** The check's services and containers are named with this prefix (and a random suffix). */
+export const IMAGE_CHECK_PREFIX = 'ai-proxy-image-check-';
+
+export const imageCheck: Step<{ engine: Engine; imageRef: string }, { nodes: NodeView[] }> = {
+  title: (_run, { imageRef }) => `Checking that every node has ${imageRef}`,
   exitCode: EXIT.buildFailed,
-  async run(state) {
-    const swarm = need(state.swarm, 'swarm');
-    const image = need(state.imageRef, 'image');
-    const nodes = await swarm.engine.nodes();
-    swarm.nodes = nodes;
-    if (eligible(nodes).length <= 1 && nodes.length <= 1) return 'one node: built here';
+  run: async (run, _undo, { engine, imageRef: image }) => {
+    const { swarm } = engine;
+    const nodes = await swarm.nodes();
+    const done = (detail: string) => ({ detail, value: { nodes } });
+    if (eligible(nodes).length <= 1 && nodes.length <= 1) return done('one node: built here');
     // Leftovers of an interrupted earlier check would only confuse the task list.
-    for (const old of await swarm.engine.servicesLabelled(LABELS.imageCheck)) await swarm.engine.removeService(old.id);
-    const name = `ai-proxy-image-check-${randomBytes(3).toString('hex')}`;
+    for (const old of await swarm.servicesLabelled(LABELS.imageCheck)) await swarm.removeService(old.id);
+    const name = `${IMAGE_CHECK_PREFIX}${randomBytes(3).toString('hex')}`;
     const started = Date.now();
     let verdict: ImageVerdict;
     try {
-      await swarm.engine.createService(imageCheckSpec(name, image));
+      await swarm.createService(imageCheckSpec(name, image));
       const wanted = eligible(nodes).map((n) => n.id);
-      const timeoutMs = Math.max(20, state.options.healthTimeout) * 1000;
+      const timeoutMs = Math.max(20, run.options.healthTimeout) * 1000;
       const tasks = await poll(
         async () => {
-          const list = await swarm.engine.tasks(name);
+          const list = await swarm.tasks(name);
           const finished = wanted.every((id) => list.some((t) => t.nodeId === id && DONE.has(t.state)));
           return finished ? list : undefined;
         },
-        { timeoutMs, signal: state.signal },
+        { timeoutMs, signal: run.signal },
       );
-      verdict = judgeImageTasks(nodes, tasks ?? (await swarm.engine.tasks(name)));
+      verdict = judgeImageTasks(nodes, tasks ?? (await swarm.tasks(name)));
     } catch (error) {
-      if (state.signal.aborted) throw error;
+      if (run.signal.aborted) throw error;
       throw new InstallError(
         EXIT.engineUnavailable,
         `could not check the nodes' images: ${engineMessage(error)}`,
-        `see ${state.log.path}`,
+        `see ${run.log.path}`,
       );
     } finally {
-      await swarm.engine.removeService(name).catch(() => false);
+      await swarm.removeService(name).catch(() => false);
     }
-    state.log.line(`image check: ${JSON.stringify(verdict)} in ${Date.now() - started} ms`);
+    run.log.line(`image check: ${JSON.stringify(verdict)} in ${Date.now() - started} ms`);
     if (verdict.lacking.length > 0) {
-      swarm.lacking = verdict.lacking.map((l) => l.node);
+      const lacking = verdict.lacking.map((l) => l.node);
       const first = verdict.lacking[0]!;
       throw new InstallError(
         EXIT.buildFailed,
-        `${image} is missing on ${verdict.lacking.length === 1 ? 'node' : 'nodes'} ${swarm.lacking.join(', ')} (${first.error.slice(0, 160)})`,
+        `${image} is missing on ${verdict.lacking.length === 1 ? 'node' : 'nodes'} ${lacking.join(', ')} (${first.error.slice(0, 160)})`,
         `nothing was changed; on each of them run sudo ./installer.sh --swarm upgrade to build the image there, then run this again here`,
       );
     }
@@ -97,9 +99,9 @@ export const imageCheck: Step = {
       ? `; not checked (down, drained or silent): ${verdict.unknown.join(', ')}`
       : '';
     if (unknown)
-      state.progress.warn(
+      run.progress.warn(
         `nodes ${verdict.unknown.join(', ')} could not be checked: a task placed there later fails if the image is missing`,
       );
-    return `${verdict.has.length} node${verdict.has.length === 1 ? ' has' : 's have'} it${unknown}`;
+    return done(`${verdict.has.length} node${verdict.has.length === 1 ? ' has' : 's have'} it${unknown}`);
   },
 };

@@ -1,158 +1,128 @@
-// Step 3: what will happen. The existing configuration is validated and the new one computed
-// in memory (nothing is written yet), the container that would be deployed is hashed and
-// compared with the running one, and the operator confirms (unless --yes or no terminal).
+// The plan of a single-VPS install: what will happen. The existing configuration is validated
+// and the new one computed in memory (nothing is written yet), the container that would be
+// deployed is hashed and compared with the running one. The gate after this step shows the plan
+// (planLines) and asks.
 import { createHash } from 'node:crypto';
-import { EXIT } from '../command/exit-codes.ts';
-import { InstallError } from '../command/errors.ts';
-import { ConfigInvalid, configChange } from '../config/config-change.ts';
-import { setDockerfilePort } from '../archive/dockerfile.ts';
-import { containerSpec } from '../engine/container-spec.ts';
-import { supportsStartInterval } from '../engine/endpoint.ts';
-import { httpsSetup, withHttps } from '../https/https-setup.ts';
-import { describeCert } from '../https/certificates.ts';
 import { join } from 'node:path';
 import { ENV_FILE, PROVIDER_FILE } from '../../src/contract/container.ts';
-import type { InstallContext } from '../context.ts';
-import type { Action, RunState, Step } from '../flows/state.ts';
-import { need } from '../flows/state.ts';
+import { EXIT } from '../command/exit-codes.ts';
+import { InstallError } from '../command/errors.ts';
+import { setDockerfilePort } from '../archive/dockerfile.ts';
+import { ConfigInvalid, configChange, type ConfigChange } from '../config/config-change.ts';
+import { labelKeys } from '../context.ts';
+import type { ContainerState } from '../engine/containers.ts';
+import { containerSpec, type RunSpec } from '../engine/container-spec.ts';
+import type { Engine } from '../engine/engine.ts';
+import { supportsStartInterval } from '../engine/endpoint.ts';
+import type { Run, Step } from '../flows/step.ts';
+import { describeCert } from '../https/certificates.ts';
+import { httpsSetup, withHttps, type HttpsSetup } from '../https/https-setup.ts';
+import type { VerifiedArchive } from './verify-archive.ts';
 
-export function labelKeys(ctx: InstallContext) {
-  const p = ctx.labelPrefix;
+export type Action = 'install' | 'upgrade' | 'reconfigure' | 'reinstall' | 'unchanged';
+
+/** What the plan step decides: the configuration, HTTPS, the build's Dockerfile, the image and what happens. */
+export interface InstallPlan {
+  config: ConfigChange;
+  https: HttpsSetup;
+  dockerfile: string;
+  imageRef: string;
+  specHash: string;
+  action: Action;
+}
+
+interface PlanInput {
+  engine: Engine;
+  existing?: ContainerState;
+  archive: VerifiedArchive;
+  port: number;
+  bind: string;
+}
+
+/** The container's settings for `name`: the same for the spec hash of the plan and the container the start step creates. */
+export function runSpec(
+  run: Run,
+  input: { engine: Engine; port: number; bind: string; https: HttpsSetup },
+  name: string,
+  image: string,
+  labels: Record<string, string>,
+): RunSpec {
+  const { https } = input;
   return {
-    version: `${p}.version`,
-    archive: `${p}.archive-sha256`,
-    config: `${p}.config-sha256`,
-    spec: `${p}.spec-sha256`,
-    repo: `${p}.repo`,
+    name,
+    image,
+    port: input.port,
+    bind: input.bind,
+    configDir: run.ctx.paths.configDir,
+    labels,
+    // Faster first health checks where the engine supports them (API 1.44+).
+    ...(supportsStartInterval(input.engine.info.apiVersion) ? { startIntervalMs: 1000 } : {}),
+    ...(https.settings.mode === 'off'
+      ? {}
+      : {
+          containerPort: https.containerPort,
+          ...(https.httpPort ? { httpPort: https.httpPort } : {}),
+          ...(https.acmeDir ? { acmeDir: https.acmeDir } : {}),
+        }),
   };
 }
 
-/** Faster first health checks where the engine supports them (API 1.44+). */
-export function startInterval(state: RunState): { startIntervalMs?: number } {
-  return state.engine && supportsStartInterval(state.engine.info.apiVersion) ? { startIntervalMs: 1000 } : {};
+/**
+ * The configuration part of a plan (the Swarm manager's too): the config folder's files validated
+ * and computed, then HTTPS (the certificate and key checked, exit 11) and its lines in .env.
+ */
+export function planConfiguration(
+  run: Run,
+  archive: VerifiedArchive,
+  port: number,
+): { config: ConfigChange; https: HttpsSetup } {
+  const { configDir } = run.ctx.paths;
+  let config: ConfigChange;
+  try {
+    config = configChange(
+      configDir,
+      { env: archive.texts.get('.env.example') ?? '', provider: archive.texts.get(PROVIDER_FILE) ?? '' },
+      port,
+    );
+  } catch (error) {
+    if (error instanceof ConfigInvalid)
+      throw new InstallError(
+        EXIT.configFailed,
+        error.message,
+        'fix the file (or move it away to start from the template), then run the installer again; nothing was changed',
+      );
+    throw new InstallError(
+      EXIT.configFailed,
+      `cannot read ${configDir}: ${(error as Error).message}`,
+      'check the folder and its permissions; nothing was changed',
+    );
+  }
+  const https = httpsSetup(run.options, configDir, port);
+  return { config: withHttps(config, https, port, join(configDir, ENV_FILE)), https };
 }
 
-export function containerLabels(state: RunState): Record<string, string> {
-  const keys = labelKeys(state.ctx);
-  return {
-    [keys.version]: need(state.manifest, 'manifest').version,
-    [keys.archive]: need(state.archiveSha, 'archive sha'),
-    [keys.config]: need(state.config, 'config').configHash,
-    [keys.spec]: need(state.specHash, 'spec hash'),
-    [keys.repo]: state.ctx.names.imageRepo,
-    // The host's HTTPS port: .env holds the container's (8443), so a re-run reads it here.
-    ...(state.tls && state.tls.settings.mode !== 'off'
-      ? { [`${state.ctx.labelPrefix}.https-port`]: String(need(state.port, 'port')) }
-      : {}),
-  };
-}
-
-/** The TLS parts of the container spec (ports, the ACME mount); empty for plain HTTP. */
-export function tlsSpec(state: RunState): {
-  containerPort?: number;
-  httpPort?: { host: number; container: number };
-  acmeDir?: string;
-} {
-  const tls = state.tls;
-  if (!tls || tls.settings.mode === 'off') return {};
-  return {
-    containerPort: tls.containerPort,
-    ...(tls.httpPort ? { httpPort: tls.httpPort } : {}),
-    ...(tls.acmeDir ? { acmeDir: tls.acmeDir } : {}),
-  };
-}
-
-function specHash(state: RunState, imageRef: string): string {
-  const spec = containerSpec({
-    name: state.ctx.names.container,
-    image: imageRef,
-    port: need(state.port, 'port'),
-    bind: need(state.bind, 'bind'),
-    configDir: state.ctx.paths.configDir,
-    labels: {},
-    ...startInterval(state),
-    ...tlsSpec(state),
-  });
-  return createHash('sha256').update(JSON.stringify(spec)).update(need(state.archiveSha, 'archive sha')).digest('hex');
-}
-
-function decideAction(state: RunState): Action {
-  const existing = state.existing;
+function decideAction(run: Run, input: PlanInput, config: ConfigChange, specHash: string): Action {
+  const { existing, archive } = input;
   if (!existing) return 'install';
-  const keys = labelKeys(state.ctx);
+  const keys = labelKeys(run.ctx);
   const labels = existing.labels;
   const same =
-    labels[keys.archive] === state.archiveSha &&
-    labels[keys.spec] === state.specHash &&
-    labels[keys.config] === state.config?.configHash;
-  if (same && existing.running && existing.health === 'healthy' && !state.options.force) return 'unchanged';
-  if (labels[keys.archive] !== state.archiveSha && labels[keys.version] !== state.manifest?.version) return 'upgrade';
-  if (!same && labels[keys.archive] === state.archiveSha) return 'reconfigure';
+    labels[keys.archive] === archive.sha && labels[keys.spec] === specHash && labels[keys.config] === config.configHash;
+  if (same && existing.running && existing.health === 'healthy' && !run.options.force) return 'unchanged';
+  if (labels[keys.archive] !== archive.sha && labels[keys.version] !== archive.manifest.version) return 'upgrade';
+  if (!same && labels[keys.archive] === archive.sha) return 'reconfigure';
   return 'reinstall';
 }
 
-export function planLines(state: RunState): string[] {
-  const manifest = need(state.manifest, 'manifest');
-  const existing = state.existing;
-  const config = need(state.config, 'config');
-  const oldVersion = existing?.labels[labelKeys(state.ctx).version] ?? 'unknown version';
-  const what: Record<Action, string> = {
-    install: 'none installed: a new container will be created',
-    upgrade: `${state.ctx.names.container} ${oldVersion} will be replaced; it is kept as ${state.ctx.names.previousContainer} until the new one is healthy`,
-    reconfigure: `${state.ctx.names.container} will be recreated with the new settings; the old one is kept until the new one is healthy`,
-    reinstall: `${state.ctx.names.container} will be rebuilt and recreated${state.options.force ? ' (--force)' : ''}; the old one is kept until the new one is healthy`,
-    unchanged: `${state.ctx.names.container} ${oldVersion} is running, healthy and identical: nothing to do`,
-    uninstall: '',
-  };
-  return [
-    'Plan:',
-    ...tlsLines(state),
-    `  version    ${manifest.version}${manifest.commit ? ` (commit ${manifest.commit.slice(0, 12)})` : ''}, ${manifest.arch}`,
-    `  port       ${state.port} published on ${state.bind}`,
-    `  existing   ${what[need(state.action, 'action')]}`,
-    `  config     ${state.ctx.paths.configDir}: ${config.firstInstall ? 'created from the templates with a new AUTH_TOKEN' : `kept as it is${config.next.env !== config.current.env?.toString('utf8') ? `, PORT set to ${state.tls?.containerPort ?? state.port}` : ''}`}`,
-  ];
-}
-
-function tlsLines(state: RunState): string[] {
-  const tls = state.tls;
-  if (!tls || tls.settings.mode === 'off') return [];
-  if (tls.settings.mode === 'file') return [`  https      your certificate: ${tls.cert ? describeCert(tls.cert) : ''}`];
-  return [
-    `  https      automatic ACME certificate for ${tls.settings.domains.join(', ')} (${tls.settings.directoryUrl ?? "Let's Encrypt"}); host port ${tls.httpPort?.host} answers its HTTP-01 challenges`,
-  ];
-}
-
-export const makePlan: Step = {
+export const planInstall: Step<PlanInput, InstallPlan> = {
   title: 'Planning',
   exitCode: EXIT.configFailed,
-  async run(state) {
-    const texts = need(state.texts, 'archive texts');
-    const port = need(state.port, 'port');
+  run: async (run, _undo, input) => {
+    const { archive, port } = input;
+    const { config, https } = planConfiguration(run, archive, port);
+    let dockerfile: string;
     try {
-      state.config = configChange(
-        state.ctx.paths.configDir,
-        { env: texts.get('.env.example') ?? '', provider: texts.get(PROVIDER_FILE) ?? '' },
-        port,
-      );
-    } catch (error) {
-      if (error instanceof ConfigInvalid)
-        throw new InstallError(
-          EXIT.configFailed,
-          error.message,
-          'fix the file (or move it away to start from the template), then run the installer again; nothing was changed',
-        );
-      throw new InstallError(
-        EXIT.configFailed,
-        `cannot read ${state.ctx.paths.configDir}: ${(error as Error).message}`,
-        'check the folder and its permissions; nothing was changed',
-      );
-    }
-    // Before anything changes: the certificate and key (exit 11), then the TLS lines of .env.
-    state.tls = httpsSetup(state.options, state.ctx.paths.configDir, port);
-    state.config = withHttps(state.config, state.tls, port, join(state.ctx.paths.configDir, ENV_FILE));
-    try {
-      state.dockerfile = setDockerfilePort(texts.get('Dockerfile') ?? '', state.tls.containerPort);
+      dockerfile = setDockerfilePort(archive.texts.get('Dockerfile') ?? '', https.containerPort);
     } catch (error) {
       throw new InstallError(
         EXIT.configFailed,
@@ -160,21 +130,49 @@ export const makePlan: Step = {
         'use a release archive made for this installer',
       );
     }
-    state.imageRef = `${state.ctx.names.imageRepo}:${need(state.manifest, 'manifest').version}`;
-    state.specHash = specHash(state, state.imageRef);
-    state.action = decideAction(state);
-    return state.action;
+    const imageRef = `${run.ctx.names.imageRepo}:${archive.manifest.version}`;
+    const spec = containerSpec(runSpec(run, { ...input, https }, run.ctx.names.container, imageRef, {}));
+    const specHash = createHash('sha256').update(JSON.stringify(spec)).update(archive.sha).digest('hex');
+    const action = decideAction(run, input, config, specHash);
+    return { detail: action, value: { config, https, dockerfile, imageRef, specHash, action } };
   },
 };
 
-/** Prints the plan and asks; returns false when the operator declines. */
-export async function confirmPlan(state: RunState): Promise<boolean> {
-  for (const line of planLines(state)) state.progress.info(line);
-  if (state.action === 'unchanged' || state.options.dryRun || state.options.yes) return true;
-  if (!state.prompter.interactive) {
-    state.progress.info('No terminal: proceeding without confirmation (pass --yes to say so explicitly).');
-    return true;
-  }
-  state.progress.pause();
-  return state.prompter.confirm('Proceed?', true, state.signal);
+/** The plan the gate shows. */
+export function planLines(run: Run, input: PlanInput & InstallPlan): string[] {
+  const { archive, existing, config, https, port, bind } = input;
+  const { manifest } = archive;
+  const { container, previousContainer } = run.ctx.names;
+  const oldVersion = existing?.labels[labelKeys(run.ctx).version] ?? 'unknown version';
+  const what: Record<Action, string> = {
+    install: 'none installed: a new container will be created',
+    upgrade: `${container} ${oldVersion} will be replaced; it is kept as ${previousContainer} until the new one is healthy`,
+    reconfigure: `${container} will be recreated with the new settings; the old one is kept until the new one is healthy`,
+    reinstall: `${container} will be rebuilt and recreated${run.options.force ? ' (--force)' : ''}; the old one is kept until the new one is healthy`,
+    unchanged: `${container} ${oldVersion} is running, healthy and identical: nothing to do`,
+  };
+  return [
+    'Plan:',
+    ...httpsLines(https),
+    `  version    ${manifest.version}${manifest.commit ? ` (commit ${manifest.commit.slice(0, 12)})` : ''}, ${manifest.arch}`,
+    `  port       ${port} published on ${bind}`,
+    `  existing   ${what[input.action]}`,
+    `  config     ${run.ctx.paths.configDir}: ${config.firstInstall ? 'created from the templates with a new AUTH_TOKEN' : `kept as it is${config.next.env !== config.current.env?.toString('utf8') ? `, PORT set to ${https.containerPort ?? port}` : ''}`}`,
+  ];
+}
+
+function httpsLines(https: HttpsSetup): string[] {
+  if (https.settings.mode === 'off') return [];
+  if (https.settings.mode === 'file')
+    return [`  https      your certificate: ${https.cert ? describeCert(https.cert) : ''}`];
+  return [
+    `  https      automatic ACME certificate for ${https.settings.domains.join(', ')} (${https.settings.directoryUrl ?? "Let's Encrypt"}); host port ${https.httpPort?.host} answers its HTTP-01 challenges`,
+  ];
+}
+
+/** The gate's line when the installed container is already this plan. */
+export function unchangedLine(run: Run, input: { archive: VerifiedArchive; action: Action }): string | undefined {
+  return input.action === 'unchanged'
+    ? `Nothing to do: ${run.ctx.names.container} ${input.archive.manifest.version} is already installed with these settings and healthy (use --force to reinstall).`
+    : undefined;
 }

@@ -1,13 +1,17 @@
 // Before anything else: finish what a killed installer (SIGKILL, power loss) left half done,
-// so every run starts from one of two clean states: installed (one `ai-proxy`) or not.
+// so every run starts from one of two clean states: installed (one `ai-proxy`) or not. Then
+// the installed container, if any: what the plan compares against.
 import { existsSync } from 'node:fs';
-import type { Engine } from '../engine/engine.ts';
-import type { InstallContext } from '../context.ts';
+import { EXIT } from '../command/exit-codes.ts';
 import type { Logger } from '../command/log.ts';
-import { removeWorkDir } from './extract.ts';
+import { removeWorkDir } from '../archive/work-dir.ts';
+import type { InstallContext } from '../context.ts';
+import type { ContainerState } from '../engine/containers.ts';
+import type { Engine } from '../engine/engine.ts';
 import { poll } from '../engine/poll.ts';
+import type { Step } from '../flows/step.ts';
 
-export async function recoverLeftovers(
+async function recoverLeftovers(
   engine: Engine,
   ctx: InstallContext,
   log: Logger,
@@ -53,3 +57,20 @@ export async function recoverLeftovers(
   for (const line of done) log.line(`recovery: ${line}`);
   return done;
 }
+
+export const recover: Step<{ engine: Engine }, { existing?: ContainerState; bind: string }> = {
+  title: 'Looking for an interrupted earlier run',
+  exitCode: EXIT.engineUnavailable,
+  run: async (run, _undo, { engine }) => {
+    const done = run.options.dryRun
+      ? []
+      : await recoverLeftovers(engine, run.ctx, run.log, Math.min(run.options.healthTimeout, 20));
+    const existing = await engine.containers.inspect(run.ctx.names.container);
+    // A re-run without --bind keeps the address the installed container is published on.
+    const bind = existing?.bind && !run.options.bindGiven ? existing.bind : run.options.bind;
+    const found = existing
+      ? `found ${run.ctx.names.container} (${existing.running ? (existing.health ?? 'running') : 'stopped'})`
+      : 'nothing installed yet';
+    return { detail: done.length ? done.join('; ') : found, value: { ...(existing ? { existing } : {}), bind } };
+  },
+};

@@ -4,8 +4,8 @@ import { parseOptions } from '../command/args.ts';
 import { InstallError } from '../command/errors.ts';
 import { normalizeManager } from '../command/swarm-args.ts';
 import { judgeImageTasks } from './image-check.ts';
-import { judgeRollout, lastTaskError } from './deploy-service.ts';
-import { joinFailureCode } from './swarm-membership.ts';
+import { judgeRollout, lastTaskError } from './wait-converged.ts';
+import { joinFailureCode } from './join-swarm.ts';
 import { readHardening } from '../engine/hardening-readback.ts';
 import type { NodeView, ServiceView, TaskView } from '../engine/swarm.ts';
 

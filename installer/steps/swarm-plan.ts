@@ -1,86 +1,68 @@
-// The manager's port and plan. The configuration is planned exactly as for one VPS (same
-// templates, same validation, same /srv/ai-proxy on the manager as the operator's copy); what
-// differs is where it goes: content-named secrets and a config instead of a bind mount.
+// The Swarm manager's plan. The configuration is planned exactly as for one VPS (same templates,
+// same validation, same /srv/ai-proxy on the manager as the operator's copy); what differs is
+// where it goes: content-named secrets and a config instead of a bind mount.
+import { PROVIDER_FILE } from '../../src/contract/container.ts';
 import { EXIT } from '../command/exit-codes.ts';
 import { InstallError } from '../command/errors.ts';
-import { isPortFree } from '../command/port-input.ts';
-import { DEFAULT_PORT } from '../../src/contract/variables.ts';
-import { installedPort } from '../config/installed.ts';
-import { makePlan } from './plan-install.ts';
+import type { ConfigChange } from '../config/config-change.ts';
+import { swarmConfig, type SwarmConfig } from '../config/swarm-config.ts';
 import { LABELS, SERVICE } from '../engine/stack.ts';
-import { swarmConfig } from '../config/swarm-config.ts';
-import type { ServiceView } from '../engine/swarm.ts';
-import type { RunState, Step } from '../flows/state.ts';
-import { need } from '../flows/state.ts';
+import type { NodeView, ServiceView, SwarmMembership } from '../engine/swarm.ts';
+import type { Run, Step } from '../flows/step.ts';
+import type { HttpsSetup } from '../https/https-setup.ts';
+import { planConfiguration, type Action } from './plan-install.ts';
+import { servicePort } from './swarm-port.ts';
+import type { VerifiedArchive } from './verify-archive.ts';
 
-export function servicePort(service: ServiceView | undefined): number | undefined {
-  return service?.spec.EndpointSpec?.Ports?.[0]?.PublishedPort;
+/** What the manager's plan decides. */
+export interface SwarmPlan {
+  config: ConfigChange;
+  https: HttpsSetup;
+  dockerfile: string;
+  imageRef: string;
+  swarmConfig: SwarmConfig;
+  /** undefined: one task per node (global); N: replicated (--replicas, else the service's). */
+  replicas?: number;
+  action: Action;
+}
+
+interface SwarmPlanInput {
+  archive: VerifiedArchive;
+  port: number;
+  membership: SwarmMembership;
+  service?: ServiceView;
+  nodes?: NodeView[];
 }
 
 export function serviceReplicas(service: ServiceView | undefined): number | undefined {
   return service?.spec.Mode?.Replicated?.Replicas;
 }
 
-export const swarmPort: Step = {
-  title: 'Choosing the port',
-  exitCode: EXIT.portInUse,
-  async run(state) {
-    const swarm = need(state.swarm, 'swarm');
-    const current = servicePort(swarm.service);
-    const port = state.options.port ?? current ?? installedPort(state.ctx.paths.configDir) ?? DEFAULT_PORT;
-    state.port = port;
-    state.bind = '0.0.0.0';
-    if (port === current) return `port ${port} (the service's)`;
-    // Only this node can be checked from here; a node where the port is taken fails its task, which the rollout reports.
-    const taken = (await need(state.engine, 'engine').containers.publishedPorts()).find(
-      (p) => p.port === port && !p.container.startsWith(`${SERVICE}.`),
-    );
-    if (taken)
-      throw new InstallError(
-        EXIT.portInUse,
-        `port ${port} is already published by the container "${taken.container}"`,
-        'choose another with --port N',
-      );
-    if (!(await isPortFree(port, '0.0.0.0')))
-      throw new InstallError(
-        EXIT.portInUse,
-        `port ${port} is already in use on this node by another program`,
-        'choose another with --port N, or stop what uses it (see: ss -ltnp)',
-      );
-    return `port ${port} in host mode on every node${current ? ` (was ${current})` : ''}`;
-  },
-};
-
-export const swarmPlan: Step = {
+export const swarmPlan: Step<SwarmPlanInput, SwarmPlan> = {
   title: 'Planning',
   exitCode: EXIT.configFailed,
-  async run(state, undo) {
-    await makePlan.run(state, undo);
-    if (state.tls && state.tls.settings.mode !== 'off') {
+  run: async (run, _undo, { archive, port, service }) => {
+    const { configDir } = run.ctx.paths;
+    const { config, https } = planConfiguration(run, archive, port);
+    if (https.settings.mode !== 'off') {
       // Certificates live in the manager's /srv/ai-proxy, which tasks on other nodes cannot see.
       throw new InstallError(
         EXIT.usage,
-        `${state.ctx.paths.configDir}/.env has HTTPS settings (${state.tls.settings.mode === 'acme' ? 'ACME_DOMAIN' : 'TLS_CERT_FILE'}), which --swarm does not deploy`,
-        `terminate HTTPS at the load balancer in front of the nodes (docs/scale-out.md) and remove the TLS_*, ACME_* and HTTP_PORT lines from ${state.ctx.paths.configDir}/.env; nothing was changed`,
+        `${configDir}/.env has HTTPS settings (${https.settings.mode === 'acme' ? 'ACME_DOMAIN' : 'TLS_CERT_FILE'}), which --swarm does not deploy`,
+        `terminate HTTPS at the load balancer in front of the nodes (docs/scale-out.md) and remove the TLS_*, ACME_* and HTTP_PORT lines from ${configDir}/.env; nothing was changed`,
       );
     }
-    const swarm = need(state.swarm, 'swarm');
-    // Every node builds the archive's Dockerfile as it is, so the images agree; the service's
-    // own health check carries the port.
-    state.dockerfile = need(state.texts, 'texts').get('Dockerfile') ?? '';
-    const config = need(state.config, 'config');
-    if (swarm.service && config.firstInstall) {
+    if (service && config.firstInstall) {
       // A new token here would lock every client out of the running service.
       throw new InstallError(
         EXIT.configFailed,
-        `${SERVICE} is deployed but this manager has no ${state.ctx.paths.configDir}/.env: it was deployed from another manager`,
-        `copy ${state.ctx.paths.configDir} from the manager where --swarm init ran, keeping owner and modes, then run again; nothing was changed`,
+        `${SERVICE} is deployed but this manager has no ${configDir}/.env: it was deployed from another manager`,
+        `copy ${configDir} from the manager where --swarm init ran, keeping owner and modes, then run again; nothing was changed`,
       );
     }
-    swarm.plan = swarmConfig(config.next.env, config.next.provider, need(state.port, 'port'));
-    const service = swarm.service;
-    const version = need(state.manifest, 'manifest').version;
-    const replicas = state.options.swarm?.replicas ?? serviceReplicas(service);
+    const objects = swarmConfig(config.next.env, config.next.provider, port);
+    const version = archive.manifest.version;
+    const replicas = run.options.swarm?.replicas ?? serviceReplicas(service);
     if (service && replicas !== undefined && serviceReplicas(service) === undefined) {
       throw new InstallError(
         EXIT.usage,
@@ -91,30 +73,41 @@ export const swarmPlan: Step = {
     const same =
       service &&
       service.spec.Labels?.[LABELS.version] === version &&
-      service.spec.Labels?.[LABELS.configHash] === swarm.plan.configHash &&
-      servicePort(service) === state.port &&
+      service.spec.Labels?.[LABELS.configHash] === objects.configHash &&
+      servicePort(service) === port &&
       serviceReplicas(service) === replicas;
-    state.action = !service
+    const action: Action = !service
       ? 'install'
-      : same && !state.options.force
+      : same && !run.options.force
         ? 'unchanged'
         : service.spec.Labels?.[LABELS.version] !== version
           ? 'upgrade'
           : 'reconfigure';
-    if (replicas !== undefined && state.options.swarm) state.options.swarm.replicas = replicas;
-    return state.action;
+    return {
+      detail: action,
+      value: {
+        config,
+        https,
+        // Every node builds the archive's Dockerfile as it is, so the images agree; the
+        // service's own health check carries the port.
+        dockerfile: archive.texts.get('Dockerfile') ?? '',
+        imageRef: `${run.ctx.names.imageRepo}:${version}`,
+        swarmConfig: objects,
+        ...(replicas !== undefined ? { replicas } : {}),
+        action,
+      },
+    };
   },
 };
 
-export function swarmPlanLines(state: RunState): string[] {
-  const swarm = need(state.swarm, 'swarm');
-  const manifest = need(state.manifest, 'manifest');
-  const plan = need(swarm.plan, 'swarm plan');
-  const nodes = swarm.nodes?.length ?? 1;
-  const replicas = state.options.swarm?.replicas;
-  const what: Record<string, string> = {
+/** The plan the gate shows. */
+export function swarmPlanLines(run: Run, input: SwarmPlanInput & SwarmPlan): string[] {
+  const { manifest } = input.archive;
+  const { membership, service, replicas } = input;
+  const nodes = input.nodes?.length ?? 1;
+  const what: Record<Action, string> = {
     install: `the stack ai-proxy will be deployed (service ${SERVICE})`,
-    upgrade: `${SERVICE} ${swarm.service?.spec.Labels?.[LABELS.version] ?? '?'} will be updated one node at a time; Swarm rolls back on failure`,
+    upgrade: `${SERVICE} ${service?.spec.Labels?.[LABELS.version] ?? '?'} will be updated one node at a time; Swarm rolls back on failure`,
     reconfigure: `${SERVICE} will be updated with the new settings, one node at a time`,
     reinstall: `${SERVICE} will be updated (--force)`,
     unchanged: `${SERVICE} already runs ${manifest.version} with these settings`,
@@ -122,9 +115,16 @@ export function swarmPlanLines(state: RunState): string[] {
   return [
     'Plan (Docker Swarm):',
     `  version    ${manifest.version}, ${manifest.arch}`,
-    `  swarm      ${swarm.membership.state === 'active' ? `existing, ${nodes} node${nodes === 1 ? '' : 's'}` : 'a new swarm will be created on this node'}`,
-    `  service    ${replicas === undefined ? 'one task per node (global)' : `${replicas} replica${replicas === 1 ? '' : 's'}`}, port ${state.port} in host mode on each node`,
-    `  existing   ${what[need(state.action, 'action')] ?? ''}`,
-    `  secrets    ${plan.secrets.map((s) => s.variable).join(', ')}; config provider-config.yaml (from ${state.ctx.paths.configDir})`,
+    `  swarm      ${membership.state === 'active' ? `existing, ${nodes} node${nodes === 1 ? '' : 's'}` : 'a new swarm will be created on this node'}`,
+    `  service    ${replicas === undefined ? 'one task per node (global)' : `${replicas} replica${replicas === 1 ? '' : 's'}`}, port ${input.port} in host mode on each node`,
+    `  existing   ${what[input.action]}`,
+    `  secrets    ${input.swarmConfig.secrets.map((s) => s.variable).join(', ')}; config ${PROVIDER_FILE} (from ${run.ctx.paths.configDir})`,
   ];
+}
+
+/** The gate's line when the service already runs this plan. */
+export function swarmUnchangedLine(_run: Run, input: { archive: VerifiedArchive; action: Action }): string | undefined {
+  return input.action === 'unchanged'
+    ? `Nothing to do: ${SERVICE} already runs ${input.archive.manifest.version} with these settings (use --force to redeploy).`
+    : undefined;
 }

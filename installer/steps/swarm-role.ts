@@ -1,41 +1,32 @@
 // Where this node stands in a swarm, and whether the asked mode makes sense there. Every
 // refusal happens here, before the archive is even read: nothing is changed.
-import { connect } from 'node:net';
 import { EXIT } from '../command/exit-codes.ts';
+import { reachable } from '../host/probes.ts';
 import { InstallError } from '../command/errors.ts';
 import { SERVICE } from '../engine/stack.ts';
 import { SWARM_MIN_API, swarmSupported } from '../engine/service-spec.ts';
-import type { RunState, Step } from '../flows/state.ts';
-import { need } from '../flows/state.ts';
+import type { Engine } from '../engine/engine.ts';
+import type { NodeView, ServiceView, SwarmMembership } from '../engine/swarm.ts';
+import type { Step } from '../flows/step.ts';
+import { IMAGE_CHECK_PREFIX } from './image-check.ts';
 
-function describe(state: RunState): string {
-  const m = need(state.swarm, 'swarm').membership;
+/** Where this node stands: what the swarm steps after this one start from. */
+export interface SwarmPlace {
+  membership: SwarmMembership;
+  /** The service before this run (undefined: not deployed yet); known on a manager only. */
+  service?: ServiceView;
+  nodes?: NodeView[];
+}
+
+function describe(m: SwarmMembership): string {
   if (m.state === 'inactive') return 'not in a swarm';
   return `${m.manager ? 'manager' : 'worker'} of swarm ${m.clusterId?.slice(0, 12) ?? '(cluster id known to managers only)'}${m.nodes ? `, ${m.nodes} nodes` : ''}`;
 }
 
-/** TCP reachability of the manager's swarm port, so an unreachable manager costs seconds and changes nothing. */
-export function reachable(address: string, timeoutMs: number): Promise<string | undefined> {
-  const colon = address.lastIndexOf(':');
-  const host = address.slice(0, colon).replace(/^\[|\]$/g, '');
-  const port = Number(address.slice(colon + 1));
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    const done = (problem: string | undefined) => {
-      socket.destroy();
-      resolve(problem);
-    };
-    socket.setTimeout(timeoutMs, () => done(`no answer within ${timeoutMs / 1000} s`));
-    socket.once('connect', () => done(undefined));
-    socket.once('error', (error: NodeJS.ErrnoException) => done(error.code ?? error.message));
-  });
-}
-
-export const swarmRole: Step = {
+export const swarmRole: Step<{ engine: Engine }, SwarmPlace> = {
   title: "Checking this node's place in the swarm",
   exitCode: EXIT.engineUnavailable,
-  async run(state) {
-    const engine = need(state.engine, 'engine');
+  run: async (run, _undo, { engine }) => {
     if (!swarmSupported(engine.info.apiVersion)) {
       throw new InstallError(
         EXIT.engineUnavailable,
@@ -45,10 +36,11 @@ export const swarmRole: Step = {
     }
     const swarm = engine.swarm;
     const membership = await swarm.membership();
-    const litter = await engine.containers.removeFinished('ai-proxy-image-check-');
-    if (litter) state.log.line(`removed ${litter} finished image-check containers of earlier runs`);
-    state.swarm = { engine: swarm, membership };
-    const mode = need(state.options.swarm, 'swarm options').mode;
+    const litter = await engine.containers.removeFinished(IMAGE_CHECK_PREFIX);
+    if (litter) run.log.line(`removed ${litter} finished image-check containers of earlier runs`);
+    const options = run.options.swarm;
+    if (!options) throw new Error('the swarm role step runs with --swarm only');
+    const mode = options.mode;
     if (membership.state === 'locked')
       throw new InstallError(
         EXIT.engineUnavailable,
@@ -71,7 +63,7 @@ export const swarmRole: Step = {
           'run it on the manager, where docker node ls works; on this worker, --swarm upgrade places a new image',
         );
       }
-      const single = await engine.containers.inspect(state.ctx.names.container);
+      const single = await engine.containers.inspect(run.ctx.names.container);
       if (single) {
         throw new InstallError(
           EXIT.portInUse,
@@ -87,7 +79,7 @@ export const swarmRole: Step = {
         'start with --swarm init on the first VPS',
       );
     if (mode === 'join') {
-      const manager = need(state.options.swarm?.manager, 'manager');
+      const manager = options.manager ?? '';
       if (active) {
         if (membership.manager || !membership.remoteManagers.includes(manager)) {
           const where = membership.manager
@@ -99,9 +91,7 @@ export const swarmRole: Step = {
             'leave it first with --swarm leave, plus --force on a manager, then join',
           );
         }
-        state.progress.info(
-          `This node is already a worker of the swarm managed by ${manager}: only the image is built.`,
-        );
+        run.progress.info(`This node is already a worker of the swarm managed by ${manager}: only the image is built.`);
       } else {
         const problem = await reachable(manager, 5000);
         if (problem)
@@ -112,10 +102,12 @@ export const swarmRole: Step = {
           );
       }
     }
+    const place: SwarmPlace = { membership };
     if (membership.manager) {
-      state.swarm.service = await swarm.service(SERVICE);
-      state.swarm.nodes = await swarm.nodes();
+      const service = await swarm.service(SERVICE);
+      if (service) place.service = service;
+      place.nodes = await swarm.nodes();
     }
-    return describe(state);
+    return { detail: describe(membership), value: place };
   },
 };

@@ -13,7 +13,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { prepareWorkDir, removeWorkDir } from './extract.ts';
+import { prepareWorkDir, removeWorkDir } from './work-dir.ts';
 import { InstallError } from '../command/errors.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'aip-inst-workdir-'));
