@@ -14,7 +14,7 @@ import { defaultContext, type InstallContext } from './context.ts';
 import type { Flow } from './flows/flow.ts';
 import { installFlow } from './flows/install.ts';
 import { runFlow } from './flows/run-flow.ts';
-import { swarmFlows } from './flows/swarm.ts';
+import { swarmFlows } from './flows/swarm-modes.ts';
 import { uninstallFlow } from './flows/uninstall.ts';
 
 export interface InstallerIO {

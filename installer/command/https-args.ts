@@ -1,6 +1,6 @@
 // The HTTPS flags (--tls-cert/--tls-key, --domain and --acme-*, --no-tls) and their
 // combinations, checked before anything touches the host (exit 2). The files they name are
-// checked later, by the plan (https/certificates.ts, exit 11).
+// checked later, by the plan (https/operator-certificate.ts, exit 11).
 import { isDnsName } from '../../src/contract/names.ts';
 /** --tls-cert/--tls-key | --domain [--acme-*] | --no-tls, as given (files are checked in the plan step). */
 export interface TlsOptions {

@@ -7,7 +7,7 @@ import type { InstallError } from './errors.ts';
 import { seconds, type Output } from './progress.ts';
 import type { Run } from '../flows/step.ts';
 import type { Manifest } from '../archive/read-archive.ts';
-import type { ConfigChange } from '../config/config-change.ts';
+import type { ConfigChange } from '../config-files/config-change.ts';
 import { tlsSummary, type HttpsSetup } from '../https/https-setup.ts';
 
 export interface Summary {

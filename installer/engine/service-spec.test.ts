@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { imageCheckSpec, serviceSpec, swarmSupported, type ServiceInput } from './service-spec.ts';
 import { secretName, staleObjects, SERVICE } from './stack.ts';
-import { swarmConfig as planSwarmConfig } from '../config/swarm-config.ts';
+import { swarmConfig as planSwarmConfig } from '../config-files/swarm-config.ts';
 
 const input: ServiceInput = {
   image: 'ai-proxy:1.2.3',

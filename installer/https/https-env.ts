@@ -4,8 +4,8 @@
 import { parseEnv } from '../../src/config/env.ts';
 import { ACME_STATE_DIR, CONFIG_DIR } from '../../src/contract/container.ts';
 import { TLS_VARIABLES } from '../../src/contract/variables.ts';
-import { removeEnvValue, setEnvValue } from '../config/env-editor.ts';
-import { TlsInvalid } from './certificates.ts';
+import { removeEnvValue, setEnvValue } from '../config-files/env-editor.ts';
+import { TlsInvalid } from './operator-certificate.ts';
 
 /** Inside the container: HTTPS on PORT, plain HTTP (ACME challenges, redirect) on HTTP_PORT. */
 export const CONTAINER_HTTPS_PORT = 8443;

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { EXIT } from '../command/exit-codes.ts';
 import { InstallError } from '../command/errors.ts';
 import type { Options } from '../command/args.ts';
-import { validateEnvText, type ConfigChange } from '../config/config-change.ts';
-import { installedEnvText } from '../config/installed.ts';
-import { checkCaBundle, checkCertificatePair, TlsInvalid, type CertInfo } from './certificates.ts';
+import { validateEnvText, type ConfigChange } from '../config-files/config-change.ts';
+import { installedEnvText } from '../config-files/installed.ts';
+import { checkCaBundle, checkCertificatePair, TlsInvalid, type CertInfo } from './operator-certificate.ts';
 import {
   ACME_DIR,
   ACME_HOST_HTTP_PORT,

@@ -4,10 +4,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkCaBundle, checkCertificatePair, TlsInvalid } from './certificates.ts';
+import { checkCaBundle, checkCertificatePair, TlsInvalid } from './operator-certificate.ts';
 import { applyTlsEnv, installedTls } from './https-env.ts';
 import { covers } from '../../src/contract/names.ts';
-import { getEnvValue, removeEnvValue } from '../config/env-editor.ts';
+import { getEnvValue, removeEnvValue } from '../config-files/env-editor.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'aip-tlsi-unit-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));

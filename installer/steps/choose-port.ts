@@ -6,7 +6,7 @@ import { EXIT } from '../command/exit-codes.ts';
 import { InstallError } from '../command/errors.ts';
 import { parsePort } from '../command/port-input.ts';
 import { DEFAULT_PORT } from '../../src/contract/variables.ts';
-import { installedPort } from '../config/installed.ts';
+import { installedPort } from '../config-files/installed.ts';
 import { labelKeys } from '../context.ts';
 import type { ContainerState } from '../engine/containers.ts';
 import type { Engine } from '../engine/engine.ts';

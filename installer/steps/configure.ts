@@ -12,10 +12,10 @@ import {
   pathExists,
   restoreConfigFile,
   writeConfigFile,
-} from '../config/config-files.ts';
-import { writeFileAtomic } from '../config/atomic-write.ts';
+} from '../config-files/config-dir.ts';
+import { writeFileAtomic } from '../config-files/atomic-write.ts';
 import { ENV_FILE, PROVIDER_FILE } from '../../src/contract/container.ts';
-import type { ConfigChange } from '../config/config-change.ts';
+import type { ConfigChange } from '../config-files/config-change.ts';
 import type { Run, Step, Undo } from '../flows/step.ts';
 import type { HttpsSetup } from '../https/https-setup.ts';
 

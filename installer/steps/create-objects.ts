@@ -3,7 +3,7 @@
 import { PROVIDER_FILE } from '../../src/contract/container.ts';
 import { EXIT } from '../command/exit-codes.ts';
 import { InstallError } from '../command/errors.ts';
-import type { SwarmConfig } from '../config/swarm-config.ts';
+import type { SwarmConfig } from '../config-files/swarm-config.ts';
 import { engineMessage } from '../engine/calls.ts';
 import type { Engine } from '../engine/engine.ts';
 import { LABELS, OBJECT_KINDS, STACK, STACK_FILTER, STACK_LABEL } from '../engine/stack.ts';

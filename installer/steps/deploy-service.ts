@@ -2,7 +2,7 @@
 // undone by Swarm's own rollback to the previous spec, unless Swarm already rolled back itself.
 import { EXIT } from '../command/exit-codes.ts';
 import { InstallError } from '../command/errors.ts';
-import type { SwarmConfig } from '../config/swarm-config.ts';
+import type { SwarmConfig } from '../config-files/swarm-config.ts';
 import { engineMessage } from '../engine/calls.ts';
 import type { Engine } from '../engine/engine.ts';
 import { poll } from '../engine/poll.ts';

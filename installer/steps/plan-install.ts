@@ -8,14 +8,14 @@ import { ENV_FILE, PROVIDER_FILE } from '../../src/contract/container.ts';
 import { EXIT } from '../command/exit-codes.ts';
 import { InstallError } from '../command/errors.ts';
 import { setDockerfilePort } from '../archive/dockerfile.ts';
-import { ConfigInvalid, configChange, type ConfigChange } from '../config/config-change.ts';
+import { ConfigInvalid, configChange, type ConfigChange } from '../config-files/config-change.ts';
 import { labelKeys } from '../context.ts';
 import type { ContainerState } from '../engine/containers.ts';
 import { containerSpec, type RunSpec } from '../engine/container-spec.ts';
 import type { Engine } from '../engine/engine.ts';
 import { supportsStartInterval } from '../engine/endpoint.ts';
 import type { Run, Step } from '../flows/step.ts';
-import { describeCert } from '../https/certificates.ts';
+import { describeCert } from '../https/operator-certificate.ts';
 import { httpsSetup, withHttps, type HttpsSetup } from '../https/https-setup.ts';
 import type { VerifiedArchive } from './verify-archive.ts';
 

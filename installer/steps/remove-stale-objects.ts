@@ -1,7 +1,7 @@
 // After a successful update the secrets and configs no longer referenced are removed; after a
 // rollback they stay, because the restored tasks use them.
 import { EXIT } from '../command/exit-codes.ts';
-import type { SwarmConfig } from '../config/swarm-config.ts';
+import type { SwarmConfig } from '../config-files/swarm-config.ts';
 import { engineMessage } from '../engine/calls.ts';
 import type { Engine } from '../engine/engine.ts';
 import { OBJECT_KINDS, STACK_FILTER, staleObjects } from '../engine/stack.ts';

@@ -4,8 +4,8 @@
 import { PROVIDER_FILE } from '../../src/contract/container.ts';
 import { EXIT } from '../command/exit-codes.ts';
 import { InstallError } from '../command/errors.ts';
-import type { ConfigChange } from '../config/config-change.ts';
-import { swarmConfig, type SwarmConfig } from '../config/swarm-config.ts';
+import type { ConfigChange } from '../config-files/config-change.ts';
+import { swarmConfig, type SwarmConfig } from '../config-files/swarm-config.ts';
 import { LABELS, SERVICE } from '../engine/stack.ts';
 import type { NodeView, ServiceView, SwarmMembership } from '../engine/swarm.ts';
 import type { Run, Step } from '../flows/step.ts';

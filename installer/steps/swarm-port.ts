@@ -4,7 +4,7 @@
 import { DEFAULT_PORT } from '../../src/contract/variables.ts';
 import { EXIT } from '../command/exit-codes.ts';
 import { InstallError } from '../command/errors.ts';
-import { installedPort } from '../config/installed.ts';
+import { installedPort } from '../config-files/installed.ts';
 import type { Engine } from '../engine/engine.ts';
 import { SERVICE } from '../engine/stack.ts';
 import type { ServiceView } from '../engine/swarm.ts';

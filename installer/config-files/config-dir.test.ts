@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { backupFile, ensureConfigDir, restoreConfigFile, writeConfigFile, BACKUPS_KEPT } from './config-files.ts';
+import { backupFile, ensureConfigDir, restoreConfigFile, writeConfigFile, BACKUPS_KEPT } from './config-dir.ts';
 import { ConfigInvalid, configChange as planConfig } from './config-change.ts';
 import { getEnvValue } from './env-editor.ts';
 
