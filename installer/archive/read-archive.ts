@@ -17,10 +17,10 @@ export const LIMITS = {
 };
 
 /** Files the installer itself needs from the archive. */
-export const REQUIRED_FILES = ['ai-proxy', 'Dockerfile', '.env.example', PROVIDER_FILE, 'manifest.json'] as const;
+const REQUIRED_FILES = ['ai-proxy', 'Dockerfile', '.env.example', PROVIDER_FILE, 'manifest.json'] as const;
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in lowercase hex');
-export const ManifestSchema = z.object({
+const ManifestSchema = z.object({
   name: z.string().min(1),
   version: z.string().regex(/^[0-9A-Za-z][0-9A-Za-z.+_-]{0,127}$/, 'a version usable as an image tag'),
   commit: z.string().optional(),
@@ -45,7 +45,7 @@ export interface ArchiveReport {
 }
 
 /** Read into memory during the verify pass (all small): the plan is made from them. */
-export const KEPT_TEXTS = new Set(['manifest.json', 'Dockerfile', '.env.example', PROVIDER_FILE]);
+const KEPT_TEXTS = new Set(['manifest.json', 'Dockerfile', '.env.example', PROVIDER_FILE]);
 const MAX_KEPT_BYTES = 1024 * 1024;
 
 const FILE_TYPES = new Set(['File', 'OldFile', 'ContiguousFile']);
@@ -225,7 +225,7 @@ function describeType(type: string): string {
   }
 }
 
-export function checkManifest(text: string, files: Map<string, string>): Manifest {
+function checkManifest(text: string, files: Map<string, string>): Manifest {
   if (!files.has('manifest.json')) throw new ArchiveCorrupt('manifest.json is missing from the archive');
   let json: unknown;
   try {

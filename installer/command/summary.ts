@@ -35,7 +35,7 @@ export interface Summary {
 }
 
 /** The address a client elsewhere would use: the bind address, or this host's first public IPv4. */
-export function publicHost(bind: string): string {
+function publicHost(bind: string): string {
   if (bind !== '0.0.0.0' && bind !== '::') return bind.includes(':') ? `[${bind}]` : bind;
   // Docker's own bridges (docker0, br-*, veth*) are not how clients reach this host.
   for (const [name, list] of Object.entries(networkInterfaces())) {

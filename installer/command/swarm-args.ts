@@ -5,9 +5,9 @@ import { EXIT } from './exit-codes.ts';
 import { InstallError } from './errors.ts';
 import { isDnsName } from '../../src/contract/names.ts';
 
-export const SWARM_MODES = ['init', 'join', 'upgrade', 'leave'] as const;
+const SWARM_MODES = ['init', 'join', 'upgrade', 'leave'] as const;
 export type SwarmMode = (typeof SWARM_MODES)[number];
-export const SWARM_PORT = 2377;
+const SWARM_PORT = 2377;
 
 export interface SwarmOptions {
   mode: SwarmMode;

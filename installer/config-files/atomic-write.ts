@@ -75,7 +75,7 @@ export function writeFileAtomic(path: string, data: string | Buffer, options: Wr
   }
 }
 
-export function fsyncDir(dir: string): void {
+function fsyncDir(dir: string): void {
   const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
   try {
     fsyncSync(fd);

@@ -21,7 +21,7 @@ export interface ConfigChange {
   configHash: string;
 }
 
-export function generateToken(): string {
+function generateToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
@@ -56,7 +56,7 @@ export function validateEnvText(text: string, fileName: string): void {
   }
 }
 
-export function validateProviderText(text: string, fileName: string): void {
+function validateProviderText(text: string, fileName: string): void {
   try {
     parseProviderConfig(text, fileName);
   } catch (error) {

@@ -1,7 +1,7 @@
 // How an Engine API call's failure is read: the HTTP status dockerode attaches, the engine's own
 // message, and the answers that mean "nothing to do" rather than an error.
 
-export function statusOf(error: unknown): number | undefined {
+function statusOf(error: unknown): number | undefined {
   return (error as { statusCode?: number }).statusCode;
 }
 

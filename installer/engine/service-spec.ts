@@ -37,7 +37,7 @@ export function swarmSupported(apiVersion: string): boolean {
 }
 
 /** The image's check with the service's port (images on every node are built alike, port 8080). */
-export function healthCheck(port: number, apiVersion: string): Docker.HealthConfig & { StartInterval?: number } {
+function healthCheck(port: number, apiVersion: string): Docker.HealthConfig & { StartInterval?: number } {
   return {
     Test: ['CMD', EXECUTABLE, 'healthcheck', '--port', String(port)],
     Interval: 5 * SECOND,

@@ -14,7 +14,7 @@ export type AnyStep = Omit<Step, 'title' | 'run'> & {
   run: (run: Run, undo: (action: UndoAction) => void, input: never) => Promise<unknown>;
 };
 
-export function stepTitle(step: AnyStep, run: Run, values: object): string {
+function stepTitle(step: AnyStep, run: Run, values: object): string {
   return typeof step.title === 'function' ? step.title(run, values as never) : step.title;
 }
 

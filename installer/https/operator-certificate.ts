@@ -25,19 +25,17 @@ export interface CheckedPair extends CertInfo {
   key: Buffer;
 }
 
+/** Why a file could not be read, by its error code, in the operator's words. */
+const UNREADABLE: Record<string, string> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EISDIR: 'it is a folder',
+};
+
 function wording(problem: CertificateProblem, certPath: string, keyPath: string): string {
   switch (problem.kind) {
-    case 'unreadable': {
-      const why =
-        problem.code === 'ENOENT'
-          ? 'no such file'
-          : problem.code === 'EACCES'
-            ? 'permission denied'
-            : problem.code === 'EISDIR'
-              ? 'it is a folder'
-              : problem.reason;
-      return `cannot read the ${problem.what} ${problem.path}: ${why}`;
-    }
+    case 'unreadable':
+      return `cannot read the ${problem.what} ${problem.path}: ${UNREADABLE[problem.code ?? ''] ?? problem.reason}`;
     case 'no-certificate':
       return `${certPath} is not a PEM certificate (no "-----BEGIN CERTIFICATE-----" block)`;
     case 'certificate-invalid':
@@ -90,7 +88,7 @@ export function checkCaBundle(path: string): Buffer {
   });
 }
 
-export function daysLeft(notAfter: Date, now = new Date()): number {
+function daysLeft(notAfter: Date, now = new Date()): number {
   return Math.floor((notAfter.getTime() - now.getTime()) / 86_400_000);
 }
 

@@ -12,13 +12,13 @@ import type { Step } from '../flows/step.ts';
 export const createObjects: Step<{ engine: Engine; swarmConfig: SwarmConfig }, { objectIds: Map<string, string> }> = {
   title: 'Storing the token and provider keys as Docker secrets, provider-config.yaml as a config',
   exitCode: EXIT.configFailed,
-  run: async (run, undo, { engine, swarmConfig: plan }) => {
+  run: async (run, undo, { engine, swarmConfig }) => {
     const { swarm } = engine;
     const ids = new Map<string, string>();
     const created: string[] = [];
     try {
       const wanted = [
-        ...plan.secrets.map((secret) => ({
+        ...swarmConfig.secrets.map((secret) => ({
           kind: 'secret' as const,
           name: secret.name,
           content: secret.content,
@@ -27,8 +27,8 @@ export const createObjects: Step<{ engine: Engine; swarmConfig: SwarmConfig }, {
         })),
         {
           kind: 'config' as const,
-          name: plan.provider.name,
-          content: plan.provider.content,
+          name: swarmConfig.provider.name,
+          content: swarmConfig.provider.content,
           what: PROVIDER_FILE,
           labels: { [STACK_LABEL]: STACK },
         },

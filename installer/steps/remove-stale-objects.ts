@@ -12,9 +12,9 @@ export const removeStaleObjects: Step<{ engine: Engine; swarmConfig: SwarmConfig
   exitCode: EXIT.internal,
   // The update converged: from here on nothing is rolled back.
   commits: true,
-  run: async (run, _undo, { engine, swarmConfig: plan }) => {
+  run: async (run, _undo, { engine, swarmConfig }) => {
     const { swarm } = engine;
-    const wanted = [...plan.secrets.map((s) => s.name), plan.provider.name];
+    const wanted = [...swarmConfig.secrets.map((s) => s.name), swarmConfig.provider.name];
     let removed = 0;
     let kept = 0;
     try {

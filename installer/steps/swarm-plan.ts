@@ -34,7 +34,7 @@ interface SwarmPlanInput {
   nodes?: NodeView[];
 }
 
-export function serviceReplicas(service: ServiceView | undefined): number | undefined {
+function serviceReplicas(service: ServiceView | undefined): number | undefined {
   return service?.spec.Mode?.Replicated?.Replicas;
 }
 

@@ -28,7 +28,7 @@ export interface VerifiedArchive {
 }
 
 /** x64/amd64/x86_64 -> x64, arm64/aarch64 -> arm64: Node, Docker and uname spell them differently. */
-export function normalizeArch(arch: string): string {
+function normalizeArch(arch: string): string {
   if (['x64', 'amd64', 'x86_64'].includes(arch)) return 'x64';
   if (['arm64', 'aarch64'].includes(arch)) return 'arm64';
   return arch;

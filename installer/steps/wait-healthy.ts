@@ -21,7 +21,7 @@ interface HealthInput {
 }
 
 /** The last `acme order failed` error in the container's log (the proxy's JSON log lines). */
-export function lastAcmeError(logs: string): string | undefined {
+function lastAcmeError(logs: string): string | undefined {
   let found: string | undefined;
   for (const line of logs.split('\n')) {
     if (!line.includes('acme order failed')) continue;
