@@ -9,7 +9,8 @@
 //      b. nothing to change rolls back what the looking steps did, prints the flow's "Nothing
 //         to do: ..." line and goes to the report, with or without --dry-run (a run that changes
 //         nothing is the same run either way; --json then says dryRun: true);
-//      c. --dry-run ends with "Dry run: nothing was changed." (dryRun: true);
+//      c. --dry-run rolls back what the looking steps did and ends with "Dry run: nothing was
+//         changed." (dryRun: true);
 //   4. the report, which prints the outcome and returns the --json summary;
 //   5. on any failure or signal: rollback, the log line, the --json error summary, the error.
 // It counts the steps ahead itself (a branch counts its first path until it is chosen).
@@ -23,10 +24,10 @@ import { summarize, type Summary } from '../command/summary.ts';
 import type { InstallContext } from '../context.ts';
 import type { Options } from '../command/args.ts';
 import { checkHost } from '../steps/check-host.ts';
-import { countSteps, type Flow, type FlowItem, type Gate, type Outcome } from './flow.ts';
+import { countSteps, type Flow, type FlowItem, type Gate, type HostChecked, type Outcome } from './flow.ts';
 import { describe, rollback, runSteps, type AnyStep } from './run-steps.ts';
 import { guardSignals } from './signals.ts';
-import type { Run, UndoAction } from './step.ts';
+import type { Run, Step, UndoAction } from './step.ts';
 
 export interface RunSetup {
   ctx: InstallContext;
@@ -44,7 +45,12 @@ export interface RunSetup {
 /** How a gate ended the path early: a cancel or a dry run (both exit 0). */
 type Stop = { stop: 'cancelled' | 'dry-run' };
 
-export async function runFlow(flow: Flow, setup: RunSetup): Promise<Summary> {
+/** Runs `flow`; `hostCheck` is the first step (tests give their own, which connects to nothing). */
+export async function runFlow(
+  flow: Flow,
+  setup: RunSetup,
+  hostCheck: Step<unknown, HostChecked> = checkHost,
+): Promise<Summary> {
   const { ctx, options, log, out } = setup;
   const counter = { color: setup.color, total: 1 + countSteps(flow.items, options) };
   const progress = createProgress(out, log, counter);
@@ -62,7 +68,7 @@ export async function runFlow(flow: Flow, setup: RunSetup): Promise<Summary> {
   const values: Record<string, unknown> = {};
   let lock: Lock | undefined;
   try {
-    await runSteps(run, [checkHost as unknown as AnyStep], undo, values);
+    await runSteps(run, [hostCheck as unknown as AnyStep], undo, values);
     if (!options.dryRun) lock = takeLock(ctx.paths.lockFile);
     log.line(`flow ${flow.name}`);
     const ended = await walk(flow.items, run, undo, values, counter, out);
@@ -180,6 +186,7 @@ async function passGate(
     return 'unchanged';
   }
   if (options.dryRun) {
+    await rollback(run, undo, new InstallError(EXIT.ok, 'dry run'));
     progress.info('Dry run: nothing was changed.');
     return 'dry-run';
   }
