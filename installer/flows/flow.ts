@@ -41,21 +41,26 @@ export type FlowItem =
       kind: 'branch';
       choose: (run: Run, input: never) => Promise<{ path: string; value?: object }>;
       /** The first path is the one counted until the choice is made. */
-      paths: Array<{ name: string; items: FlowItem[] }>;
+      paths: Array<{ name: string; items: readonly FlowItem[] }>;
     }
   | { kind: 'report'; report: Report<never> };
 
 export interface Flow {
   name: string;
-  items: FlowItem[];
+  items: readonly FlowItem[];
 }
 
+/** Builds a flow; each call returns a new builder, so a shared prefix can be continued twice. */
 export class FlowBuilder<S> {
   constructor(
     private readonly name: string,
-    private readonly items: FlowItem[] = [],
+    private readonly items: readonly FlowItem[] = [],
     private readonly currentPhase = '',
   ) {}
+
+  private with<Next>(item: FlowItem): FlowBuilder<Next> {
+    return new FlowBuilder<Next>(this.name, [...this.items, item], this.currentPhase);
+  }
 
   /** The steps that follow belong to this phase (named in the log). */
   phase(name: string): FlowBuilder<S> {
@@ -63,19 +68,16 @@ export class FlowBuilder<S> {
   }
 
   step<Out extends object>(step: Step<S, Out>): FlowBuilder<S & Out> {
-    this.items.push({ kind: 'step', phase: this.currentPhase, step: step as unknown as AnyStep });
-    return new FlowBuilder<S & Out>(this.name, this.items, this.currentPhase);
+    return this.with({ kind: 'step', phase: this.currentPhase, step: step as unknown as AnyStep });
   }
 
   /** Values that follow from earlier ones, without a progress line. */
   derive<Out extends object>(derive: (run: Run, input: S) => Out): FlowBuilder<S & Out> {
-    this.items.push({ kind: 'derive', derive: derive as (run: Run, input: never) => object });
-    return new FlowBuilder<S & Out>(this.name, this.items, this.currentPhase);
+    return this.with({ kind: 'derive', derive: derive as (run: Run, input: never) => object });
   }
 
   gate(gate: Gate<S>): FlowBuilder<S> {
-    this.items.push({ kind: 'gate', gate: gate as Gate<never> });
-    return this;
+    return this.with({ kind: 'gate', gate: gate as Gate<never> });
   }
 
   /** `choose` picks a path by name (its value joins the path's input); each path ends with its report. */
@@ -89,17 +91,16 @@ export class FlowBuilder<S> {
         items: build(new FlowBuilder(`${this.name} (${name})`, [], this.currentPhase)).items,
       }),
     );
-    this.items.push({
+    const branch: FlowItem = {
       kind: 'branch',
       choose: choose as (run: Run, input: never) => Promise<{ path: string; value?: object }>,
       paths: built,
-    });
-    return { name: this.name, items: this.items };
+    };
+    return { name: this.name, items: [...this.items, branch] };
   }
 
   report(report: Report<S>): Flow {
-    this.items.push({ kind: 'report', report: report as Report<never> });
-    return { name: this.name, items: this.items };
+    return { name: this.name, items: [...this.items, { kind: 'report', report: report as Report<never> }] };
   }
 }
 
