@@ -1,7 +1,7 @@
 // The .env file and the environment: a tiny parser and validator with no dependencies, because
 // `ai-proxy healthcheck` reads PORT from it every few seconds and must start fast. The installer
 // reads an installed .env with this parser too, so both read every value alike.
-import { ACME_STATE_DIR } from '../contract/container.ts';
+import { ACME_STATE_DIR, ENV_FILE } from '../contract/container.ts';
 import { isDnsName } from '../contract/names.ts';
 import { DEFAULT_PORT } from '../contract/variables.ts';
 
@@ -47,7 +47,7 @@ const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * Parses dotenv text: `KEY=value`, optional `export `, `#` comments, single or double quotes
  * (double quotes understand \n, \t, \" and \\). Throws EnvError naming the line on bad syntax.
  */
-export function parseEnv(text: string, fileName = '.env'): Record<string, string> {
+export function parseEnv(text: string, fileName = ENV_FILE): Record<string, string> {
   const out: Record<string, string> = {};
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
