@@ -57,6 +57,16 @@ describe('parseProviderConfig', () => {
       'provider-config.yaml:4 providers[0].base_url: invalid URL',
     ],
     [
+      'base_url with credentials (never printed)',
+      'providers:\n  - name: a\n    type: openai-compatible\n    base_url: https://alice:s3cr3t-pw@llm.example/v1\n',
+      'provider-config.yaml:4 providers[0].base_url: must not contain a user name or password (user:secret@); put the key in api_key as ${VARIABLE}',
+    ],
+    [
+      'base_url with a user name only',
+      'providers:\n  - name: a\n    type: openai-compatible\n    base_url: http://token-abc@10.0.0.5:8000/v1\n',
+      'provider-config.yaml:4 providers[0].base_url: must not contain a user name or password',
+    ],
+    [
       'unknown key',
       'providers:\n  - name: a\n    type: openai\n    apikey: x\n',
       'provider-config.yaml:4 providers[0].apikey: unknown key "apikey"',
@@ -158,6 +168,14 @@ describe('parseProviderConfig', () => {
       assert.ok(message.startsWith(expected), `got: ${message}`);
     });
   }
+
+  it('never prints the credentials of a refused base_url', () => {
+    const message = error(
+      'providers:\n  - name: a\n    type: openai-compatible\n    base_url: https://alice:s3cr3t-pw@llm.example/v1\n',
+    );
+    assert.doesNotMatch(message, /alice|s3cr3t|llm\.example/);
+    assert.doesNotMatch(message, /\n/, 'one line');
+  });
 
   it('uses the given file name', () => {
     assert.match(error('providers: []\n').replace('provider-config.yaml', 'X'), /^X:1/);

@@ -53,6 +53,18 @@ const httpUrl = z.string({ error: 'expected a URL' }).check(
     },
     { error: 'invalid URL (expected http:// or https:// with a host and no query)' },
   ),
+  // Credentials in a URL end up in logs, /health and error messages: refuse them, never echo them.
+  z.refine(
+    (s) => {
+      try {
+        const u = new URL(s);
+        return u.username === '' && u.password === '';
+      } catch {
+        return true; // not a URL at all: the check above says so
+      }
+    },
+    { error: 'must not contain a user name or password (user:secret@); put the key in api_key as ${VARIABLE}' },
+  ),
 );
 
 export const providerSchema = z
