@@ -10,8 +10,8 @@ import {
   UpstreamAnswerTooLarge,
   type UpstreamCall,
 } from './exchange.ts';
-import { ProxyError } from '../server/errors.ts';
-import type { RuntimeProvider } from '../server/runtime.ts';
+import { ProxyError } from '../http/errors.ts';
+import type { RuntimeProvider } from '../proxy/runtime.ts';
 import { upstreamErrorInfo } from '../translate/response-json.ts';
 import { isProviderFault, isRetryableStatus, retryAfterMs } from './retry.ts';
 
