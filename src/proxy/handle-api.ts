@@ -55,7 +55,7 @@ export async function handleApi(
     ctx.providerLabel = target.provider.label;
     ctx.upstreamModel = target.model;
     if ('echo' in choice) {
-      const u = respondEcho(api, request.body, target.model, res);
+      const u = await respondEcho(api, request.body, target.model, res);
       ctx.usage = { prompt: u.prompt, completion: u.completion };
       return;
     }
