@@ -38,6 +38,11 @@ describe('parseProviderConfig', () => {
       { provider: 'local', model: 'org/llama' },
     ]);
     assert.equal(cfg.server.max_body_bytes, 10 * 1024 * 1024);
+    assert.equal(cfg.server.memory_budget_bytes, 128 * 1024 * 1024);
+    assert.equal(cfg.server.max_response_bytes, 64 * 1024 * 1024);
+    assert.equal(cfg.server.max_event_bytes, 8 * 1024 * 1024);
+    assert.equal(cfg.server.max_connections, 6000);
+    assert.equal(cfg.server.write_timeout, 60);
   });
 
   it('splits "provider/model" at the first slash only', () => {
@@ -155,6 +160,16 @@ describe('parseProviderConfig', () => {
       'server limit',
       'providers:\n  - name: a\n    type: openai\nserver:\n  max_body_bytes: 10\n',
       'provider-config.yaml:5 server.max_body_bytes:',
+    ],
+    [
+      'a body cap the memory budget cannot hold',
+      'providers:\n  - name: a\n    type: openai\nserver:\n  max_body_bytes: 20971520\n',
+      'provider-config.yaml:5 server.max_body_bytes: 6 x max_body_bytes (one request read and parsed) must fit in 7/8 of memory_budget_bytes; raise memory_budget_bytes to at least 143804709',
+    ],
+    [
+      'an answer cap the memory budget cannot hold',
+      'providers:\n  - name: a\n    type: openai\nserver:\n  memory_budget_bytes: 33554432\n  max_body_bytes: 1048576\n',
+      'provider-config.yaml:5 server.max_response_bytes: max_response_bytes must fit in 7/8 of memory_budget_bytes',
     ],
     [
       'rate limit',
