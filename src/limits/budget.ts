@@ -92,3 +92,23 @@ export class Charge {
     this.released = true;
   }
 }
+
+/**
+ * The memory of one API request: its body (read, then parsed; counted against its connection's
+ * share too) and its upstream answers (buffered JSON, SSE events being put together). Released
+ * together when the response is closed, the moment nothing of the request is referenced any more.
+ */
+export class RequestMemory {
+  readonly body: Charge;
+  readonly answers: Charge;
+
+  constructor(budget: MemoryBudget, connection: ConnectionShare) {
+    this.body = new Charge(budget, connection);
+    this.answers = new Charge(budget);
+  }
+
+  release(): void {
+    this.body.release();
+    this.answers.release();
+  }
+}

@@ -25,7 +25,10 @@ export const DEFAULT_MAX_EVENT_BYTES = 8 * 1024 * 1024;
 
 /** The upstream sent an event over the cap, or the proxy has no memory left to hold it. */
 export class SseEventTooLarge extends Error {
-  constructor(message: string) {
+  constructor(
+    readonly kind: 'over_cap' | 'no_memory',
+    message: string,
+  ) {
     super(message);
     this.name = 'SseEventTooLarge';
   }
@@ -91,6 +94,7 @@ export class SseParser {
     this.size += n;
     if (this.size > this.maxEventBytes)
       throw new SseEventTooLarge(
+        'over_cap',
         `the upstream sent an SSE event over ${this.maxEventBytes} bytes (server.max_event_bytes)`,
       );
     const over = this.size - FREE_EVENT_BYTES - this.charged;
@@ -99,6 +103,7 @@ export class SseParser {
       const step = Math.max(over, FREE_EVENT_BYTES);
       if (!this.memory.tryTake(step))
         throw new SseEventTooLarge(
+          'no_memory',
           'the proxy has no memory left to hold a large SSE event (server.memory_budget_bytes)',
         );
       this.charged += step;
