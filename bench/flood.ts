@@ -83,6 +83,8 @@ async function measure(target: Target, flood: FloodKind | 'none', ctx: BenchCont
     }
     await sleep(1000);
     row.afterRss = rssBytes(pids);
+    // Requests still in progress when the flood stopped can raise RSS after it: the peak covers them.
+    row.peakRss = Math.max(row.peakRss, row.afterRss);
     if (target.name !== 'nginx') Object.assign(row, await metricsCheck(running));
     row.problem = await running.problem?.();
     if (l.status === 'rejected') row.problem = `legitimate load failed: ${String(l.reason)}`;
