@@ -133,7 +133,9 @@ ${openaiProvider('up', upstream.url, '    max_retries: 2\n    models: [m]\n')}se
         for await (const _ of stream);
       })(),
       (e: InstanceType<typeof OpenAI.APIError>) =>
-        e.status === 502 && e.code === 'upstream_event_too_large' && /max_event_bytes/.test(e.message),
+        e.status === 502 &&
+        e.code === 'upstream_event_too_large' &&
+        /over 65536 bytes \(server.max_event_bytes\)/.test(e.message),
     );
     assert.equal(upstream.requests.length, n + 1);
     assert.ok(await upstream.waitForAbort(5000));
