@@ -164,7 +164,7 @@ describe('parseProviderConfig', () => {
     [
       'a body cap the memory budget cannot hold',
       'providers:\n  - name: a\n    type: openai\nserver:\n  max_body_bytes: 20971520\n',
-      'provider-config.yaml:5 server.max_body_bytes: 6 x max_body_bytes (one request read and parsed) must fit in 7/8 of memory_budget_bytes; raise memory_budget_bytes to at least 143804709',
+      'provider-config.yaml:5 server.max_body_bytes: 7 x max_body_bytes (one request read and parsed) must fit in 7/8 of memory_budget_bytes; raise memory_budget_bytes to at least 167772160',
     ],
     [
       'an answer cap the memory budget cannot hold',

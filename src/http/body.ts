@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Charge } from '../limits/budget.ts';
 import { MAX_JSON_DEPTH, parsedBytes, scanJson } from '../limits/json-cost.ts';
-import { PARSE_FACTOR } from '../limits/model.ts';
+import { PARSE_FACTOR, TEXT_COPIES } from '../limits/model.ts';
 import { errors, ProxyError } from './errors.ts';
 
 /** The answer to a charge the budget refused. */
@@ -78,15 +78,16 @@ export function readBody(req: IncomingMessage, limit: number, charge?: Charge): 
 
 /**
  * Parses a JSON object body; anything else is a 400 with the parser's reason. Before parsing,
- * the body's structure is scanned and what parsing will hold (the value, plus the text once more:
- * decoded here, or serialized again for the upstream) is charged; limit is max_body_bytes.
+ * the body's structure is scanned and what the request will hold (the parsed value, and the
+ * copies of its text: decoded here, serialized again on the way out) is charged; limit is
+ * max_body_bytes.
  */
 export function parseJsonObject(body: Buffer, limit: number, charge?: Charge): Record<string, unknown> {
   const shape = scanJson(body);
   if (shape.depth > MAX_JSON_DEPTH) throw errors.jsonTooDeep(MAX_JSON_DEPTH);
   const parsed = parsedBytes(body.length, shape);
   if (parsed > PARSE_FACTOR * limit) throw errors.jsonTooComplex(parsed, PARSE_FACTOR * limit);
-  if (charge && !charge.tryTake(parsed + body.length)) throw refused(charge);
+  if (charge && !charge.tryTake(parsed + TEXT_COPIES * body.length)) throw refused(charge);
   let value: unknown;
   try {
     value = JSON.parse(body.toString('utf8'));

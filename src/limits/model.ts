@@ -6,11 +6,17 @@
 export const PARSE_FACTOR = 4;
 
 /**
- * What one request holds at most, in multiples of max_body_bytes: the raw body, its parsed value
- * (up to PARSE_FACTOR) and its text once more (decoded for the parser, or serialized again for
- * the upstream). Also what one connection may hold at once (HTTP/1.1 pipelining).
+ * The copies of a body's text a request makes besides the raw bytes and the parsed value: the text
+ * decoded for the parser, then the body serialized again for the upstream (or the echo's answer)
+ * and its bytes on the way out. Measured: sixteen 9 MiB requests peaked at 5 copies each.
  */
-export const REQUEST_FACTOR = 2 + PARSE_FACTOR;
+export const TEXT_COPIES = 2;
+
+/**
+ * What one request holds at most, in multiples of max_body_bytes: the raw body, its parsed value
+ * (up to PARSE_FACTOR) and TEXT_COPIES. Also what one connection may hold at once (HTTP/1.1 pipelining).
+ */
+export const REQUEST_FACTOR = 1 + PARSE_FACTOR + TEXT_COPIES;
 
 /** The part of the memory budget that only small charges may use. */
 export function reserveOf(budgetBytes: number): number {
