@@ -69,8 +69,8 @@ export const MUTATIONS = [
     edits: [
       {
         file: 'src/proxy/handle-api.ts',
-        find: 'const raw = await readBody(req, rt.settings.max_body_bytes);',
-        replace: 'const raw = await readBody(req, Number.MAX_SAFE_INTEGER); // mutant: no body limit',
+        find: 'const raw = await readBody(req, limit, deps.memory.body);',
+        replace: 'const raw = await readBody(req, Number.MAX_SAFE_INTEGER, deps.memory.body); // mutant: no body limit',
       },
     ],
     fails: [
@@ -117,7 +117,7 @@ export const MUTATIONS = [
     behaviour: 'a rollback puts .env back byte for byte (not a normalised text)',
     edits: [
       {
-        file: 'installer/config-files.ts',
+        file: 'installer/config-files/config-dir.ts',
         find: '  writeConfigFile(configDir, name, previous, gid);\n}',
         replace:
           "  writeConfigFile(configDir, name, previous.toString('utf8').replace(/\\r\\n/g, '\\n'), gid); // mutant: line ends normalised\n}",

@@ -4,20 +4,21 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configure } from './configure.ts';
-import { runSteps } from '../runner.ts';
-import { createProgress } from '../progress.ts';
-import { nullLog } from '../log.ts';
-import { defaultsPrompter } from '../prompts.ts';
+import { runSteps, type AnyStep } from '../flows/run-steps.ts';
+import { createProgress } from '../command/progress.ts';
+import { nullLog } from '../command/log.ts';
+import { defaultsPrompter } from '../command/prompts.ts';
 import { contextFor } from '../context.ts';
-import { parseOptions } from '../args.ts';
-import { EXIT } from '../exit-codes.ts';
-import { InstallError } from '../errors.ts';
-import type { ConfigPlan, RunState, Step } from '../state.ts';
+import { parseOptions } from '../command/args.ts';
+import { EXIT } from '../command/exit-codes.ts';
+import { InstallError } from '../command/errors.ts';
+import type { ConfigChange } from '../config-files/config-change.ts';
+import type { Run, Step } from '../flows/step.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'aip-inst-configure-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-function stateFor(name: string, config: ConfigPlan): RunState {
+function runFor(name: string): Run {
   const dirs = {
     workDir: join(root, name, 'work'),
     configDir: join(root, name, 'srv'),
@@ -34,48 +35,53 @@ function stateFor(name: string, config: ConfigPlan): RunState {
     prompter: defaultsPrompter(),
     signal: new AbortController().signal,
     started: Date.now(),
-    notes: [],
-    config,
-    dockerfile: 'FROM scratch\n',
   };
 }
 
-const buildFails: Step = {
-  title: 'Building the image',
-  exitCode: EXIT.buildFailed,
-  run: async () => {
-    throw new InstallError(EXIT.buildFailed, 'image build failed: no space left on device');
-  },
-};
+/** What configure is handed by the steps before it. */
+const inputFor = (config: ConfigChange) => ({ config, dockerfile: 'FROM scratch\n' });
+const steps = [configure, buildFailsStep()] as unknown as AnyStep[];
+
+function buildFailsStep(): Step {
+  return {
+    title: 'Building the image',
+    exitCode: EXIT.buildFailed,
+    run: async () => {
+      throw new InstallError(EXIT.buildFailed, 'image build failed: no space left on device');
+    },
+  };
+}
 
 // Bytes no rewrite would keep by accident: CRLF, a comment, no newline at the end, non-ASCII.
 const OPERATOR_ENV = Buffer.from('# mine\r\nAUTH_TOKEN=tok-ÄÖ-0123456789abcdef0123456789\r\nPORT=8080', 'utf8');
 const OPERATOR_PROVIDERS = Buffer.from('providers:\n  - name: echo\n    type: echo\n\n\n');
 
 test('a later step failing restores .env and provider-config.yaml byte for byte', async () => {
-  const state = stateFor('rollback', {
+  const run = runFor('rollback');
+  const input = inputFor({
     firstInstall: false,
     current: { env: OPERATOR_ENV, provider: OPERATOR_PROVIDERS },
     next: { env: 'AUTH_TOKEN=tok\nPORT=9090\n', provider: 'providers: []\n' },
     configHash: 'x',
   });
-  const { configDir } = state.ctx.paths;
+  const { configDir } = run.ctx.paths;
   mkdirSync(configDir, { recursive: true });
   writeFileSync(join(configDir, '.env'), OPERATOR_ENV);
   writeFileSync(join(configDir, 'provider-config.yaml'), OPERATOR_PROVIDERS);
 
-  await assert.rejects(runSteps(state, [configure, buildFails]), (error: InstallError) => error.exitCode === 12);
+  await assert.rejects(runSteps(run, steps, [], input), (error: InstallError) => error.exitCode === 12);
   assert.deepEqual(readFileSync(join(configDir, '.env')), OPERATOR_ENV);
   assert.deepEqual(readFileSync(join(configDir, 'provider-config.yaml')), OPERATOR_PROVIDERS);
 });
 
 test('a failed first install leaves no configuration folder behind', async () => {
-  const state = stateFor('first', {
+  const run = runFor('first');
+  const input = inputFor({
     firstInstall: true,
     current: {},
     next: { env: 'AUTH_TOKEN=tok\nPORT=9090\n', provider: 'providers: []\n' },
     configHash: 'x',
   });
-  await assert.rejects(runSteps(state, [configure, buildFails]));
-  assert.equal(existsSync(state.ctx.paths.configDir), false);
+  await assert.rejects(runSteps(run, steps, [], input));
+  assert.equal(existsSync(run.ctx.paths.configDir), false);
 });

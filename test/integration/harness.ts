@@ -28,9 +28,17 @@ export type LogLine = Record<string, unknown>;
 
 export interface RunningProxy {
   url: string;
+  /** The config folder (.env, provider-config.yaml), e.g. to change it before a reload. */
+  dir: string;
   /** Waits (up to 5 s) for the latest log line that `match` accepts. */
   logLine(match: (line: LogLine) => boolean): Promise<LogLine>;
   close(): Promise<void>;
+}
+
+/** A proxy in this test process: its server object and its log lines are at hand. */
+export interface InProcessProxy extends RunningProxy {
+  proxy: ProxyServer;
+  logs: string[];
 }
 
 /** The last line `match` accepts, polling `lines()` (after `flush`) until one appears. */
@@ -59,6 +67,7 @@ export async function startProxy(yaml: string): Promise<RunningProxy> {
     const px = await startProxyProcess(dir);
     return {
       url: px.url,
+      dir,
       logLine: (match) => waitForLine(() => px.stdout().split('\n').filter(Boolean), match),
       close: async () => {
         if (px.child.exitCode === null) px.child.kill('SIGTERM');
@@ -67,6 +76,11 @@ export async function startProxy(yaml: string): Promise<RunningProxy> {
       },
     };
   }
+  return startInProcessProxy(yaml, dir);
+}
+
+/** The proxy from src/ in this process, whatever the target: for tests that look inside it. */
+export async function startInProcessProxy(yaml: string, dir = writeConfigDir(yaml)): Promise<InProcessProxy> {
   // The environment of the test runner must not leak into the config under test.
   const config = loadConfig(dir, {});
   const logs: string[] = [];
@@ -75,6 +89,9 @@ export async function startProxy(yaml: string): Promise<RunningProxy> {
   const addr = await proxy.listen(0, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${addr.port}`,
+    proxy,
+    dir,
+    logs,
     logLine: (match) =>
       waitForLine(
         () => logs,

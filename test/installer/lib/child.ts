@@ -11,7 +11,7 @@
 import { existsSync, writeSync } from 'node:fs';
 import { contextFor } from '../../../installer/context.ts';
 import { runInstaller } from '../../../installer/cli.ts';
-import { defaultsPrompter } from '../../../installer/prompts.ts';
+import { defaultsPrompter } from '../../../installer/command/prompts.ts';
 
 // the step lines are matched as plain text (ctx.env is this process's environment)
 process.env.NO_COLOR ??= '1';
