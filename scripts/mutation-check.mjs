@@ -130,6 +130,23 @@ export const MUTATIONS = [
       },
     ],
   },
+  {
+    id: 'signal-stops-its-step',
+    behaviour: 'a Ctrl-C stops the installer step it arrives in, before a later step changes the host',
+    edits: [
+      {
+        file: 'installer/flows/run-steps.ts',
+        find: '      await signalsDelivered();\n',
+        replace: '      // mutant: the next step starts before a pending signal is seen\n',
+      },
+    ],
+    fails: [
+      {
+        file: 'installer/flows/run-steps.test.ts',
+        name: 'a real SIGINT sent while a step does no I/O stops that step, not a later one',
+      },
+    ],
+  },
 ];
 
 /** What a mutant needs of the tree; node_modules and pkg/ are linked. */
