@@ -69,8 +69,8 @@ export const MUTATIONS = [
     edits: [
       {
         file: 'src/proxy/handle-api.ts',
-        find: 'const raw = await readBody(req, limit, deps.memory.body);',
-        replace: 'const raw = await readBody(req, Number.MAX_SAFE_INTEGER, deps.memory.body); // mutant: no body limit',
+        find: '  const limit = rt.settings.max_body_bytes;\n',
+        replace: '  const limit = Number.MAX_SAFE_INTEGER; // mutant: no body limit\n',
       },
     ],
     fails: [
