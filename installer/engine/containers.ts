@@ -154,8 +154,7 @@ export class Containers {
             `the container exited with code ${last.exitCode}${logs ? `: ${logs.split('\n').pop()}` : ''}`,
           );
         }
-        if (last.health === 'unhealthy')
-          throw new Error(`the container is unhealthy (${await this.lastHealthLog(name)})`);
+        if (last.health === 'unhealthy') throw new Error(await this.unhealthyReason(name, last));
         return undefined;
       },
       { timeoutMs, signal, delayMs: 250 },
@@ -165,6 +164,18 @@ export class Containers {
     throw new Error(
       `the container did not become healthy within ${Math.round(timeoutMs / 1000)} s (health: ${last?.health ?? 'unknown'}${log ? `, last check ${log}` : ''})`,
     );
+  }
+
+  /**
+   * Why Docker reports the container unhealthy: the last check's output, or, when no check ever
+   * ran, its exit. Docker marks a container unhealthy when it stops, and with a restart policy it
+   * is running again by the next look: only its exit code and last log line say what happened.
+   */
+  private async unhealthyReason(name: string, state: ContainerState): Promise<string> {
+    const check = await this.lastHealthLog(name);
+    if (check) return `the container is unhealthy (${check})`;
+    const logs = await this.logsTail(name, 3);
+    return `the container exited with code ${state.exitCode}${logs ? `: ${logs.split('\n').pop()}` : ''} before any health check ran (Docker keeps restarting it)`;
   }
 
   /** The last health check's exit code and output, or '' when there is none. */
