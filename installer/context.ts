@@ -92,3 +92,14 @@ export function labelKeys(ctx: InstallContext) {
     httpsPort: `${p}.https-port`,
   };
 }
+
+/**
+ * Whether a container is one this installer created, told by its labels and never by its name
+ * alone: an operator's own container called `ai-proxy` (or `ai-proxy-next`) is not ours to
+ * remove. The spec label is set on the container only, never on the image, so a container an
+ * operator started from our image does not count either.
+ */
+export function madeByInstaller(labels: Record<string, string>, ctx: InstallContext): boolean {
+  const keys = labelKeys(ctx);
+  return labels[keys.repo] === ctx.names.imageRepo && keys.spec in labels;
+}
