@@ -35,6 +35,8 @@ export interface InstallContext {
   faultMarker: string;
   /** Environment (read for AI_PROXY_* defaults, DOCKER_HOST, NO_COLOR). */
   env: NodeJS.ProcessEnv;
+  /** Where the host's /etc and /run are read (firewall state, groups): '/' except in tests. */
+  hostRoot: string;
 }
 
 export function defaultContext(env: NodeJS.ProcessEnv = process.env): InstallContext {
@@ -57,6 +59,7 @@ export function defaultContext(env: NodeJS.ProcessEnv = process.env): InstallCon
     requireRoot: true,
     faultMarker: '/etc/ai-proxy-installer-fault-injection',
     env,
+    hostRoot: '/',
   };
 }
 

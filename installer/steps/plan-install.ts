@@ -10,6 +10,7 @@ import { InstallError } from '../command/errors.ts';
 import { setDockerfilePort } from '../archive/dockerfile.ts';
 import { ConfigInvalid, configChange, type ConfigChange } from '../config-files/config-change.ts';
 import { labelKeys } from '../context.ts';
+import { activeFirewalls, firewallWarning } from '../host/firewall.ts';
 import type { ContainerState } from '../engine/containers.ts';
 import { containerSpec, type RunSpec } from '../engine/container-spec.ts';
 import type { Engine } from '../engine/engine.ts';
@@ -134,6 +135,9 @@ export const planInstall: Step<PlanInput, InstallPlan> = {
     const spec = containerSpec(runSpec(run, { ...input, https }, run.ctx.names.container, imageRef, {}));
     const specHash = createHash('sha256').update(JSON.stringify(spec)).update(archive.sha).digest('hex');
     const action = decideAction(run, input, config, specHash);
+    const published = [port, ...(https.httpPort ? [https.httpPort.host] : [])];
+    const warning = firewallWarning(input.bind, published, activeFirewalls(run.ctx.hostRoot));
+    if (warning) run.progress.warn(warning);
     return { detail: action, value: { config, https, dockerfile, imageRef, specHash, action } };
   },
 };
