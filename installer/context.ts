@@ -66,13 +66,15 @@ export function defaultContext(env: NodeJS.ProcessEnv = process.env): InstallCon
 /** A context for another container name (tests): every derived name follows it. */
 export function contextFor(
   base: string,
-  dirs: { workDir: string; configDir: string; logFile: string; lockFile: string },
+  dirs: { workDir: string; configDir: string; logFile: string; lockFile: string; hostRoot?: string },
   env: NodeJS.ProcessEnv = process.env,
 ): InstallContext {
+  const { hostRoot, ...paths } = dirs;
   const context = defaultContext(env);
   return {
     ...context,
-    paths: dirs,
+    ...(hostRoot ? { hostRoot } : {}),
+    paths,
     names: {
       container: base,
       previousContainer: `${base}-previous`,

@@ -141,7 +141,11 @@ describe('installer failures and their exit codes', { skip: reason ?? false }, (
   test('3: not root', async () => {
     chmodSync(t.root, 0o755);
     const child = spawn(process.execPath, ['--import', 'tsx', resolve('test/installer/lib/child.ts'), ...argv()], {
-      env: { ...process.env, HOME: '/tmp', AIP_INST_CONTEXT: JSON.stringify({ name: t.name, dirs: t.ctx.paths }) },
+      env: {
+        ...process.env,
+        HOME: '/tmp',
+        AIP_INST_CONTEXT: JSON.stringify({ name: t.name, dirs: { ...t.ctx.paths, hostRoot: t.ctx.hostRoot } }),
+      },
       uid: 65534,
       gid: 65534,
       stdio: ['ignore', 'pipe', 'pipe'],

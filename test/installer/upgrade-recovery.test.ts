@@ -30,7 +30,10 @@ interface ChildRun {
 /** Starts the installer in a child process and sends `signal` once `marker` appears in its output. */
 function runChild(t: TestInstall, argv: string[], marker: RegExp, signal: NodeJS.Signals): ChildRun {
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD, ...argv], {
-    env: { ...process.env, AIP_INST_CONTEXT: JSON.stringify({ name: t.name, dirs: t.ctx.paths }) },
+    env: {
+      ...process.env,
+      AIP_INST_CONTEXT: JSON.stringify({ name: t.name, dirs: { ...t.ctx.paths, hostRoot: t.ctx.hostRoot } }),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -119,7 +122,7 @@ describe('upgrade, signals and recovery on the local engine', { skip: reason ?? 
   test('SIGINT while the new container is being health-checked rolls back to the serving one (exit 130)', async () => {
     const before = inspect(t.name).Id;
     const envBefore = readFileSync(join(t.ctx.paths.configDir, '.env'));
-    const run = runChild(t, argv(RELEASE_ARCHIVE, '--force'), /\[9\/11\] Starting the container/, 'SIGINT');
+    const run = runChild(t, argv(RELEASE_ARCHIVE, '--force'), /\[10\/12\] Starting the container/, 'SIGINT');
     assert.equal(await run.code, 130, run.output());
     assert.match(run.output(), /SIGINT received: stopping and rolling back/);
     assert.match(run.output(), /Rollback complete/);
@@ -129,7 +132,7 @@ describe('upgrade, signals and recovery on the local engine', { skip: reason ?? 
   });
 
   test('SIGKILL during the image build, then a re-run ends healthy', async () => {
-    const run = runChild(t, argv(RELEASE_ARCHIVE, '--force'), /\[7\/11\] Writing the configuration/, 'SIGKILL');
+    const run = runChild(t, argv(RELEASE_ARCHIVE, '--force'), /\[8\/12\] Writing the configuration/, 'SIGKILL');
     assert.equal(await run.code, null);
     const again = await install(t.ctx, argv(RELEASE_ARCHIVE));
     assert.equal(again.code, 0, again.error?.message);
@@ -137,7 +140,7 @@ describe('upgrade, signals and recovery on the local engine', { skip: reason ?? 
   });
 
   test('SIGKILL after the old container was stopped and renamed, then a re-run restores and ends healthy', async () => {
-    const run = runChild(t, argv(upgradeArchive, '--force'), /\[9\/11\] Starting the container/, 'SIGKILL');
+    const run = runChild(t, argv(upgradeArchive, '--force'), /\[10\/12\] Starting the container/, 'SIGKILL');
     assert.equal(await run.code, null);
     assert.ok(exists(`${t.name}-previous`), 'the kill left the old container under its temporary name');
     const again = await install(t.ctx, argv(upgradeArchive));
