@@ -84,10 +84,15 @@ export const FLAGS: FlagDef[] = [
     help: 'with --swarm join: the manager printed by --swarm init (port default 2377)',
   },
   {
+    name: 'token-file',
+    value: 'FILE',
+    help: "with --swarm join: the file holding the join token --swarm init printed ('-': stdin)",
+  },
+  {
     name: 'token',
     value: 'TOKEN',
     env: 'AI_PROXY_SWARM_TOKEN',
-    help: 'with --swarm join: the join token printed by --swarm init',
+    help: 'with --swarm join: refused on the command line (ps shows it to every user); use --token-file or the environment',
   },
   { name: 'replicas', value: 'N', help: 'with --swarm init/upgrade: N tasks in all instead of one per node' },
   {
