@@ -16,6 +16,9 @@ export interface ContainerState {
   bind: string | undefined;
 }
 
+/** The label Swarm puts on every task container: the name of its service. */
+const SWARM_SERVICE_LABEL = 'com.docker.swarm.service.name';
+
 export interface PublishedPort {
   container: string;
   hostIp: string;
@@ -90,21 +93,25 @@ export class Containers {
 
   /** This host's containers of a Swarm service's tasks (`<service>.<slot or node>.<task>`), running or not. */
   async ofService(service: string): Promise<ContainerListing[]> {
-    const filters = JSON.stringify({ label: [`com.docker.swarm.service.name=${service}`] });
+    const filters = JSON.stringify({ label: [`${SWARM_SERVICE_LABEL}=${service}`] });
     return (await this.#docker.listContainers({ all: true, filters })).map(listing);
   }
 
-  /** Removes this host's exited containers whose name starts with `prefix`; returns how many. */
+  /**
+   * Removes this host's exited task containers of the Swarm services whose name starts with
+   * `prefix`; returns how many. The service is read from the label Swarm puts on its tasks, not
+   * from the container's name, which anyone can choose.
+   */
   async removeFinished(prefix: string): Promise<number> {
     const list = await this.#docker.listContainers({
       all: true,
-      filters: JSON.stringify({ name: [prefix], status: ['exited', 'created', 'dead'] }),
+      filters: JSON.stringify({ label: [SWARM_SERVICE_LABEL], status: ['exited', 'created', 'dead'] }),
     });
     let removed = 0;
-    for (const c of list.map(listing)) {
-      if (!c.name.startsWith(prefix)) continue;
+    for (const c of list) {
+      if (!c.Labels?.[SWARM_SERVICE_LABEL]?.startsWith(prefix)) continue;
       await this.#docker
-        .getContainer(c.id)
+        .getContainer(c.Id)
         .remove({ v: true })
         .then(
           () => removed++,

@@ -29,6 +29,7 @@ const STEPS = [
   { title: 'Choosing the port' },
   { title: 'Planning' },
   { title: 'Extracting' }, // already done while verifying: only checked here
+  { title: "Reserving gid 1001 for the container's group" },
   { title: 'Writing the configuration' },
   { title: 'Building the image', slow: true },
   { title: 'Starting the container' },
@@ -72,9 +73,9 @@ describe('each step interrupted by SIGINT and by SIGKILL, then a re-run', { skip
       const run = await interruptAt(t, argv('--force'), { ...where, signal: 'SIGINT' });
       assert.equal(run.code, 130, run.output);
       assert.equal(run.lastStarted, step, `the signal landed in step ${run.lastStarted}:\n${run.output}`);
-      assert.match(run.output, new RegExp(`✗ \\[${step}/11\\] ${title}.* — interrupted by SIGINT`));
-      // before the point of no return (11) the old container is the one serving again
-      if (step < 11) assert.equal(inspect(t.name).Id, before, 'the previous container serves again');
+      assert.match(run.output, new RegExp(`✗ \\[${step}/12\\] ${title}.* — interrupted by SIGINT`));
+      // before the point of no return (12) the old container is the one serving again
+      if (step < 12) assert.equal(inspect(t.name).Id, before, 'the previous container serves again');
       await assertHealthy();
       const again = await install(t.ctx, argv());
       assert.equal(again.code, 0, again.error?.message);
