@@ -18,14 +18,17 @@ export interface ProxyAppOptions {
   logger?: Logger;
   /** Present when PORT serves HTTPS: readiness and /health include the certificate. */
   tls?: TlsStatusSource;
+  /** This proxy's name, sent with its health answers (http/shared-network.ts). */
+  instance?: string | undefined;
 }
 
 export class ProxyApp {
   readonly metrics: Metrics = createMetrics();
   readonly logger: Logger;
   readonly health: HealthState;
-  /** Responses in progress: a graceful shutdown waits for them. */
-  readonly inFlight = new Set<ServerResponse>();
+  readonly instance: string | undefined;
+  /** Responses in progress, with what they are: a drain waits for them and says which they are. */
+  readonly inFlight = new Map<ServerResponse, RequestContext>();
   private readonly auth: TokenAuth;
   private limiter: RateLimiter | undefined;
 
@@ -33,6 +36,7 @@ export class ProxyApp {
     const env = runtime.config.env;
     this.logger = options.logger ?? new Logger(env.logLevel);
     this.auth = new TokenAuth(env.authToken);
+    this.instance = options.instance;
     this.health = { runtime, startedAt: Date.now(), lastReloadError: undefined, draining: false, tls: options.tls };
     this.useRuntime(runtime);
   }
@@ -71,7 +75,7 @@ export class ProxyApp {
     const ctx = newRequestContext(requestId(req.headers['x-request-id']), req.method ?? 'GET', path, performance.now());
     res.setHeader('x-request-id', ctx.id);
     if (this.health.draining) res.setHeader('connection', 'close');
-    this.inFlight.add(res);
+    this.inFlight.set(res, ctx);
     this.metrics.activeRequests.inc();
     res.once('close', () => this.finish(ctx, res));
     dispatch(this, path, req, res, ctx).catch((error: unknown) => this.fail(error, req, res, ctx));

@@ -2,11 +2,14 @@
 // it already has finish (up to a limit), and says what it is waiting for while it does.
 //
 // Two rules come from measurements of upgrades under load (docs/upgrade.md):
-// - Idle keep-alive connections are not closed. A client may be sending its next request on
-//   one at that very moment: closing it is the classic keep-alive race, a reset the client
-//   sees (and clients that do not retry report as a failure). Instead every answer given while
-//   draining carries `Connection: close` (the caller sets it), so a connection in use ends
-//   after its answer, and an idle one ends when its client or the keep-alive timeout closes it.
+// - Idle keep-alive connections are not closed while requests are still running. A client may
+//   be sending its next request on one at that very moment: closing it is the classic
+//   keep-alive race, a reset the client sees (and clients that do not retry report as a
+//   failure). Instead every answer given while draining carries `Connection: close` (the caller
+//   sets it), so a connection in use ends after its answer. Only once nothing has been running
+//   for `idleGraceMs` are the connections still idle closed: by then an active client has sent
+//   its next request on its connection (and got it closed cleanly), and one that has not is
+//   unlikely to send it at the very moment of the close.
 // - Only the listening socket is closed, so that with SO_REUSEPORT and tcp_migrate_req the
 //   connections still waiting in its accept queue move to the newer proxy on the same port.
 //   http.Server#close() would also close idle connections (Node 19+): net.Server's is used.
@@ -27,6 +30,8 @@ export interface DrainTarget {
   server: NetServer;
   /** the requests still being answered */
   openRequests(): OpenRequest[];
+  /** closes the connections with no request on them (http.Server#closeIdleConnections) */
+  closeIdle(): void;
   /** ends every connection at once (http.Server#closeAllConnections): the limit was reached */
   cutAll(): void;
 }
@@ -40,6 +45,8 @@ export interface DrainOptions {
   delayMs: number;
   /** the longest the whole drain may take; whatever is still open then is cut */
   limitMs: number;
+  /** once no request has been running for this long, idle keep-alive connections are closed */
+  idleGraceMs: number;
   /** how often to report what the drain waits for (the first report comes at once) */
   reportEveryMs: number;
   report(progress: DrainProgress): void;
@@ -65,6 +72,7 @@ export interface DrainResult {
 }
 
 const REPORTED = 10;
+const IDLE_CHECK_MS = 100;
 
 export function progressOf(
   phase: DrainPhase,
@@ -92,8 +100,9 @@ export function progressOf(
 
 /**
  * Drains `target`: (optionally) keeps accepting for `delayMs`, closes the listening socket,
- * waits until its last connection has ended or `limitMs` has passed since the start, and then
- * cuts what is left. Resolves once the server has no connection left.
+ * waits until its last connection has ended (closing idle ones once nothing has run for
+ * `idleGraceMs`) or `limitMs` has passed since the start, and then cuts what is left.
+ * Resolves once the server has no connection left.
  */
 export async function drain(target: DrainTarget, opts: DrainOptions): Promise<DrainResult> {
   const began = performance.now();
@@ -116,8 +125,15 @@ export async function drain(target: DrainTarget, opts: DrainOptions): Promise<Dr
     NetServer.prototype.close.call(target.server, () => resolve());
   });
   report('closed');
-  const progress = setInterval(() => report('waiting'), opts.reportEveryMs);
-  timers.push(progress);
+  timers.push(setInterval(() => report('waiting'), opts.reportEveryMs));
+  let idleSince: number | undefined;
+  timers.push(
+    setInterval(() => {
+      if (target.openRequests().length > 0) idleSince = undefined;
+      else if (idleSince === undefined) idleSince = performance.now();
+      else if (performance.now() - idleSince >= opts.idleGraceMs) target.closeIdle();
+    }, IDLE_CHECK_MS),
+  );
 
   let cut = 0;
   const limit = after(opts.limitMs - elapsed()).then(() => 'limit' as const);

@@ -8,6 +8,7 @@ import type { ClientApi } from '../providers/types.ts';
 import { handleApi } from '../proxy/handle-api.ts';
 import type { ProxyApp } from './app.ts';
 import { errors } from './errors.ts';
+import { INSTANCE_HEADER } from './shared-network.ts';
 
 export const API_PATHS: Record<string, ClientApi> = {
   '/v1/chat/completions': 'chat',
@@ -31,6 +32,7 @@ export async function dispatch(
     return handleApi(api, req, res, ctx, { runtime: app.runtime, metrics: app.metrics, logger: app.logger });
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') throw errors.methodNotAllowed(req.method ?? '', path);
+  if (app.instance && path.startsWith('/health')) res.setHeader(INSTANCE_HEADER, app.instance);
   switch (path) {
     case '/ping':
       return text(res, 200, 'pong', 'text/plain');

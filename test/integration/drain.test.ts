@@ -35,11 +35,22 @@ function testServer(name: string) {
   return {
     server,
     release,
-    start: (opts: { limitMs?: number; reports?: DrainProgress[] } = {}) => {
+    start: (opts: { limitMs?: number; idleGraceMs?: number; reports?: DrainProgress[] } = {}) => {
       draining = true;
       return drain(
-        { server, openRequests: () => [...open.values()], cutAll: () => server.closeAllConnections() },
-        { delayMs: 0, limitMs: opts.limitMs ?? 30_000, reportEveryMs: 20, report: (p) => opts.reports?.push(p) },
+        {
+          server,
+          openRequests: () => [...open.values()],
+          closeIdle: () => server.closeIdleConnections(),
+          cutAll: () => server.closeAllConnections(),
+        },
+        {
+          delayMs: 0,
+          limitMs: opts.limitMs ?? 30_000,
+          idleGraceMs: opts.idleGraceMs ?? 30_000,
+          reportEveryMs: 20,
+          report: (p) => opts.reports?.push(p),
+        },
       );
     },
   };
@@ -107,6 +118,20 @@ describe('drain', { timeout: 20_000 }, () => {
     assert.deepEqual([answer.status, answer.body, answer.connection], [200, 'pong', 'close']);
     const result = await drained;
     assert.equal(result.cut, 0);
+    agent.destroy();
+  });
+
+  it('closes idle keep-alive connections once nothing has run for the idle grace, and ends', async () => {
+    const a = testServer('a');
+    const { port } = await listenOn(a.server, { port: 0, host: '127.0.0.1' });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    assert.equal((await request(port, '/ping', agent)).body, 'pong');
+    const result = await a.start({ idleGraceMs: 200, limitMs: 10_000 });
+    assert.equal(result.cut, 0, 'an idle connection is closed, not cut');
+    assert.ok(
+      result.ms < 10_000,
+      `the drain waited for its limit (${result.ms} ms) instead of closing the idle connection`,
+    );
     agent.destroy();
   });
 

@@ -61,12 +61,16 @@ export interface ProxyProcess {
 const MAIN = join(import.meta.dirname, '..', '..', 'src', 'main.ts');
 
 /** Runs `ai-proxy serve` as a child (tsx) and waits for its "listening" log line. */
-export function startProxyProcess(dir: string, extraArgs: string[] = []): Promise<ProxyProcess> {
+export function startProxyProcess(
+  dir: string,
+  extraArgs: string[] = [],
+  env: Record<string, string> = {},
+): Promise<ProxyProcess> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', MAIN, 'serve', '--config-dir', dir, '--port', '0', '--host', '127.0.0.1', ...extraArgs],
     {
-      env: { PATH: process.env.PATH ?? '' },
+      env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

@@ -37,7 +37,7 @@ export interface LoadReport {
   ok: number;
   failed: Record<Failure, number>;
   streams: { sent: number; finished: number; cut: number; longestMs: number };
-  /** longest time between two successful answers (their first byte), in ms */
+  /** longest time between the sending of two requests that succeeded, in ms (what a probe loop measures) */
   longestGapMs: number;
   /** values of `countHeader` in successful answers, with their counts */
   answeredBy: Record<string, number>;
@@ -78,6 +78,7 @@ export class Load {
   private readonly agent: Agent | false;
   private readonly timer: NodeJS.Timeout;
   private readonly inFlight = new Set<Promise<void>>();
+  /** when each successful request was sent */
   private readonly answers: number[] = [];
   private readonly report: LoadReport = {
     sent: 0,
@@ -144,7 +145,7 @@ export class Load {
         if (failure) this.fail(failure[0], spec, failure[1]);
         else {
           this.report.ok++;
-          this.answers.push(answeredAt ?? Date.now());
+          this.answers.push(begun);
           if (streamed) {
             this.report.streams.finished++;
             this.report.streams.longestMs = Math.max(this.report.streams.longestMs, Date.now() - begun);
