@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DrainEnv, parseEnv, validateDrainEnv } from './env.ts';
-import { ENV_FILE } from './load.ts';
+import { ENV_FILE } from '../contract/container.ts';
 import { layerVars, readSecretFiles, resolveSecretsDir } from './secrets.ts';
 
 export function drainSettingsNow(
