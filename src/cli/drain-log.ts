@@ -1,6 +1,6 @@
-// What a drain says, one JSON log line per report: operators read it with `docker logs`, and the
-// installer shows the `draining: waiting` lines of the old proxy while an upgrade hands over
-// (the requests it is still finishing). The messages are matched there: keep them stable.
+// What a drain says, one JSON log line per report: operators read it with `docker logs`, and a
+// tool that hands a port over can show the `draining: waiting` lines of the old proxy (the
+// requests it is still finishing). Keep the messages stable: they are matched.
 import type { DrainProgress } from '../http/drain.ts';
 import type { Logger } from '../observability/logger.ts';
 

@@ -19,8 +19,18 @@ import { logDrain } from './drain-log.ts';
 /** sysexits' "temporary failure, try again": the restart policy does. */
 const EX_TEMPFAIL = 75;
 
-/** Once nothing has run for this long during a drain, idle keep-alive connections are closed. */
+/**
+ * Once nothing has run for this long during a drain, idle keep-alive connections are closed.
+ * Only worth it when someone else takes the new connections meanwhile (another proxy on the
+ * shared port, or a load balancer during DRAIN_DELAY): a proxy alone on its port closes them at
+ * once, because whoever replaces it (`docker stop` then start, a Swarm stop-first update) waits
+ * for it to exit, and every second it lingers is a second nobody accepts.
+ */
 export const IDLE_GRACE_MS = 5000;
+
+export function idleGraceMs(shared: boolean, delaySeconds: number): number {
+  return shared || delaySeconds > 0 ? IDLE_GRACE_MS : 0;
+}
 const DRAIN_REPORT_MS = 5000;
 
 export async function serveCommand(argv: string[]): Promise<void> {
@@ -138,7 +148,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
       const drained = proxy.drain({
         delayMs: lost ? 0 : drain.delaySeconds * 1000,
         limitMs: lost ? 0 : drain.timeoutSeconds * 1000,
-        idleGraceMs: IDLE_GRACE_MS,
+        idleGraceMs: idleGraceMs(shared, drain.delaySeconds),
         reportEveryMs: DRAIN_REPORT_MS,
         report: (p) => logDrain(log, p),
       });

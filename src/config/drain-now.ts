@@ -1,7 +1,7 @@
 // The drain settings at the moment SIGTERM arrives, layered as at the start (the environment,
 // then secret files, then `.env`) but read again, so that a limit written since the start
-// applies to the drain about to happen: the installer writes `--drain-timeout` to `.env` before
-// it asks the old proxy to drain. Settings that no longer read or validate keep the ones the
+// applies to the drain about to happen (an operator, or a deployment tool, may change it just
+// before it asks the proxy to drain). Settings that no longer read or validate keep the ones the
 // proxy started with.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
