@@ -147,6 +147,23 @@ export const MUTATIONS = [
       },
     ],
   },
+  {
+    id: 'alone-on-its-port-exits-at-once',
+    behaviour: 'a proxy alone on its port does not hold its exit back for idle keep-alive connections',
+    edits: [
+      {
+        file: 'src/cli/serve.ts',
+        find: 'return shared || delaySeconds > 0 ? IDLE_GRACE_MS : 0;',
+        replace: "return IDLE_GRACE_MS; // mutant: always the shared port's grace",
+      },
+    ],
+    fails: [
+      {
+        file: 'test/integration/drain-alone.test.ts',
+        name: 'closes an idle keep-alive connection at once and exits, instead of waiting for the idle grace',
+      },
+    ],
+  },
 ];
 
 /** What a mutant needs of the tree; node_modules and pkg/ are linked. */

@@ -10,6 +10,7 @@ Commands:
   serve [--config-dir DIR]   run the proxy (default command)
   healthcheck                exit 0 if the local proxy answers /health/live within 3 s
   config [--config-dir DIR]  validate the configuration and print it with secrets redacted
+  hold                       keep a container alive doing nothing (the installer's port holder)
   install [options]          install or upgrade on this host (see: ai-proxy install --help)
   --version                  print the version
   --help                     print this help
@@ -33,6 +34,8 @@ async function run(argv: string[]): Promise<void> {
       return (await import('./cli/serve.ts')).serveCommand(rest);
     case 'healthcheck':
       return (await import('./cli/healthcheck.ts')).healthcheckCommand(rest);
+    case 'hold':
+      return (await import('./cli/hold.ts')).holdCommand(rest);
     case 'config':
       return (await import('./cli/config-check.ts')).configCommand(rest);
     case 'install':

@@ -128,6 +128,8 @@ export class AiProxyFargateStack extends Stack {
         PORT: String(CONTAINER_PORT),
         LOG_LEVEL: logLevel.valueAsString,
         AI_PROXY_CONFIG_DIR: '/app/config',
+        // the proxy's own drain limit (its default is 600 s), inside stopTimeout below
+        DRAIN_TIMEOUT: '10',
       },
       secrets: Object.fromEntries(
         ['AUTH_TOKEN', ...providerKeys].map((k) => [k, ecs.Secret.fromSecretsManager(secret, k)]),

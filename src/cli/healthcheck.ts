@@ -1,7 +1,7 @@
 // `ai-proxy healthcheck`: Docker's HEALTHCHECK (the image has no shell or curl). Runs every few
-// seconds, so it imports only node:http, node:fs, the dependency-free .env parser and the
-// contract's constants (node:https only when PORT serves TLS and there is no plain HTTP_PORT to
-// ask instead).
+// seconds, so it imports only node:http, node:fs, the dependency-free .env parser, the contract's
+// constants and the shared network's socket name (node:https only when PORT serves TLS and there
+// is no plain HTTP_PORT to ask instead).
 import { request } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { ENV_FILE } from '../contract/container.ts';
 import { DEFAULT_PORT } from '../contract/variables.ts';
 import { resolveConfigDir } from '../config/dir.ts';
 import { parseFlags } from './args.ts';
+import { instanceSocketPath, sharedNetwork } from '../http/shared-network.ts';
 
 const TIMEOUT_MS = 3000;
 
@@ -29,6 +30,8 @@ export interface ProbeTarget {
   url: string;
   /** https: loopback, so the certificate (issued for a public name) is not verified. */
   tls: boolean;
+  /** ask this proxy's own socket instead of the port (a shared network: shared-network.ts) */
+  socketPath?: string;
 }
 
 /**
@@ -48,7 +51,12 @@ async function get(target: ProbeTarget): Promise<number | string> {
   return new Promise((resolve) => {
     const req = send(
       target.url,
-      { method: 'GET', timeout: TIMEOUT_MS, ...(target.tls ? { rejectUnauthorized: false } : {}) },
+      {
+        method: 'GET',
+        timeout: TIMEOUT_MS,
+        ...(target.tls ? { rejectUnauthorized: false } : {}),
+        ...(target.socketPath ? { socketPath: target.socketPath } : {}),
+      },
       (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
@@ -68,12 +76,18 @@ export async function healthcheckCommand(argv: string[]): Promise<void> {
   const portFlag = flags.port !== undefined ? Number(flags.port) : undefined;
   if (portFlag !== undefined && (!Number.isInteger(portFlag) || portFlag < 1 || portFlag > 65535))
     throw new ExitError(2, `healthcheck: invalid port "${flags.port}"`);
-  const target = probeTarget(readVars(resolveConfigDir(flags['config-dir'])), portFlag);
-  const port = Number(new URL(target.url).port);
+  // in a shared network the port may answer for another proxy: ask this one's own socket
+  const target: ProbeTarget = sharedNetwork(process.env)
+    ? { url: 'http://localhost/health/live', tls: false, socketPath: instanceSocketPath() }
+    : probeTarget(readVars(resolveConfigDir(flags['config-dir'])), portFlag);
+  const port = Number(new URL(target.url).port || 80);
   if (!Number.isInteger(port) || port < 1 || port > 65535)
     throw new ExitError(2, `healthcheck: invalid port in ${target.url}`);
   const status = await get(target);
   if (status !== 200)
-    throw new ExitError(1, `healthcheck: ${target.url}: ${typeof status === 'number' ? `HTTP ${status}` : status}`);
+    throw new ExitError(
+      1,
+      `healthcheck: ${target.socketPath ? 'this instance' : target.url}: ${typeof status === 'number' ? `HTTP ${status}` : status}`,
+    );
   process.stdout.write('ok\n');
 }

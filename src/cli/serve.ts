@@ -7,13 +7,31 @@ import type { Server as TlsServer } from 'node:tls';
 import { ExitError, listenFailure } from '../exit-error.ts';
 import { resolveConfigDir } from '../config/dir.ts';
 import { ProxyServer } from '../http/server.ts';
+import { INSTANCE_VAR, sharedNetwork, watchNetwork } from '../http/shared-network.ts';
+import { drainSettingsNow } from '../config/drain-now.ts';
 import { Logger } from '../observability/logger.ts';
 import type { TlsSetup } from '../tls/setup.ts';
 import { build } from '../version.ts';
 import { parseFlags } from './args.ts';
 import { loadOrExit } from './config-check.ts';
+import { logDrain } from './drain-log.ts';
 
-export const SHUTDOWN_GRACE_MS = 10_000;
+/** sysexits' "temporary failure, try again": the restart policy does. */
+const EX_TEMPFAIL = 75;
+
+/**
+ * Once nothing has run for this long during a drain, idle keep-alive connections are closed.
+ * Only worth it when someone else takes the new connections meanwhile (another proxy on the
+ * shared port, or a load balancer during DRAIN_DELAY): a proxy alone on its port closes them at
+ * once, because whoever replaces it (`docker stop` then start, a Swarm stop-first update) waits
+ * for it to exit, and every second it lingers is a second nobody accepts.
+ */
+export const IDLE_GRACE_MS = 5000;
+
+export function idleGraceMs(shared: boolean, delaySeconds: number): number {
+  return shared || delaySeconds > 0 ? IDLE_GRACE_MS : 0;
+}
+const DRAIN_REPORT_MS = 5000;
 
 export async function serveCommand(argv: string[]): Promise<void> {
   const flags = parseFlags(argv, ['config-dir', 'port', 'host'], 'serve');
@@ -22,12 +40,14 @@ export async function serveCommand(argv: string[]): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new ExitError(2, `serve: invalid --port "${flags.port}"`);
   const host = flags.host ?? '0.0.0.0';
+  const shared = sharedNetwork(process.env);
   const log = new Logger(config.env.logLevel);
   const tls: TlsSetup | undefined = config.env.tls
     ? await (await import('../tls/setup.ts')).TlsSetup.prepare(config.env.tls, config.dir, log)
     : undefined;
   const proxy = new ProxyServer(config, {
     logger: log,
+    instance: process.env[INSTANCE_VAR],
     ...(tls ? { tls: { options: tls.serverOptions(), status: tls.served } } : {}),
   });
   for (const w of config.warnings) log.warn(w);
@@ -40,7 +60,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const listen = async () => {
     let addr: AddressInfo;
     try {
-      addr = await proxy.listen(port, host);
+      addr = await proxy.listen(port, host, shared);
     } catch (error) {
       throw listenFailure(`port ${port}`, error, 'another process uses it; set PORT in .env');
     }
@@ -54,26 +74,44 @@ export async function serveCommand(argv: string[]): Promise<void> {
       config_dir: config.dir,
       providers: config.providers.length,
       routes: config.routes.size,
+      ...(shared ? { shared_network: true } : {}),
     });
   };
-  let stop: (signal: NodeJS.Signals | 'error') => void = () => {};
+  let stop: (signal: NodeJS.Signals | 'error' | 'network') => void = () => {};
+  let unwatch = () => {};
   try {
+    if (shared) {
+      await proxy.listenInstanceSocket();
+      unwatch = watchNetwork(() => {
+        log.error('the shared network lost its interface (its holder container was restarted?): exiting', {
+          hint: 'the restart policy starts this container again inside the new network',
+        });
+        process.exitCode = EX_TEMPFAIL;
+        stop('network');
+      });
+    }
     if (!tls) await listen();
     else {
       let first: Promise<void> | undefined;
       let started = false;
-      await tls.start(proxy.server as unknown as TlsServer, host, proxy.probes(), () => {
-        if (!started) {
-          first = listen();
-          return;
-        }
-        listen().catch((error: ExitError) => {
-          // The port opened late (first ACME certificate): no caller is waiting, so stop here.
-          log.error(error.message, { hint: error.hint });
-          process.exitCode = error.exitCode;
-          stop('error');
-        });
-      });
+      await tls.start(
+        proxy.server as unknown as TlsServer,
+        host,
+        proxy.probes(),
+        () => {
+          if (!started) {
+            first = listen();
+            return;
+          }
+          listen().catch((error: ExitError) => {
+            // The port opened late (first ACME certificate): no caller is waiting, so stop here.
+            log.error(error.message, { hint: error.hint });
+            process.exitCode = error.exitCode;
+            stop('error');
+          });
+        },
+        shared,
+      );
       started = true;
       if (first) await first;
       else
@@ -101,8 +139,20 @@ export async function serveCommand(argv: string[]): Promise<void> {
       process.off('SIGINT', stop);
       process.off('SIGHUP', onHup);
       process.off('unhandledRejection', onRejection);
-      log.info('shutting down', { signal, grace_ms: SHUTDOWN_GRACE_MS });
-      Promise.all([proxy.shutdown(SHUTDOWN_GRACE_MS), tls?.close()]).then(() => {
+      unwatch();
+      const { drain, problem } = drainSettingsNow(config.dir, config.env.drain);
+      if (problem) log.warn('drain settings: keeping the ones read at the start', { problem });
+      // a lost network has nobody left to finish answering: no point in waiting
+      const lost = signal === 'network';
+      log.info('draining', { signal, limit_s: lost ? 0 : drain.timeoutSeconds, delay_s: drain.delaySeconds });
+      const drained = proxy.drain({
+        delayMs: lost ? 0 : drain.delaySeconds * 1000,
+        limitMs: lost ? 0 : drain.timeoutSeconds * 1000,
+        idleGraceMs: idleGraceMs(shared, drain.delaySeconds),
+        reportEveryMs: DRAIN_REPORT_MS,
+        report: (p) => logDrain(log, p),
+      });
+      Promise.all([drained, tls?.close()]).then(() => {
         log.info('stopped');
         log.flush();
         resolve();

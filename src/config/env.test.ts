@@ -45,7 +45,20 @@ describe('parseEnv', () => {
 
 describe('validateEnv', () => {
   it('applies defaults', () => {
-    assert.deepEqual(validateEnv({ AUTH_TOKEN: TOKEN }), { port: 8080, authToken: TOKEN, logLevel: 'info' });
+    assert.deepEqual(validateEnv({ AUTH_TOKEN: TOKEN }), {
+      port: 8080,
+      authToken: TOKEN,
+      logLevel: 'info',
+      drain: { timeoutSeconds: 600, delaySeconds: 0 },
+    });
+  });
+
+  it('reads DRAIN_TIMEOUT and DRAIN_DELAY in whole seconds', () => {
+    assert.deepEqual(validateEnv({ AUTH_TOKEN: TOKEN, DRAIN_TIMEOUT: '30', DRAIN_DELAY: ' 5 ' }).drain, {
+      timeoutSeconds: 30,
+      delaySeconds: 5,
+    });
+    assert.deepEqual(validateEnv({ AUTH_TOKEN: TOKEN, DRAIN_TIMEOUT: '0' }).drain.timeoutSeconds, 0);
   });
 
   it('reads PORT and LOG_LEVEL', () => {
@@ -53,6 +66,7 @@ describe('validateEnv', () => {
       port: 1,
       authToken: TOKEN,
       logLevel: 'debug',
+      drain: { timeoutSeconds: 600, delaySeconds: 0 },
     });
   });
 
@@ -64,6 +78,11 @@ describe('validateEnv', () => {
     [{ AUTH_TOKEN: TOKEN, PORT: '65536' }, /PORT: "65536"/],
     [{ AUTH_TOKEN: TOKEN, PORT: '80a' }, /PORT: "80a"/],
     [{ AUTH_TOKEN: TOKEN, LOG_LEVEL: 'loud' }, /LOG_LEVEL: "loud" is not one of debug, info/],
+    [{ AUTH_TOKEN: TOKEN, DRAIN_TIMEOUT: '10m' }, /DRAIN_TIMEOUT: "10m" is not a number of seconds from 0 to 86400/],
+    [{ AUTH_TOKEN: TOKEN, DRAIN_TIMEOUT: '-1' }, /DRAIN_TIMEOUT: "-1"/],
+    [{ AUTH_TOKEN: TOKEN, DRAIN_TIMEOUT: '86401' }, /DRAIN_TIMEOUT: "86401"/],
+    [{ AUTH_TOKEN: TOKEN, DRAIN_DELAY: '301' }, /DRAIN_DELAY: "301" is not a number of seconds from 0 to 300/],
+    [{ AUTH_TOKEN: TOKEN, DRAIN_DELAY: '1.5' }, /DRAIN_DELAY: "1.5"/],
   ];
   for (const [record, message] of cases) {
     it(`rejects ${JSON.stringify(record).slice(0, 60)}`, () => {

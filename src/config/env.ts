@@ -11,7 +11,21 @@ export interface EnvConfig {
   logLevel: LogLevel;
   /** HTTPS on PORT; undefined: plain HTTP. */
   tls?: TlsEnv;
+  drain: DrainEnv;
 }
+
+/** What SIGTERM does (docs/configuration.md#draining). */
+export interface DrainEnv {
+  /** DRAIN_TIMEOUT: the longest requests and streams may still run after SIGTERM, in seconds */
+  timeoutSeconds: number;
+  /** DRAIN_DELAY: how long the port stays open after SIGTERM while readiness says no, in seconds */
+  delaySeconds: number;
+}
+
+/** Long enough for a long answer of a reasoning model or an agent's tool loop. */
+export const DEFAULT_DRAIN_TIMEOUT_S = 600;
+export const MAX_DRAIN_TIMEOUT_S = 24 * 3600;
+export const MAX_DRAIN_DELAY_S = 300;
 
 /** TLS settings as written (paths may be relative to the config folder; src/tls/ resolves them). */
 export type TlsEnv = { httpPort: number | undefined; publicHttpsPort: number } & (
@@ -116,7 +130,24 @@ export function validateEnv(record: Record<string, string | undefined>): EnvConf
     throw new EnvError(`LOG_LEVEL: "${level}" is not one of ${LOG_LEVELS.join(', ')}`);
   }
   const tls = validateTlsEnv(record, port);
-  return { port, authToken, logLevel: level as LogLevel, ...(tls ? { tls } : {}) };
+  return { port, authToken, logLevel: level as LogLevel, ...(tls ? { tls } : {}), drain: validateDrainEnv(record) };
+}
+
+function seconds(record: Record<string, string | undefined>, name: string, fallback: number, max: number): number {
+  const text = record[name]?.trim();
+  if (!text) return fallback;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value > max)
+    throw new EnvError(`${name}: "${text}" is not a number of seconds from 0 to ${max}`);
+  return value;
+}
+
+/** DRAIN_TIMEOUT (default 600) and DRAIN_DELAY (default 0), whole seconds. */
+export function validateDrainEnv(record: Record<string, string | undefined>): DrainEnv {
+  return {
+    timeoutSeconds: seconds(record, 'DRAIN_TIMEOUT', DEFAULT_DRAIN_TIMEOUT_S, MAX_DRAIN_TIMEOUT_S),
+    delaySeconds: seconds(record, 'DRAIN_DELAY', 0, MAX_DRAIN_DELAY_S),
+  };
 }
 
 function optionalPort(record: Record<string, string | undefined>, name: string): number | undefined {

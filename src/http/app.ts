@@ -23,14 +23,17 @@ export interface ProxyAppOptions {
   logger?: Logger;
   /** Present when PORT serves HTTPS: readiness and /health include the certificate. */
   tls?: TlsStatusSource;
+  /** This proxy's name, sent with its health answers (http/shared-network.ts). */
+  instance?: string | undefined;
 }
 
 export class ProxyApp {
   readonly metrics: Metrics = createMetrics(() => this.budget?.inUse ?? 0);
   readonly logger: Logger;
   readonly health: HealthState;
-  /** Responses in progress: a graceful shutdown waits for them. */
-  readonly inFlight = new Set<ServerResponse>();
+  readonly instance: string | undefined;
+  /** Responses in progress, with what they are: a drain waits for them and says which they are. */
+  readonly inFlight = new Map<ServerResponse, RequestContext>();
   /** Unauthenticated refusals, summarised once per second in the log. */
   readonly noise: NoiseSummary;
   private readonly auth: TokenAuth;
@@ -44,6 +47,7 @@ export class ProxyApp {
     this.logger = options.logger ?? new Logger(env.logLevel);
     this.noise = new NoiseSummary(this.logger);
     this.auth = new TokenAuth(env.authToken);
+    this.instance = options.instance;
     this.health = { runtime, startedAt: Date.now(), lastReloadError: undefined, draining: false, tls: options.tls };
     this.useRuntime(runtime);
   }
@@ -85,7 +89,7 @@ export class ProxyApp {
     const ctx = newRequestContext(requestId(req.headers['x-request-id']), req.method ?? 'GET', path, performance.now());
     res.setHeader('x-request-id', ctx.id);
     if (this.health.draining) res.setHeader('connection', 'close');
-    this.inFlight.add(res);
+    this.inFlight.set(res, ctx);
     this.metrics.activeRequests.inc();
     res.once('close', () => this.finish(ctx, res));
     // Answered before its body was read (refused): read and discard the rest, within bounds.

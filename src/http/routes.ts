@@ -9,6 +9,7 @@ import { handleApi } from '../proxy/handle-api.ts';
 import type { ProxyApp } from './app.ts';
 import { errors } from './errors.ts';
 import { isLoopback } from './loopback.ts';
+import { INSTANCE_HEADER } from './shared-network.ts';
 
 export const API_PATHS: Record<string, ClientApi> = {
   '/v1/chat/completions': 'chat',
@@ -37,6 +38,7 @@ export async function dispatch(
     });
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') throw errors.methodNotAllowed(req.method ?? '', path);
+  if (app.instance && path.startsWith('/health')) res.setHeader(INSTANCE_HEADER, app.instance);
   switch (path) {
     case '/ping':
       return text(res, 200, 'pong', 'text/plain');

@@ -14,10 +14,15 @@ import { PoolSet } from '../upstream/pools.ts';
 import { clip } from '../limits/clip.ts';
 import { MAX_ERROR_MESSAGE } from '../limits/model.ts';
 import { ProxyApp } from './app.ts';
+import { type DrainOptions, type DrainResult, drain, type OpenRequest } from './drain.ts';
+import { listenOn } from './listen.ts';
+import { instanceSocketPath } from './shared-network.ts';
 import { WriteTimeout } from './write-timeout.ts';
 
 export interface ProxyServerOptions {
   logger?: Logger;
+  /** this proxy's name in the header of its health answers (shared-network.ts) */
+  instance?: string;
   /** HTTPS instead of plain HTTP, with the same request handler (src/tls/ supplies both parts). */
   tls?: { options: TlsOptions; status: TlsStatusSource };
 }
@@ -26,6 +31,8 @@ export class ProxyServer {
   readonly server: Server;
   readonly app: ProxyApp;
   private readonly pools = new PoolSet();
+  /** the abstract-socket listener of the shared-network mode (listenInstanceSocket) */
+  private instanceServer: Server | undefined;
   private readonly writeTimeout = new WriteTimeout();
   private readonly sweeper: NodeJS.Timeout;
 
@@ -33,7 +40,11 @@ export class ProxyServer {
     private config: LoadedConfig,
     options: ProxyServerOptions = {},
   ) {
-    this.app = new ProxyApp(compileRuntime(config, this.pools), { logger: options.logger, tls: options.tls?.status });
+    this.app = new ProxyApp(compileRuntime(config, this.pools), {
+      logger: options.logger,
+      tls: options.tls?.status,
+      instance: options.instance,
+    });
     const httpOptions = {
       keepAliveTimeout: 65_000,
       requestTimeout: config.server.body_timeout * 1000,
@@ -61,7 +72,7 @@ export class ProxyServer {
     });
     this.applySettings();
     this.sweeper = setInterval(() => {
-      this.writeTimeout.sweep(this.app.inFlight, this.runtime.settings.write_timeout * 1000);
+      this.writeTimeout.sweep(this.app.inFlight.keys(), this.runtime.settings.write_timeout * 1000);
     }, 1000);
     this.sweeper.unref();
   }
@@ -92,15 +103,36 @@ export class ProxyServer {
     return { ready: () => isReady(this.app.health), health: () => healthReport(this.app.health) };
   }
 
-  listen(port: number, host = '0.0.0.0'): Promise<AddressInfo> {
+  /** `reusePort`: share the port with other proxies of this network namespace (listen.ts). */
+  listen(port: number, host = '0.0.0.0', reusePort = false): Promise<AddressInfo> {
+    return listenOn(this.server, { port, host, reusePort });
+  }
+
+  /**
+   * Also answers on this proxy's own abstract unix socket, plain HTTP with the same handler:
+   * what its health check asks in a shared network namespace (shared-network.ts).
+   */
+  listenInstanceSocket(): Promise<void> {
+    const server = createServer({ keepAliveTimeout: 5000 }, this.app.handle);
+    this.instanceServer = server;
     return new Promise((resolve, reject) => {
-      const onError = (error: Error) => reject(error);
-      this.server.once('error', onError);
-      this.server.listen(port, host, () => {
-        this.server.off('error', onError);
-        resolve(this.server.address() as AddressInfo);
+      server.once('error', reject);
+      server.listen(instanceSocketPath(), () => {
+        server.off('error', reject);
+        resolve();
       });
     });
+  }
+
+  /** The requests still being answered, for a drain's reports. */
+  openRequests(): OpenRequest[] {
+    return [...this.app.inFlight.values()].map((c) => ({
+      id: c.id,
+      path: c.path,
+      model: c.model,
+      stream: c.stream,
+      startedAt: c.start,
+    }));
   }
 
   /** Re-reads provider-config.yaml. On any error the running config stays and the error is kept. */
@@ -129,37 +161,34 @@ export class ProxyServer {
     }
   }
 
-  /** Stops accepting, lets in-flight requests and streams finish for up to graceMs, then cuts them. */
-  async shutdown(graceMs = 10_000): Promise<void> {
+  /**
+   * Leaves without failing a client (drain.ts): not ready from now on and every answer closes
+   * its connection; the port closes after `delayMs`; running requests and streams finish for up
+   * to `limitMs`, then whatever is left is cut.
+   */
+  async drain(opts: DrainOptions): Promise<DrainResult> {
     this.app.startDraining();
-    const inFlight = this.app.inFlight;
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeIdleConnections();
-    const drained = new Promise<void>((resolve) => {
-      if (inFlight.size === 0) return resolve();
-      const check = setInterval(() => {
-        this.server.closeIdleConnections();
-        if (inFlight.size === 0) {
-          clearInterval(check);
-          resolve();
-        }
-      }, 50);
-      check.unref();
-    });
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([
-      drained.then(() => false),
-      new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs))),
-    ]);
-    clearTimeout(timer);
-    if (timedOut) {
-      this.logger.warn('shutdown grace period over; closing remaining connections', { open: inFlight.size });
-      this.server.closeAllConnections();
-    }
-    await closed;
+    const result = await drain(
+      {
+        server: this.server,
+        openRequests: () => this.openRequests(),
+        closeIdle: () => this.server.closeIdleConnections(),
+        cutAll: () => this.server.closeAllConnections(),
+      },
+      opts,
+    );
+    // the health check keeps its own socket until the end: a draining proxy is still alive
+    this.instanceServer?.closeAllConnections();
+    this.instanceServer?.close();
     clearInterval(this.sweeper);
     await this.pools.closeAll();
     this.app.noise.flush();
     this.logger.flush();
+    return result;
+  }
+
+  /** A quiet drain (tests, embedders): no delay, idle connections closed at once, cut after graceMs. */
+  async shutdown(graceMs = 10_000): Promise<void> {
+    await this.drain({ delayMs: 0, limitMs: graceMs, idleGraceMs: 0, reportEveryMs: graceMs, report: () => {} });
   }
 }

@@ -23,7 +23,7 @@ function runtime(): { rt: Runtime; pools: PoolSet } {
   const rt = compileRuntime(
     {
       dir: '.',
-      env: { port: 1, authToken: 'x'.repeat(32), logLevel: 'info' },
+      env: { port: 1, authToken: 'x'.repeat(32), logLevel: 'info', drain: { timeoutSeconds: 600, delaySeconds: 0 } },
       vars: {},
       providers,
       routes: buildRoutes(cfg),

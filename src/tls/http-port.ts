@@ -4,6 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isLoopback } from '../http/loopback.ts';
+import { listenOn } from '../http/listen.ts';
 
 export const CHALLENGE_PREFIX = '/.well-known/acme-challenge/';
 
@@ -76,15 +77,10 @@ export function startHttpPort(
   port: number,
   host: string,
   h: HttpPortHandlers,
+  reusePort = false,
 ): Promise<{ server: Server; address: AddressInfo }> {
   const server = createServer({ requestTimeout: 10_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 }, (req, res) =>
     handleHttpPort(req, res, h),
   );
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve({ server, address: server.address() as AddressInfo });
-    });
-  });
+  return listenOn(server, { port, host, reusePort }).then((address) => ({ server, address }));
 }

@@ -91,19 +91,31 @@ export class TlsSetup {
 
   /**
    * Binds the certificate to the HTTPS server, opens HTTP_PORT, starts the watch or the ACME
-   * scheduler. `onFirstCertificate` runs once, as soon as a certificate is loaded.
+   * scheduler. `onFirstCertificate` runs once, as soon as a certificate is loaded. `reusePort`:
+   * HTTP_PORT is shared with the other proxies of the namespace, as PORT is (shared-network.ts).
    */
-  async start(server: TlsServer, host: string, probes: ProxyProbes, onFirstCertificate: () => void): Promise<void> {
+  async start(
+    server: TlsServer,
+    host: string,
+    probes: ProxyProbes,
+    onFirstCertificate: () => void,
+    reusePort = false,
+  ): Promise<void> {
     this.served.attach(server);
     this.firstCertificate = onFirstCertificate;
     if (this.env.httpPort !== undefined) {
       const challenges = this.acme?.challenges;
-      const { server: http, address } = await startHttpPort(this.env.httpPort, host, {
-        challenge: (token) => challenges?.get(token),
-        ready: () => probes.ready(),
-        health: () => probes.health(),
-        publicHttpsPort: this.env.publicHttpsPort,
-      }).catch((error: unknown) => {
+      const { server: http, address } = await startHttpPort(
+        this.env.httpPort,
+        host,
+        {
+          challenge: (token) => challenges?.get(token),
+          ready: () => probes.ready(),
+          health: () => probes.health(),
+          publicHttpsPort: this.env.publicHttpsPort,
+        },
+        reusePort,
+      ).catch((error: unknown) => {
         throw listenFailure(
           `HTTP_PORT ${this.env.httpPort}`,
           error,

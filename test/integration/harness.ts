@@ -122,7 +122,11 @@ export function runProxyCommand(args: string[], env: Record<string, string> = {}
 }
 
 /** Runs `ai-proxy serve` as a child (tsx, or the executable) and waits for its "listening" log line. */
-export function startProxyProcess(dir: string, extraArgs: string[] = []): Promise<ProxyProcess> {
+export function startProxyProcess(
+  dir: string,
+  extraArgs: string[] = [],
+  env: Record<string, string> = {},
+): Promise<ProxyProcess> {
   const { command, args } = proxyCommand([
     'serve',
     '--config-dir',
@@ -134,7 +138,7 @@ export function startProxyProcess(dir: string, extraArgs: string[] = []): Promis
     ...extraArgs,
   ]);
   const child = spawn(command, args, {
-    env: { PATH: process.env.PATH ?? '' },
+    env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
