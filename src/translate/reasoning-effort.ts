@@ -47,3 +47,33 @@ export function anthropicToEffort(body: Json): Effort | undefined {
   if (effort && EFFORTS.has(effort)) return effort as Effort;
   return typeof thinking.budget_tokens === 'number' ? budgetToEffort(thinking.budget_tokens) : 'medium';
 }
+
+/**
+ * Whether an Anthropic request may turn thinking on: not when it forces a tool (`any`/`tool`),
+ * and not when the last assistant turn called tools without starting with a thinking block
+ * (the Messages API refuses both).
+ */
+export function thinkingAllowed(messages: unknown, toolChoice: unknown): boolean {
+  const forced = asObject(toolChoice).type;
+  if (forced === 'any' || forced === 'tool') return false;
+  const list = Array.isArray(messages) ? (messages as Json[]) : [];
+  const last = [...list].reverse().find((m) => m.role === 'assistant');
+  const blocks = Array.isArray(last?.content) ? (last.content as Json[]) : [];
+  if (!blocks.some((b) => b.type === 'tool_use')) return true;
+  return blocks[0]?.type === 'thinking' || blocks[0]?.type === 'redacted_thinking';
+}
+
+/**
+ * Merges an OpenAI effort into an Anthropic request where allowed; while thinking is on,
+ * temperature and top_p are left out (Anthropic accepts neither with thinking).
+ */
+export function applyEffort(out: Json, effort: unknown): void {
+  if (!thinkingAllowed(out.messages, out.tool_choice)) return;
+  const t = effortToAnthropic(effort);
+  if (t.thinking) out.thinking = t.thinking;
+  if (t.output_config) out.output_config = { ...asObject(out.output_config), ...t.output_config };
+  if (asObject(t.thinking).type === 'adaptive') {
+    delete out.temperature;
+    delete out.top_p;
+  }
+}

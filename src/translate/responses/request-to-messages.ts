@@ -4,19 +4,19 @@
 //   `role: "system"` messages in place (the Messages API takes them mid-conversation);
 // - reasoning items we produced carry Anthropic's signed thinking blocks and are replayed as
 //   such; other reasoning is not;
-// - reasoning.effort -> adaptive thinking at that effort (effortToAnthropic), left off when the
-//   request forces a tool or when the last assistant turn called tools without a thinking block
-//   (Anthropic would refuse either); temperature and top_p are left off while thinking is on;
+// - reasoning.effort -> adaptive thinking at that effort (applyEffort: left off when the request
+//   forces a tool or the last assistant turn called tools without a thinking block, which
+//   Anthropic would refuse; temperature and top_p are left off while thinking is on);
 // - top-level `cache_control` asks Anthropic to cache the prompt up to its last block: OpenAI
 //   caches prompts automatically, and an agent loop without it pays full price every turn;
 // - max_output_tokens -> max_tokens (the server's default_max_tokens when absent);
 // - text.format json_schema / json_object -> output_config.format.
-import { effortToAnthropic } from '../reasoning-effort.ts';
+import { applyEffort } from '../reasoning-effort.ts';
 import { asObject, parseArguments, str, type Json } from '../types.ts';
 import { type AssistantPart, type Part, readConversation, type Turn } from './input.ts';
 import type { TranslatedRequest } from './request-to-chat.ts';
 import { assertStateless } from './stateless.ts';
-import { readTools, type ToolSet } from './tools.ts';
+import { readTools } from './tools.ts';
 
 function dataUrl(url: string): { mediaType: string; data: string } | undefined {
   const m = /^data:([^;,]+);base64,(.*)$/s.exec(url);
@@ -80,16 +80,6 @@ function render(turns: Turn[]): Rendered {
   return { system, messages };
 }
 
-/** Anthropic refuses thinking when the last assistant turn called tools without a thinking block. */
-function canThink(messages: Rendered['messages'], tools: ToolSet): boolean {
-  if (tools.choice?.mode === 'required' || tools.choice?.mode === 'function') return false;
-  const last = [...messages].reverse().find((m) => m.role === 'assistant');
-  if (!last || !Array.isArray(last.content)) return true;
-  const callsTools = last.content.some((b) => b.type === 'tool_use');
-  const first = last.content[0]?.type;
-  return !callsTools || first === 'thinking' || first === 'redacted_thinking';
-}
-
 function outputFormat(text: unknown): Json | undefined {
   const format = asObject(asObject(text).format);
   if (format.type === 'json_schema') return { type: 'json_schema', schema: asObject(format.schema) };
@@ -112,16 +102,10 @@ export function responsesToMessagesRequest(body: Json, model: string, defaultMax
   };
   if (system.length > 0) out.system = system;
   if (body.stream === true) out.stream = true;
-  const thinking = canThink(messages, tools) ? effortToAnthropic(asObject(body.reasoning).effort) : {};
-  const thinkingOn = asObject(thinking.thinking).type === 'adaptive';
-  if (thinking.thinking) out.thinking = thinking.thinking;
   const format = outputFormat(body.text);
-  if (thinking.output_config || format)
-    out.output_config = { ...thinking.output_config, ...(format ? { format } : {}) };
-  if (!thinkingOn) {
-    if (typeof body.temperature === 'number') out.temperature = Math.min(1, body.temperature);
-    if (typeof body.top_p === 'number') out.top_p = body.top_p;
-  }
+  if (format) out.output_config = { format };
+  if (typeof body.temperature === 'number') out.temperature = Math.min(1, body.temperature);
+  if (typeof body.top_p === 'number') out.top_p = body.top_p;
   const user = str(body.safety_identifier) ?? str(body.user);
   if (user) out.metadata = { user_id: user };
   if (tools.functions.length > 0) {
@@ -139,5 +123,6 @@ export function responsesToMessagesRequest(body: Json, model: string, defaultMax
       choice = { ...(choice ?? { type: 'auto' }), disable_parallel_tool_use: true };
     if (choice) out.tool_choice = choice;
   }
+  applyEffort(out, asObject(body.reasoning).effort);
   return { body: out, tools, dropped: [...tools.dropped, ...conversation.dropped] };
 }
