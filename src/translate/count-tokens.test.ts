@@ -16,7 +16,10 @@ describe('estimateInputTokens', () => {
       system: [{ type: 'text', text: 'x'.repeat(40) }],
       tools: [{ name: 'f', description: 'ddd', input_schema: { type: 'object' } }],
       messages: [
-        { role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'A'.repeat(99) } }] },
+        {
+          role: 'user',
+          content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'A'.repeat(99) } }],
+        },
         {
           role: 'assistant',
           content: [
