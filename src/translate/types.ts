@@ -37,6 +37,11 @@ export function asObject(v: unknown): Json {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {};
 }
 
+/** A list of objects from untrusted JSON: anything that is not an object reads as {}. */
+export function objectsOf(v: unknown): Json[] {
+  return Array.isArray(v) ? v.map(asObject) : [];
+}
+
 export function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }

@@ -1,7 +1,7 @@
 // Non-streaming answers -> a Response object, built with the same writer as the streams so
 // both hold the same items.
 import { anthropicUsage, openaiUsage } from '../response-json.ts';
-import { asArray, asObject, str, type Json } from '../types.ts';
+import { asObject, objectsOf, str, type Json } from '../types.ts';
 import { carryThinking } from './carrier.ts';
 import { incompleteFromFinish, reasoningText } from './stream-from-chat.ts';
 import { incompleteFromStop } from './stream-from-messages.ts';
@@ -12,7 +12,7 @@ import { ResponsesWriter } from './writer.ts';
 export function messageToResponse(msg: Json, request: Json, model: string, tools: ToolSet | undefined): Json {
   const w = new ResponsesWriter(request, model, tools);
   w.start(str(msg.id) ?? 'proxy', str(msg.model));
-  for (const block of asArray(msg.content)) {
+  for (const block of objectsOf(msg.content)) {
     if (block.type === 'text') w.text(str(block.text) ?? '');
     else if (block.type === 'tool_use') {
       w.openCall(str(block.id) ?? '', str(block.name) ?? '');
@@ -41,13 +41,13 @@ export function chatCompletionToResponse(
 ): Json {
   const w = new ResponsesWriter(request, model, tools);
   w.start(str(completion.id) ?? 'proxy', str(completion.model));
-  const choice = asObject(asArray(completion.choices)[0]);
+  const choice = asObject(objectsOf(completion.choices)[0]);
   const message = asObject(choice.message);
   w.reasoning(reasoningText(message));
   w.close();
   if (typeof message.content === 'string') w.text(message.content);
   w.close();
-  for (const call of asArray(message.tool_calls)) {
+  for (const call of objectsOf(message.tool_calls)) {
     const fn = asObject(call.function);
     w.openCall(str(call.id) ?? '', str(fn.name) ?? '');
     w.args(str(fn.arguments) ?? '');

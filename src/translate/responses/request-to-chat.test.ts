@@ -4,6 +4,7 @@ import { validateChatRequest } from '../../../test/mocks/openai-validate.ts';
 import { TranslateError } from '../errors.ts';
 import { jsonFixture } from './fixtures/sdk.ts';
 import { responsesToChatRequest } from './request-to-chat.ts';
+import { responsesToMessagesRequest } from './request-to-messages.ts';
 
 type J = Record<string, any>;
 const turn2 = jsonFixture('codex-0.171.0-turn2.request.json');
@@ -148,5 +149,31 @@ describe('Responses request -> Chat Completions request', () => {
       { role: 'system', content: 'now in plan mode' },
       { role: 'user', content: 'two' },
     ]);
+  });
+});
+
+describe('hostile Responses requests', () => {
+  it('answers malformed shapes with a TranslateError or a plain request, never a crash', () => {
+    const shapes: J[] = [
+      { input: 42 },
+      { input: [null, 3, 'x'] },
+      { input: [{ role: 'user', content: [null, { type: 'input_text', text: 5 }] }] },
+      { input: 'x', tools: [null, 7, { type: 'namespace', tools: [null] }] },
+      { input: 'x', tool_choice: { type: 'allowed_tools', tools: [null] } },
+      { input: [{ type: 'function_call_output', call_id: 5, output: [null] }] },
+    ];
+    for (const body of shapes) {
+      for (const run of [
+        () => responsesToChatRequest(body, 'm', true),
+        () => responsesToMessagesRequest(body, 'm', 100),
+      ]) {
+        try {
+          run();
+        } catch (error) {
+          assert.ok(error instanceof TranslateError, `${JSON.stringify(body)}: ${String(error)}`);
+          assert.ok(!error.message.includes('\n'), 'one line');
+        }
+      }
+    }
   });
 });

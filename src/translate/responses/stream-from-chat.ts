@@ -7,7 +7,7 @@
 import type { SseEvent } from '../../upstream/sse.ts';
 import { openaiUsage } from '../response-json.ts';
 import type { StreamTranslator } from '../stream.ts';
-import { asArray, asObject, str, type Json, type Usage } from '../types.ts';
+import { asObject, objectsOf, str, type Json, type Usage } from '../types.ts';
 import type { ToolSet } from './tools.ts';
 import { ResponsesWriter } from './writer.ts';
 
@@ -111,12 +111,12 @@ export class ChatToResponsesStream implements StreamTranslator {
     let out = this.w.start(str(chunk.id) ?? 'proxy', str(chunk.model));
     const usage = openaiUsage(chunk.usage);
     if (usage) this.usage = usage;
-    const choice = asObject(asArray(chunk.choices)[0]);
+    const choice = asObject(objectsOf(chunk.choices)[0]);
     const delta = asObject(choice.delta);
     const reasoning = reasoningText(delta);
     if (reasoning) out += this.onReasoning(reasoning);
     if (typeof delta.content === 'string' && delta.content !== '') out += this.onText(delta.content);
-    for (const tc of asArray(delta.tool_calls)) out += this.onToolFragment(tc);
+    for (const tc of objectsOf(delta.tool_calls)) out += this.onToolFragment(tc);
     if (typeof choice.finish_reason === 'string') this.finishReason = choice.finish_reason;
     return out;
   }

@@ -10,7 +10,7 @@
 //   and named in the answer's `x-ai-proxy-dropped-tools` header; a tool_choice that forces one
 //   is refused with 400.
 import { TranslateError } from '../errors.ts';
-import { asArray, asObject, str, type Json } from '../types.ts';
+import { asObject, objectsOf, str, type Json } from '../types.ts';
 
 export interface FunctionDef {
   /** The name the target sees (flattened for namespace members). */
@@ -86,7 +86,7 @@ function readChoice(body: Json, set: ToolSet): ToolChoice | undefined {
     return { mode: 'function', name: flatName(name, str(o.namespace)) };
   }
   if (o.type === 'allowed_tools') {
-    const allowed = new Set(asArray(o.tools).map((t) => flatName(str(t.name) ?? '', str(t.namespace))));
+    const allowed = new Set(objectsOf(o.tools).map((t) => flatName(str(t.name) ?? '', str(t.namespace))));
     set.functions = set.functions.filter((f) => allowed.has(f.name));
     return { mode: o.mode === 'required' ? 'required' : 'auto' };
   }
@@ -99,14 +99,14 @@ function readChoice(body: Json, set: ToolSet): ToolChoice | undefined {
 /** Reads `tools` and `tool_choice`. Throws TranslateError for a choice it cannot honour. */
 export function readTools(body: Json): ToolSet {
   const set: ToolSet = { functions: [], dropped: [], origins: new Map(), choice: undefined };
-  asArray(body.tools).forEach((tool, i) => {
+  objectsOf(body.tools).forEach((tool, i) => {
     const param = `tools[${i}]`;
     const type = str(tool.type) ?? 'function';
     if (type === 'function') addFunction(set, tool, { kind: 'function', name: str(tool.name) ?? '' }, param);
     else if (type === 'custom') addFunction(set, tool, { kind: 'custom', name: str(tool.name) ?? '' }, param);
     else if (type === 'namespace') {
       const namespace = str(tool.name) ?? '';
-      asArray(tool.tools).forEach((member, j) => {
+      objectsOf(tool.tools).forEach((member, j) => {
         const kind = member.type === 'custom' ? 'custom' : 'function';
         addFunction(set, member, { kind, name: str(member.name) ?? '', namespace }, `${param}.tools[${j}]`);
       });
