@@ -31,6 +31,8 @@ export async function agentSetup(): Promise<Setup> {
     const { artifacts, skip } = requireArtifacts();
     if (!artifacts) return { clis: undefined, bin: undefined, skip };
     const dir = await unpack(artifacts.archive, ['ai-proxy']);
+    // The executable is ~120 MB: gone with the test process.
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     bin = join(dir, 'ai-proxy');
   }
   try {
