@@ -3,7 +3,7 @@
 // calls, in their order) and tool results. Consecutive items of one assistant turn (reasoning,
 // message, function_call...) form one turn, as Chat and Messages both want.
 import { TranslateError } from '../errors.ts';
-import { asArray, str, type Json } from '../types.ts';
+import { objectsOf, str, type Json } from '../types.ts';
 import { type CarriedThinking, uncarryThinking } from './carrier.ts';
 import { flatName } from './tools.ts';
 
@@ -84,7 +84,7 @@ function filePart(p: Json, param: string): Part {
 export function readParts(content: unknown, param: string): Part[] {
   if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }];
   const parts: Part[] = [];
-  asArray(content).forEach((p, i) => {
+  objectsOf(content).forEach((p, i) => {
     const at = `${param}[${i}]`;
     switch (p.type) {
       case 'input_text':
@@ -131,7 +131,9 @@ export function readConversation(body: Json): Conversation {
   };
   const instructions = str(body.instructions);
   if (instructions) turns.push({ role: 'system', text: instructions, leading: true });
-  const input = typeof body.input === 'string' ? [{ role: 'user', content: body.input }] : asArray(body.input);
+  if (body.input !== undefined && typeof body.input !== 'string' && !Array.isArray(body.input))
+    throw new TranslateError('"input" must be a string or a list of input items', 'input', 'invalid_type');
+  const input = typeof body.input === 'string' ? [{ role: 'user', content: body.input }] : objectsOf(body.input);
   input.forEach((item, i) => {
     const param = `input[${i}]`;
     const type = str(item.type) ?? (item.role !== undefined ? 'message' : '');
