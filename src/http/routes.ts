@@ -12,6 +12,7 @@ import { errors } from './errors.ts';
 export const API_PATHS: Record<string, ClientApi> = {
   '/v1/chat/completions': 'chat',
   '/v1/messages': 'messages',
+  '/v1/messages/count_tokens': 'count_tokens',
   '/v1/embeddings': 'embeddings',
   '/v1/responses': 'responses',
   '/v1/completions': 'completions',

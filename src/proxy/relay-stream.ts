@@ -33,7 +33,8 @@ export function relayStream(
   hooks: StreamHooks,
 ): Promise<RelayResult> {
   return new Promise((resolve) => {
-    stream.read(new StreamRelay(res, stream, plan.streamTranslator(), providerName, signal, hooks, resolve));
+    const headers = plan.responseHeaders ? { ...SSE_HEADERS, ...plan.responseHeaders } : SSE_HEADERS;
+    stream.read(new StreamRelay(res, stream, plan.streamTranslator(), headers, providerName, signal, hooks, resolve));
   });
 }
 
@@ -48,6 +49,7 @@ class StreamRelay implements StreamReader {
     private readonly res: ServerResponse,
     private readonly stream: UpstreamStream,
     private readonly tr: StreamTranslator,
+    private readonly headers: Record<string, string>,
     private readonly providerName: string,
     private readonly signal: ClientAbort,
     private readonly hooks: StreamHooks,
@@ -103,7 +105,7 @@ class StreamRelay implements StreamReader {
     if (text === '') return;
     if (!this.committed) {
       this.committed = true;
-      this.res.writeHead(200, SSE_HEADERS);
+      this.res.writeHead(200, this.headers);
       this.hooks.onCommit();
     }
     if (!this.res.write(text) && this.slowTimer === undefined) {

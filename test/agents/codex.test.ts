@@ -121,7 +121,7 @@ server:
     const health = (await (
       await fetch(`${proxy.url}/health`, { headers: { authorization: `Bearer ${TOKEN}` } })
     ).json()) as J;
-    assert.equal(health.components.providers.chat.responses_api, 'unsupported (detected)');
+    assert.equal(health.components.providers.chat.responses_api, 'chat-only (detected)');
     assert.equal(health.components.providers.oa.responses_api, undefined);
   });
 });

@@ -2,7 +2,7 @@
 // accumulates and checks every event) through the proxy to each provider type: OpenAI with the
 // Responses API (passed through), Anthropic and a chat-completions-only server (translated).
 import assert from 'node:assert/strict';
-import { after, before, describe } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { startAnthropicMock } from '../mocks/anthropic.ts';
 import { startOpenAIMock } from '../mocks/openai.ts';
@@ -92,6 +92,7 @@ ${anthropicProvider('an', an.url, '    models: [claude-x]\n')}  - name: chat
     });
 
     cellTest('openaiSdk', provider, 'streamed tool call with intact arguments (`responses.stream`)', async () => {
+      const logged = px.logs.length;
       const stream = client.responses.stream({ model, input: 'weather?', tools, store: false });
       let deltas = '';
       stream.on('response.function_call_arguments.delta', (e) => (deltas += e.delta));
@@ -102,8 +103,28 @@ ${anthropicProvider('an', an.url, '    models: [claude-x]\n')}  - name: chat
       assert.deepEqual(JSON.parse(calls[0]!.arguments), { city: 'Paris', unit: 'celsius' });
       assert.equal(deltas, calls.map((c) => c.arguments).join(''), 'the deltas add up to the arguments');
       assert.ok(final.usage && final.usage.output_tokens > 0, 'a streamed answer carries its usage');
-      const log = px.logs.filter((l) => l.includes('"path":"/v1/responses"')).at(-1)!;
-      assert.match(log, /"prompt_tokens":[1-9]\d*,"completion_tokens":[1-9]/, 'and the proxy metered it');
+      // The log line is written when the response closes, which may be just after the SDK is done.
+      let log: string | undefined;
+      for (let i = 0; i < 50 && !log; i++) {
+        log = px.logs.slice(logged).find((l) => l.includes('"path":"/v1/responses"') && l.includes('"stream":true'));
+        if (!log) await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.match(log ?? '', /"prompt_tokens":[1-9]\d*,"completion_tokens":[1-9]/, 'and the proxy metered it');
+    });
+
+    it(`reports an upstream that breaks mid-stream as a failed response, never a clean end (${provider})`, async () => {
+      upstream().script({ kind: 'reset-after', events: 4 });
+      const events: string[] = [];
+      await assert.rejects(
+        (async () => {
+          const stream = client.responses.stream({ model, input: 'cut me', store: false });
+          for await (const e of stream) events.push(e.type);
+          await stream.finalResponse();
+        })(),
+        (e: J) => /connection to upstream .* failed|ended the stream before it was complete/.test(String(e.message)),
+      );
+      assert.equal(events[0], 'response.created');
+      assert.ok(events.includes('error') && !events.includes('response.completed'), events.join(','));
     });
 
     cellTest('openaiSdk', provider, '`text.format` JSON schema', async () => {
