@@ -112,6 +112,22 @@ ${anthropicProvider('an', an.url, '    models: [claude-x]\n')}  - name: chat
       assert.match(log ?? '', /"prompt_tokens":[1-9]\d*,"completion_tokens":[1-9]/, 'and the proxy metered it');
     });
 
+    it(`names the tools a translation left out in a header, streamed and not (${provider})`, async () => {
+      const withSearch: OpenAI.Responses.Tool[] = [...tools, { type: 'web_search' }];
+      for (const stream of [false, true]) {
+        const { response } = await client.responses
+          .create({ model, input: 'x', tools: withSearch, stream })
+          .withResponse();
+        assert.equal(response.headers.get('x-ai-proxy-dropped-tools'), 'web_search');
+        assert.match(
+          String(response.headers.get('content-type')),
+          stream ? /^text\/event-stream/ : /^application\/json/,
+        );
+        await response.text();
+      }
+      assert.ok(!JSON.stringify(upstream().requests.at(-1)!.body).includes('web_search'));
+    });
+
     it(`reports an upstream that breaks mid-stream as a failed response, never a clean end (${provider})`, async () => {
       upstream().script({ kind: 'reset-after', events: 4 });
       const events: string[] = [];
