@@ -112,7 +112,7 @@ ${anthropicProvider('an', an.url, '    models: [claude-x]\n')}  - name: chat
       assert.match(log ?? '', /"prompt_tokens":[1-9]\d*,"completion_tokens":[1-9]/, 'and the proxy metered it');
     });
 
-    it(`names the tools a translation left out in a header, streamed and not (${provider})`, async () => {
+    cellTest('openaiSdk', provider, 'hosted tools left out, named in `x-ai-proxy-dropped-tools`', async () => {
       const withSearch: OpenAI.Responses.Tool[] = [...tools, { type: 'web_search' }];
       for (const stream of [false, true]) {
         const { data, response } = await client.responses
@@ -128,20 +128,25 @@ ${anthropicProvider('an', an.url, '    models: [claude-x]\n')}  - name: chat
       assert.ok(!JSON.stringify(upstream().requests.at(-1)!.body).includes('web_search'));
     });
 
-    it(`reports an upstream that breaks mid-stream as a failed response, never a clean end (${provider})`, async () => {
-      upstream().script({ kind: 'reset-after', events: 4 });
-      const events: string[] = [];
-      await assert.rejects(
-        (async () => {
-          const stream = client.responses.stream({ model, input: 'cut me', store: false });
-          for await (const e of stream) events.push(e.type);
-          await stream.finalResponse();
-        })(),
-        (e: J) => /connection to upstream .* failed|ended the stream before it was complete/.test(String(e.message)),
-      );
-      assert.equal(events[0], 'response.created');
-      assert.ok(events.includes('error') && !events.includes('response.completed'), events.join(','));
-    });
+    cellTest(
+      'openaiSdk',
+      provider,
+      'an upstream cut mid-stream ends in `error` and `response.failed`, never a clean end',
+      async () => {
+        upstream().script({ kind: 'reset-after', events: 4 });
+        const events: string[] = [];
+        await assert.rejects(
+          (async () => {
+            const stream = client.responses.stream({ model, input: 'cut me', store: false });
+            for await (const e of stream) events.push(e.type);
+            await stream.finalResponse();
+          })(),
+          (e: J) => /connection to upstream .* failed|ended the stream before it was complete/.test(String(e.message)),
+        );
+        assert.equal(events[0], 'response.created');
+        assert.ok(events.includes('error') && !events.includes('response.completed'), events.join(','));
+      },
+    );
 
     cellTest('openaiSdk', provider, '`text.format` JSON schema', async () => {
       const schema = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'] };
