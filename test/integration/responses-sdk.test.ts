@@ -2,7 +2,7 @@
 // accumulates and checks every event) through the proxy to each provider type: OpenAI with the
 // Responses API (passed through), Anthropic and a chat-completions-only server (translated).
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe } from 'node:test';
 import OpenAI from 'openai';
 import { startAnthropicMock } from '../mocks/anthropic.ts';
 import { startOpenAIMock } from '../mocks/openai.ts';
