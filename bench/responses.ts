@@ -2,13 +2,22 @@
 // request (test fixture) streamed through the ai-proxy bundle (Node 24) to an upstream that
 // answers the same text in each wire format (bench/responses-upstream.ts). For each path:
 // time to first event directly from the upstream and through the proxy (the difference is
-// what the proxy adds), and the proxy's CPU time per event its client received.
+// what the proxy adds), and the proxy's CPU time per event its client received. Then the
+// translators alone, in this process: CPU time per client event of the SSE parser plus the
+// passthrough filter or the translator, over the same streams (no sockets, no other load).
 //
 //   node --import tsx bench/responses.ts [--rounds 3] [--seconds 5] [--concurrency 10] [--words 40]
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { SseParser } from '../src/upstream/sse.ts';
+import { MessagesToResponsesStream } from '../src/translate/responses/stream-from-messages.ts';
+import { ChatToResponsesStream } from '../src/translate/responses/stream-from-chat.ts';
+import { readTools } from '../src/translate/responses/tools.ts';
+import type { StreamTranslator } from '../src/translate/stream.ts';
+import { OpenAIPassthrough } from '../src/translate/stream-passthrough.ts';
+import { type Answer, chatAnswer, messagesAnswer, responsesAnswer } from './lib/responses-answers.ts';
 import { runStreamLatency } from './loads/streams.ts';
 import { cpuMicros, startProcess, startWithPortLine, waitHttp } from './lib/proc.ts';
 import { int, median, ms, deltaMs, table } from './lib/stats.ts';
@@ -73,6 +82,43 @@ const bodyFile = (route: string): string => {
   writeFileSync(file, JSON.stringify({ ...request, model: route, stream: true }));
   return file;
 };
+
+/** CPU µs per client event of parsing one answer and passing it through or translating it. */
+function translatorCost(answer: Answer, make: () => StreamTranslator): { usPerEvent: number; events: number } {
+  const text = Buffer.concat([answer[0], ...answer[1], answer[2]]).toString('utf8');
+  let events = 0;
+  const once = () => {
+    const parser = new SseParser();
+    const tr = make();
+    let out = '';
+    for (const ev of parser.push(text)) out += tr.event(ev);
+    out += tr.end() ?? '';
+    events += out.split('data: ').length - 1;
+  };
+  for (let i = 0; i < 300; i++) once();
+  events = 0;
+  const t0 = process.cpuUsage();
+  for (let i = 0; i < 3000; i++) once();
+  const d = process.cpuUsage(t0);
+  return { usPerEvent: (d.user + d.system) / events, events: events / 3000 };
+}
+
+const words = Number(values.words);
+const tools = readTools(request);
+const inProcess = [
+  [
+    'Responses passthrough (OpenAI)',
+    translatorCost(responsesAnswer(words, request.tools as unknown[]), () => new OpenAIPassthrough(false)),
+  ],
+  [
+    'Responses -> Messages (Anthropic)',
+    translatorCost(messagesAnswer(words), () => new MessagesToResponsesStream(request, 'claude-sonnet-4-6', tools)),
+  ],
+  [
+    'Responses -> Chat (chat-only)',
+    translatorCost(chatAnswer(words), () => new ChatToResponsesStream(request, 'qwen3', tools)),
+  ],
+] as const;
 
 const ctx: BenchContext = { repoRoot, node24, upstreamPort: 0, workDir: work, archive: '' };
 const upstream = await startWithPortLine(
@@ -184,7 +230,13 @@ const out = table(
   ],
   rows,
 );
-process.stdout.write(`${out}\n`);
+process.stdout.write(`${out}\n\n`);
+process.stdout.write(
+  `${table(
+    ['path (in process: SSE parser + filter or translator)', 'client events/stream', 'CPU µs/event'],
+    inProcess.map(([name, r]) => [name, int(r.events), r.usPerEvent.toFixed(2)]),
+  )}\n`,
+);
 mkdirSync(join(repoRoot, 'bench/results'), { recursive: true });
 writeFileSync(
   join(repoRoot, 'bench/results', `responses-${new Date().toISOString().slice(0, 16).replace(/[:T]/g, '')}.json`),
