@@ -103,8 +103,9 @@ function fallbackPlan(make: () => Plan): Plan {
 
 /**
  * The provider answered a Responses request with 404/405 and the same request as a chat
- * completion worked: from now on it gets chat completions (until a restart or a reload that
- * changes it). A 404 whose chat retry also failed (an unknown model) is not remembered.
+ * completion worked: from now on it gets chat completions (until a restart, or a reload that
+ * changes its type or base URL: compileRuntime keeps the state otherwise). A 404 whose chat
+ * retry also failed (an unknown model) is not remembered.
  */
 function rememberChatOnly(p: RuntimeProvider, deps: ProxyDeps): void {
   if (p.state.responsesUnsupported) return;
