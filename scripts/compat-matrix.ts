@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { CELLS, cellKey, passedCells, RESULTS_FILE, renderMatrix } from '../test/agents/matrix.ts';
 
 const ROOT = join(import.meta.dirname, '..');
-export const MATRIX_TEST_FILES = [
+const MATRIX_TEST_FILES = [
   'test/agents/claude-code.test.ts',
   'test/agents/codex.test.ts',
   'test/integration/responses-sdk.test.ts',
