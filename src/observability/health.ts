@@ -31,6 +31,16 @@ function responsesApi(p: RuntimeProvider): { responses_api?: string } {
   return {};
 }
 
+/**
+ * /health for a visitor who is neither a client (no valid key) nor local: the status and the
+ * version, nothing about providers, variables, upstream errors or certificates.
+ */
+export function publicHealthReport(s: HealthState): { status: 'ok' | 'degraded' | 'error'; body: string } {
+  const { status } = healthReport(s);
+  return { status, body: JSON.stringify({ status, version }) };
+}
+
+/** The full /health: for clients with the key and for loopback (the container's own probe, an operator). */
 export function healthReport(s: HealthState): { status: 'ok' | 'degraded' | 'error'; body: string } {
   const providers: Record<string, unknown> = {};
   let usable = 0;

@@ -1,7 +1,9 @@
 // Which value each metric label takes, decided here and rendered through labelKey (the
-// registry's one escaping function). Values fixed by the configuration (provider, route,
-// upstream model) are rendered when the runtime is compiled (src/proxy/runtime.ts), so recording
-// a sample on the request path joins ready strings and escapes nothing.
+// registry's one escaping function). A value is either from a fixed set (endpoints, statuses,
+// failure kinds, "other", "unknown") or from the configuration (provider, route, upstream model,
+// rendered when the runtime is compiled in src/proxy/runtime.ts): nothing a client sends becomes
+// a label value, so the number of series is bounded by the configuration, whatever arrives.
+import { API_PATHS } from '../providers/types.ts';
 import { labelKey } from './metrics-registry.ts';
 
 /** Distinct values remembered per label: enough for every real one, and no more for hostile ones. */
@@ -24,9 +26,12 @@ const endpoint = rendered('endpoint');
 const status = rendered('status');
 const kind = rendered('kind');
 
-/** endpoint="...": the request path for /v1/ paths, "other" for the rest (probes, metrics). */
+/** The paths that are their own endpoint label: the API and the model list. */
+const ENDPOINTS = new Set([...Object.values(API_PATHS).map((p) => `/v1${p}`), '/v1/models']);
+
+/** endpoint="...": an API path the proxy serves, "other" for every other path (probes, metrics, unknown). */
 export function endpointLabel(path: string): string {
-  return endpoint(path.startsWith('/v1/') ? path : 'other');
+  return endpoint(ENDPOINTS.has(path) ? path : 'other');
 }
 
 /** route="...": a configured route name (the public model), "" before a route is known. */
@@ -62,4 +67,6 @@ export const reloadLabels = { ok: labelKey({ result: 'ok' }), error: labelKey({ 
 
 /** The labels of a request before its route and provider are known. */
 export const NO_ROUTE = routeLabel('');
+/** route="unknown": the client asked for a model that is not configured. */
+export const UNKNOWN_ROUTE = routeLabel('unknown');
 export const NO_PROVIDER = providerLabel('');

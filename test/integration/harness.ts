@@ -25,6 +25,8 @@ export function writeConfigDir(yaml: string, extraEnv = ''): string {
 export interface RunningProxy {
   url: string;
   proxy: ProxyServer;
+  /** The config folder (.env, provider-config.yaml), e.g. to change it before a reload. */
+  dir: string;
   logs: string[];
   close(): Promise<void>;
 }
@@ -40,6 +42,7 @@ export async function startProxy(yaml: string): Promise<RunningProxy> {
   return {
     url: `http://127.0.0.1:${addr.port}`,
     proxy,
+    dir,
     logs,
     close: async () => {
       await proxy.shutdown(1000);
