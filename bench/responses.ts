@@ -16,7 +16,7 @@ import { MessagesToResponsesStream } from '../src/translate/responses/stream-fro
 import { ChatToResponsesStream } from '../src/translate/responses/stream-from-chat.ts';
 import { readTools } from '../src/translate/responses/tools.ts';
 import type { StreamTranslator } from '../src/translate/stream.ts';
-import { OpenAIPassthrough } from '../src/translate/stream-passthrough.ts';
+import { ResponsesPassthrough } from '../src/translate/responses/passthrough.ts';
 import { type Answer, chatAnswer, messagesAnswer, responsesAnswer } from './lib/responses-answers.ts';
 import { runStreamLatency } from './loads/streams.ts';
 import { cpuMicros, startProcess, startWithPortLine, waitHttp } from './lib/proc.ts';
@@ -108,7 +108,10 @@ const tools = readTools(request);
 const inProcess = [
   [
     'Responses passthrough (OpenAI)',
-    translatorCost(responsesAnswer(words, request.tools as unknown[]), () => new OpenAIPassthrough(false)),
+    translatorCost(
+      responsesAnswer(words, request.tools as unknown[]),
+      () => new ResponsesPassthrough(request, 'gpt-5'),
+    ),
   ],
   [
     'Responses -> Messages (Anthropic)',

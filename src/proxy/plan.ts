@@ -18,6 +18,7 @@ import { AnthropicPassthrough, OpenAIPassthrough } from '../translate/stream-pas
 import { asObject, type Json, type Usage } from '../translate/types.ts';
 import { ProxyError } from '../http/errors.ts';
 import type { TranslateError } from '../translate/errors.ts';
+import { ResponsesPassthrough } from '../translate/responses/passthrough.ts';
 import { planResponses } from './plan-responses.ts';
 import type { RuntimeTarget } from './runtime.ts';
 
@@ -63,7 +64,10 @@ function openaiPassthrough(api: ClientApi, target: RuntimeTarget, body: Json, ra
     stream,
     translateJson: null,
     usageOf: openaiUsageOf,
-    streamTranslator: () => new OpenAIPassthrough(injectUsage),
+    streamTranslator:
+      api === 'responses'
+        ? () => new ResponsesPassthrough(body, target.model)
+        : () => new OpenAIPassthrough(injectUsage),
   };
 }
 

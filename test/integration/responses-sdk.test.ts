@@ -60,6 +60,40 @@ ${anthropicProvider('an', an.url, '    models: [claude-x]\n')}  - name: chat
     assert.equal(oa.requests.at(-1)!.path, '/v1/responses');
   });
 
+  cellTest(
+    'openaiSdk',
+    'responses',
+    'an upstream cut mid-stream ends in `error` and `response.failed`, never a clean end',
+    async () => {
+      oa.script({ kind: 'reset-after', events: 4 });
+      const events: { type: string; sequence_number: number }[] = [];
+      await assert.rejects(
+        (async () => {
+          const stream = client.responses.stream({ model: 'gpt-5.2', input: 'cut me', store: false });
+          for await (const e of stream) events.push(e);
+          await stream.finalResponse();
+        })(),
+        (e: J) => /connection to upstream .* failed|ended the stream before it was complete/.test(String(e.message)),
+      );
+      assert.deepEqual(
+        events.map((e) => e.type),
+        [
+          'response.created',
+          'response.in_progress',
+          'response.output_item.added',
+          'response.content_part.added',
+          'error',
+        ],
+        'the SDK stops at the error event',
+      );
+      assert.deepEqual(
+        events.map((e) => e.sequence_number),
+        [0, 1, 2, 3, 4],
+        'the error event continues the upstream numbering',
+      );
+    },
+  );
+
   for (const [provider, model, upstream] of [
     ['anthropic', 'claude-x', () => an],
     ['chat', 'qwen3', () => chat],
@@ -164,12 +198,17 @@ ${anthropicProvider('an', an.url, '    models: [claude-x]\n')}  - name: chat
         });
     });
 
-    cellTest('openaiSdk', provider, '`previous_response_id` refused with 400', async () => {
+    cellTest('openaiSdk', provider, '`previous_response_id` and `store: true` refused with 400', async () => {
       const before = upstream().requests.length;
       await assert.rejects(
         client.responses.create({ model, input: 'and then?', previous_response_id: 'resp_123' }),
         (e: InstanceType<typeof OpenAI.APIError>) =>
           e.status === 400 && /previous_response_id/.test(e.message) && /store.*false/.test(e.message),
+      );
+      await assert.rejects(
+        client.responses.stream({ model, input: 'keep this', store: true }).finalResponse(),
+        (e: InstanceType<typeof OpenAI.APIError>) =>
+          e.status === 400 && /"store": true needs stored responses/.test(e.message),
       );
       assert.equal(upstream().requests.length, before, 'nothing went upstream');
     });
