@@ -155,6 +155,7 @@ function relayStreamAnswer(
   return relayStream(res, stream, plan, p.name, abort, {
     maxEventBytes: deps.runtime.settings.max_event_bytes,
     memory: deps.memory.answers,
+    maxHeldBytes: deps.runtime.settings.max_response_bytes,
     onCommit: () => {
       deps.metrics.activeStreams.inc();
       res.once('close', () => deps.metrics.activeStreams.dec());

@@ -38,11 +38,16 @@ export class ChatToResponsesStream implements StreamTranslator {
   private readonly pending = new Map<number, PendingCall>();
   private pendingText = '';
   private pendingReasoning = '';
+  private pendingArgs = 0;
   private finishReason: string | undefined;
   private done = false;
 
   constructor(request: Json, model: string, tools: ToolSet | undefined) {
     this.w = new ResponsesWriter(request, model, tools);
+  }
+
+  get held(): number {
+    return this.w.held + this.pendingText.length + this.pendingReasoning.length + this.pendingArgs;
   }
 
   private onReasoning(text: string): string {
@@ -80,6 +85,7 @@ export class ChatToResponsesStream implements StreamTranslator {
     }
     if (!call.name && name) call.name = name;
     call.args += args;
+    this.pendingArgs += args.length;
     return '';
   }
 
@@ -88,9 +94,12 @@ export class ChatToResponsesStream implements StreamTranslator {
     let out = this.w.close();
     for (const call of this.pending.values()) out += this.w.openCall(call.id, call.name) + this.w.args(call.args);
     this.pending.clear();
+    this.pendingArgs = 0;
     this.live = undefined;
     if (this.pendingReasoning) out += this.w.reasoning(this.pendingReasoning);
     if (this.pendingText) out += this.w.text(this.pendingText);
+    this.pendingReasoning = '';
+    this.pendingText = '';
     return out + this.w.finish(this.usage, incompleteFromFinish(this.finishReason));
   }
 

@@ -42,6 +42,11 @@ export class MessagesToResponsesStream implements StreamTranslator {
     this.w = new ResponsesWriter(request, model, tools);
   }
 
+  /** The writer's items, and the open thinking block kept whole to carry it to the next turn. */
+  get held(): number {
+    return this.w.held + this.thinking.length + this.signature.length + this.redacted.length;
+  }
+
   private mergeUsage(u: unknown): void {
     mergeAnthropicUsage(this.raw, u);
     this.usage = anthropicUsage(this.raw);
@@ -99,10 +104,15 @@ export class MessagesToResponsesStream implements StreamTranslator {
   private blockStop(): string {
     const kind = this.kind;
     this.kind = 'other';
+    let carried: string | undefined;
     if (kind === 'thinking')
-      return this.w.close(carryThinking({ kind: 'thinking', thinking: this.thinking, signature: this.signature }));
-    if (kind === 'redacted') return this.w.close(carryThinking({ kind: 'redacted', data: this.redacted }));
-    return this.w.close();
+      carried = carryThinking({ kind: 'thinking', thinking: this.thinking, signature: this.signature });
+    else if (kind === 'redacted') carried = carryThinking({ kind: 'redacted', data: this.redacted });
+    // The block now lives in the item's encrypted_content (counted there).
+    this.thinking = '';
+    this.signature = '';
+    this.redacted = '';
+    return this.w.close(carried);
   }
 
   event(ev: SseEvent): string {

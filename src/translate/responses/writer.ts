@@ -17,6 +17,8 @@ type Open =
 export class ResponsesWriter {
   readonly output: Json[] = [];
   started = false;
+  /** Characters of item text, arguments, reasoning and carried thinking kept for the final events. */
+  held = 0;
   private seq = 0;
   private open: Open | undefined;
   private nextItem = 0;
@@ -80,6 +82,7 @@ export class ResponsesWriter {
     const out = this.open?.kind === 'message' ? '' : this.openMessage();
     const o = this.open as Extract<Open, { kind: 'message' }>;
     o.text += delta;
+    this.held += delta.length;
     return (
       out +
       this.event('response.output_text.delta', {
@@ -132,6 +135,7 @@ export class ResponsesWriter {
     const o = this.open;
     if (delta === '' || !o || (o.kind !== 'function' && o.kind !== 'custom')) return '';
     o.args += delta;
+    this.held += delta.length;
     // A custom tool's input is one JSON string value: it is sent whole when the call ends.
     if (o.kind === 'custom') return '';
     return this.event('response.function_call_arguments.delta', { item_id: o.id, output_index: o.index, delta });
@@ -156,6 +160,7 @@ export class ResponsesWriter {
       out += this.event('response.reasoning_summary_part.added', { ...at, part: { type: 'summary_text', text: '' } });
     }
     o.text += delta;
+    this.held += delta.length;
     return out + this.event('response.reasoning_summary_text.delta', { ...at, delta });
   }
 
@@ -164,6 +169,7 @@ export class ResponsesWriter {
     const o = this.open;
     if (!o) return '';
     this.open = undefined;
+    if (encrypted) this.held += encrypted.length;
     let out = '';
     let item: Json;
     if (o.kind === 'message') {
