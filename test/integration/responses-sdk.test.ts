@@ -140,7 +140,11 @@ ${anthropicProvider('an', an.url, '    models: [claude-x]\n')}  - name: chat
       // The log line is written when the response closes, which may be just after the SDK is done.
       let log: string | undefined;
       for (let i = 0; i < 50 && !log; i++) {
-        log = px.logs.slice(logged).find((l) => l.includes('"path":"/v1/responses"') && l.includes('"stream":true'));
+        log = px.logs
+          .slice(logged)
+          .find(
+            (l) => l.includes('"path":"/v1/responses"') && l.includes('"stream":true') && l.includes('"status":200'),
+          );
         if (!log) await new Promise((r) => setTimeout(r, 20));
       }
       assert.match(log ?? '', /"prompt_tokens":[1-9]\d*,"completion_tokens":[1-9]/, 'and the proxy metered it');
@@ -206,7 +210,7 @@ ${anthropicProvider('an', an.url, '    models: [claude-x]\n')}  - name: chat
           e.status === 400 && /previous_response_id/.test(e.message) && /store.*false/.test(e.message),
       );
       await assert.rejects(
-        client.responses.stream({ model, input: 'keep this', store: true }).finalResponse(),
+        client.responses.create({ model, input: 'keep this', store: true }),
         (e: InstanceType<typeof OpenAI.APIError>) =>
           e.status === 400 && /"store": true needs stored responses/.test(e.message),
       );
