@@ -49,6 +49,18 @@ describe('Responses request -> Chat Completions request', () => {
       assert.ok(!(key in body), `${key} is not sent to a chat server`);
   });
 
+  it('names dropped tool types in the header only as short names from a bounded list', () => {
+    const tools: J[] = [{ type: 'web_search' }, { type: 'x\r\nset-cookie: a=b' }, { type: 'Z'.repeat(100) }];
+    for (let i = 0; i < 20_000; i++) tools.push({ type: `hosted_${i}` });
+    const { dropped } = translate({ input: 'hi', tools });
+    assert.equal(dropped.length, 16, '15 names and `other`');
+    assert.deepEqual(dropped.slice(0, 2), ['web_search', 'other']);
+    assert.ok(
+      dropped.every((t) => /^[a-z][a-z0-9_]{0,63}$/.test(t)),
+      'nothing a client chose beyond a short name',
+    );
+  });
+
   it('refuses requests that need stored state, naming the field', () => {
     for (const [extra, param] of [
       [{ previous_response_id: 'resp_1' }, 'previous_response_id'],

@@ -6,9 +6,10 @@
 // - `custom` (free-form input, e.g. Codex's apply_patch): a function with one string parameter
 //   `input`; the model's calls go back as custom_tool_call items;
 // - tools the provider would have to run itself (web_search, file_search, code_interpreter,
-//   image_generation, computer use, mcp, local_shell, shell, apply_patch, tool_search): dropped
-//   and named in the answer's `x-ai-proxy-dropped-tools` header; a tool_choice that forces one
-//   is refused with 400.
+//   image_generation, computer use, mcp, local_shell, shell, apply_patch, tool_search), and any
+//   other type: dropped and named in the answer's `x-ai-proxy-dropped-tools` header (a type that
+//   is not a short lowercase name as `other`, at most 16 names: the header carries nothing else
+//   a client chose); a tool_choice that forces one is refused with 400.
 import { TranslateError } from '../errors.ts';
 import { asObject, objectsOf, str, type Json } from '../types.ts';
 
@@ -96,6 +97,15 @@ function readChoice(body: Json, set: ToolSet): ToolChoice | undefined {
   );
 }
 
+/** What a dropped tool type may be named as in the header; anything else is `other`. */
+const TYPE_NAME = /^[a-z][a-z0-9_]{0,63}$/;
+const MAX_DROPPED_NAMES = 16;
+
+function noteDropped(set: ToolSet, type: string): void {
+  const name = TYPE_NAME.test(type) && set.dropped.length < MAX_DROPPED_NAMES ? type : 'other';
+  if (!set.dropped.includes(name)) set.dropped.push(name);
+}
+
 /** Reads `tools` and `tool_choice`. Throws TranslateError for a choice it cannot honour. */
 export function readTools(body: Json): ToolSet {
   const set: ToolSet = { functions: [], dropped: [], origins: new Map(), choice: undefined };
@@ -110,7 +120,7 @@ export function readTools(body: Json): ToolSet {
         const kind = member.type === 'custom' ? 'custom' : 'function';
         addFunction(set, member, { kind, name: str(member.name) ?? '', namespace }, `${param}.tools[${j}]`);
       });
-    } else if (!set.dropped.includes(type)) set.dropped.push(type);
+    } else noteDropped(set, type);
   });
   set.choice = readChoice(body, set);
   if (set.choice && set.choice.mode !== 'auto' && set.choice.mode !== 'none' && set.functions.length === 0)
