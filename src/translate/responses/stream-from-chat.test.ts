@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { events, fixture, readWithSdk, sdkStreamError, translate } from './fixtures/sdk.ts';
 import { ChatToResponsesStream } from './stream-from-chat.ts';
 import { readTools } from './tools.ts';
+import { ITEM_OVERHEAD } from './writer.ts';
 
 type J = Record<string, any>;
 const chunk = (delta: J, finish: string | null = null) =>
@@ -93,6 +94,17 @@ describe('Chat stream -> Responses events', () => {
     );
     const { final } = await readWithSdk(text);
     assert.deepEqual([final.status, final.incomplete_details], ['incomplete', { reason: 'max_output_tokens' }]);
+  });
+
+  it('counts in `held` all it keeps to repeat at the end: text, live and buffered calls, empty ones too', () => {
+    const tr = new ChatToResponsesStream({}, 'm', undefined);
+    translate(tr, chunk({ content: 'x'.repeat(1000) }) + call(0, '{"a":', 'c0', 'f'));
+    const afterText = tr.held;
+    assert.ok(afterText >= 1005, `text and the live call's arguments (${afterText})`);
+    let calls = '';
+    for (let i = 1; i <= 1000; i++) calls += call(i, '', `c${i}`, 'f');
+    translate(tr, calls);
+    assert.ok(tr.held - afterText >= 1000 * ITEM_OVERHEAD, `a thousand empty buffered calls (${tr.held - afterText})`);
   });
 
   it('turns an in-band error into error + response.failed', async () => {

@@ -9,7 +9,7 @@ import { openaiUsage } from '../response-json.ts';
 import type { StreamTranslator } from '../stream.ts';
 import { asObject, objectsOf, str, type Json, type Usage } from '../types.ts';
 import type { ToolSet } from './tools.ts';
-import { ResponsesWriter } from './writer.ts';
+import { ITEM_OVERHEAD, ResponsesWriter } from './writer.ts';
 
 interface PendingCall {
   id: string;
@@ -38,6 +38,7 @@ export class ChatToResponsesStream implements StreamTranslator {
   private readonly pending = new Map<number, PendingCall>();
   private pendingText = '';
   private pendingReasoning = '';
+  /** Characters (and item overheads) of the calls kept whole until the answer ends. */
   private pendingArgs = 0;
   private finishReason: string | undefined;
   private done = false;
@@ -82,8 +83,12 @@ export class ChatToResponsesStream implements StreamTranslator {
     if (!call) {
       call = { id: str(tc.id) ?? `call_${index}`, name: name ?? '', args: '' };
       this.pending.set(index, call);
+      this.pendingArgs += ITEM_OVERHEAD + call.id.length + call.name.length;
     }
-    if (!call.name && name) call.name = name;
+    if (!call.name && name) {
+      call.name = name;
+      this.pendingArgs += name.length;
+    }
     call.args += args;
     this.pendingArgs += args.length;
     return '';

@@ -14,6 +14,9 @@ type Open =
   | { kind: 'custom'; id: string; index: number; callId: string; name: string; namespace?: string; args: string }
   | { kind: 'reasoning'; id: string; index: number; text: string; partOpen: boolean };
 
+/** What an output item costs besides its text (its object, ids, name), counted in `held`. */
+export const ITEM_OVERHEAD = 256;
+
 export class ResponsesWriter {
   readonly output: Json[] = [];
   started = false;
@@ -169,7 +172,10 @@ export class ResponsesWriter {
     const o = this.open;
     if (!o) return '';
     this.open = undefined;
-    if (encrypted) this.held += encrypted.length;
+    this.held +=
+      ITEM_OVERHEAD +
+      (encrypted?.length ?? 0) +
+      (o.kind === 'function' || o.kind === 'custom' ? o.name.length + o.callId.length : 0);
     let out = '';
     let item: Json;
     if (o.kind === 'message') {
