@@ -36,7 +36,11 @@ export async function agentSetup(): Promise<Setup> {
     bin = join(dir, 'ai-proxy');
   }
   try {
-    return { clis: await ensureAgentClis(), bin, skip: false };
+    const clis = await ensureAgentClis();
+    // What the install adds to a run on a fresh clone (CI), in the runner's output.
+    if (clis.installSeconds > 0)
+      process.stderr.write(`[agents] the agent CLIs were installed from npm in ${clis.installSeconds} s\n`);
+    return { clis, bin, skip: false };
   } catch (error) {
     return fail(`installing the agent CLIs from npm failed: ${(error as Error).message}`);
   }
