@@ -17,17 +17,19 @@ export class ResponsesPassthrough implements StreamTranslator {
   failed = false;
   private done = false;
   private lastSequence = -1;
-  private readonly shell: ResponseShell;
+  /** response.created's data, read only if the stream fails (its id and model name the failure). */
+  private created: string | undefined;
 
-  constructor(request: Json, model: string) {
-    this.shell = new ResponseShell('resp_proxy', model, request);
-  }
+  constructor(
+    private readonly request: Json,
+    private readonly model: string,
+  ) {}
 
   event(ev: SseEvent): string {
     const data = ev.data;
     this.trackSequence(data);
     const type = ev.event || eventType(data);
-    if (type === 'response.created') this.learnIds(data);
+    if (type === 'response.created') this.created = data;
     else if (TERMINAL.has(type)) {
       this.done = true;
       if (type === 'response.failed') this.failed = true;
@@ -58,14 +60,6 @@ export class ResponsesPassthrough implements StreamTranslator {
     if (Number.isSafeInteger(n) && n > this.lastSequence) this.lastSequence = n;
   }
 
-  private learnIds(data: string): void {
-    const response = asObject(asObject(safeParse(data)).response);
-    const id = str(response.id);
-    const model = str(response.model);
-    if (id) this.shell.id = id;
-    if (model) this.shell.model = model;
-  }
-
   private usageOf(data: string): Usage | undefined {
     return openaiUsage(asObject(asObject(safeParse(data)).response).usage);
   }
@@ -81,7 +75,9 @@ export class ResponsesPassthrough implements StreamTranslator {
   }
 
   private failedEvent(message: string): string {
-    const response = this.shell.json({
+    const upstream = asObject(asObject(this.created === undefined ? undefined : safeParse(this.created)).response);
+    const shell = new ResponseShell(str(upstream.id) ?? 'resp_proxy', str(upstream.model) ?? this.model, this.request);
+    const response = shell.json({
       status: 'failed',
       output: [],
       usage: this.usage,
