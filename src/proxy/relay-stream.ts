@@ -23,6 +23,11 @@ export interface StreamHooks {
   memory: EventMemory;
   /** The cap on what a translator keeps of the answer (server.max_response_bytes), charged to `memory`. */
   maxHeldBytes: number;
+  /**
+   * The result, told synchronously as the relay ends: the response's close event (which writes
+   * the request's log line) comes on the next tick, before the promise's continuation.
+   */
+  onSettled(result: RelayResult): void;
 }
 
 const SSE_HEADERS = {
@@ -189,6 +194,7 @@ class StreamRelay implements StreamReader {
 
   private settle(result: RelayResult): void {
     this.res.off('drain', this.onDrain);
+    this.hooks.onSettled(result);
     this.resolve(result);
   }
 }

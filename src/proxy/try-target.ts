@@ -59,7 +59,7 @@ export async function tryTarget(
     if (result.kind === 'ok') {
       const { answer } = result;
       const relayed = answer.stream
-        ? await relayStreamAnswer(answer.stream, p, current, res, abort, deps)
+        ? await relayStreamAnswer(answer.stream, p, current, res, ctx, abort, deps)
         : relayJson(res, answer, current, p.name);
       if (relayed.ok) {
         if (probed) rememberChatOnly(p, deps);
@@ -149,6 +149,7 @@ function relayStreamAnswer(
   p: RuntimeProvider,
   plan: Plan,
   res: ServerResponse,
+  ctx: RequestContext,
   abort: ClientAbort,
   deps: ProxyDeps,
 ): Promise<RelayResult> {
@@ -156,6 +157,12 @@ function relayStreamAnswer(
     maxEventBytes: deps.runtime.settings.max_event_bytes,
     memory: deps.memory.answers,
     maxHeldBytes: deps.runtime.settings.max_response_bytes,
+    // The log line is written on close, which may come before the await below resumes.
+    onSettled: (result) => {
+      if (!result.ok) return;
+      ctx.usage = result.usage;
+      if (result.error) ctx.error = result.error;
+    },
     onCommit: () => {
       deps.metrics.activeStreams.inc();
       res.once('close', () => deps.metrics.activeStreams.dec());

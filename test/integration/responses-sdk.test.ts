@@ -51,6 +51,17 @@ ${anthropicProvider('an', an.url, '    models: [claude-x]\n')}  - name: chat
     for (const m of [oa, an, chat]) await m.close();
   });
 
+  /** The request log line of one request, by its x-request-id (written when its response closes). */
+  async function logLine(requestId: string): Promise<string> {
+    for (let i = 0; i < 50; i++) {
+      px.proxy.logger.flush();
+      const line = px.logs.find((l) => l.includes(`"request_id":"${requestId}"`));
+      if (line) return line;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return '';
+  }
+
   cellTest('openaiSdk', 'responses', 'text, usage, streamed tool call (passthrough)', async () => {
     const r = await client.responses.create({ model: 'gpt-5.2', input: 'hey' });
     assert.equal(r.output_text, 'mock-openai: hey');
@@ -69,7 +80,10 @@ ${anthropicProvider('an', an.url, '    models: [claude-x]\n')}  - name: chat
       const events: { type: string; sequence_number: number }[] = [];
       await assert.rejects(
         (async () => {
-          const stream = client.responses.stream({ model: 'gpt-5.2', input: 'cut me', store: false });
+          const stream = client.responses.stream(
+            { model: 'gpt-5.2', input: 'cut me', store: false },
+            { headers: { 'x-request-id': 'cut-responses' } },
+          );
           for await (const e of stream) events.push(e);
           await stream.finalResponse();
         })(),
@@ -91,6 +105,7 @@ ${anthropicProvider('an', an.url, '    models: [claude-x]\n')}  - name: chat
         [0, 1, 2, 3, 4],
         'the error event continues the upstream numbering',
       );
+      assert.match(await logLine('cut-responses'), /"status":200,.*"error":"(connection to upstream|upstream)/);
     },
   );
 
@@ -126,8 +141,10 @@ ${anthropicProvider('an', an.url, '    models: [claude-x]\n')}  - name: chat
     });
 
     cellTest('openaiSdk', provider, 'streamed tool call with intact arguments (`responses.stream`)', async () => {
-      const logged = px.logs.length;
-      const stream = client.responses.stream({ model, input: 'weather?', tools, store: false });
+      const stream = client.responses.stream(
+        { model, input: 'weather?', tools, store: false },
+        { headers: { 'x-request-id': `tool-stream-${provider}` } },
+      );
       let deltas = '';
       stream.on('response.function_call_arguments.delta', (e) => (deltas += e.delta));
       const final = await stream.finalResponse();
@@ -137,17 +154,11 @@ ${anthropicProvider('an', an.url, '    models: [claude-x]\n')}  - name: chat
       assert.deepEqual(JSON.parse(calls[0]!.arguments), { city: 'Paris', unit: 'celsius' });
       assert.equal(deltas, calls.map((c) => c.arguments).join(''), 'the deltas add up to the arguments');
       assert.ok(final.usage && final.usage.output_tokens > 0, 'a streamed answer carries its usage');
-      // The log line is written when the response closes, which may be just after the SDK is done.
-      let log: string | undefined;
-      for (let i = 0; i < 50 && !log; i++) {
-        log = px.logs
-          .slice(logged)
-          .find(
-            (l) => l.includes('"path":"/v1/responses"') && l.includes('"stream":true') && l.includes('"status":200'),
-          );
-        if (!log) await new Promise((r) => setTimeout(r, 20));
-      }
-      assert.match(log ?? '', /"prompt_tokens":[1-9]\d*,"completion_tokens":[1-9]/, 'and the proxy metered it');
+      assert.match(
+        await logLine(`tool-stream-${provider}`),
+        /"prompt_tokens":[1-9]\d*,"completion_tokens":[1-9]/,
+        'and the proxy metered it',
+      );
     });
 
     cellTest('openaiSdk', provider, 'hosted tools left out, named in `x-ai-proxy-dropped-tools`', async () => {
@@ -175,7 +186,10 @@ ${anthropicProvider('an', an.url, '    models: [claude-x]\n')}  - name: chat
         const events: string[] = [];
         await assert.rejects(
           (async () => {
-            const stream = client.responses.stream({ model, input: 'cut me', store: false });
+            const stream = client.responses.stream(
+              { model, input: 'cut me', store: false },
+              { headers: { 'x-request-id': `cut-${provider}` } },
+            );
             for await (const e of stream) events.push(e.type);
             await stream.finalResponse();
           })(),
@@ -183,6 +197,7 @@ ${anthropicProvider('an', an.url, '    models: [claude-x]\n')}  - name: chat
         );
         assert.equal(events[0], 'response.created');
         assert.ok(events.includes('error') && !events.includes('response.completed'), events.join(','));
+        assert.match(await logLine(`cut-${provider}`), /"status":200,.*"error":"(connection to upstream|upstream)/);
       },
     );
 
