@@ -56,7 +56,7 @@ server:
     assert.equal(events[0], 'response.created');
     assert.ok(!events.includes('response.completed'), 'never a clean end');
     assert.ok(deltas > 32_000 && deltas <= 65536, `the text relayed before the cut (${deltas} characters)`);
-    assert.ok(await chat.waitForAbort(5000), 'the upstream answer was cancelled');
+    assert.ok(await chat.waitForAbort(n, 5000), 'the upstream answer was cancelled');
     assert.ok(chat.requests.at(-1)!.flooded < 16 * MiB, 'the proxy stopped reading at the cap');
     assert.equal(chat.requests.length, n + 1, 'not retried');
     const answer = await client.responses.create({ model: 'qwen3', input: 'still here', store: false });

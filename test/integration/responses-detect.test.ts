@@ -52,7 +52,11 @@ describe('Responses API detection from the upstream 404', () => {
     const local = (await health()).components.providers.local;
     assert.equal(local.responses_api, 'chat-only (detected)');
     assert.equal(local.status, 'ok', 'a probe is not a failure');
-    assert.ok(px.logs.some((l) => l.includes('provider has no Responses API') && l.includes('"provider":"local"')));
+    await px.logLine(
+      (l) =>
+        l.msg === 'provider has no Responses API: translating /v1/responses to chat completions from now on' &&
+        l.provider === 'local',
+    );
   });
 
   it('does not remember a 404 that chat completions confirm', async () => {

@@ -51,15 +51,9 @@ ${anthropicProvider('an', an.url, '    models: [claude-x]\n')}  - name: chat
     for (const m of [oa, an, chat]) await m.close();
   });
 
-  /** The request log line of one request, by its x-request-id (written when its response closes). */
+  /** The request log line of one request, by its x-request-id (written when its response closes), as JSON text. */
   async function logLine(requestId: string): Promise<string> {
-    for (let i = 0; i < 50; i++) {
-      px.proxy.logger.flush();
-      const line = px.logs.find((l) => l.includes(`"request_id":"${requestId}"`));
-      if (line) return line;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    return '';
+    return JSON.stringify(await px.logLine((l) => l.msg === 'request' && l.request_id === requestId));
   }
 
   cellTest('openaiSdk', 'responses', 'text, usage, streamed tool call (passthrough)', async () => {
