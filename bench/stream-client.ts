@@ -3,12 +3,15 @@
 // client parser's.
 //
 //   latency mode: --url U --headers JSON --concurrency C --duration-ms D [--warmup-ms W]
+//     [--body-file F --done-marker M]: send F's JSON (stream: true) instead of a chat request,
+//     and count a stream as complete once M (default "[DONE]") was seen
 //     C workers each run streams back to back; prints {"ttfb_us":[...],"gap_us":[...],...}
 //     TTFB = request written -> first SSE event; gap = time between SSE-bearing reads.
 //   hold mode: --hold --url U --headers JSON --steps 1000,2000,5000
 //     opens streams up to each step, prints {"open":N,"failed":F}, waits for a line on stdin,
 //     then goes on; after the last step (or when a whole batch failed to open: "stalled") it
 //     prints {"done":true} and exits when stdin closes.
+import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -23,18 +26,19 @@ const { values } = parseArgs({
     hold: { type: 'boolean', default: false },
     steps: { type: 'string', default: '1000,2000,3000,4000,5000' },
     'open-timeout-ms': { type: 'string', default: '10000' },
+    'body-file': { type: 'string' },
+    'done-marker': { type: 'string', default: '[DONE]' },
   },
 });
+const doneMarker = values['done-marker'];
 if (!values.url) throw new Error('stream-client: --url is required');
 const target = new URL(values.url);
 const extraHeaders = JSON.parse(values.headers) as Record<string, string>;
 
 function requestBytes(content: string): Buffer {
-  const body = JSON.stringify({
-    model: 'gpt-4o-mini',
-    stream: true,
-    messages: [{ role: 'user', content }],
-  });
+  const body = values['body-file']
+    ? readFileSync(values['body-file'], 'utf8')
+    : JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content }] });
   const lines = [
     `POST ${target.pathname} HTTP/1.1`,
     `Host: ${target.host}`,
@@ -83,7 +87,7 @@ function oneStream(request: Buffer): Promise<StreamResult> {
         else gapsUs.push(at - lastAt);
         lastAt = at;
         events += count;
-        if (text.includes('[DONE]')) sawDone = true;
+        if (text.includes(doneMarker)) sawDone = true;
       }
       // Some servers keep the socket despite "Connection: close": the stream is over once the
       // last chunk of the chunked body is in, so do not wait for their idle timeout.

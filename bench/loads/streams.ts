@@ -25,6 +25,8 @@ export function runStreamLatency(
   target: RunningTarget,
   concurrency: number,
   seconds: number,
+  /** More stream-client options (e.g. --body-file, --done-marker). */
+  extraArgs: string[] = [],
 ): Promise<StreamLatencyResult> {
   const args = [
     join(ctx.repoRoot, 'bench/stream-client.ts'),
@@ -38,6 +40,7 @@ export function runStreamLatency(
     String(seconds * 1000),
     '--warmup-ms',
     '1000',
+    ...extraArgs,
   ];
   return new Promise((resolve, reject) => {
     execFile(

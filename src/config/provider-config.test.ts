@@ -45,6 +45,16 @@ describe('parseProviderConfig', () => {
     assert.equal(cfg.server.write_timeout, 60);
   });
 
+  it('takes responses_api as auto, true or false on OpenAI-format providers', () => {
+    const cfg = parseProviderConfig(
+      'providers:\n  - {name: a, type: openai-compatible, base_url: "http://x/v1", responses_api: false}\n  - {name: b, type: openai, responses_api: auto}\n  - {name: c, type: openai}\n',
+    );
+    assert.deepEqual(
+      cfg.providers.map((p) => p.responses_api),
+      [false, 'auto', undefined],
+    );
+  });
+
   it('splits "provider/model" at the first slash only', () => {
     const cfg = parseProviderConfig('providers:\n  - {name: p, type: openai}\nroutes:\n  r: [p/meta/llama-3]\n');
     assert.deepEqual(cfg.routes.r, [{ provider: 'p', model: 'meta/llama-3' }]);
@@ -101,6 +111,16 @@ describe('parseProviderConfig', () => {
       'echo with key',
       'providers:\n  - name: e\n    type: echo\n    api_key: x\n',
       'provider-config.yaml:4 providers[0].api_key: the echo provider takes no base_url or api_key',
+    ],
+    [
+      'responses_api on anthropic',
+      'providers:\n  - name: a\n    type: anthropic\n    responses_api: false\n',
+      'provider-config.yaml:4 providers[0].responses_api: only for OpenAI-format providers',
+    ],
+    [
+      'responses_api not a boolean',
+      'providers:\n  - name: a\n    type: openai-compatible\n    base_url: http://x/v1\n    responses_api: no-thanks\n',
+      'provider-config.yaml:5 providers[0].responses_api: expected auto, true or false',
     ],
     [
       'negative timeout',

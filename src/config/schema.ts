@@ -81,6 +81,9 @@ export const providerSchema = z
     timeout: seconds(3600, 60),
     max_retries: wholeNumber(0, 10, 2),
     stream_usage: z._default(z.boolean({ error: 'expected true or false' }), true),
+    // Whether the upstream serves POST /responses itself. "auto": passed through, and translated to
+    // chat completions from the first 404 on (remembered per provider, shown in /health).
+    responses_api: z.optional(z.union([z.literal('auto'), z.boolean()], { error: 'expected auto, true or false' })),
     headers: z._default(
       z.record(
         z.string().check(
@@ -99,6 +102,14 @@ export const providerSchema = z
     z.superRefine((p, ctx) => {
       if ((p.type === 'openai-compatible' || p.type === 'azure-openai') && !p.base_url) {
         ctx.issues.push({ code: 'custom', path: ['base_url'], message: `required for type ${p.type}`, input: p });
+      }
+      if (p.responses_api !== undefined && (p.type === 'anthropic' || p.type === 'echo')) {
+        ctx.issues.push({
+          code: 'custom',
+          path: ['responses_api'],
+          message: `only for OpenAI-format providers (type ${p.type} always translates the Responses API)`,
+          input: p,
+        });
       }
       if (p.type === 'echo' && (p.base_url || p.api_key)) {
         ctx.issues.push({

@@ -47,6 +47,7 @@ describe('routing (in memory)', () => {
       '/v1/completions',
       '/v1/embeddings',
       '/v1/messages',
+      '/v1/messages/count_tokens',
       '/v1/responses',
     ]);
   });

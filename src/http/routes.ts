@@ -14,6 +14,7 @@ import { INSTANCE_HEADER } from './shared-network.ts';
 export const API_PATHS: Record<string, ClientApi> = {
   '/v1/chat/completions': 'chat',
   '/v1/messages': 'messages',
+  '/v1/messages/count_tokens': 'count_tokens',
   '/v1/embeddings': 'embeddings',
   '/v1/responses': 'responses',
   '/v1/completions': 'completions',

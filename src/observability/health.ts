@@ -2,7 +2,7 @@
 // upstream call, so a health probe can never cost money or hang.
 import { version } from '../version.ts';
 import type { TlsStatusSource } from '../tls/served.ts';
-import type { Runtime } from '../proxy/runtime.ts';
+import type { Runtime, RuntimeProvider } from '../proxy/runtime.ts';
 
 /** Consecutive failed attempts after which a provider shows as failing in /health. */
 const FAILING_AFTER = 3;
@@ -21,6 +21,14 @@ export function isReady(s: HealthState): boolean {
   if (s.tls && !s.tls.loaded()) return false;
   for (const p of s.runtime.providers.values()) if (!p.unusable) return true;
   return false;
+}
+
+/** How an OpenAI-format provider gets /v1/responses, when not natively. */
+function responsesApi(p: RuntimeProvider): { responses_api?: string } {
+  if (p.adapter.wire !== 'openai') return {};
+  if (p.responsesApi === false) return { responses_api: 'chat-only (configured)' };
+  if (p.responsesApi === 'auto' && p.state.responsesUnsupported) return { responses_api: 'chat-only (detected)' };
+  return {};
 }
 
 /**
@@ -48,6 +56,7 @@ export function healthReport(s: HealthState): { status: 'ok' | 'degraded' | 'err
       status,
       type: p.type,
       ...(p.unusable ? { reason: p.unusable } : {}),
+      ...responsesApi(p),
       ...(p.state.lastError
         ? { last_error: p.state.lastError, last_error_at: new Date(p.state.lastErrorAt!).toISOString() }
         : {}),

@@ -66,6 +66,8 @@ export function requestLogMembers(ctx: RequestContext, status: number, latencyMs
   if (ctx.attempts) m += `,"attempts":${ctx.attempts},"retries":${ctx.retries}`;
   if (ctx.usage)
     m += `,"prompt_tokens":${JSON.stringify(ctx.usage.prompt)},"completion_tokens":${JSON.stringify(ctx.usage.completion)}`;
+  if (ctx.usage?.cached) m += `,"cached_tokens":${JSON.stringify(ctx.usage.cached)}`;
+  if (ctx.usage?.reasoning) m += `,"reasoning_tokens":${JSON.stringify(ctx.usage.reasoning)}`;
   if (ctx.error) m += `,"error":${JSON.stringify(clip(ctx.error, MAX_ERROR_MESSAGE))}`;
   return m;
 }

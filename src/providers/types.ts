@@ -3,7 +3,7 @@
 // proxy core never branches on a provider's name.
 import type { ResolvedProvider } from '../config/load.ts';
 
-export type ClientApi = 'chat' | 'messages' | 'embeddings' | 'responses' | 'completions';
+export type ClientApi = 'chat' | 'messages' | 'count_tokens' | 'embeddings' | 'responses' | 'completions';
 export type Wire = 'openai' | 'anthropic' | 'echo';
 
 export interface ProviderAdapter {
@@ -21,6 +21,7 @@ export interface ProviderAdapter {
 export const API_PATHS: Record<ClientApi, string> = {
   chat: '/chat/completions',
   messages: '/messages',
+  count_tokens: '/messages/count_tokens',
   embeddings: '/embeddings',
   responses: '/responses',
   completions: '/completions',

@@ -12,7 +12,9 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { UNKNOWN_ROUTE } from '../observability/labels.ts';
 import type { RequestContext } from '../observability/request-record.ts';
-import { type Plan, planRequest } from './plan.ts';
+import { estimateInputTokens } from '../translate/count-tokens.ts';
+import { TranslateError } from '../translate/errors.ts';
+import { type Plan, planRefusal, planRequest } from './plan.ts';
 import type { Runtime, RuntimeTarget } from './runtime.ts';
 import { tryTarget } from './try-target.ts';
 
@@ -32,10 +34,15 @@ interface ApiRequest {
   model: string;
   targets: RuntimeTarget[];
   headers: IncomingHttpHeaders;
+  /** The query string of the request URL, without "?". */
+  query: string;
 }
 
-/** How one target serves the request: a plan to send upstream, the built-in echo, or not at all. */
-type TargetChoice = { plan: Plan } | { echo: true } | { skip: ProxyError };
+/**
+ * How one target serves the request: a plan to send upstream, the built-in echo, a token count
+ * estimated here (count_tokens for a provider without one), or not at all.
+ */
+type TargetChoice = { plan: Plan } | { echo: true } | { estimate: true } | { skip: ProxyError };
 
 export async function handleApi(
   api: ClientApi,
@@ -63,6 +70,7 @@ export async function handleApi(
       ctx.usage = { prompt: u.prompt, completion: u.completion };
       return;
     }
+    if ('estimate' in choice) return respondTokenEstimate(request.body, res);
     const failure = await tryTarget(target, choice.plan, res, ctx, abort, deps);
     if (failure === undefined) return;
     lastError = failure;
@@ -94,7 +102,8 @@ async function readApiRequest(
   // Only configured names become metric labels, so clients cannot grow the label set.
   ctx.route = model;
   ctx.routeLabel = targets[0]!.routeLabel;
-  return { api, raw, body, model, targets, headers: req.headers };
+  const q = req.url?.indexOf('?') ?? -1;
+  return { api, raw, body, model, targets, headers: req.headers, query: q === -1 ? '' : req.url!.slice(q + 1) };
 }
 
 /** Cancels the upstream side when the client leaves before its answer is complete. */
@@ -116,8 +125,16 @@ function chooseTarget(request: ApiRequest, target: RuntimeTarget, ctx: RequestCo
       skip: new ProxyError(503, 'api_error', `provider ${p.name} is disabled: ${p.unusable}`, 'provider_disabled'),
     };
   if (p.adapter.wire === 'echo' && p.adapter.native.has(request.api)) return { echo: true };
-  const { api, body, raw, headers } = request;
-  const plan = planRequest(api, target, body, raw, headers, rt.settings.default_max_tokens);
+  if (request.api === 'count_tokens' && !p.adapter.native.has('count_tokens')) return { estimate: true };
+  const { api, body, raw, headers, query } = request;
+  let plan: Plan | undefined;
+  try {
+    plan = planRequest(api, target, body, raw, headers, rt.settings.default_max_tokens, query);
+  } catch (error) {
+    // Another target of the route may serve it (e.g. an OpenAI provider keeps stored responses).
+    if (error instanceof TranslateError) return { skip: planRefusal(error) };
+    throw error;
+  }
   if (plan) return { plan };
   return {
     skip: errors.badRequest(
@@ -125,4 +142,15 @@ function chooseTarget(request: ApiRequest, target: RuntimeTarget, ctx: RequestCo
       'unsupported_endpoint',
     ),
   };
+}
+
+/** POST /v1/messages/count_tokens for a provider without it: the documented estimate. */
+function respondTokenEstimate(body: Record<string, unknown>, res: ServerResponse): void {
+  const text = `{"input_tokens":${estimateInputTokens(body)}}`;
+  res.writeHead(200, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    'x-ai-proxy-token-count': 'estimate',
+  });
+  res.end(text);
 }

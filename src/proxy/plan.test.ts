@@ -118,7 +118,6 @@ describe('planRequest', () => {
 
   it('refuses what the provider cannot do', () => {
     assert.equal(planRequest('embeddings', target(rt, 'claude'), { model: 'claude' }, raw({}), {}, 1), undefined);
-    assert.equal(planRequest('responses', target(rt, 'claude'), { model: 'claude' }, raw({}), {}, 1), undefined);
   });
 
   it('shares one pool per origin', async () => {

@@ -2,13 +2,15 @@
 // speaks another API. When the client's socket is full the upstream is paused until it drains (a
 // client that takes nothing for server.write_timeout is cut by src/http/write-timeout.ts, which
 // cancels the upstream through the client's abort). Nothing is written before the first event,
-// so a stream that fails before it can still fall back to the next target.
+// so a stream that fails before it can still fall back to the next target. What a translator
+// keeps of the answer to repeat at its end (a Responses stream's response.completed) is capped
+// by server.max_response_bytes and charged to the memory budget, like a buffered answer.
 import type { ServerResponse } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
 import type { ClientAbort } from '../upstream/abort.ts';
 import { classifyNetworkError } from '../upstream/attempt.ts';
 import type { StreamReader, UpstreamStream } from '../upstream/exchange.ts';
-import { type EventMemory, SseEventTooLarge, SseParser } from '../upstream/sse.ts';
+import { type EventMemory, type SseEvent, SseEventTooLarge, SseParser } from '../upstream/sse.ts';
 import type { StreamTranslator } from '../translate/stream.ts';
 import { ProxyError } from '../http/errors.ts';
 import type { Plan } from './plan.ts';
@@ -19,6 +21,13 @@ export interface StreamHooks {
   /** The cap on one event (server.max_event_bytes) and where a large event is charged. */
   maxEventBytes: number;
   memory: EventMemory;
+  /** The cap on what a translator keeps of the answer (server.max_response_bytes), charged to `memory`. */
+  maxHeldBytes: number;
+  /**
+   * The result, told synchronously as the relay ends: the response's close event (which writes
+   * the request's log line) comes on the next tick, before the promise's continuation.
+   */
+  onSettled(result: RelayResult): void;
 }
 
 const SSE_HEADERS = {
@@ -36,7 +45,8 @@ export function relayStream(
   hooks: StreamHooks,
 ): Promise<RelayResult> {
   return new Promise((resolve) => {
-    stream.read(new StreamRelay(res, stream, plan.streamTranslator(), providerName, signal, hooks, resolve));
+    const headers = plan.responseHeaders ? { ...SSE_HEADERS, ...plan.responseHeaders } : SSE_HEADERS;
+    stream.read(new StreamRelay(res, stream, plan.streamTranslator(), headers, providerName, signal, hooks, resolve));
   });
 }
 
@@ -46,11 +56,14 @@ class StreamRelay implements StreamReader {
   private readonly decoder = new StringDecoder('utf8');
   private committed = false;
   private paused = false;
+  /** Of what the translator keeps, the part already charged to the memory budget. */
+  private charged = 0;
 
   constructor(
     private readonly res: ServerResponse,
     private readonly stream: UpstreamStream,
     private readonly tr: StreamTranslator,
+    private readonly headers: Record<string, string>,
     private readonly providerName: string,
     private readonly signal: ClientAbort,
     private readonly hooks: StreamHooks,
@@ -65,7 +78,7 @@ class StreamRelay implements StreamReader {
 
   end(): void {
     if (!this.relay(this.decoder.end())) return;
-    for (const ev of this.parser.flush()) this.write(this.tr.event(ev));
+    for (const ev of this.parser.flush()) if (!this.relayEvent(ev)) return;
     const tail = this.tr.end();
     if (tail === undefined) return this.error(undefined);
     this.write(tail);
@@ -90,23 +103,57 @@ class StreamRelay implements StreamReader {
     this.settle({ ok: true, usage: tr.usage, error: c.error.message, reason: c.reason });
   }
 
-  /** Relays what the text completes; false once the upstream sent an error event. */
+  /** Relays what the text completes; false once the stream is over (an error event, or too much kept). */
   private relay(text: string): boolean {
-    for (const ev of this.parser.push(text)) {
-      this.write(this.tr.event(ev));
-      if (this.tr.failed) {
-        this.stream.cancel();
-        this.res.end();
-        this.settle({
-          ok: true,
-          usage: this.tr.usage,
-          error: 'upstream sent an error event',
-          reason: 'stream_error_event',
-        });
-        return false;
-      }
+    for (const ev of this.parser.push(text)) if (!this.relayEvent(ev)) return false;
+    return true;
+  }
+
+  private relayEvent(ev: SseEvent): boolean {
+    const text = this.tr.event(ev);
+    // Over the cap, the event that crossed it is not sent: the client gets the answer up to the cap.
+    const over = this.chargeHeld();
+    if (over) {
+      this.stream.cancel();
+      this.fail(over, false);
+      return false;
+    }
+    this.write(text);
+    if (this.tr.failed) {
+      this.stream.cancel();
+      this.res.end();
+      this.settle({
+        ok: true,
+        usage: this.tr.usage,
+        error: 'upstream sent an error event',
+        reason: 'stream_error_event',
+      });
+      return false;
     }
     return true;
+  }
+
+  /** Charges what the translator newly keeps; the failure once that is over its cap or the budget. */
+  private chargeHeld(): { reason: string; error: ProxyError } | undefined {
+    const held = this.tr.held;
+    if (held === undefined || held <= this.charged) return undefined;
+    const { maxHeldBytes, memory } = this.hooks;
+    if (held > maxHeldBytes) {
+      const message = `upstream ${this.providerName} sent a streamed answer over ${maxHeldBytes} bytes to translate (server.max_response_bytes); it was cut`;
+      return {
+        reason: 'answer_too_large',
+        error: new ProxyError(502, 'api_error', message, 'upstream_answer_too_large'),
+      };
+    }
+    if (!memory.tryTake(held - this.charged)) {
+      const message = `the proxy has no memory left to translate the answer of upstream ${this.providerName} (server.memory_budget_bytes); retry later`;
+      return {
+        reason: 'no_memory',
+        error: new ProxyError(503, 'overloaded_error', message, 'proxy_busy', { 'retry-after': '1' }),
+      };
+    }
+    this.charged = held;
+    return undefined;
   }
 
   /** Writes client text, sending the headers first; a full socket pauses the upstream. */
@@ -114,7 +161,7 @@ class StreamRelay implements StreamReader {
     if (text === '') return;
     if (!this.committed) {
       this.committed = true;
-      this.res.writeHead(200, SSE_HEADERS);
+      this.res.writeHead(200, this.headers);
       this.hooks.onCommit();
     }
     if (!this.res.write(text) && !this.paused) {
@@ -147,6 +194,7 @@ class StreamRelay implements StreamReader {
 
   private settle(result: RelayResult): void {
     this.res.off('drain', this.onDrain);
+    this.hooks.onSettled(result);
     this.resolve(result);
   }
 }

@@ -75,6 +75,7 @@ export function relayJson(res: ServerResponse, answer: UpstreamAnswer, plan: Pla
   res.writeHead(200, {
     'content-type': plan.translateJson ? 'application/json' : ((Array.isArray(ct) ? ct[0] : ct) ?? 'application/json'),
     'content-length': Buffer.byteLength(out),
+    ...plan.responseHeaders,
   });
   res.end(out);
   return { ok: true, usage };

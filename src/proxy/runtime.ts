@@ -14,6 +14,8 @@ export interface ProviderState {
   lastError: string | undefined;
   lastErrorAt: number | undefined;
   lastSuccessAt: number | undefined;
+  /** The upstream answered a Responses request with 404/405 and served it as chat ("auto"). */
+  responsesUnsupported: boolean;
 }
 
 export interface RuntimeProvider {
@@ -27,6 +29,8 @@ export interface RuntimeProvider {
   timeoutMs: number;
   maxRetries: number;
   streamUsage: boolean;
+  /** Whether the upstream serves the Responses API itself (provider setting `responses_api`). */
+  responsesApi: 'auto' | boolean;
   unusable: string | undefined;
   state: ProviderState;
   /** provider="..." of every metric about this provider. */
@@ -75,12 +79,19 @@ export function compileRuntime(config: LoadedConfig, pools: PoolSet, previous?: 
       timeoutMs: Math.round(p.timeout * 1000),
       maxRetries: p.max_retries,
       streamUsage: p.stream_usage,
+      responsesApi: p.responses_api ?? 'auto',
       unusable: p.unusable,
       // Health history survives a reload of an unchanged provider.
       state:
         old && old.type === p.type && old.config.baseUrl === p.baseUrl
           ? old.state
-          : { consecutiveFailures: 0, lastError: undefined, lastErrorAt: undefined, lastSuccessAt: undefined },
+          : {
+              consecutiveFailures: 0,
+              lastError: undefined,
+              lastErrorAt: undefined,
+              lastSuccessAt: undefined,
+              responsesUnsupported: false,
+            },
       label: providerLabel(p.name),
     });
   }

@@ -6,12 +6,13 @@ import { type ClientAbort, sleepUnlessAborted } from '../upstream/abort.ts';
 import { type Attempt, attemptUpstream, ClientGone } from '../upstream/attempt.ts';
 import type { UpstreamStream } from '../upstream/exchange.ts';
 import { decideRetry } from '../upstream/retry.ts';
+import { TranslateError } from '../translate/errors.ts';
 import { upstreamErrorInfo } from '../translate/response-json.ts';
 import { type ErrorType, ProxyError } from '../http/errors.ts';
 import { failureKindLabel } from '../observability/labels.ts';
 import type { RequestContext } from '../observability/request-record.ts';
 import type { ProxyDeps } from './handle-api.ts';
-import type { Plan } from './plan.ts';
+import { type Plan, planRefusal } from './plan.ts';
 import { type RelayResult, relayJson } from './relay.ts';
 import { relayStream } from './relay-stream.ts';
 import type { RuntimeProvider, RuntimeTarget } from './runtime.ts';
@@ -42,16 +43,26 @@ export async function tryTarget(
   deps: ProxyDeps,
 ): Promise<ProxyError | undefined> {
   const p = target.provider;
+  let current = plan;
+  let probed = false;
   for (let attempt = 1; ; attempt++) {
-    const result = await attemptOnce(p, plan, ctx, abort, deps);
+    const result = await attemptOnce(p, current, ctx, abort, deps);
     if (result === undefined) return undefined;
+    if (current.ifUnsupported && endpointMissing(result)) {
+      // Not a failure of the provider: it serves the request another way. Asked again at once.
+      current = fallbackPlan(current.ifUnsupported);
+      probed = true;
+      attempt--;
+      continue;
+    }
     let failure: Failure;
     if (result.kind === 'ok') {
       const { answer } = result;
       const relayed = answer.stream
-        ? await relayStreamAnswer(answer.stream, p, plan, res, abort, deps)
-        : relayJson(res, answer, plan, p.name);
+        ? await relayStreamAnswer(answer.stream, p, current, res, ctx, abort, deps)
+        : relayJson(res, answer, current, p.name);
       if (relayed.ok) {
+        if (probed) rememberChatOnly(p, deps);
         recordRelayed(target, relayed, ctx, deps);
         return undefined;
       }
@@ -74,6 +85,36 @@ export async function tryTarget(
     deps.metrics.retries.inc(p.label);
     if (!(await sleepUnlessAborted(delayMs, abort))) return undefined;
   }
+}
+
+/** The upstream has no such endpoint: 404, or 405 from servers that route by path first. */
+function endpointMissing(result: Attempt): boolean {
+  return (
+    (result.kind === 'failed' && result.reason === 'http_404') ||
+    (result.kind === 'client-error' && result.status === 405)
+  );
+}
+
+function fallbackPlan(make: () => Plan): Plan {
+  try {
+    return make();
+  } catch (error) {
+    throw error instanceof TranslateError ? planRefusal(error) : error;
+  }
+}
+
+/**
+ * The provider answered a Responses request with 404/405 and the same request as a chat
+ * completion worked: from now on it gets chat completions (until a restart, or a reload that
+ * changes its type or base URL: compileRuntime keeps the state otherwise). A 404 whose chat
+ * retry also failed (an unknown model) is not remembered.
+ */
+function rememberChatOnly(p: RuntimeProvider, deps: ProxyDeps): void {
+  if (p.state.responsesUnsupported) return;
+  p.state.responsesUnsupported = true;
+  deps.logger.warn('provider has no Responses API: translating /v1/responses to chat completions from now on', {
+    provider: p.name,
+  });
 }
 
 /** One upstream attempt, counted and timed to its headers; undefined when the client left. */
@@ -108,12 +149,20 @@ function relayStreamAnswer(
   p: RuntimeProvider,
   plan: Plan,
   res: ServerResponse,
+  ctx: RequestContext,
   abort: ClientAbort,
   deps: ProxyDeps,
 ): Promise<RelayResult> {
   return relayStream(res, stream, plan, p.name, abort, {
     maxEventBytes: deps.runtime.settings.max_event_bytes,
     memory: deps.memory.answers,
+    maxHeldBytes: deps.runtime.settings.max_response_bytes,
+    // The log line is written on close, which may come before the await below resumes.
+    onSettled: (result) => {
+      if (!result.ok) return;
+      ctx.usage = result.usage;
+      if (result.error) ctx.error = result.error;
+    },
     onCommit: () => {
       deps.metrics.activeStreams.inc();
       res.once('close', () => deps.metrics.activeStreams.dec());

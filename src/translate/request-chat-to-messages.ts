@@ -1,4 +1,11 @@
 // OpenAI chat request -> Anthropic Messages request (an OpenAI client using an Anthropic provider).
+// Rules beyond the obvious field renames (docs/configuration.md, "Translation"):
+// - leading system/developer messages -> top-level `system`; later ones stay `role: "system"`
+//   messages in place (the Messages API takes them mid-conversation);
+// - `cache_control` markers (on content parts, on a message, on a tool) are kept: dropping them
+//   silently turns every cached prompt into a full-price one;
+// - `reasoning_effort` -> adaptive thinking at that effort (applyEffort).
+import { applyEffort } from './reasoning-effort.ts';
 import { asArray, asObject, parseArguments, str, type Json } from './types.ts';
 
 function textFromContent(content: unknown): string {
@@ -6,6 +13,11 @@ function textFromContent(content: unknown): string {
   return asArray(content)
     .map((p) => (p.type === 'text' ? (str(p.text) ?? '') : ''))
     .join('');
+}
+
+/** A part's cache_control, copied onto the block made from it. */
+function withCache(block: Json, from: Json): Json {
+  return from.cache_control ? { ...block, cache_control: from.cache_control } : block;
 }
 
 function imageBlock(part: Json): Json | undefined {
@@ -16,23 +28,27 @@ function imageBlock(part: Json): Json | undefined {
   return { type: 'image', source: { type: 'url', url } };
 }
 
-function userBlocks(content: unknown): Json[] {
+function textBlocks(content: unknown): Json[] {
   if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }];
   const blocks: Json[] = [];
   for (const part of asArray(content)) {
-    if (part.type === 'text' && str(part.text)) blocks.push({ type: 'text', text: part.text });
+    if (part.type === 'text' && str(part.text)) blocks.push(withCache({ type: 'text', text: part.text }, part));
     else if (part.type === 'image_url') {
       const img = imageBlock(part);
-      if (img) blocks.push(img);
+      if (img) blocks.push(withCache(img, part));
     }
   }
   return blocks;
 }
 
+/** A message-level cache_control marks the message's last block. */
+function markLast(blocks: Json[], msg: Json): Json[] {
+  if (!msg.cache_control || blocks.length === 0) return blocks;
+  return [...blocks.slice(0, -1), { ...blocks[blocks.length - 1], cache_control: msg.cache_control }];
+}
+
 function assistantBlocks(msg: Json): Json[] {
-  const blocks: Json[] = [];
-  const text = textFromContent(msg.content);
-  if (text !== '') blocks.push({ type: 'text', text });
+  const blocks = textBlocks(typeof msg.content === 'string' || Array.isArray(msg.content) ? msg.content : '');
   for (const call of asArray(msg.tool_calls)) {
     const fn = asObject(call.function);
     blocks.push({
@@ -45,40 +61,48 @@ function assistantBlocks(msg: Json): Json[] {
   return blocks;
 }
 
+function toolResult(msg: Json): Json {
+  const blocks = Array.isArray(msg.content) ? (msg.content as Json[]) : [];
+  const cached = msg.cache_control ?? blocks.find((b) => b.cache_control)?.cache_control;
+  const result: Json = {
+    type: 'tool_result',
+    tool_use_id: str(msg.tool_call_id) ?? str(msg.name) ?? '',
+    content: textFromContent(msg.content),
+  };
+  return cached ? { ...result, cache_control: cached } : result;
+}
+
 const TOOL_CHOICE: Record<string, Json> = { auto: { type: 'auto' }, none: { type: 'none' }, required: { type: 'any' } };
 
 /** Builds the Anthropic request. `defaultMaxTokens` fills the field Anthropic requires. */
 export function chatToMessagesRequest(body: Json, model: string, defaultMaxTokens: number): Json {
-  const system: string[] = [];
-  const messages: { role: 'user' | 'assistant'; content: Json[] }[] = [];
+  const system: Json[] = [];
+  const messages: { role: 'user' | 'assistant' | 'system'; content: Json[] | string }[] = [];
   const push = (role: 'user' | 'assistant', blocks: Json[]) => {
     if (blocks.length === 0) return;
     const last = messages[messages.length - 1];
     // Anthropic wants alternating roles: consecutive same-role messages merge.
-    if (last && last.role === role) last.content.push(...blocks);
+    if (last && last.role === role && Array.isArray(last.content)) last.content.push(...blocks);
     else messages.push({ role, content: blocks });
   };
   for (const msg of asArray(body.messages)) {
     switch (msg.role) {
       case 'system':
-      case 'developer':
-        system.push(textFromContent(msg.content));
+      case 'developer': {
+        const blocks = markLast(textBlocks(msg.content), msg);
+        if (messages.length === 0) system.push(...blocks);
+        else if (blocks.length > 0) messages.push({ role: 'system', content: blocks });
         break;
+      }
       case 'assistant':
-        push('assistant', assistantBlocks(msg));
+        push('assistant', markLast(assistantBlocks(msg), msg));
         break;
       case 'tool':
       case 'function':
-        push('user', [
-          {
-            type: 'tool_result',
-            tool_use_id: str(msg.tool_call_id) ?? str(msg.name) ?? '',
-            content: textFromContent(msg.content),
-          },
-        ]);
+        push('user', [toolResult(msg)]);
         break;
       default:
-        push('user', userBlocks(msg.content));
+        push('user', markLast(textBlocks(msg.content), msg));
     }
   }
   const out: Json = {
@@ -86,7 +110,9 @@ export function chatToMessagesRequest(body: Json, model: string, defaultMaxToken
     messages,
     max_tokens: body.max_completion_tokens ?? body.max_tokens ?? defaultMaxTokens,
   };
-  if (system.length > 0) out.system = system.join('\n\n');
+  // A plain string unless a block is marked for caching, which only blocks can carry.
+  if (system.length > 0)
+    out.system = system.some((b) => b.cache_control) ? system : system.map((b) => str(b.text) ?? '').join('\n\n');
   if (typeof body.temperature === 'number') out.temperature = Math.min(1, body.temperature);
   if (typeof body.top_p === 'number') out.top_p = body.top_p;
   if (typeof body.stop === 'string') out.stop_sequences = [body.stop];
@@ -98,7 +124,8 @@ export function chatToMessagesRequest(body: Json, model: string, defaultMaxToken
       const fn = asObject(t.function);
       const tool: Json = { name: fn.name, input_schema: fn.parameters ?? { type: 'object', properties: {} } };
       if (fn.description !== undefined) tool.description = fn.description;
-      return tool;
+      if (fn.strict === true) tool.strict = true;
+      return withCache(tool, t);
     });
   }
   let choice: Json | undefined;
@@ -110,5 +137,6 @@ export function chatToMessagesRequest(body: Json, model: string, defaultMaxToken
     choice = { ...(choice ?? { type: 'auto' }), disable_parallel_tool_use: true };
   if (choice && tools.length > 0) out.tool_choice = choice;
   if (typeof body.user === 'string') out.metadata = { user_id: body.user };
+  applyEffort(out, body.reasoning_effort);
   return out;
 }

@@ -1,4 +1,13 @@
 // Anthropic Messages request -> OpenAI chat request (an Anthropic client using an OpenAI provider).
+// Rules beyond the obvious field renames (docs/configuration.md, "Translation"):
+// - `role: "system"` messages inside `messages` (Claude Code sends them) stay system messages
+//   at their place;
+// - thinking the client turned on explicitly -> `reasoning_effort` (anthropicToEffort); thinking
+//   blocks in the history are not sent (chat has no reasoning input);
+// - `output_config.format` -> `response_format`;
+// - `context_management` (server-side editing of the history), `cache_control` markers and the
+//   `anthropic-beta` flags have no chat equivalent and are left out.
+import { anthropicToEffort } from './reasoning-effort.ts';
 import { asArray, asObject, str, type Json } from './types.ts';
 
 function blocksToText(content: unknown): string {
@@ -65,7 +74,10 @@ export function messagesToChatRequest(body: Json, model: string): Json {
   if (system !== '') messages.push({ role: 'system', content: system });
   for (const msg of asArray(body.messages)) {
     if (msg.role === 'assistant') convertAssistant(msg.content, messages);
-    else convertUser(msg.content, messages);
+    else if (msg.role === 'system') {
+      const text = blocksToText(msg.content);
+      if (text !== '') messages.push({ role: 'system', content: text });
+    } else convertUser(msg.content, messages);
   }
   const out: Json = { model, messages };
   if (typeof body.max_tokens === 'number') out.max_tokens = body.max_tokens;
@@ -98,5 +110,10 @@ export function messagesToChatRequest(body: Json, model: string): Json {
   }
   const user = str(asObject(body.metadata).user_id);
   if (user) out.user = user;
+  const effort = anthropicToEffort(body);
+  if (effort) out.reasoning_effort = effort;
+  const format = asObject(asObject(body.output_config).format);
+  if (format.type === 'json_schema')
+    out.response_format = { type: 'json_schema', json_schema: { name: 'output', schema: asObject(format.schema) } };
   return out;
 }

@@ -97,7 +97,7 @@ describe('JSON response translation', () => {
   it('counts cache tokens as prompt tokens', () => {
     assert.deepEqual(
       anthropicUsage({ input_tokens: 1, cache_creation_input_tokens: 2, cache_read_input_tokens: 3, output_tokens: 4 }),
-      { prompt: 6, completion: 4 },
+      { prompt: 6, completion: 4, cached: 3 },
     );
   });
 

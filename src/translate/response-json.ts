@@ -1,24 +1,38 @@
 // Non-streaming responses both ways, and usage extraction from either format.
 import { toAnthropicStop, toOpenAIFinish } from './stop-reasons.ts';
-import { asArray, asObject, parseArguments, str, type Json, type Usage } from './types.ts';
+import { asArray, asObject, count, parseArguments, str, usageOf, type Json, type Usage } from './types.ts';
 
-/** Anthropic usage -> prompt/completion counts; cache reads and writes are prompt tokens too. */
+/**
+ * Anthropic usage -> prompt/completion counts; cache reads and writes are prompt tokens too.
+ * Thinking tokens (output_tokens_details.thinking_tokens) are part of output_tokens.
+ */
 export function anthropicUsage(u: unknown): Usage {
   const o = asObject(u);
-  const n = (k: string) => (typeof o[k] === 'number' ? (o[k] as number) : 0);
-  return {
-    prompt: n('input_tokens') + n('cache_creation_input_tokens') + n('cache_read_input_tokens'),
-    completion: n('output_tokens'),
-  };
+  return usageOf(
+    count(o, 'input_tokens') + count(o, 'cache_creation_input_tokens') + count(o, 'cache_read_input_tokens'),
+    count(o, 'output_tokens'),
+    count(o, 'cache_read_input_tokens'),
+    count(asObject(o.output_tokens_details), 'thinking_tokens'),
+  );
 }
 
 /** OpenAI usage (chat: prompt/completion_tokens; responses/embeddings: input/output_tokens). */
 export function openaiUsage(u: unknown): Usage | undefined {
   const o = asObject(u);
   if (typeof o.prompt_tokens === 'number')
-    return { prompt: o.prompt_tokens, completion: typeof o.completion_tokens === 'number' ? o.completion_tokens : 0 };
+    return usageOf(
+      o.prompt_tokens,
+      count(o, 'completion_tokens'),
+      count(asObject(o.prompt_tokens_details), 'cached_tokens'),
+      count(asObject(o.completion_tokens_details), 'reasoning_tokens'),
+    );
   if (typeof o.input_tokens === 'number')
-    return { prompt: o.input_tokens, completion: typeof o.output_tokens === 'number' ? o.output_tokens : 0 };
+    return usageOf(
+      o.input_tokens,
+      count(o, 'output_tokens'),
+      count(asObject(o.input_tokens_details), 'cached_tokens'),
+      count(asObject(o.output_tokens_details), 'reasoning_tokens'),
+    );
   return undefined;
 }
 

@@ -4,6 +4,7 @@
 // and emitted as whole blocks when the live one is over. Nothing is lost, reordered within a
 // call, or attached to the wrong call.
 import type { SseEvent } from '../upstream/sse.ts';
+import { openaiUsage } from './response-json.ts';
 import { toAnthropicStop } from './stop-reasons.ts';
 import { anthropicErrorEvent, type StreamTranslator } from './stream.ts';
 import { asArray, asObject, str, type Json, type Usage } from './types.ts';
@@ -154,12 +155,8 @@ export class OpenAIToAnthropicStream implements StreamTranslator {
     let out = this.started ? '' : this.start(str(chunk.id) ?? 'proxy', str(chunk.model) ?? this.model);
     const usage = asObject(chunk.usage);
     if (typeof usage.prompt_tokens === 'number') {
-      this.usage = {
-        prompt: usage.prompt_tokens,
-        completion: typeof usage.completion_tokens === 'number' ? usage.completion_tokens : 0,
-      };
-      const cached = asObject(usage.prompt_tokens_details).cached_tokens;
-      this.cached = typeof cached === 'number' ? cached : 0;
+      this.usage = openaiUsage(usage);
+      this.cached = this.usage?.cached ?? 0;
     }
     const choice = asObject(asArray(chunk.choices)[0]);
     const delta = asObject(choice.delta);

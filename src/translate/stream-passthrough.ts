@@ -7,7 +7,6 @@ import { anthropicErrorEvent, openaiErrorEvent, type StreamTranslator } from './
 import { asObject, type Usage } from './types.ts';
 
 const USAGE_OBJECT = /"usage"\s*:\s*\{/;
-const RESPONSES_TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 
 export class OpenAIPassthrough implements StreamTranslator {
   usage: Usage | undefined;
@@ -24,14 +23,13 @@ export class OpenAIPassthrough implements StreamTranslator {
       this.done = true;
       return 'data: [DONE]\n\n';
     }
-    if (RESPONSES_TERMINAL.has(ev.event)) this.done = true;
-    else if (!this.finished && data.includes('"finish_reason":') && !data.includes('"finish_reason":null'))
+    if (!this.finished && data.includes('"finish_reason":') && !data.includes('"finish_reason":null'))
       this.finished = true;
     if (data.startsWith('{"error"') || ev.event === 'error') this.failed = true;
     else if (USAGE_OBJECT.test(data)) {
       try {
         const chunk = asObject(JSON.parse(data));
-        const usage = openaiUsage(chunk.usage ?? asObject(chunk.response).usage);
+        const usage = openaiUsage(chunk.usage);
         if (usage) this.usage = usage;
         if (this.hideUsageChunk && Array.isArray(chunk.choices) && chunk.choices.length === 0) return '';
       } catch {

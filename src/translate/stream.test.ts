@@ -184,7 +184,7 @@ describe('Anthropic stream -> OpenAI stream', () => {
       total_tokens: 19,
       prompt_tokens_details: { cached_tokens: 2 },
     });
-    assert.deepEqual(tr.usage, { prompt: 10, completion: 9 });
+    assert.deepEqual(tr.usage, { prompt: 10, completion: 9, cached: 2 });
   });
 
   it('leaves the usage chunk out when the client did not ask', () => {

@@ -14,6 +14,12 @@ export interface StreamTranslator {
   usage: Usage | undefined;
   /** True once the upstream sent an error event (the stream is over, and not successfully). */
   failed: boolean;
+  /**
+   * Characters of the answer the translator keeps to send again at its end (a Responses stream
+   * repeats every item in response.completed); relay-stream.ts caps and charges them like a
+   * buffered answer. Absent: it keeps nothing that grows with the answer.
+   */
+  readonly held?: number;
 }
 
 export function openaiErrorEvent(message: string, type: string): string {

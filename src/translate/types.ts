@@ -2,9 +2,31 @@
 // files (the openai and @anthropic-ai/sdk packages) are the reference; bodies stay plain JSON objects.
 export type Json = Record<string, unknown>;
 
+/**
+ * Token usage of one answer, as the upstream reported it. `prompt` includes cached prompt tokens
+ * (`cached` says how many of them were read from the provider's prompt cache) and `completion`
+ * includes reasoning tokens (`reasoning` says how many). The optional fields are present only
+ * when the upstream reported a non-zero count.
+ */
 export interface Usage {
   prompt: number;
   completion: number;
+  cached?: number;
+  reasoning?: number;
+}
+
+/** A count from a usage object, 0 when absent or not a number. */
+export function count(o: Json, key: string): number {
+  const v = o[key];
+  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
+}
+
+/** Usage with the optional counts set only when non-zero. */
+export function usageOf(prompt: number, completion: number, cached: number, reasoning: number): Usage {
+  const u: Usage = { prompt, completion };
+  if (cached > 0) u.cached = cached;
+  if (reasoning > 0) u.reasoning = reasoning;
+  return u;
 }
 
 export function asArray<T = Json>(v: unknown): T[] {
@@ -13,6 +35,11 @@ export function asArray<T = Json>(v: unknown): T[] {
 
 export function asObject(v: unknown): Json {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {};
+}
+
+/** A list of objects from untrusted JSON: anything that is not an object reads as {}. */
+export function objectsOf(v: unknown): Json[] {
+  return Array.isArray(v) ? v.map(asObject) : [];
 }
 
 export function str(v: unknown): string | undefined {

@@ -53,7 +53,7 @@ describe('hostile: clients that stop reading', { skip }, () => {
   });
 
   it('ten 9 MiB JSON answers to clients that never read', async (t) => {
-    await underAttack(t, bin, { peakRssMiB: 300, server }, async (proxy) => {
+    await underAttack(t, bin, { peakRssMiB: 400, server }, async (proxy) => {
       const request = post('/v1/chat/completions', chat('lorem ipsum '.repeat((9 * MiB) / 12), false), auth);
       const clients = Array.from({ length: 10 }, () => nonReader(proxy.port, request));
       await new Promise((r) => setTimeout(r, 1000));

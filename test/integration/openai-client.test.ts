@@ -219,7 +219,18 @@ ${openaiProvider('oa', oa.url, '    models: [gpt-4o]\n')}${anthropicProvider('an
     const events: string[] = [];
     for await (const e of await client.responses.create({ model: 'gpt-4o', input: 'hey', stream: true }))
       events.push(e.type);
-    assert.deepEqual(events, ['response.created', 'response.output_text.delta', 'response.completed']);
+    assert.deepEqual(events, [
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.content_part.added',
+      'response.output_text.delta',
+      'response.output_text.delta',
+      'response.output_text.done',
+      'response.content_part.done',
+      'response.output_item.done',
+      'response.completed',
+    ]);
     const c = await client.completions.create({ model: 'gpt-4o', prompt: 'p' });
     assert.equal(c.choices[0]!.text, 'mock-openai: p');
     let text = '';

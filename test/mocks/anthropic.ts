@@ -1,6 +1,12 @@
 // A mock Anthropic upstream speaking the exact wire format of /v1/messages: JSON, and SSE with
-// message_start, ping, content blocks (text and tool_use with input_json_delta), message_delta
-// with cumulative usage, and message_stop.
+// message_start, ping, content blocks (thinking with signature_delta, text, tool_use with
+// input_json_delta), message_delta with cumulative usage, and message_stop; plus
+// /v1/messages/count_tokens. Requests the real API refuses get its 400 (anthropic-validate.ts).
+// With `agent` set it plays the scripted tool loop (agent.ts) whenever the request declares the
+// agent's shell tool; with thinking on (adaptive or enabled) each answer starts with a signed
+// thinking block, and the next turn must send it back intact.
+import { agentAnswer, findShellTool, toolOutputText, type AgentScript } from './agent.ts';
+import { mockSignature, validateMessagesRequest } from './anthropic-validate.ts';
 import {
   lastUserText,
   startMock,
@@ -11,102 +17,176 @@ import {
 } from './server.ts';
 
 export const MOCK_TOOL_INPUT = { city: 'Paris', unit: 'celsius' };
+export const MOCK_THINKING = 'The user wants the command run; I will call the shell tool.';
 
-const ev = (type: string, payload: Record<string, unknown>) =>
-  `event: ${type}\ndata: ${JSON.stringify({ type, ...payload })}\n\n`;
+type J = Record<string, unknown>;
 
-function firstTool(body: Record<string, unknown>): string | undefined {
-  const tools = Array.isArray(body.tools) ? (body.tools as { name?: string }[]) : [];
-  return tools[0]?.name;
+const ev = (type: string, payload: J) => `event: ${type}\ndata: ${JSON.stringify({ type, ...payload })}\n\n`;
+
+function toolNames(body: J): string[] {
+  return (Array.isArray(body.tools) ? (body.tools as { name?: string }[]) : []).map((t) => t.name ?? '');
 }
 
-/** The mock answers with a tool call unless the last user turn already carries tool results. */
-function wantsTool(body: Record<string, unknown>): string | undefined {
-  const name = firstTool(body);
-  if (!name) return undefined;
-  const messages = Array.isArray(body.messages) ? (body.messages as { content?: unknown }[]) : [];
-  const last = messages[messages.length - 1]?.content;
-  if (Array.isArray(last) && (last as { type?: string }[]).some((b) => b.type === 'tool_result')) return undefined;
-  return name;
+function lastContent(body: J): unknown {
+  const messages = (Array.isArray(body.messages) ? body.messages : []) as { role?: string; content?: unknown }[];
+  return messages.filter((m) => m.role !== 'system').at(-1)?.content;
 }
 
-function inputTokens(body: Record<string, unknown>): number {
+function toolResults(body: J): J[] {
+  const last = lastContent(body);
+  return Array.isArray(last) ? (last as J[]).filter((b) => b.type === 'tool_result') : [];
+}
+
+interface Answer {
+  text: string;
+  tool?: { name: string; input: J };
+  thinking?: string;
+}
+
+/** What the model says: the agent loop when scripted, else a tool call to the first tool, else an echo. */
+function answer(body: J, agent: AgentScript | undefined): Answer {
+  const thinking = ['enabled', 'adaptive'].includes(String((body.thinking as J | undefined)?.type))
+    ? MOCK_THINKING
+    : undefined;
+  const results = toolResults(body);
+  const shell = agent ? findShellTool(toolNames(body)) : undefined;
+  if (shell && agent) {
+    if (results.length > 0) return { text: agentAnswer(toolOutputText(results[0]!.content)), thinking };
+    return { text: 'Running it.', tool: { name: shell.name, input: shell.input(agent.command) }, thinking };
+  }
+  const first = toolNames(body)[0];
+  if (first && results.length === 0)
+    return { text: 'Let me check.', tool: { name: first, input: MOCK_TOOL_INPUT }, thinking };
+  return { text: `mock-anthropic: ${lastUserText(body)}`, thinking };
+}
+
+/** Displayed thinking text: empty when the request asked for it omitted (the signature still comes). */
+function shownThinking(body: J, thinking: string): string {
+  return (body.thinking as J | undefined)?.display === 'omitted' ? '' : thinking;
+}
+
+function inputTokens(body: J): number {
   return JSON.stringify(body.messages ?? '').length;
 }
 
-const messages: Reply = {
-  json(req: RecordedRequest) {
-    const b = req.body;
-    const tool = wantsTool(b);
-    const text = `mock-anthropic: ${lastUserText(b)}`;
-    return {
-      id: 'msg_mock1',
-      type: 'message',
-      role: 'assistant',
-      model: b.model,
-      content: tool
-        ? [
-            { type: 'text', text: 'Let me check.' },
-            { type: 'tool_use', id: 'toolu_mock1', name: tool, input: MOCK_TOOL_INPUT },
-          ]
-        : [{ type: 'text', text }],
-      stop_reason: tool ? 'tool_use' : 'end_turn',
-      stop_sequence: null,
-      usage: {
-        input_tokens: inputTokens(b),
-        output_tokens: 7,
-        cache_creation_input_tokens: 0,
-        cache_read_input_tokens: 0,
-      },
-    };
-  },
-  events(req: RecordedRequest) {
-    const b = req.body;
-    const tool = wantsTool(b);
-    const out = [
-      ev('message_start', {
-        message: {
-          id: 'msg_mock1',
-          type: 'message',
-          role: 'assistant',
-          model: b.model,
-          content: [],
-          stop_reason: null,
-          stop_sequence: null,
-          usage: { input_tokens: inputTokens(b), output_tokens: 1 },
+const CACHE_READ = 3;
+
+function reply(agent: AgentScript | undefined): Reply {
+  return {
+    reject(req: RecordedRequest) {
+      const message = validateMessagesRequest(req.body);
+      return message
+        ? { status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message } } }
+        : undefined;
+    },
+    json(req: RecordedRequest) {
+      const b = req.body;
+      const a = answer(b, agent);
+      const content: J[] = [];
+      if (a.thinking) {
+        const shown = shownThinking(b, a.thinking);
+        content.push({ type: 'thinking', thinking: shown, signature: mockSignature(shown) });
+      }
+      content.push({ type: 'text', text: a.text });
+      if (a.tool) content.push({ type: 'tool_use', id: 'toolu_mock1', name: a.tool.name, input: a.tool.input });
+      return {
+        id: 'msg_mock1',
+        type: 'message',
+        role: 'assistant',
+        model: b.model,
+        content,
+        stop_reason: a.tool ? 'tool_use' : 'end_turn',
+        stop_sequence: null,
+        usage: {
+          input_tokens: inputTokens(b),
+          output_tokens: 7,
+          cache_creation_input_tokens: 0,
+          cache_read_input_tokens: b.cache_control ? CACHE_READ : 0,
+          ...(a.thinking ? { output_tokens_details: { thinking_tokens: 5 } } : {}),
         },
-      }),
-      ev('ping', {}),
-    ];
-    const text = tool ? 'Let me check.' : `mock-anthropic: ${lastUserText(b)}`;
-    out.push(ev('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }));
-    for (const w of text.match(/\S+\s*/g) ?? [text])
-      out.push(ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: w } }));
-    out.push(ev('content_block_stop', { index: 0 }));
-    if (tool) {
-      const json = JSON.stringify(MOCK_TOOL_INPUT);
+      };
+    },
+    events(req: RecordedRequest) {
+      const b = req.body;
+      const a = answer(b, agent);
+      const out = [
+        ev('message_start', {
+          message: {
+            id: 'msg_mock1',
+            type: 'message',
+            role: 'assistant',
+            model: b.model,
+            content: [],
+            stop_reason: null,
+            stop_sequence: null,
+            usage: {
+              input_tokens: inputTokens(b),
+              cache_creation_input_tokens: 0,
+              cache_read_input_tokens: b.cache_control ? CACHE_READ : 0,
+              output_tokens: 1,
+            },
+          },
+        }),
+        ev('ping', {}),
+      ];
+      let index = 0;
+      if (a.thinking) {
+        const shown = shownThinking(b, a.thinking);
+        out.push(
+          ev('content_block_start', { index, content_block: { type: 'thinking', thinking: '', signature: '' } }),
+        );
+        if (shown)
+          for (const piece of [shown.slice(0, 20), shown.slice(20)])
+            out.push(ev('content_block_delta', { index, delta: { type: 'thinking_delta', thinking: piece } }));
+        out.push(
+          ev('content_block_delta', { index, delta: { type: 'signature_delta', signature: mockSignature(shown) } }),
+        );
+        out.push(ev('content_block_stop', { index }));
+        index++;
+      }
+      out.push(ev('content_block_start', { index, content_block: { type: 'text', text: '' } }));
+      for (const w of a.text.match(/\S+\s*/g) ?? [a.text])
+        out.push(ev('content_block_delta', { index, delta: { type: 'text_delta', text: w } }));
+      out.push(ev('content_block_stop', { index }));
+      index++;
+      if (a.tool) {
+        const json = JSON.stringify(a.tool.input);
+        out.push(
+          ev('content_block_start', {
+            index,
+            content_block: { type: 'tool_use', id: 'toolu_mock1', name: a.tool.name, input: {} },
+          }),
+        );
+        for (const piece of [json.slice(0, 5), json.slice(5, 17), json.slice(17)])
+          out.push(ev('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: piece } }));
+        out.push(ev('content_block_stop', { index }));
+      }
       out.push(
-        ev('content_block_start', {
-          index: 1,
-          content_block: { type: 'tool_use', id: 'toolu_mock1', name: tool, input: {} },
+        ev('message_delta', {
+          delta: { stop_reason: a.tool ? 'tool_use' : 'end_turn', stop_sequence: null },
+          usage: { output_tokens: 7, ...(a.thinking ? { output_tokens_details: { thinking_tokens: 5 } } : {}) },
         }),
       );
-      for (const piece of [json.slice(0, 5), json.slice(5, 17), json.slice(17)]) {
-        out.push(ev('content_block_delta', { index: 1, delta: { type: 'input_json_delta', partial_json: piece } }));
-      }
-      out.push(ev('content_block_stop', { index: 1 }));
-    }
-    out.push(
-      ev('message_delta', {
-        delta: { stop_reason: tool ? 'tool_use' : 'end_turn', stop_sequence: null },
-        usage: { output_tokens: 7 },
-      }),
-    );
-    out.push(ev('message_stop', {}));
-    return out;
-  },
+      out.push(ev('message_stop', {}));
+      return out;
+    },
+  };
+}
+
+const countTokens: Reply = {
+  json: (req) => ({ input_tokens: inputTokens(req.body) }),
+  events: () => [],
 };
 
-export function startAnthropicMock(options?: MockOptions): Promise<MockUpstream> {
-  return startMock((path) => (path === '/v1/messages' ? messages : undefined), options);
+export interface AnthropicMockOptions extends MockOptions {
+  agent?: AgentScript;
+}
+
+export function startAnthropicMock(options: AnthropicMockOptions = {}): Promise<MockUpstream> {
+  const messages = reply(options.agent);
+  return startMock((path) => {
+    if (path === '/v1/messages') return messages;
+    if (path === '/v1/messages/count_tokens') return countTokens;
+    return undefined;
+  }, options);
 }

@@ -27,6 +27,8 @@ export type Behavior =
 export interface RecordedRequest {
   method: string;
   path: string;
+  /** The query string, without "?" ("" when none). */
+  query: string;
   headers: Record<string, string | string[] | undefined>;
   body: Record<string, unknown>;
   /** True once the proxy closed this request's connection before the answer was complete. */
@@ -36,6 +38,11 @@ export interface RecordedRequest {
 }
 
 export interface Reply {
+  /**
+   * What the real provider would refuse (an invalid request), as its error answer; checked
+   * before any scripted behaviour, so a translation that builds a wrong request fails its test.
+   */
+  reject?(req: RecordedRequest): { status: number; body: unknown } | undefined;
   /** The JSON body of a non-streaming answer. */
   json(req: RecordedRequest): unknown;
   /** The SSE events of a streaming answer, already formatted ("event: x\ndata: {...}\n\n"). */
@@ -92,11 +99,12 @@ export async function startMock(
   const sockets = new Set<import('node:net').Socket>();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0]!;
+    const [path = '/', query = ''] = (req.url ?? '/').split('?');
     const body = await readJson(req);
     const rec: RecordedRequest = {
       method: req.method ?? '',
       path,
+      query,
       headers: req.headers,
       body,
       aborted: false,
@@ -115,6 +123,12 @@ export async function startMock(
       res.end(
         JSON.stringify({ error: { message: `mock: no route ${path}`, type: 'invalid_request_error', code: null } }),
       );
+      return;
+    }
+    const rejected = reply.reject?.(rec);
+    if (rejected) {
+      res.writeHead(rejected.status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(rejected.body));
       return;
     }
     const behavior = queue.shift() ?? { kind: 'ok' };
