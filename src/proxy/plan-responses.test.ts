@@ -20,7 +20,7 @@ function runtime(): Runtime {
   return compileRuntime(
     {
       dir: '.',
-      env: { port: 1, authToken: 'x'.repeat(32), logLevel: 'info' },
+      env: { port: 1, authToken: 'x'.repeat(32), logLevel: 'info', drain: { timeoutSeconds: 600, delaySeconds: 0 } },
       vars: {},
       providers: resolveProviders(cfg, {}),
       routes: buildRoutes(cfg),
