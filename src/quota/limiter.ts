@@ -41,6 +41,8 @@ export interface LimiterOptions {
   /** After a store failure, how long to enforce locally before asking the store again. */
   retryMs?: number;
   onError?: (message: string) => void;
+  /** Milliseconds since the epoch (tests move it). */
+  clock?: () => number;
 }
 
 interface Counter {
@@ -70,6 +72,7 @@ export class QuotaLimiter {
   private readonly flushMs: number;
   private readonly idleMs: number;
   private readonly retryMs: number;
+  private readonly now: () => number;
   /** The last store failure (for /health); cleared by the next success. */
   lastError: string | undefined;
 
@@ -82,6 +85,7 @@ export class QuotaLimiter {
     this.flushMs = options.flushMs ?? 1000;
     this.idleMs = options.idleMs ?? 3000;
     this.retryMs = options.retryMs ?? 5000;
+    this.now = options.clock ?? Date.now;
   }
 
   start(): void {
@@ -93,7 +97,7 @@ export class QuotaLimiter {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
-    await this.flush(Date.now(), true);
+    await this.flush(this.now(), true);
   }
 
   /** The limits of a key as counters for the moment `now`. */
@@ -142,14 +146,14 @@ export class QuotaLimiter {
    * undefined: admitted (its request is counted). A Refusal says which limit and for how long.
    * A Promise only when a lease had to be taken from the store.
    */
-  admit(k: LimitedKey, now = Date.now()): Refusal | undefined | Promise<Refusal | undefined> {
+  admit(k: LimitedKey, now = this.now()): Refusal | undefined | Promise<Refusal | undefined> {
     const limits = this.limitsOf(k, now);
     if (limits.length === 0) return undefined;
     const counters = limits.map((l) => this.counter(l.ref, l.limit, now));
     const short = counters.filter((c) => !QuotaLimiter.hasRoom(c, now));
     if (short.length === 0) return this.take(counters, now);
     return Promise.all(short.map((c) => this.acquire(c))).then(() => {
-      const later = Date.now();
+      const later = this.now();
       const still = counters.find((c) => !QuotaLimiter.hasRoom(c, later));
       return still ? this.refusal(k, still, later) : this.take(counters, later);
     });
@@ -164,7 +168,7 @@ export class QuotaLimiter {
   }
 
   /** Counts what a finished request used against the key's token and money limits. */
-  record(k: LimitedKey, tokens: number, costNano: number | null, now = Date.now()): void {
+  record(k: LimitedKey, tokens: number, costNano: number | null, now = this.now()): void {
     for (const { ref, limit } of this.limitsOf(k, now)) {
       const amount = ref.metric === 'budget' ? (costNano ?? 0) : ref.metric === 'rpm' ? 0 : tokens;
       if (amount > 0) {
@@ -184,7 +188,7 @@ export class QuotaLimiter {
 
   private acquire(c: Counter): Promise<void> {
     c.acquiring ??= this.exclusive(async () => {
-      const now = Date.now();
+      const now = this.now();
       const sent = c.pending;
       try {
         const g = await this.store.acquireLease({
@@ -256,7 +260,7 @@ export class QuotaLimiter {
    * Writes pending usage and renews this process's leases; gives back the leases of counters
    * that are idle or whose window is over. `all`: give back everything (shutdown).
    */
-  flush(now = Date.now(), all = false): Promise<void> {
+  flush(now = this.now(), all = false): Promise<void> {
     return this.exclusive(async () => {
       const flushes = [...this.counters.values()].filter((c) => c.pending !== 0);
       const sent = flushes.map((c) => c.pending);

@@ -139,7 +139,8 @@ export class PostgresStore implements Store {
     try {
       return await fn();
     } catch (error) {
-      if (error instanceof StoreError) throw error;
+      // A RangeError is the caller's query (an empty time range), not the store failing.
+      if (error instanceof StoreError || error instanceof RangeError) throw error;
       throw new StoreError(`${what}: ${(error as Error).message}`);
     }
   }

@@ -120,7 +120,8 @@ export class SqliteStore implements Store {
     try {
       return fn();
     } catch (error) {
-      if (error instanceof StoreError) throw error;
+      // A RangeError is the caller's query (an empty time range), not the store failing.
+      if (error instanceof StoreError || error instanceof RangeError) throw error;
       throw new StoreError(`${what}: ${(error as Error).message}`);
     }
   }
