@@ -300,6 +300,8 @@ export class QuotaLimiter {
           this.failed(error);
         }
       }
+      // Pruning is housekeeping of counters this process wrote: none yet, nothing to prune.
+      if (this.lastPrune === 0 && this.counters.size === 0) return;
       if (now - this.lastPrune > MINUTE_MS) {
         this.lastPrune = now;
         await this.store

@@ -17,6 +17,7 @@ import { computeGrant, isPerMinute, MINUTE_MS, type CounterRef, type LeaseReques
 import { keyFromRow, KEY_COLUMNS, keyValues } from './key-rows.ts';
 import { META_TABLE_SQL, MIGRATIONS, newerSchemaMessage, SCHEMA_VERSION } from './schema.ts';
 import { StoreError, type QuotaFlush, type Store } from './types.ts';
+import { redactUrl } from './url.ts';
 
 type Row = Record<string, unknown>;
 type Value = string | number | null | (string | number | null)[];
@@ -60,17 +61,6 @@ export interface PostgresOptions {
   queryTimeoutMs?: number;
   /** Reports errors of idle connections (the database restarted); without a listener they would crash the process. */
   onIdleError?: (error: Error) => void;
-}
-
-/** The URL without its password, for logs and `ai-proxy config`. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparsable DATABASE_URL)';
-  }
 }
 
 export class PostgresStore implements Store {

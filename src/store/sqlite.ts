@@ -38,6 +38,18 @@ function sqliteModule(): typeof import('node:sqlite') {
   return mod;
 }
 
+/**
+ * Creates the data folder itself when missing, not its parents: a DATA_DIR whose parent is
+ * missing is a mistake worth an error (and Node's recursive mkdir never returns on /proc).
+ */
+function makeFolder(dir: string): void {
+  try {
+    mkdirSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+}
+
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   private readonly statements = new Map<string, StatementSync>();
@@ -51,7 +63,7 @@ export class SqliteStore implements Store {
   static open(path: string, options: SqliteOptions = {}): SqliteStore {
     let db: DatabaseSync;
     try {
-      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      if (path !== ':memory:') makeFolder(dirname(path));
       db = new (sqliteModule().DatabaseSync)(path, { timeout: options.busyTimeoutMs ?? 5000 });
       db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL');
     } catch (error) {
