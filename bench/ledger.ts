@@ -137,7 +137,10 @@ const lines = [
   ...results.map(
     (r) =>
       `| ${r.name} | ${r.sustained.toLocaleString('en-US')} | ${r.steps
-        .map((s) => `${s.rate / 1000}k -> ${s.keptUp ? 'ok' : `behind (${s.queuedAtEnd} queued)`}, ${s.loopP99Ms} / ${s.loopMaxMs}`)
+        .map(
+          (s) =>
+            `${s.rate / 1000}k -> ${s.keptUp ? 'ok' : `behind (${s.queuedAtEnd} queued)`}, ${s.loopP99Ms} / ${s.loopMaxMs}`,
+        )
         .join('; ')} |`,
   ),
 ];
