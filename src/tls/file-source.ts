@@ -3,7 +3,7 @@
 // Kubernetes replace files by renaming over them, which a watch on the old inode never sees.
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import type { Logger } from '../server/logger.ts';
+import type { Logger } from '../observability/logger.ts';
 import { readKeyPair } from './certificate.ts';
 import type { ServedCertificate } from './served.ts';
 

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import type { Server as TlsServer, TlsOptions } from 'node:tls';
 import type { TlsEnv } from '../config/env.ts';
 import { ExitError, listenFailure } from '../exit-error.ts';
-import type { Logger } from '../server/logger.ts';
+import type { Logger } from '../observability/logger.ts';
 import { CertificateError } from './certificate.ts';
 import { FileCertificateSource } from './file-source.ts';
 import { startHttpPort } from './http-port.ts';

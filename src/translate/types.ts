@@ -1,5 +1,5 @@
-// Loose views of the two wire formats: only the fields translation reads. The official SDK type
-// files are the reference (see /work/shared/PROTOCOLS.md); bodies stay plain JSON objects.
+// Loose views of the two wire formats: only the fields translation reads. The official SDKs' type
+// files (the openai and @anthropic-ai/sdk packages) are the reference; bodies stay plain JSON objects.
 export type Json = Record<string, unknown>;
 
 export interface Usage {

@@ -2,8 +2,8 @@
 // failure with whether it is worth retrying and how long the upstream asked us to wait.
 import type { ClientAbort } from './abort.ts';
 import { exchange, MAX_ERROR_BODY, type UpstreamAnswer, type UpstreamCall } from './exchange.ts';
-import { ProxyError } from '../server/errors.ts';
-import type { RuntimeProvider } from '../server/runtime.ts';
+import { ProxyError } from '../http/errors.ts';
+import type { RuntimeProvider } from '../proxy/runtime.ts';
 import { upstreamErrorInfo } from '../translate/response-json.ts';
 import { isProviderFault, isRetryableStatus, retryAfterMs } from './retry.ts';
 

@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.ts';
-import { ProxyServer } from '../../src/server/app.ts';
-import { Logger } from '../../src/server/logger.ts';
+import { ProxyServer } from '../../src/http/server.ts';
+import { Logger } from '../../src/observability/logger.ts';
 
 export const TOKEN = 'test-token-0123456789abcdef0123456789abcdef';
 export const OPENAI_KEY = 'sk-upstream-openai-secret-key-1234567890';

@@ -9,8 +9,8 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { loadConfig } from '../../src/config/load.ts';
 import { parseEnv } from '../../src/config/env.ts';
-import { ProxyServer } from '../../src/server/app.ts';
-import { Logger } from '../../src/server/logger.ts';
+import { ProxyServer } from '../../src/http/server.ts';
+import { Logger } from '../../src/observability/logger.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 

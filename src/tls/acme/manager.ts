@@ -2,7 +2,7 @@
 // for exactly these names is served at once; an order runs in the background when there is
 // none or it is due; then one timer at a time sleeps until nextRenewal() says so.
 import { join } from 'node:path';
-import type { Logger } from '../../server/logger.ts';
+import type { Logger } from '../../observability/logger.ts';
 import { checkKeyPair, CertificateError, readKeyPair, type KeyPair } from '../certificate.ts';
 import type { ServedCertificate } from '../served.ts';
 import { isFresh, nextRenewal, type Failure } from './schedule.ts';

@@ -1,12 +1,20 @@
 // Client authentication: one shared token, accepted as "Authorization: Bearer" or "x-api-key"
 // (what the OpenAI and Anthropic SDKs send), compared in constant time.
 import type { IncomingHttpHeaders } from 'node:http';
+import { errors } from './errors.ts';
 
 export class TokenAuth {
   private readonly expected: Buffer;
 
   constructor(token: string) {
     this.expected = Buffer.from(token, 'utf8');
+  }
+
+  /** The client's token when it is accepted (its identity, e.g. for rate limits); else a 401. */
+  authenticate(headers: IncomingHttpHeaders): string {
+    const token = TokenAuth.presented(headers);
+    if (token === undefined || !this.check(token)) throw errors.unauthorized();
+    return token;
   }
 
   /** The presented token, or undefined when none was sent. */

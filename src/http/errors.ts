@@ -27,7 +27,7 @@ export class ProxyError extends Error {
   }
 }
 
-export function errorBody(type: string, message: string, code: string | null): string {
+function errorBody(type: string, message: string, code: string | null): string {
   return JSON.stringify({ type: 'error', error: { message, type, code } });
 }
 

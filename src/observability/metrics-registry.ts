@@ -70,11 +70,15 @@ interface Series {
 
 export class Histogram implements Metric {
   private series = new Map<string, Series>();
+  /** le="..." of each bucket, then of +Inf. */
+  private readonly le: string[];
   constructor(
     readonly name: string,
     readonly help: string,
     readonly buckets: readonly number[],
-  ) {}
+  ) {
+    this.le = [...buckets, '+Inf'].map((le) => labelKey({ le }));
+  }
   observe(key: string, value: number): void {
     let s = this.series.get(key);
     if (!s) {
@@ -101,9 +105,9 @@ export class Histogram implements Metric {
       let cumulative = 0;
       for (let i = 0; i < this.buckets.length; i++) {
         cumulative += s.counts[i]!;
-        out += `${this.name}_bucket{${sep}le="${this.buckets[i]}"} ${cumulative}\n`;
+        out += `${this.name}_bucket{${sep}${this.le[i]}} ${cumulative}\n`;
       }
-      out += `${this.name}_bucket{${sep}le="+Inf"} ${s.count}\n`;
+      out += `${this.name}_bucket{${sep}${this.le[this.buckets.length]}} ${s.count}\n`;
       out += `${this.name}_sum${k ? `{${k}}` : ''} ${s.sum}\n${this.name}_count${k ? `{${k}}` : ''} ${s.count}\n`;
     }
     return out;

@@ -1,9 +1,11 @@
 // Compiles a LoadedConfig into what request handling needs, once per (re)load: providers with
-// their pool, paths and headers ready; routes resolved to provider objects; /v1/models prebuilt.
+// their pool, paths, headers and metric labels ready; routes resolved to provider objects;
+// /v1/models prebuilt.
 import type { LoadedConfig, ResolvedProvider } from '../config/load.ts';
 import type { ProviderType, ServerSettings } from '../config/schema.ts';
 import { adapters } from '../providers/registry.ts';
 import type { ProviderAdapter } from '../providers/types.ts';
+import { providerLabel, routeLabel, tokenLabels } from '../observability/labels.ts';
 import type { PoolSet } from '../upstream/pools.ts';
 import type { Pool } from '../upstream/undici-lite.ts';
 
@@ -27,11 +29,16 @@ export interface RuntimeProvider {
   streamUsage: boolean;
   unusable: string | undefined;
   state: ProviderState;
+  /** provider="..." of every metric about this provider. */
+  label: string;
 }
 
+/** One step of a route: a provider's model, with the metric labels of the route and the model. */
 export interface RuntimeTarget {
   provider: RuntimeProvider;
   model: string;
+  routeLabel: string;
+  tokenLabels: { prompt: string; completion: string };
 }
 
 export interface Runtime {
@@ -74,14 +81,21 @@ export function compileRuntime(config: LoadedConfig, pools: PoolSet, previous?: 
         old && old.type === p.type && old.config.baseUrl === p.baseUrl
           ? old.state
           : { consecutiveFailures: 0, lastError: undefined, lastErrorAt: undefined, lastSuccessAt: undefined },
+      label: providerLabel(p.name),
     });
   }
   pools.retain(origins);
   const routes = new Map<string, RuntimeTarget[]>();
   for (const [name, targets] of config.routes) {
+    const route = routeLabel(name);
     routes.set(
       name,
-      targets.map((t) => ({ provider: providers.get(t.provider)!, model: t.model })),
+      targets.map((t) => ({
+        provider: providers.get(t.provider)!,
+        model: t.model,
+        routeLabel: route,
+        tokenLabels: tokenLabels(t.provider, t.model),
+      })),
     );
   }
   const created = Math.floor(Date.now() / 1000);
@@ -104,9 +118,4 @@ export function compileRuntime(config: LoadedConfig, pools: PoolSet, previous?: 
     last_id: ids.at(-1) ?? null,
   });
   return { config, providers, routes, settings: config.server, modelsBody, loadedAt: Date.now() };
-}
-
-/** A provider can take traffic when it has its key. Failures only degrade /health. */
-export function usableProviders(rt: Runtime): RuntimeProvider[] {
-  return [...rt.providers.values()].filter((p) => !p.unusable);
 }

@@ -1,7 +1,7 @@
-import { test } from 'node:test';
+import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Logger } from './logger.ts';
-import { newRequestContext, requestLogMembers, type RequestContext } from './proxy.ts';
+import { newRequestContext, requestLogMembers, type RequestContext } from './request-record.ts';
 
 function capture(level: 'info' | 'error' = 'info'): { logger: Logger; lines: () => Record<string, unknown>[] } {
   let text = '';
@@ -73,4 +73,23 @@ test('request lines are scrubbed of secrets and respect the level', () => {
   const out = lines();
   assert.equal(out.length, 1);
   assert.equal(out[0]?.model, '[REDACTED]');
+});
+
+describe('Logger', () => {
+  it('writes JSON lines at or above its level, with secrets removed', async () => {
+    const out: string[] = [];
+    const log = new Logger('info', { write: (s: string) => out.push(s) });
+    log.setSecrets(['supersecretvalue']);
+    log.debug('hidden');
+    log.info('shown', { error: 'key supersecretvalue leaked' });
+    log.flush();
+    const lines = out
+      .join('')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.equal(lines.length, 1);
+    assert.equal(lines[0].msg, 'shown');
+    assert.equal(lines[0].error, 'key [REDACTED] leaked');
+  });
 });

@@ -2,10 +2,10 @@
 // upstream call, so a health probe can never cost money or hang.
 import { version } from '../version.ts';
 import type { TlsStatusSource } from '../tls/served.ts';
-import type { Runtime } from './runtime.ts';
+import type { Runtime } from '../proxy/runtime.ts';
 
 /** Consecutive failed attempts after which a provider shows as failing in /health. */
-export const FAILING_AFTER = 3;
+const FAILING_AFTER = 3;
 
 export interface HealthState {
   runtime: Runtime;

@@ -1,0 +1,144 @@
+// The listening server: node:http (or node:https) around the request handler (app.ts), with
+// answers for malformed or slow requests, config reload and graceful drain.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { TlsOptions } from 'node:tls';
+import { type LoadedConfig, loadProviderFile } from '../config/load.ts';
+import { healthReport, isReady } from '../observability/health.ts';
+import { reloadLabels } from '../observability/labels.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { compileRuntime, type Runtime } from '../proxy/runtime.ts';
+import type { TlsStatusSource } from '../tls/served.ts';
+import { PoolSet } from '../upstream/pools.ts';
+import { ProxyApp } from './app.ts';
+
+export interface ProxyServerOptions {
+  logger?: Logger;
+  /** HTTPS instead of plain HTTP, with the same request handler (src/tls/ supplies both parts). */
+  tls?: { options: TlsOptions; status: TlsStatusSource };
+}
+
+export class ProxyServer {
+  readonly server: Server;
+  readonly app: ProxyApp;
+  private readonly pools = new PoolSet();
+
+  constructor(
+    private config: LoadedConfig,
+    options: ProxyServerOptions = {},
+  ) {
+    this.app = new ProxyApp(compileRuntime(config, this.pools), { logger: options.logger, tls: options.tls?.status });
+    const httpOptions = {
+      keepAliveTimeout: 65_000,
+      requestTimeout: config.server.body_timeout * 1000,
+      headersTimeout: config.server.header_timeout * 1000,
+      // Node checks those two timeouts on this interval (30 s by default): check every second.
+      connectionsCheckingInterval: 1000,
+    };
+    // https.Server is an http.Server over TLS sockets: same handler, keep-alive and streaming.
+    // node:https loads OpenSSL's TLS half (~3 MB resident): only when TLS is on.
+    this.server = options.tls
+      ? process.getBuiltinModule('node:https').createServer({ ...httpOptions, ...options.tls.options }, this.app.handle)
+      : createServer(httpOptions, this.app.handle);
+    // Requests that are malformed or too slow (headersTimeout, requestTimeout) end here: answer
+    // with the matching status rather than Node's bare 400, then close.
+    this.server.on('clientError', (err, socket) => {
+      const code = (err as NodeJS.ErrnoException).code;
+      const status =
+        code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? '408 Request Timeout'
+          : code === 'HPE_HEADER_OVERFLOW'
+            ? '431 Request Header Fields Too Large'
+            : '400 Bad Request';
+      if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      else socket.destroy(err);
+    });
+  }
+
+  get runtime(): Runtime {
+    return this.app.runtime;
+  }
+
+  get metrics(): Metrics {
+    return this.app.metrics;
+  }
+
+  get logger(): Logger {
+    return this.app.logger;
+  }
+
+  /** /health/ready and /health for the plain HTTP_PORT listener (src/tls/http-port.ts). */
+  probes(): { ready: () => boolean; health: () => { status: string; body: string } } {
+    return { ready: () => isReady(this.app.health), health: () => healthReport(this.app.health) };
+  }
+
+  listen(port: number, host = '0.0.0.0'): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error) => reject(error);
+      this.server.once('error', onError);
+      this.server.listen(port, host, () => {
+        this.server.off('error', onError);
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  /** Re-reads provider-config.yaml. On any error the running config stays and the error is kept. */
+  reload(): { ok: true } | { ok: false; error: string } {
+    try {
+      const next = loadProviderFile(this.config.dir, this.config.vars);
+      const config: LoadedConfig = { ...this.config, ...next };
+      const runtime = compileRuntime(config, this.pools, this.app.runtime);
+      this.config = config;
+      this.app.useRuntime(runtime);
+      this.server.headersTimeout = runtime.settings.header_timeout * 1000;
+      this.server.requestTimeout = runtime.settings.body_timeout * 1000;
+      this.metrics.reloads.inc(reloadLabels.ok);
+      this.logger.info('config reloaded', {
+        providers: runtime.providers.size,
+        routes: runtime.routes.size,
+        warnings: next.warnings,
+      });
+      return { ok: true };
+    } catch (error) {
+      const message = (error as Error).message;
+      this.app.reloadFailed(message);
+      this.metrics.reloads.inc(reloadLabels.error);
+      this.logger.error('config reload failed; keeping the previous configuration', { error: message });
+      return { ok: false, error: message };
+    }
+  }
+
+  /** Stops accepting, lets in-flight requests and streams finish for up to graceMs, then cuts them. */
+  async shutdown(graceMs = 10_000): Promise<void> {
+    this.app.startDraining();
+    const inFlight = this.app.inFlight;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    const drained = new Promise<void>((resolve) => {
+      if (inFlight.size === 0) return resolve();
+      const check = setInterval(() => {
+        this.server.closeIdleConnections();
+        if (inFlight.size === 0) {
+          clearInterval(check);
+          resolve();
+        }
+      }, 50);
+      check.unref();
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      drained.then(() => false),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs))),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) {
+      this.logger.warn('shutdown grace period over; closing remaining connections', { open: inFlight.size });
+      this.server.closeAllConnections();
+    }
+    await closed;
+    await this.pools.closeAll();
+    this.logger.flush();
+  }
+}

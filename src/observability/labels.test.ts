@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { inMemoryApp, requestInMemory, TEST_TOKEN } from '../http/in-memory.ts';
+import { endpointLabel, failureKindLabel, providerLabel, routeLabel, statusLabel, tokenLabels } from './labels.ts';
+
+describe('metric labels', () => {
+  it('escape every value (backslash, quote, newline) the Prometheus way', () => {
+    assert.equal(routeLabel('a"b\\c\nd'), 'route="a\\"b\\\\c\\nd"');
+    assert.equal(providerLabel('p"'), 'provider="p\\""');
+    assert.deepEqual(tokenLabels('p', 'm"1'), {
+      prompt: 'provider="p",model="m\\"1",kind="prompt"',
+      completion: 'provider="p",model="m\\"1",kind="completion"',
+    });
+    assert.equal(endpointLabel('/v1/x"y'), 'endpoint="/v1/x\\"y"');
+    assert.equal(failureKindLabel('http_503'), 'kind="http_503"');
+    assert.equal(statusLabel(499), 'status="499"');
+  });
+
+  it('name every path outside /v1/ "other", and stay the same for values seen many times', () => {
+    assert.equal(endpointLabel('/health/live'), 'endpoint="other"');
+    assert.equal(endpointLabel('/v1/chat/completions'), 'endpoint="/v1/chat/completions"');
+    for (let i = 0; i < 1000; i++) assert.equal(statusLabel(200 + (i % 400)), `status="${200 + (i % 400)}"`);
+  });
+});
+
+describe('request metrics (in memory)', () => {
+  const app = inMemoryApp(`providers:
+  - {name: echo, type: echo, models: [echo]}
+routes:
+  'we"ird\\route': [echo/echo]
+`);
+  const headers = { 'x-api-key': TEST_TOKEN };
+
+  it('count each request by endpoint, route, provider and status, with escaped values', async () => {
+    const chat = { model: 'we"ird\\route', messages: [{ role: 'user', content: 'one two three' }] };
+    assert.equal((await requestInMemory(app.handle, '/v1/chat/completions', { headers, body: chat })).status, 200);
+    await requestInMemory(app.handle, '/v1/chat/completions', { headers, body: { model: 'missing' } });
+    await requestInMemory(app.handle, '/health/live');
+    const metrics = (await requestInMemory(app.handle, '/metrics', { headers })).body;
+    const line = (series: string) => metrics.split('\n').find((l) => l.startsWith(`${series} `));
+    assert.equal(
+      line(
+        'aiproxy_requests_total{endpoint="/v1/chat/completions",route="we\\"ird\\\\route",provider="echo",status="200"}',
+      ),
+      'aiproxy_requests_total{endpoint="/v1/chat/completions",route="we\\"ird\\\\route",provider="echo",status="200"} 1',
+    );
+    // An unknown model is not a route: clients cannot add label values.
+    assert.ok(line('aiproxy_requests_total{endpoint="/v1/chat/completions",route="",provider="",status="404"}'));
+    assert.ok(line('aiproxy_requests_total{endpoint="other",route="",provider="",status="200"}'));
+    assert.ok(line('aiproxy_request_duration_seconds_count{endpoint="/v1/chat/completions",provider="echo"}'));
+    assert.doesNotMatch(metrics, /missing/);
+  });
+});

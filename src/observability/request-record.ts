@@ -1,0 +1,78 @@
+// What one request did, filled in as it goes (src/http/ creates it, src/proxy/ adds the model,
+// provider, attempts and usage), and what it leaves behind: one log line and the request metrics.
+import type { Usage } from '../translate/types.ts';
+import { endpointLabel, NO_PROVIDER, NO_ROUTE, statusLabel } from './labels.ts';
+import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
+
+export interface RequestContext {
+  id: string;
+  start: number;
+  method: string;
+  path: string;
+  /** The model the client asked for (logged); `route` is set only once it names a route. */
+  model: string;
+  route: string;
+  provider: string;
+  /** route="..." and provider="..." of the metrics, rendered with the runtime (labels.ts). */
+  routeLabel: string;
+  providerLabel: string;
+  upstreamModel: string;
+  retries: number;
+  attempts: number;
+  stream: boolean;
+  usage: Usage | undefined;
+  error: string | undefined;
+  clientClosed: boolean;
+}
+
+/** A request's context before anything about its model or provider is known. */
+export function newRequestContext(id: string, method: string, path: string, start: number): RequestContext {
+  return {
+    id,
+    start,
+    method,
+    path,
+    model: '',
+    route: '',
+    provider: '',
+    routeLabel: NO_ROUTE,
+    providerLabel: NO_PROVIDER,
+    upstreamModel: '',
+    retries: 0,
+    attempts: 0,
+    stream: false,
+    usage: undefined,
+    error: undefined,
+    clientClosed: false,
+  };
+}
+
+/**
+ * The request log line's fields as JSON members, in a fixed order; only present fields.
+ * Strings that come from clients or upstreams go through JSON.stringify (escaping).
+ */
+export function requestLogMembers(ctx: RequestContext, status: number, latencyMs: number): string {
+  let m = `"request_id":${JSON.stringify(ctx.id)},"method":${JSON.stringify(ctx.method)},"path":${JSON.stringify(ctx.path)},"status":${status},"latency_ms":${latencyMs}`;
+  if (ctx.model) m += `,"model":${JSON.stringify(ctx.model)}`;
+  if (ctx.provider)
+    m += `,"provider":${JSON.stringify(ctx.provider)},"upstream_model":${JSON.stringify(ctx.upstreamModel)}`;
+  if (ctx.stream) m += ',"stream":true';
+  if (ctx.attempts) m += `,"attempts":${ctx.attempts},"retries":${ctx.retries}`;
+  if (ctx.usage)
+    m += `,"prompt_tokens":${JSON.stringify(ctx.usage.prompt)},"completion_tokens":${JSON.stringify(ctx.usage.completion)}`;
+  if (ctx.error) m += `,"error":${JSON.stringify(ctx.error)}`;
+  return m;
+}
+
+/** Counts the finished request, times it and writes its log line; `status` is what the client got. */
+export function recordRequest(ctx: RequestContext, status: number, metrics: Metrics, logger: Logger): void {
+  const seconds = (performance.now() - ctx.start) / 1000;
+  const endpoint = endpointLabel(ctx.path);
+  metrics.requests.inc(`${endpoint},${ctx.routeLabel},${ctx.providerLabel},${statusLabel(status)}`);
+  if (ctx.provider) metrics.duration.observe(`${endpoint},${ctx.providerLabel}`, seconds);
+  // Probes (Docker every few seconds, Prometheus) would drown the real traffic at info level.
+  const level = ctx.path.startsWith('/v1/') ? 'info' : 'debug';
+  if (logger.enabled(level))
+    logger.members(level, 'request', requestLogMembers(ctx, status, Math.round(seconds * 10000) / 10));
+}

@@ -1,0 +1,173 @@
+// One target of a route: attempts with backoff until an answer reaches the client, the request
+// itself turns out wrong (thrown to the client as is), or the target gives up (its last error
+// goes back to handle-api.ts, which moves on to the next target).
+import type { ServerResponse } from 'node:http';
+import { type ClientAbort, sleepUnlessAborted } from '../upstream/abort.ts';
+import { type Attempt, attemptUpstream, ClientGone } from '../upstream/attempt.ts';
+import type { UpstreamStream } from '../upstream/exchange.ts';
+import { decideRetry } from '../upstream/retry.ts';
+import { upstreamErrorInfo } from '../translate/response-json.ts';
+import { type ErrorType, ProxyError } from '../http/errors.ts';
+import { failureKindLabel } from '../observability/labels.ts';
+import type { RequestContext } from '../observability/request-record.ts';
+import type { ProxyDeps } from './handle-api.ts';
+import type { Plan } from './plan.ts';
+import { type RelayResult, relayJson } from './relay.ts';
+import { relayStream } from './relay-stream.ts';
+import type { RuntimeProvider, RuntimeTarget } from './runtime.ts';
+
+const UPSTREAM_ERROR_TYPES: Record<number, ErrorType> = {
+  400: 'invalid_request_error',
+  413: 'request_too_large',
+  422: 'invalid_request_error',
+};
+
+/** A failed attempt: what the client would see, and whether and when another attempt may follow. */
+interface Failure {
+  error: ProxyError;
+  retryable: boolean;
+  retryAfterMs: number | undefined;
+}
+
+/**
+ * Attempts the target until it answers or gives up. Undefined once the request is over (answered,
+ * or the client left); else the error that ended this target, for the fallback to the next one.
+ */
+export async function tryTarget(
+  target: RuntimeTarget,
+  plan: Plan,
+  res: ServerResponse,
+  ctx: RequestContext,
+  abort: ClientAbort,
+  deps: ProxyDeps,
+): Promise<ProxyError | undefined> {
+  const p = target.provider;
+  for (let attempt = 1; ; attempt++) {
+    const result = await attemptOnce(p, plan, ctx, abort, deps);
+    if (result === undefined) return undefined;
+    let failure: Failure;
+    if (result.kind === 'ok') {
+      const { answer } = result;
+      const relayed = answer.stream
+        ? await relayStreamAnswer(answer.stream, p, plan, res, abort, deps)
+        : relayJson(res, answer, plan, p.name);
+      if (relayed.ok) {
+        recordRelayed(target, relayed, ctx, deps);
+        return undefined;
+      }
+      failure = { error: relayed.error, retryable: true, retryAfterMs: undefined };
+      recordFailure(p, relayed.error.message, deps, relayed.reason);
+    } else if (result.kind === 'client-error') {
+      // The request itself is wrong; another provider would say the same.
+      recordSuccess(p);
+      throw upstreamRejection(result, deps);
+    } else {
+      failure = result;
+      recordFailure(p, result.error.message, deps, result.reason);
+    }
+    if (ctx.clientClosed) return undefined;
+    const delayMs = retryDelay(attempt, p, failure, deps);
+    if (delayMs === undefined) return failure.error;
+    ctx.retries++;
+    deps.metrics.retries.inc(p.label);
+    if (!(await sleepUnlessAborted(delayMs, abort))) return undefined;
+  }
+}
+
+/** One upstream attempt, counted and timed to its headers; undefined when the client left. */
+async function attemptOnce(
+  p: RuntimeProvider,
+  plan: Plan,
+  ctx: RequestContext,
+  abort: ClientAbort,
+  deps: ProxyDeps,
+): Promise<Attempt | undefined> {
+  ctx.attempts++;
+  const t0 = performance.now();
+  let result: Attempt;
+  try {
+    result = await attemptUpstream(p, plan, abort);
+  } catch (error) {
+    if (error instanceof ClientGone) return undefined;
+    throw error;
+  }
+  if (result.kind !== 'failed')
+    deps.metrics.ttfb.observe(
+      p.label,
+      ((result.kind === 'ok' ? result.answer.headersAt : result.headersAt) - t0) / 1000,
+    );
+  return result;
+}
+
+/** Relays an SSE answer; the stream gauge counts it from its first byte to its close. */
+function relayStreamAnswer(
+  stream: UpstreamStream,
+  p: RuntimeProvider,
+  plan: Plan,
+  res: ServerResponse,
+  abort: ClientAbort,
+  deps: ProxyDeps,
+): Promise<RelayResult> {
+  return relayStream(res, stream, plan, p.name, abort, {
+    slowClientMs: deps.runtime.settings.body_timeout * 1000,
+    onCommit: () => {
+      deps.metrics.activeStreams.inc();
+      res.once('close', () => deps.metrics.activeStreams.dec());
+    },
+  });
+}
+
+/** The answer reached the client: the provider's health, the request's usage and token counts. */
+function recordRelayed(
+  target: RuntimeTarget,
+  relayed: Extract<RelayResult, { ok: true }>,
+  ctx: RequestContext,
+  deps: ProxyDeps,
+): void {
+  const p = target.provider;
+  if (relayed.reason && relayed.error) recordFailure(p, relayed.error, deps, relayed.reason);
+  else recordSuccess(p);
+  ctx.usage = relayed.usage;
+  if (relayed.error) ctx.error = relayed.error;
+  if (relayed.usage) {
+    deps.metrics.tokens.inc(target.tokenLabels.prompt, relayed.usage.prompt);
+    deps.metrics.tokens.inc(target.tokenLabels.completion, relayed.usage.completion);
+  }
+}
+
+/** The upstream's 4xx about the request itself, passed on with its own message and code. */
+function upstreamRejection(result: Extract<Attempt, { kind: 'client-error' }>, deps: ProxyDeps): ProxyError {
+  const info = upstreamErrorInfo(result.body);
+  return new ProxyError(
+    result.status,
+    UPSTREAM_ERROR_TYPES[result.status] ?? (info.type as ErrorType) ?? 'invalid_request_error',
+    deps.logger.scrub(info.message),
+    info.code ?? 'upstream_rejected_request',
+  );
+}
+
+/** The wait before the next attempt on this target, or undefined to move on to the next target. */
+function retryDelay(attempt: number, p: RuntimeProvider, failure: Failure, deps: ProxyDeps): number | undefined {
+  if (!failure.retryable) return undefined;
+  const s = deps.runtime.settings;
+  const d = decideRetry(
+    attempt,
+    p.maxRetries,
+    failure.retryAfterMs,
+    s.retry_base_delay * 1000,
+    s.retry_max_delay * 1000,
+  );
+  return d.retry ? d.delayMs : undefined;
+}
+
+function recordFailure(p: RuntimeProvider, message: string, deps: ProxyDeps, reason: string): void {
+  p.state.consecutiveFailures++;
+  p.state.lastError = deps.logger.scrub(message);
+  p.state.lastErrorAt = Date.now();
+  deps.metrics.upstreamErrors.inc(`${p.label},${failureKindLabel(reason)}`);
+}
+
+function recordSuccess(p: RuntimeProvider): void {
+  p.state.consecutiveFailures = 0;
+  p.state.lastSuccessAt = Date.now();
+}
