@@ -46,6 +46,8 @@ export interface GatewayOptions {
   metrics: MetricSink;
   /** How often the key version is polled (ms). */
   keysPollMs?: number;
+  /** ms since the epoch: budget periods, key expiry (tests move it to the next period). */
+  clock?: () => number;
 }
 
 /** A request as the ledger records it, once its response is over. */
@@ -118,6 +120,7 @@ export class Gateway {
       `${hostname()}-${process.pid}-${randomId().slice(0, 8)}`,
       {
         onError: (m) => log.warn('key limits are enforced by this process alone until the store answers', { error: m }),
+        ...(options.clock ? { clock: options.clock } : {}),
       },
     );
     this.retention = new RetentionJob(
@@ -171,7 +174,7 @@ export class Gateway {
 
   /** A client key's principal; a refusal for a revoked or expired key; undefined: not a key at all. */
   resolve(token: string): Principal | GateRefusal | undefined {
-    const r = this.registry.resolve(token);
+    const r = this.registry.resolve(token, this.options.clock?.() ?? Date.now());
     switch (r.kind) {
       case 'unknown':
         return undefined;

@@ -73,7 +73,7 @@ export class ProxyServer {
    * Client keys, their limits and the usage ledger, when DATA_DIR or DATABASE_URL names a store.
    * Imported only then; PostgreSQL is connected to (and migrated) here, SQLite when first needed.
    */
-  async startGateway(): Promise<void> {
+  async startGateway(options: { clock?: () => number } = {}): Promise<void> {
     const target = storeTarget(
       this.config.env.store ?? { databaseUrl: undefined, dataDir: undefined },
       this.config.dir,
@@ -89,6 +89,7 @@ export class ProxyServer {
       prices: this.config.prices ?? {},
       log: this.logger,
       metrics: this.metrics.registry,
+      ...options,
     });
     this.app.useGateway(gateway);
     const health = gateway.health();
