@@ -239,7 +239,7 @@ export class Gateway {
     const writer = this.writer;
     if (!writer) return;
     const queued = writer.push({
-      ts: r.startedAt,
+      ts: Math.round(r.startedAt),
       requestId: r.requestId,
       keyId: p.kind === 'key' ? p.key.record.id : null,
       endpoint: r.endpoint,

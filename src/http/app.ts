@@ -149,7 +149,7 @@ function finishedRequest(ctx: RequestContext, status: number): FinishedRequest {
   const latencyMs = performance.now() - ctx.start;
   return {
     requestId: ctx.id,
-    startedAt: Date.now() - latencyMs,
+    startedAt: Math.round(Date.now() - latencyMs),
     endpoint: ctx.path,
     route: ctx.route,
     provider: ctx.provider,

@@ -274,6 +274,7 @@ prices:
         `${rid}: the ledger has what the upstream reported`,
       );
       assert.equal(row.status, 200);
+      assert.ok(Number.isInteger(row.ts) && Math.abs(row.ts - Date.now()) < 60_000, `${rid}: ts in whole ms`);
       assert.ok(row.ttfbMs !== null && row.ttfbMs > 0 && row.ttfbMs <= row.latencyMs, `${rid}: ttfb within latency`);
     }
     assert.deepEqual(
