@@ -16,9 +16,10 @@ import { QuotaLimiter } from '../quota/limiter.ts';
 import { randomId } from '../random-id.ts';
 import type { StoreTarget } from '../store/open.ts';
 import { redactUrl } from '../store/url.ts';
-import type { Usage } from '../translate/types.ts';
 import { KeyMetrics, type MetricSink } from './key-metrics.ts';
+import type { FinishedRequest } from './ledger-row.ts';
 import { filterModels } from './models.ts';
+import { ledgerRow } from './ledger-row.ts';
 import { refusals, type GateRefusal } from './refusals.ts';
 import { StoreHandle } from './store-handle.ts';
 
@@ -28,6 +29,8 @@ const TOKEN_KINDS = {
   cached: labelKey({ kind: 'cached' }),
 };
 const LEDGER_RESULTS = { queued: labelKey({ result: 'queued' }), dropped: labelKey({ result: 'dropped' }) };
+
+export type { FinishedRequest } from './ledger-row.ts';
 
 export type Principal = { kind: 'admin'; name: 'admin' } | { kind: 'key'; name: string; key: ActiveKey };
 export const ADMIN: Principal = { kind: 'admin', name: 'admin' };
@@ -48,23 +51,6 @@ export interface GatewayOptions {
   keysPollMs?: number;
   /** ms since the epoch: budget periods, key expiry (tests move it to the next period). */
   clock?: () => number;
-}
-
-/** A request as the ledger records it, once its response is over. */
-export interface FinishedRequest {
-  requestId: string;
-  /** ms since the epoch. */
-  startedAt: number;
-  endpoint: string;
-  route: string;
-  provider: string;
-  model: string;
-  stream: boolean;
-  status: number;
-  usage: Usage | undefined;
-  latencyMs: number;
-  ttfbMs: number | undefined;
-  error: string | undefined;
 }
 
 export interface GatewayHealth {
@@ -238,24 +224,7 @@ export class Gateway {
     if (costNano === null && tokens > 0) this.metrics.unpriced.inc(label);
     const writer = this.writer;
     if (!writer) return;
-    const queued = writer.push({
-      ts: Math.round(r.startedAt),
-      requestId: r.requestId,
-      keyId: p.kind === 'key' ? p.key.record.id : null,
-      endpoint: r.endpoint,
-      route: r.route,
-      provider: r.provider,
-      model: r.model,
-      stream: r.stream,
-      status: r.status,
-      inputTokens: u?.prompt ?? 0,
-      outputTokens: u?.completion ?? 0,
-      cachedTokens: u?.cached ?? 0,
-      costNano,
-      latencyMs: Math.round(r.latencyMs * 10) / 10,
-      ttfbMs: r.ttfbMs === undefined ? null : Math.round(r.ttfbMs * 10) / 10,
-      error: r.error ?? null,
-    });
+    const queued = writer.push(ledgerRow(p, r, costNano));
     this.metrics.ledgerRows.inc(queued ? LEDGER_RESULTS.queued : LEDGER_RESULTS.dropped);
   }
 
