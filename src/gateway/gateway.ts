@@ -82,7 +82,7 @@ export class Gateway {
         // No SQLite file yet: no keys, and no reason to load node:sqlite to find that out.
         keysVersion: async () => (handle.mayHoldKeys() ? (await handle.get()).keysVersion() : 0),
         keysChangedSince: async (v) =>
-          handle.mayHoldKeys() ? (await handle.get()).keysChangedSince(v) : { version: 0, keys: [] },
+          handle.mayHoldKeys() ? (await handle.get()).keysChangedSince(v) : { version: 0, keys: [], more: false },
       },
       {
         pollMs: options.keysPollMs ?? 500,
@@ -90,9 +90,10 @@ export class Gateway {
           m
             ? log.warn('client keys cannot be refreshed; the ones loaded still work', { error: m })
             : log.info('client keys refreshed again'),
-        onChange: (keys) => {
+        onChange: (keys, initial) => {
           this.modelsCache.clear();
-          log.info('client keys changed', { keys: keys.map((k) => k.name) });
+          if (initial) log.info('client keys loaded', { keys: keys.length });
+          else log.info('client keys changed', { keys: keys.slice(0, 20).map((k) => k.name), count: keys.length });
         },
       },
     );

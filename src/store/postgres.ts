@@ -21,7 +21,7 @@ import { keyFromRow, KEY_COLUMNS, keyValues } from './key-rows.ts';
 import { META_TABLE_SQL, MIGRATIONS, newerSchemaMessage, SCHEMA_VERSION } from './schema.ts';
 import { PgDb, type Row } from './pg-db.ts';
 import { PostgresQuota } from './postgres-quota.ts';
-import { StoreError, type QuotaFlush, type Store } from './types.ts';
+import { KEY_PAGE, pageOfChanges, StoreError, type KeyChanges, type QuotaFlush, type Store } from './types.ts';
 import { redactUrl } from './url.ts';
 
 // int8 (ids, times, counters) and numeric (SUM over int8) as JS numbers: every value the store
@@ -124,14 +124,16 @@ export class PostgresStore implements Store {
     );
   }
 
-  keysChangedSince(version: number): Promise<{ version: number; keys: KeyRecord[] }> {
+  keysChangedSince(version: number, limit = KEY_PAGE): Promise<KeyChanges> {
     return this.db.call('loading keys', () =>
       this.db.transaction(async (c) => {
         const current = Number(
           (await c.query("SELECT value FROM store_meta WHERE name = 'keys_version'")).rows[0].value,
         );
-        const rows = (await c.query('SELECT * FROM api_keys WHERE version > $1 ORDER BY version', [version])).rows;
-        return { version: current, keys: (rows as Row[]).map(keyFromRow) };
+        const rows = (
+          await c.query('SELECT * FROM api_keys WHERE version > $1 ORDER BY version LIMIT $2', [version, limit])
+        ).rows;
+        return pageOfChanges((rows as Row[]).map(keyFromRow), limit, current);
       }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY'),
     );
   }

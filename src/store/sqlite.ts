@@ -21,7 +21,7 @@ import { keyFromRow, KEY_COLUMNS, keyValues } from './key-rows.ts';
 import { META_TABLE_SQL, MIGRATIONS, newerSchemaMessage, SCHEMA_VERSION } from './schema.ts';
 import { SqliteDb } from './sqlite-db.ts';
 import { SqliteQuota } from './sqlite-quota.ts';
-import { StoreError, type QuotaFlush, type Store } from './types.ts';
+import { KEY_PAGE, pageOfChanges, StoreError, type KeyChanges, type QuotaFlush, type Store } from './types.ts';
 
 export const DATABASE_FILE = 'ai-proxy.db';
 
@@ -77,16 +77,16 @@ export class SqliteStore implements Store {
     );
   }
 
-  keysChangedSince(version: number): Promise<{ version: number; keys: KeyRecord[] }> {
+  keysChangedSince(version: number, limit = KEY_PAGE): Promise<KeyChanges> {
     return this.db.call('loading keys', () => {
       // One read transaction: the version and the rows are of the same moment.
       this.db.exec('BEGIN');
       try {
         const current = Number(this.db.get("SELECT value FROM store_meta WHERE name = 'keys_version'")!.value);
         const keys = this.db
-          .all('SELECT * FROM api_keys WHERE version > ? ORDER BY version', [version])
+          .all('SELECT * FROM api_keys WHERE version > ? ORDER BY version LIMIT ?', [version, limit])
           .map(keyFromRow);
-        return { version: current, keys };
+        return pageOfChanges(keys, limit, current);
       } finally {
         this.db.exec('COMMIT');
       }
