@@ -21,6 +21,9 @@ export interface FinishedRequest {
   error: string | undefined;
 }
 
+/** An upstream's error message can be long; the row keeps its first line's worth. */
+const MAX_ERROR = 500;
+
 export function ledgerRow(p: Principal, r: FinishedRequest, costNano: number | null): LedgerRow {
   const u = r.usage;
   return {
@@ -39,6 +42,6 @@ export function ledgerRow(p: Principal, r: FinishedRequest, costNano: number | n
     costNano,
     latencyMs: Math.round(r.latencyMs * 10) / 10,
     ttfbMs: r.ttfbMs === undefined ? null : Math.round(r.ttfbMs * 10) / 10,
-    error: r.error ?? null,
+    error: r.error === undefined ? null : r.error.slice(0, MAX_ERROR),
   };
 }
