@@ -54,7 +54,7 @@ describe('key registry', () => {
         ['alice'],
       );
       assert.deepEqual(changes, ['alice', 'bob', 'alice', 'alice', 'bob']);
-      assert.deepEqual(registry.health(), { status: 'ok', keys: 2, version: 5, lastError: null });
+      assert.deepEqual(registry.health(), { status: 'ok', keys: 2, version: 5, last_error: null });
     } finally {
       registry.stop();
       await store.close();

@@ -29,7 +29,8 @@ export interface RegistryHealth {
   status: 'ok' | 'degraded';
   keys: number;
   version: number;
-  lastError: string | null;
+  /** snake_case: this is what /health shows. */
+  last_error: string | null;
 }
 
 const UNKNOWN: Resolution = { kind: 'unknown' };
@@ -126,7 +127,7 @@ export class KeyRegistry {
       status: this.lastError === undefined ? 'ok' : 'degraded',
       keys: this.byId.size,
       version: Math.max(0, this.version),
-      lastError: this.lastError ?? null,
+      last_error: this.lastError ?? null,
     };
   }
 }
