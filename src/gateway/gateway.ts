@@ -15,7 +15,6 @@ import { labelKey } from '../observability/metrics-registry.ts';
 import { QuotaLimiter } from '../quota/limiter.ts';
 import { randomId } from '../random-id.ts';
 import type { StoreTarget } from '../store/open.ts';
-import { redactUrl } from '../store/url.ts';
 import { KeyMetrics, type MetricSink } from './key-metrics.ts';
 import type { FinishedRequest } from './ledger-row.ts';
 import { filterModels } from './models.ts';
@@ -55,7 +54,7 @@ export interface GatewayOptions {
 
 export interface GatewayHealth {
   status: 'ok' | 'degraded';
-  store: { kind: string; location: string; status: 'ok' | 'not opened' | 'error'; last_error?: string };
+  store: { kind: string; status: 'ok' | 'not opened' | 'error'; last_error?: string };
   keys: RegistryHealth;
   ledger: LedgerHealth | { status: 'off' };
   limits: { status: 'ok' | 'degraded'; last_error?: string };
@@ -246,9 +245,10 @@ export class Gateway {
     this.metrics.ledgerQueue.set('', this.writer?.health().queued ?? 0);
     const t = this.options.target;
     const failure = this.handle.lastFailure;
+    // No location: /health answers anyone, and a database's host and user are nobody's business
+    // there (`ai-proxy config` and the start-up log line show it).
     const store = {
       kind: t.kind,
-      location: t.kind === 'postgres' ? redactUrl(t.url) : t.path,
       status: (this.handle.opened ? 'ok' : failure ? 'error' : 'not opened') as 'ok' | 'not opened' | 'error',
       ...(failure ? { last_error: failure } : {}),
     };

@@ -12,6 +12,7 @@ import { compileRuntime, type Runtime } from '../proxy/runtime.ts';
 import type { TlsStatusSource } from '../tls/served.ts';
 import { PoolSet } from '../upstream/pools.ts';
 import { storeTarget } from '../store/open.ts';
+import { redactUrl } from '../store/url.ts';
 import { ProxyApp } from './app.ts';
 
 export interface ProxyServerOptions {
@@ -94,8 +95,8 @@ export class ProxyServer {
     this.app.useGateway(gateway);
     const health = gateway.health();
     this.logger.info('client keys and the usage ledger are on', {
-      store: health.store.kind,
-      location: health.store.location,
+      store: target.kind,
+      location: target.kind === 'postgres' ? redactUrl(target.url) : target.path,
       keys: health.keys.keys,
       ledger: this.config.ledger?.enabled !== false,
     });
