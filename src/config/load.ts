@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { EnvError, parseEnv, validateEnv, type EnvConfig } from './env.ts';
 import { layerVars, readSecretFiles, refreshFromSecrets, resolveSecretsDir, type VarSource } from './secrets.ts';
 import { ConfigError, parseProviderConfig } from './provider-config.ts';
+import { ENV_FILE, PROVIDER_FILE } from '../contract/container.ts';
 import type {
   LedgerSettings,
   PriceEntry,
@@ -14,9 +15,6 @@ import type {
   ServerSettings,
 } from './schema.ts';
 import { PriceTable } from '../pricing/prices.ts';
-
-export const ENV_FILE = '.env';
-export const PROVIDER_FILE = 'provider-config.yaml';
 
 const DEFAULT_BASE_URL: Partial<Record<ProviderEntry['type'], string>> = {
   openai: 'https://api.openai.com/v1',
