@@ -39,7 +39,7 @@ Launcher exit codes (the installer's own codes are passed through unchanged):
   2  bad launcher usage (e.g. --archive without a path)
   3  not run as root: rerun with sudo
   4  wrong CPU architecture for this archive, or no folder that allows running programs
-  6  the archive was not found
+  6  the archive was not found or cannot be read
   7  the archive's sha256 does not match the one written into this launcher
 LAUNCHER_HELP
   printf '\nInstaller options (from: ai-proxy install --help):\n\n'
@@ -94,6 +94,9 @@ if [ -z "$archive" ]; then
   [ -n "$archive" ] || die 6 "ai-proxy-release.tar.gz not found next to $0 or in $PWD: put it there or pass --archive PATH"
 fi
 [ -f "$archive" ] || die 6 "archive $archive not found: check the path given to --archive"
+# Root may still be unable to read it (NFS with root_squash, a root without CAP_DAC_OVERRIDE);
+# read one byte, as `test -r` answers yes for root in some shells.
+head -c 1 "$archive" >/dev/null 2>&1 || die 6 "archive $archive cannot be read by $(id -un): copy it to a local folder root can read"
 case $archive in /*) ;; *) archive=$PWD/$archive ;; esac
 
 verify() { # FILE: exit 7 unless FILE is the archive this launcher was built with
@@ -122,12 +125,20 @@ trap 'exit 129' HUP
 trap 'exit 130' INT
 trap 'exit 143' TERM
 # Folders of launchers killed with SIGKILL (no trap runs) hold a ~110 MB executable each: remove
-# those whose launcher is gone. A folder without its pid file yet is left alone.
+# those whose launcher is gone. /tmp is shared, so only what a launcher run as root could have
+# made counts: a real folder (not a link) owned by root with mode 0700, holding a regular
+# launcher.pid owned by root (nobody else can put one there). Anything else, and a folder
+# without its pid file yet, is left alone and never read.
+ours() { # PATH TYPE MODE: PATH itself (never a link's target) is of TYPE, owned by root, mode MODE
+  [ -n "$(find "$1" -maxdepth 0 -type "$2" -user 0 -perm "$3" 2>/dev/null)" ]
+}
 for base in "${TMPDIR:-/tmp}" /tmp /var/tmp /root /var/lib; do
   for stale in "$base"/ai-proxy-launcher.*; do
-    [ -f "$stale/launcher.pid" ] || continue
-    pid=$(cat "$stale/launcher.pid")
-    if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then rm -rf "$stale"; fi
+    ours "$stale" d 0700 || continue
+    ours "$stale/launcher.pid" f 0600 || continue
+    pid=$(head -c 20 "$stale/launcher.pid")
+    case $pid in '' | *[!0-9]*) continue ;; esac
+    if ! kill -0 "$pid" 2>/dev/null; then rm -rf "$stale"; fi
   done
 done
 operator_umask=$(umask)
