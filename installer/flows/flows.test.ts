@@ -13,7 +13,7 @@ const total = (flow: Flow, argv: string[]) =>
   1 + countSteps(flow.items, parseOptions(argv, { AI_PROXY_SWARM_TOKEN: TOKEN }));
 
 test('each flow counts the progress lines an operator sees, --purge included', () => {
-  assert.equal(total(installFlow, []), 12);
+  assert.equal(total(installFlow, []), 13);
   assert.equal(total(uninstallFlow, ['--uninstall']), 3);
   assert.equal(total(uninstallFlow, ['--uninstall', '--purge']), 4);
   assert.equal(total(swarmFlows.init, ['--swarm', 'init']), 17);

@@ -6,6 +6,8 @@ import { isSecret } from '../contract/variables.ts';
 import { resolveConfigDir } from '../config/dir.ts';
 import { ConfigError } from '../config/provider-config.ts';
 import { loadConfig, type LoadedConfig } from '../config/load.ts';
+import { storeTarget } from '../store/open.ts';
+import { redactUrl } from '../store/url.ts';
 import { parseFlags } from './args.ts';
 
 export const EX_CONFIG = 78;
@@ -23,6 +25,9 @@ export function describeConfig(c: LoadedConfig): Record<string, unknown> {
     auth_token: redact(c.env.authToken),
     server: c.server,
     tls: describeTls(c),
+    store: describeStore(c),
+    ledger: c.ledger ?? null,
+    prices: Object.keys(c.prices ?? {}).length,
     providers: c.providers.map((p) => ({
       name: p.name,
       type: p.type,
@@ -47,6 +52,14 @@ export function describeConfig(c: LoadedConfig): Record<string, unknown> {
     ),
     warnings: c.warnings,
   };
+}
+
+/** Where keys and the ledger are kept (not opened here: `config` must work without it). */
+function describeStore(c: LoadedConfig): Record<string, unknown> {
+  const t = storeTarget(c.env.store ?? { databaseUrl: undefined, dataDir: undefined }, c.dir);
+  if (t.kind === 'postgres') return { kind: 'postgres', location: redactUrl(t.url) };
+  if (t.kind === 'sqlite') return { kind: 'sqlite', location: t.path };
+  return { kind: 'none', reason: `${t.reason}: client keys and the ledger are off` };
 }
 
 /** HTTPS settings: paths and names only, never the files' contents. */

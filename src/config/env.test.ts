@@ -50,6 +50,7 @@ describe('validateEnv', () => {
       authToken: TOKEN,
       logLevel: 'info',
       drain: { timeoutSeconds: 600, delaySeconds: 0 },
+      store: { databaseUrl: undefined, dataDir: undefined },
     });
   });
 
@@ -61,12 +62,26 @@ describe('validateEnv', () => {
     assert.deepEqual(validateEnv({ AUTH_TOKEN: TOKEN, DRAIN_TIMEOUT: '0' }).drain.timeoutSeconds, 0);
   });
 
+  it('reads the store variables, DATABASE_URL only as a postgres:// URL', () => {
+    const url = 'postgres://aip:secret@db.internal:5432/aiproxy';
+    assert.deepEqual(validateEnv({ AUTH_TOKEN: TOKEN, DATABASE_URL: url, DATA_DIR: '/app/data' }).store, {
+      databaseUrl: url,
+      dataDir: '/app/data',
+    });
+    assert.throws(
+      () => validateEnv({ AUTH_TOKEN: TOKEN, DATABASE_URL: 'mysql://db/x' }),
+      /DATABASE_URL: expected postgres:\/\/USER:PASSWORD@HOST:5432\/DATABASE/,
+    );
+    assert.throws(() => validateEnv({ AUTH_TOKEN: TOKEN, DATABASE_URL: 'not a url' }), /DATABASE_URL/);
+  });
+
   it('reads PORT and LOG_LEVEL', () => {
     assert.deepEqual(validateEnv({ AUTH_TOKEN: TOKEN, PORT: '1', LOG_LEVEL: 'DEBUG' }), {
       port: 1,
       authToken: TOKEN,
       logLevel: 'debug',
       drain: { timeoutSeconds: 600, delaySeconds: 0 },
+      store: { databaseUrl: undefined, dataDir: undefined },
     });
   });
 

@@ -12,6 +12,14 @@ export interface EnvConfig {
   /** HTTPS on PORT; undefined: plain HTTP. */
   tls?: TlsEnv;
   drain: DrainEnv;
+  /** Where keys and the ledger are kept (src/store/); both unset: nowhere (client keys and the ledger are off). */
+  store?: StoreEnv;
+}
+
+/** DATABASE_URL wins over DATA_DIR; DATA_DIR may be relative to the config folder. */
+export interface StoreEnv {
+  databaseUrl: string | undefined;
+  dataDir: string | undefined;
 }
 
 /** What SIGTERM does (docs/configuration.md#draining). */
@@ -130,7 +138,14 @@ export function validateEnv(record: Record<string, string | undefined>): EnvConf
     throw new EnvError(`LOG_LEVEL: "${level}" is not one of ${LOG_LEVELS.join(', ')}`);
   }
   const tls = validateTlsEnv(record, port);
-  return { port, authToken, logLevel: level as LogLevel, ...(tls ? { tls } : {}), drain: validateDrainEnv(record) };
+  return {
+    port,
+    authToken,
+    logLevel: level as LogLevel,
+    ...(tls ? { tls } : {}),
+    drain: validateDrainEnv(record),
+    store: validateStoreEnv(record),
+  };
 }
 
 function seconds(record: Record<string, string | undefined>, name: string, fallback: number, max: number): number {
@@ -148,6 +163,24 @@ export function validateDrainEnv(record: Record<string, string | undefined>): Dr
     timeoutSeconds: seconds(record, 'DRAIN_TIMEOUT', DEFAULT_DRAIN_TIMEOUT_S, MAX_DRAIN_TIMEOUT_S),
     delaySeconds: seconds(record, 'DRAIN_DELAY', 0, MAX_DRAIN_DELAY_S),
   };
+}
+
+/** The store's variables: DATABASE_URL (PostgreSQL, shared by replicas) or DATA_DIR (SQLite file). */
+export function validateStoreEnv(record: Record<string, string | undefined>): StoreEnv {
+  const databaseUrl = record.DATABASE_URL?.trim() || undefined;
+  const dataDir = record.DATA_DIR?.trim() || undefined;
+  if (databaseUrl !== undefined) {
+    let protocol = '';
+    try {
+      protocol = new URL(databaseUrl).protocol;
+    } catch {
+      // reported below
+    }
+    if (protocol !== 'postgres:' && protocol !== 'postgresql:')
+      throw new EnvError('DATABASE_URL: expected postgres://USER:PASSWORD@HOST:5432/DATABASE');
+  }
+  if (dataDir !== undefined && /[\0\n]/.test(dataDir)) throw new EnvError('DATA_DIR: not a usable folder path');
+  return { databaseUrl, dataDir };
 }
 
 function optionalPort(record: Record<string, string | undefined>, name: string): number | undefined {

@@ -9,6 +9,11 @@ export const ENV_FILE = '.env';
 export const PROVIDER_FILE = 'provider-config.yaml';
 /** ACME's account key and certificates: the container's one writable mount (only with --domain). */
 export const ACME_STATE_DIR = '/app/acme';
+/**
+ * Client keys and the usage ledger (SQLite): /srv/ai-proxy/data bind-mounted read-write on a
+ * single VPS, where the installer sets DATA_DIR to it. Kept across upgrades and --uninstall.
+ */
+export const DATA_DIR = '/app/data';
 /** Secret files, one per variable, as Docker Swarm, Kubernetes and Compose mount them. */
 export const SECRETS_DIR = '/run/secrets';
 /** The executable inside the image (entry point and health check). */

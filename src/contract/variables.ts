@@ -22,7 +22,7 @@ export const TLS_VARIABLES = [
  * service carries them as plain environment. Every other variable is a secret (AUTH_TOKEN and the
  * provider keys, whatever their names): redacted, or a Docker secret.
  */
-const PLAIN_VARIABLES: ReadonlySet<string> = new Set(['PORT', 'LOG_LEVEL', ...TLS_VARIABLES]);
+const PLAIN_VARIABLES: ReadonlySet<string> = new Set(['PORT', 'LOG_LEVEL', 'DATA_DIR', ...TLS_VARIABLES]);
 
 export function isSecret(variable: string): boolean {
   return !PLAIN_VARIABLES.has(variable);

@@ -11,6 +11,8 @@ import type { Metrics } from '../observability/metrics.ts';
 import { compileRuntime, type Runtime } from '../proxy/runtime.ts';
 import type { TlsStatusSource } from '../tls/served.ts';
 import { PoolSet } from '../upstream/pools.ts';
+import { storeTarget } from '../store/open.ts';
+import { redactUrl } from '../store/url.ts';
 import { clip } from '../limits/clip.ts';
 import { MAX_ERROR_MESSAGE } from '../limits/model.ts';
 import { ProxyApp } from './app.ts';
@@ -98,6 +100,38 @@ export class ProxyServer {
     return this.app.logger;
   }
 
+  /**
+   * Client keys, their limits and the usage ledger, when DATA_DIR or DATABASE_URL names a store.
+   * Imported only then; PostgreSQL is connected to (and migrated) here, SQLite when first needed.
+   */
+  async startGateway(options: { clock?: () => number } = {}): Promise<void> {
+    const target = storeTarget(
+      this.config.env.store ?? { databaseUrl: undefined, dataDir: undefined },
+      this.config.dir,
+    );
+    if (target.kind === 'none') {
+      this.logger.info('client keys and the usage ledger are off', { reason: target.reason });
+      return;
+    }
+    const { Gateway } = await import('../gateway/gateway.ts');
+    const gateway = await Gateway.start({
+      target,
+      ledger: this.config.ledger ?? { enabled: true, retention_days: 90 },
+      prices: this.config.prices ?? {},
+      log: this.logger,
+      metrics: this.metrics.registry,
+      ...options,
+    });
+    this.app.useGateway(gateway);
+    const health = gateway.health();
+    this.logger.info('client keys and the usage ledger are on', {
+      store: target.kind,
+      location: target.kind === 'postgres' ? redactUrl(target.url) : target.path,
+      keys: health.keys.keys,
+      ledger: this.config.ledger?.enabled !== false,
+    });
+  }
+
   /** /health/ready and /health for the plain HTTP_PORT listener (src/tls/http-port.ts). */
   probes(): { ready: () => boolean; health: () => { status: string; body: string } } {
     return { ready: () => isReady(this.app.health), health: () => healthReport(this.app.health) };
@@ -180,6 +214,8 @@ export class ProxyServer {
     // the health check keeps its own socket until the end: a draining proxy is still alive
     this.instanceServer?.closeAllConnections();
     this.instanceServer?.close();
+    // The last ledger rows are written and the limit leases given back before the exit.
+    await this.app.gateway?.close();
     clearInterval(this.sweeper);
     await this.pools.closeAll();
     this.app.noise.flush();

@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { inMemoryApp, requestInMemory, TEST_TOKEN } from '../http/in-memory.ts';
-import { endpointLabel, failureKindLabel, providerLabel, routeLabel, statusLabel, tokenLabels } from './labels.ts';
+import {
+  endpointLabel,
+  failureKindLabel,
+  KEY_SERIES,
+  keyLabel,
+  providerLabel,
+  routeLabel,
+  statusLabel,
+  tokenLabels,
+} from './labels.ts';
 
 describe('metric labels', () => {
   it('escape every value (backslash, quote, newline) the Prometheus way', () => {
@@ -23,6 +32,15 @@ describe('metric labels', () => {
     for (const path of ['/v1/1aaaa', '/v1/"x', '/v1/chat/completions/', '/v1/x\\'])
       assert.equal(endpointLabel(path), 'endpoint="other"', path);
     for (let i = 0; i < 1000; i++) assert.equal(statusLabel(200 + (i % 400)), `status="${200 + (i % 400)}"`);
+  });
+
+  it('give at most KEY_SERIES key names a value of their own (the store may hold any number), the rest "_other"', () => {
+    const names = Array.from({ length: KEY_SERIES + 50 }, (_, i) => `team-${i}`);
+    const labels = names.map((n) => keyLabel(n));
+    const own = labels.filter((l, i) => l === `key="${names[i]}"`).length;
+    assert.ok(own > 0 && own <= KEY_SERIES, `${own} keys with their own series`);
+    assert.equal(labels.at(-1), 'key="_other"');
+    assert.equal(keyLabel(names[0]!), 'key="team-0"', 'a key seen before keeps its series');
   });
 });
 

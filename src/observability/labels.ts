@@ -62,6 +62,29 @@ export function failureKindLabel(reason: string): string {
   return kind(reason);
 }
 
+/** Client keys that get series of their own; the ones seen after them share OTHER_KEY. */
+export const KEY_SERIES = 500;
+/** key="_other": no key name can start with "_", so it is never a real key's. */
+export const OTHER_KEY = '_other';
+const keys = new Map<string, string>();
+const otherKey = labelKey({ key: OTHER_KEY });
+
+/**
+ * key="...": the name of the client key that made a request ("admin" for AUTH_TOKEN). Names come
+ * from the key store, not from the configuration, so only the first KEY_SERIES names seen by this
+ * process get their own value and later ones are counted under "_other": the number of series stays
+ * bounded whatever the store holds (the ledger keeps the exact figures per key).
+ */
+export function keyLabel(name: string): string {
+  let label = keys.get(name);
+  if (label === undefined) {
+    if (keys.size >= KEY_SERIES) return otherKey;
+    label = labelKey({ key: name });
+    keys.set(name, label);
+  }
+  return label;
+}
+
 /** result="ok" or result="error" of a configuration reload. */
 export const reloadLabels = { ok: labelKey({ result: 'ok' }), error: labelKey({ result: 'error' }) };
 

@@ -13,6 +13,7 @@ export function anthropicUsage(u: unknown): Usage {
     count(o, 'output_tokens'),
     count(o, 'cache_read_input_tokens'),
     count(asObject(o.output_tokens_details), 'thinking_tokens'),
+    count(o, 'cache_creation_input_tokens'),
   );
 }
 

@@ -248,6 +248,6 @@ describe('passthrough streams', () => {
         an('message_delta', { delta: {}, usage: { output_tokens: 12 } }) +
         an('message_stop', {}),
     );
-    assert.deepEqual(tr.usage, { prompt: 6, completion: 12 });
+    assert.deepEqual(tr.usage, { prompt: 6, completion: 12, cacheWrite: 1 });
   });
 });

@@ -9,9 +9,14 @@ export type Json = Record<string, unknown>;
  * when the upstream reported a non-zero count.
  */
 export interface Usage {
+  /** Every prompt token, cached ones included. */
   prompt: number;
   completion: number;
+  /** Prompt tokens read from the provider's cache (part of prompt; priced lower). */
   cached?: number;
+  /** Prompt tokens written to the provider's cache (Anthropic's cache_creation; part of prompt). */
+  cacheWrite?: number;
+  /** Reasoning tokens (part of completion). */
   reasoning?: number;
 }
 
@@ -22,9 +27,10 @@ export function count(o: Json, key: string): number {
 }
 
 /** Usage with the optional counts set only when non-zero. */
-export function usageOf(prompt: number, completion: number, cached: number, reasoning: number): Usage {
+export function usageOf(prompt: number, completion: number, cached: number, reasoning: number, cacheWrite = 0): Usage {
   const u: Usage = { prompt, completion };
   if (cached > 0) u.cached = cached;
+  if (cacheWrite > 0) u.cacheWrite = cacheWrite;
   if (reasoning > 0) u.reasoning = reasoning;
   return u;
 }

@@ -28,7 +28,7 @@ export type LogLine = Record<string, unknown>;
 
 export interface RunningProxy {
   url: string;
-  /** The config folder (.env, provider-config.yaml), e.g. to change it before a reload. */
+  /** The config folder (.env, provider-config.yaml), e.g. to change it before a reload; DATA_DIR=data puts the key store in it. */
   dir: string;
   /** Waits (up to 5 s) for the latest log line that `match` accepts. */
   logLine(match: (line: LogLine) => boolean): Promise<LogLine>;
@@ -76,16 +76,28 @@ export async function startProxy(yaml: string): Promise<RunningProxy> {
       },
     };
   }
-  return startInProcessProxy(yaml, dir);
+  return inProcessProxy(dir);
+}
+
+export interface StartOptions {
+  /** More .env lines (DATA_DIR=data turns client keys and the ledger on). */
+  env?: string;
+  /** The gateway's clock (budget periods, key expiry). */
+  clock?: () => number;
 }
 
 /** The proxy from src/ in this process, whatever the target: for tests that look inside it. */
-export async function startInProcessProxy(yaml: string, dir = writeConfigDir(yaml)): Promise<InProcessProxy> {
+export function startInProcessProxy(yaml: string, options: StartOptions = {}): Promise<InProcessProxy> {
+  return inProcessProxy(writeConfigDir(yaml, options.env), options);
+}
+
+async function inProcessProxy(dir: string, options: StartOptions = {}): Promise<InProcessProxy> {
   // The environment of the test runner must not leak into the config under test.
   const config = loadConfig(dir, {});
   const logs: string[] = [];
   const logger = new Logger('debug', { write: (s: string) => logs.push(...s.split('\n').filter(Boolean)) });
   const proxy = new ProxyServer(config, { logger });
+  await proxy.startGateway(options.clock ? { clock: options.clock } : {});
   const addr = await proxy.listen(0, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${addr.port}`,

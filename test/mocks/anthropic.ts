@@ -71,6 +71,11 @@ function inputTokens(body: J): number {
 
 const CACHE_READ = 3;
 
+/** As the real API: cache reads only where the request asks for caching (top-level or on a block). */
+function cacheRead(body: J): number {
+  return JSON.stringify(body).includes('"cache_control"') ? CACHE_READ : 0;
+}
+
 function reply(agent: AgentScript | undefined): Reply {
   return {
     reject(req: RecordedRequest) {
@@ -101,7 +106,7 @@ function reply(agent: AgentScript | undefined): Reply {
           input_tokens: inputTokens(b),
           output_tokens: 7,
           cache_creation_input_tokens: 0,
-          cache_read_input_tokens: b.cache_control ? CACHE_READ : 0,
+          cache_read_input_tokens: cacheRead(b),
           ...(a.thinking ? { output_tokens_details: { thinking_tokens: 5 } } : {}),
         },
       };
@@ -122,7 +127,7 @@ function reply(agent: AgentScript | undefined): Reply {
             usage: {
               input_tokens: inputTokens(b),
               cache_creation_input_tokens: 0,
-              cache_read_input_tokens: b.cache_control ? CACHE_READ : 0,
+              cache_read_input_tokens: cacheRead(b),
               output_tokens: 1,
             },
           },
