@@ -10,6 +10,8 @@ Commands:
   serve [--config-dir DIR]   run the proxy (default command)
   healthcheck                exit 0 if the local proxy answers /health/live within 3 s
   config [--config-dir DIR]  validate the configuration and print it with secrets redacted
+  keys <command>             client keys: create, list, show, update, revoke, rotate (see: ai-proxy keys --help)
+  usage [options]            the usage ledger by key, model, provider, day (see: ai-proxy usage --help)
   install [options]          install or upgrade on this host (see: ai-proxy install --help)
   --version                  print the version
   --help                     print this help
@@ -35,6 +37,10 @@ async function run(argv: string[]): Promise<void> {
       return (await import('./cli/healthcheck.ts')).healthcheckCommand(rest);
     case 'config':
       return (await import('./cli/config-check.ts')).configCommand(rest);
+    case 'keys':
+      return (await import('./cli/keys.ts')).keysCommand(rest);
+    case 'usage':
+      return (await import('./cli/usage.ts')).usageCommand(rest);
     case 'install':
       return (await import('../installer/cli.ts')).installCommand(rest);
     default:

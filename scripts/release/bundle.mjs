@@ -1,9 +1,10 @@
 // Step "bundle": esbuild turns src/main.ts and everything it imports into CommonJS, because a
 // Node single executable runs one script and can only require built-in modules.
-// Three files: OUT_FILE (serve, healthcheck, config) and, beside it, code that `serve` never
-// runs in most deployments: installer.cjs (`ai-proxy install`: dockerode, ssh2, grpc, tar; 3/4 of
-// all code) and acme.cjs (ACME certificate orders: acme-client, axios, x509; half of what is
-// left). In the main script their source alone would sit in the proxy's memory for nothing.
+// Four files: OUT_FILE (serve, healthcheck, config, keys, usage) and, beside it, code that `serve`
+// never runs in most deployments: installer.cjs (`ai-proxy install`: dockerode, ssh2, grpc, tar;
+// 3/4 of all code), acme.cjs (ACME certificate orders: acme-client, axios, x509; half of what is
+// left) and pg.cjs (the PostgreSQL store and the `pg` client, only with DATABASE_URL). In the
+// main script their source alone would sit in the proxy's memory for nothing.
 // executable.mjs stores them as SEA assets (sea-config.json lists them); each import of them
 // becomes a loader that evaluates the asset (or the file beside the bundle) on first use.
 // Usage: node bundle.mjs OUT_FILE VERSION COMMIT NODE_VERSION
@@ -24,6 +25,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const LAZY = {
   'installer.cjs': ['installer/cli.ts', 'src/main.ts'],
   'acme.cjs': ['src/tls/acme/order.ts', 'src/tls/acme/manager.ts'],
+  'pg.cjs': ['src/store/postgres.ts', 'src/store/open.ts'],
 };
 const listed = JSON.parse(readFileSync(new URL('./sea-config.json', import.meta.url), 'utf8')).assets;
 if (JSON.stringify(listed) !== JSON.stringify(Object.keys(LAZY)))
@@ -38,8 +40,9 @@ const common = {
   target: 'node24',
   format: 'cjs',
   define: { AI_PROXY_BUILD: JSON.stringify({ version, commit, node }) },
-  // dockerode's ssh2 tries native helpers first and falls back to pure JS without them.
-  external: ['cpu-features', '*.node'],
+  // dockerode's ssh2 tries native helpers first and falls back to pure JS without them; pg loads
+  // pg-native (libpq bindings) and pg-cloudflare (Workers sockets) only when asked for them.
+  external: ['cpu-features', '*.node', 'pg-native', 'cloudflare:sockets'],
   // Module keys in the bundle are paths relative to the checkout; resolving through a symlinked
   // node_modules (a shared cache, a test clone) would otherwise change them and the sha256.
   preserveSymlinks: true,

@@ -32,7 +32,7 @@ command -v flock >/dev/null || fail 'flock is missing: apt-get install util-linu
 # shellcheck disable=SC2016 # expanded by the inner shell, from its arguments
 flock "$SEA_DIR/.lock" sh -c '
   cp "$1" "$2/ai-proxy.cjs"
-  cp "$(dirname "$1")/installer.cjs" "$(dirname "$1")/acme.cjs" "$2/"
+  cp "$(dirname "$1")/installer.cjs" "$(dirname "$1")/acme.cjs" "$(dirname "$1")/pg.cjs" "$2/"
   PATH="$3:$PATH" TMPDIR="$3/tmp" node "$4/scripts/release/executable.mjs" "$2/ai-proxy.cjs" "$5" "$6" "$7" "$8"
 ' sh "$BUNDLE" "$SEA_DIR" "$wrap" "$ROOT" "$RUNTIME" "$OUT" "$ARCH" "$CODE_CACHE" >"$LOG" 2>&1 ||
   { cat "$LOG" >&2; fail "pkg could not make the $ARCH executable"; }

@@ -6,6 +6,8 @@ import { TLS_VARIABLES } from '../config/env.ts';
 import { resolveConfigDir } from '../config/dir.ts';
 import { ConfigError } from '../config/provider-config.ts';
 import { loadConfig, type LoadedConfig } from '../config/load.ts';
+import { storeTarget } from '../store/open.ts';
+import { redactUrl } from '../store/url.ts';
 import { parseFlags } from './args.ts';
 
 export const EX_CONFIG = 78;
@@ -23,6 +25,9 @@ export function describeConfig(c: LoadedConfig): Record<string, unknown> {
     auth_token: redact(c.env.authToken),
     server: c.server,
     tls: describeTls(c),
+    store: describeStore(c),
+    ledger: c.ledger ?? null,
+    prices: Object.keys(c.prices ?? {}).length,
     providers: c.providers.map((p) => ({
       name: p.name,
       type: p.type,
@@ -49,6 +54,14 @@ export function describeConfig(c: LoadedConfig): Record<string, unknown> {
   };
 }
 
+/** Where keys and the ledger are kept (not opened here: `config` must work without it). */
+function describeStore(c: LoadedConfig): Record<string, unknown> {
+  const t = storeTarget(c.env.store ?? { databaseUrl: undefined, dataDir: undefined }, c.dir);
+  if (t.kind === 'postgres') return { kind: 'postgres', location: redactUrl(t.url) };
+  if (t.kind === 'sqlite') return { kind: 'sqlite', location: t.path };
+  return { kind: 'none', reason: `${t.reason}: client keys and the ledger are off` };
+}
+
 /** HTTPS settings: paths and names only, never the files' contents. */
 function describeTls(c: LoadedConfig): Record<string, unknown> | null {
   const t = c.env.tls;
@@ -68,7 +81,7 @@ function describeTls(c: LoadedConfig): Record<string, unknown> | null {
 }
 
 /** Variables whose values are not secrets. */
-const PLAIN = new Set<string>(['PORT', 'LOG_LEVEL', ...TLS_VARIABLES]);
+const PLAIN = new Set<string>(['PORT', 'LOG_LEVEL', 'DATA_DIR', ...TLS_VARIABLES]);
 
 /** Loads the config or throws ExitError(78) with the one-line reason. */
 export function loadOrExit(dir: string): LoadedConfig {

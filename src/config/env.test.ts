@@ -45,7 +45,25 @@ describe('parseEnv', () => {
 
 describe('validateEnv', () => {
   it('applies defaults', () => {
-    assert.deepEqual(validateEnv({ AUTH_TOKEN: TOKEN }), { port: 8080, authToken: TOKEN, logLevel: 'info' });
+    assert.deepEqual(validateEnv({ AUTH_TOKEN: TOKEN }), {
+      port: 8080,
+      authToken: TOKEN,
+      logLevel: 'info',
+      store: { databaseUrl: undefined, dataDir: undefined },
+    });
+  });
+
+  it('reads the store variables, DATABASE_URL only as a postgres:// URL', () => {
+    const url = 'postgres://aip:secret@db.internal:5432/aiproxy';
+    assert.deepEqual(validateEnv({ AUTH_TOKEN: TOKEN, DATABASE_URL: url, DATA_DIR: '/app/data' }).store, {
+      databaseUrl: url,
+      dataDir: '/app/data',
+    });
+    assert.throws(
+      () => validateEnv({ AUTH_TOKEN: TOKEN, DATABASE_URL: 'mysql://db/x' }),
+      /DATABASE_URL: expected postgres:\/\/USER:PASSWORD@HOST:5432\/DATABASE/,
+    );
+    assert.throws(() => validateEnv({ AUTH_TOKEN: TOKEN, DATABASE_URL: 'not a url' }), /DATABASE_URL/);
   });
 
   it('reads PORT and LOG_LEVEL', () => {
@@ -53,6 +71,7 @@ describe('validateEnv', () => {
       port: 1,
       authToken: TOKEN,
       logLevel: 'debug',
+      store: { databaseUrl: undefined, dataDir: undefined },
     });
   });
 

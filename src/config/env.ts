@@ -7,6 +7,14 @@ export interface EnvConfig {
   logLevel: LogLevel;
   /** HTTPS on PORT; undefined: plain HTTP. */
   tls?: TlsEnv;
+  /** Where keys and the ledger are kept (src/store/); both unset: nowhere (client keys and the ledger are off). */
+  store?: StoreEnv;
+}
+
+/** DATABASE_URL wins over DATA_DIR; DATA_DIR may be relative to the config folder. */
+export interface StoreEnv {
+  databaseUrl: string | undefined;
+  dataDir: string | undefined;
 }
 
 /** TLS settings as written (paths may be relative to the config folder; src/tls/ resolves them). */
@@ -126,7 +134,25 @@ export function validateEnv(record: Record<string, string | undefined>): EnvConf
     throw new EnvError(`LOG_LEVEL: "${level}" is not one of ${LOG_LEVELS.join(', ')}`);
   }
   const tls = validateTlsEnv(record, port);
-  return { port, authToken, logLevel: level as LogLevel, ...(tls ? { tls } : {}) };
+  return { port, authToken, logLevel: level as LogLevel, ...(tls ? { tls } : {}), store: validateStoreEnv(record) };
+}
+
+/** The store's variables: DATABASE_URL (PostgreSQL, shared by replicas) or DATA_DIR (SQLite file). */
+export function validateStoreEnv(record: Record<string, string | undefined>): StoreEnv {
+  const databaseUrl = record.DATABASE_URL?.trim() || undefined;
+  const dataDir = record.DATA_DIR?.trim() || undefined;
+  if (databaseUrl !== undefined) {
+    let protocol = '';
+    try {
+      protocol = new URL(databaseUrl).protocol;
+    } catch {
+      // reported below
+    }
+    if (protocol !== 'postgres:' && protocol !== 'postgresql:')
+      throw new EnvError('DATABASE_URL: expected postgres://USER:PASSWORD@HOST:5432/DATABASE');
+  }
+  if (dataDir !== undefined && /[\0\n]/.test(dataDir)) throw new EnvError('DATA_DIR: not a usable folder path');
+  return { databaseUrl, dataDir };
 }
 
 function optionalPort(record: Record<string, string | undefined>, name: string): number | undefined {

@@ -5,7 +5,15 @@ import { join } from 'node:path';
 import { EnvError, parseEnv, validateEnv, type EnvConfig } from './env.ts';
 import { layerVars, readSecretFiles, refreshFromSecrets, resolveSecretsDir, type VarSource } from './secrets.ts';
 import { ConfigError, parseProviderConfig } from './provider-config.ts';
-import type { ProviderConfig, ProviderEntry, RouteTarget, ServerSettings } from './schema.ts';
+import type {
+  LedgerSettings,
+  PriceEntry,
+  ProviderConfig,
+  ProviderEntry,
+  RouteTarget,
+  ServerSettings,
+} from './schema.ts';
+import { PriceTable } from '../pricing/prices.ts';
 
 export const ENV_FILE = '.env';
 export const PROVIDER_FILE = 'provider-config.yaml';
@@ -35,6 +43,9 @@ export interface LoadedConfig {
   /** Public model name -> ordered targets, explicit routes first, then each provider's models. */
   routes: Map<string, RouteTarget[]>;
   server: ServerSettings;
+  /** `prices:` as written (per million tokens); absent in configs built by hand (tests). */
+  prices?: Record<string, PriceEntry>;
+  ledger?: LedgerSettings;
   warnings: string[];
 }
 
@@ -119,7 +130,23 @@ export function loadProviderFile(
     const usable = targets.some((t) => !providers.find((p) => p.name === t.provider)?.unusable);
     if (!usable && Object.hasOwn(cfg.routes, name)) warnings.push(`route "${name}" has no usable target`);
   }
-  return { providers, routes, server: cfg.server, warnings };
+  warnings.push(...unpricedWarnings(cfg, routes));
+  return { providers, routes, server: cfg.server, prices: cfg.prices, ledger: cfg.ledger, warnings };
+}
+
+/**
+ * Once prices are in use, every model a route can reach should have one: its requests are
+ * otherwise counted in tokens only, and refused to keys with a money budget.
+ */
+function unpricedWarnings(cfg: ProviderConfig, routes: Map<string, RouteTarget[]>): string[] {
+  if (Object.keys(cfg.prices).length === 0) return [];
+  const table = new PriceTable(cfg.prices);
+  const missing = new Set<string>();
+  for (const targets of routes.values())
+    for (const t of targets) if (!table.lookup(t.provider, t.model)) missing.add(`${t.provider}/${t.model}`);
+  return [...missing].map(
+    (m) => `model ${m} has no price in prices: its requests are counted in tokens and reported as unpriced`,
+  );
 }
 
 /**
@@ -138,6 +165,8 @@ export function loadConfig(dir: string, env: Record<string, string | undefined> 
       'PORT',
       'AUTH_TOKEN',
       'LOG_LEVEL',
+      'DATA_DIR',
+      'DATABASE_URL',
     ]));
     envConfig = validateEnv(vars);
   } catch (error) {

@@ -141,6 +141,28 @@ const serverSchema = z
     }),
   );
 
+// Prices per million tokens, in the currency budgets are given in (USD in the docs' examples).
+const perMillion = z
+  .number({ error: 'expected a price per million tokens (a number)' })
+  .check(z.minimum(0, { error: 'must be 0 or more' }), z.maximum(1_000_000, { error: 'must be at most 1000000' }));
+
+const priceSchema = z.strictObject({
+  input: perMillion,
+  output: perMillion,
+  /** Prompt tokens served from the provider's cache; the input price when omitted. */
+  cached_input: z.optional(perMillion),
+  /** Prompt tokens written to the provider's cache (Anthropic); the input price when omitted. */
+  cache_write: z.optional(perMillion),
+});
+
+// "model", "provider/model", or either with * wildcards ("gpt-4o-*", "openai/*").
+const PRICE_KEY = /^[^\s]+$/;
+
+const ledgerSchema = z.strictObject({
+  enabled: z._default(z.boolean({ error: 'expected true or false' }), true),
+  retention_days: wholeNumber(1, 3650, 90),
+});
+
 export const providerConfigSchema = z
   .strictObject({
     providers: z
@@ -159,6 +181,17 @@ export const providerConfigSchema = z
       {},
     ),
     server: z._default(serverSchema, () => z.parse(serverSchema, {})),
+    prices: z._default(
+      z.record(
+        z.string().check(z.regex(PRICE_KEY, { error: 'a price key is a model name without spaces' })),
+        priceSchema,
+        {
+          error: 'expected a map of model names to {input, output} prices per million tokens',
+        },
+      ),
+      {},
+    ),
+    ledger: z._default(ledgerSchema, () => z.parse(ledgerSchema, {})),
   })
   .check(
     z.superRefine((cfg, ctx) => {
@@ -192,4 +225,6 @@ export const providerConfigSchema = z
 export type ProviderConfig = z.output<typeof providerConfigSchema>;
 export type ProviderEntry = ProviderConfig['providers'][number];
 export type ServerSettings = ProviderConfig['server'];
+export type PriceEntry = ProviderConfig['prices'][string];
+export type LedgerSettings = ProviderConfig['ledger'];
 export type RouteTarget = { provider: string; model: string };

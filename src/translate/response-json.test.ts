@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   anthropicUsage,
+  openaiUsage,
   chatCompletionToMessage,
   messageToChatCompletion,
   upstreamErrorInfo,
@@ -94,11 +95,25 @@ describe('JSON response translation', () => {
     assert.equal(toOpenAIFinish(null), null);
   });
 
-  it('counts cache tokens as prompt tokens', () => {
+  it('counts cache tokens as prompt tokens, and says which were cache reads and writes', () => {
     assert.deepEqual(
       anthropicUsage({ input_tokens: 1, cache_creation_input_tokens: 2, cache_read_input_tokens: 3, output_tokens: 4 }),
-      { prompt: 6, completion: 4 },
+      { prompt: 6, completion: 4, cached: 3, cacheWrite: 2 },
     );
+    assert.deepEqual(anthropicUsage({ input_tokens: 1, output_tokens: 4 }), { prompt: 1, completion: 4 });
+  });
+
+  it('reads OpenAI cached prompt tokens (chat and Responses)', () => {
+    assert.deepEqual(
+      openaiUsage({ prompt_tokens: 10, completion_tokens: 2, prompt_tokens_details: { cached_tokens: 8 } }),
+      { prompt: 10, completion: 2, cached: 8 },
+    );
+    assert.deepEqual(openaiUsage({ input_tokens: 10, output_tokens: 2, input_tokens_details: { cached_tokens: 4 } }), {
+      prompt: 10,
+      completion: 2,
+      cached: 4,
+    });
+    assert.deepEqual(openaiUsage({ prompt_tokens: 10, completion_tokens: 2 }), { prompt: 10, completion: 2 });
   });
 
   it('reads upstream error bodies of either format', () => {

@@ -6,9 +6,13 @@ import { asArray, asObject, parseArguments, str, type Json, type Usage } from '.
 export function anthropicUsage(u: unknown): Usage {
   const o = asObject(u);
   const n = (k: string) => (typeof o[k] === 'number' ? (o[k] as number) : 0);
+  const cached = n('cache_read_input_tokens');
+  const cacheWrite = n('cache_creation_input_tokens');
   return {
-    prompt: n('input_tokens') + n('cache_creation_input_tokens') + n('cache_read_input_tokens'),
+    prompt: n('input_tokens') + cacheWrite + cached,
     completion: n('output_tokens'),
+    ...(cached ? { cached } : {}),
+    ...(cacheWrite ? { cacheWrite } : {}),
   };
 }
 
@@ -16,10 +20,22 @@ export function anthropicUsage(u: unknown): Usage {
 export function openaiUsage(u: unknown): Usage | undefined {
   const o = asObject(u);
   if (typeof o.prompt_tokens === 'number')
-    return { prompt: o.prompt_tokens, completion: typeof o.completion_tokens === 'number' ? o.completion_tokens : 0 };
+    return withCached(
+      { prompt: o.prompt_tokens, completion: typeof o.completion_tokens === 'number' ? o.completion_tokens : 0 },
+      o.prompt_tokens_details,
+    );
   if (typeof o.input_tokens === 'number')
-    return { prompt: o.input_tokens, completion: typeof o.output_tokens === 'number' ? o.output_tokens : 0 };
+    return withCached(
+      { prompt: o.input_tokens, completion: typeof o.output_tokens === 'number' ? o.output_tokens : 0 },
+      o.input_tokens_details,
+    );
   return undefined;
+}
+
+/** OpenAI reports cache hits as prompt_tokens_details.cached_tokens (input_tokens_details in Responses). */
+function withCached(usage: Usage, details: unknown): Usage {
+  const cached = asObject(details).cached_tokens;
+  return typeof cached === 'number' && cached > 0 ? { ...usage, cached } : usage;
 }
 
 export function toOpenAIUsage(u: unknown): Json {

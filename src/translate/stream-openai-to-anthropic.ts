@@ -154,12 +154,13 @@ export class OpenAIToAnthropicStream implements StreamTranslator {
     let out = this.started ? '' : this.start(str(chunk.id) ?? 'proxy', str(chunk.model) ?? this.model);
     const usage = asObject(chunk.usage);
     if (typeof usage.prompt_tokens === 'number') {
+      const cached = asObject(usage.prompt_tokens_details).cached_tokens;
+      this.cached = typeof cached === 'number' ? cached : 0;
       this.usage = {
         prompt: usage.prompt_tokens,
         completion: typeof usage.completion_tokens === 'number' ? usage.completion_tokens : 0,
+        ...(this.cached ? { cached: this.cached } : {}),
       };
-      const cached = asObject(usage.prompt_tokens_details).cached_tokens;
-      this.cached = typeof cached === 'number' ? cached : 0;
     }
     const choice = asObject(asArray(chunk.choices)[0]);
     const delta = asObject(choice.delta);

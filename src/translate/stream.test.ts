@@ -184,7 +184,7 @@ describe('Anthropic stream -> OpenAI stream', () => {
       total_tokens: 19,
       prompt_tokens_details: { cached_tokens: 2 },
     });
-    assert.deepEqual(tr.usage, { prompt: 10, completion: 9 });
+    assert.deepEqual(tr.usage, { prompt: 10, completion: 9, cached: 2 });
   });
 
   it('leaves the usage chunk out when the client did not ask', () => {
@@ -248,6 +248,6 @@ describe('passthrough streams', () => {
         an('message_delta', { delta: {}, usage: { output_tokens: 12 } }) +
         an('message_stop', {}),
     );
-    assert.deepEqual(tr.usage, { prompt: 6, completion: 12 });
+    assert.deepEqual(tr.usage, { prompt: 6, completion: 12, cacheWrite: 1 });
   });
 });

@@ -3,8 +3,13 @@
 export type Json = Record<string, unknown>;
 
 export interface Usage {
+  /** Every prompt token, cached ones included. */
   prompt: number;
   completion: number;
+  /** Prompt tokens read from the provider's cache (part of prompt; priced lower). */
+  cached?: number;
+  /** Prompt tokens written to the provider's cache (Anthropic's cache_creation; part of prompt). */
+  cacheWrite?: number;
 }
 
 export function asArray<T = Json>(v: unknown): T[] {
