@@ -211,3 +211,50 @@ export function requestPage(rows: Record<string, unknown>[], limit: number): Req
   const last = page.at(-1);
   return { rows: page, next: rows.length > limit && last ? `${last.ts}:${last.id}` : null };
 }
+
+export interface QuantileQuery extends LedgerFilter {
+  /** Latency to the end of the response, or time to the upstream's first byte. */
+  metric: 'latency' | 'ttfb';
+  /** One dimension to split by (provider, for a console's per-provider p50/p95), or none. */
+  by?: Exclude<UsageDimension, 'day' | 'hour'>;
+  /** Quantiles in (0, 1], e.g. [0.5, 0.95]. */
+  quantiles: number[];
+}
+
+export interface QuantileGroup {
+  group: string;
+  count: number;
+  /** Quantile -> milliseconds (the nearest-rank value). */
+  values: Record<string, number>;
+}
+
+/**
+ * Nearest-rank quantiles in one pass over the filtered rows (window functions, the same SQL in
+ * both back ends). Ranks are compared in integers (permille), so SQLite and PostgreSQL agree.
+ */
+export function quantilesSql(q: QuantileQuery, numbered: boolean): Sql {
+  const permille = [...new Set(q.quantiles.map((x) => Math.round(x * 1000)))];
+  if (permille.length === 0 || permille.some((p) => !(p >= 1 && p <= 1000)))
+    throw new RangeError('quantiles must be in (0, 1]');
+  const b = new SqlBuilder(numbered);
+  const column = q.metric === 'ttfb' ? 'ttfb_ms' : 'latency_ms';
+  const dim = q.by ? DIMENSION_SQL[q.by] : "''";
+  const filter = where(q, b);
+  const ranks = permille.map((p) => `(rn * 1000 >= cnt * ${p} AND (rn - 1) * 1000 < cnt * ${p})`).join(' OR ');
+  const text = `SELECT g, cnt, rn, v FROM (SELECT ${dim} AS g, ${column} AS v, ROW_NUMBER() OVER (PARTITION BY ${dim} ORDER BY ${column}) AS rn, COUNT(*) OVER (PARTITION BY ${dim}) AS cnt FROM ledger WHERE ${filter} AND ${column} IS NOT NULL) t WHERE ${ranks} ORDER BY g, rn LIMIT ${MAX_GROUPS}`;
+  return { text, params: b.params };
+}
+
+export function quantileGroups(q: QuantileQuery, rows: Record<string, unknown>[]): QuantileGroup[] {
+  const groups = new Map<string, QuantileGroup>();
+  for (const r of rows) {
+    const g = String(r.g ?? '');
+    const count = num(r.cnt);
+    const rank = num(r.rn);
+    let group = groups.get(g);
+    if (!group) groups.set(g, (group = { group: g, count, values: {} }));
+    for (const x of q.quantiles)
+      if (Math.max(1, Math.ceil((Math.round(x * 1000) * count) / 1000)) === rank) group.values[String(x)] = num(r.v);
+  }
+  return [...groups.values()];
+}

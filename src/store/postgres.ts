@@ -5,10 +5,13 @@
 import pg from 'pg';
 import type { KeyRecord } from '../keys/types.ts';
 import {
+  quantileGroups,
+  quantilesSql,
   requestPage,
   requestsSql,
   usageGroups,
   usageSql,
+  type QuantileQuery,
   type RequestQuery,
   type UsageQuery,
 } from '../ledger/query.ts';
@@ -243,6 +246,13 @@ export class PostgresStore implements Store {
     return this.call('querying requests', async () => {
       const { text, params, limit } = requestsSql(query, true);
       return requestPage(await this.rows(text, params), limit);
+    });
+  }
+
+  quantiles(query: QuantileQuery) {
+    return this.call('querying latency quantiles', async () => {
+      const { text, params } = quantilesSql(query, true);
+      return quantileGroups(query, await this.rows(text, params));
     });
   }
 

@@ -8,10 +8,13 @@ import { dirname } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { KeyRecord } from '../keys/types.ts';
 import {
+  quantileGroups,
+  quantilesSql,
   requestPage,
   requestsSql,
   usageGroups,
   usageSql,
+  type QuantileQuery,
   type RequestQuery,
   type UsageQuery,
 } from '../ledger/query.ts';
@@ -236,6 +239,13 @@ export class SqliteStore implements Store {
     return this.call('querying requests', () => {
       const { text, params, limit } = requestsSql(query, false);
       return requestPage(this.db.prepare(text).all(...params) as Row[], limit);
+    });
+  }
+
+  quantiles(query: QuantileQuery) {
+    return this.call('querying latency quantiles', () => {
+      const { text, params } = quantilesSql(query, false);
+      return quantileGroups(query, this.db.prepare(text).all(...params) as Row[]);
     });
   }
 

@@ -3,7 +3,14 @@
 // run the same schema version; callers never see SQL.
 import type { KeyRecord } from '../keys/types.ts';
 import type { LedgerRow } from '../ledger/row.ts';
-import type { RequestPage, RequestQuery, UsageGroup, UsageQuery } from '../ledger/query.ts';
+import type {
+  QuantileGroup,
+  QuantileQuery,
+  RequestPage,
+  RequestQuery,
+  UsageGroup,
+  UsageQuery,
+} from '../ledger/query.ts';
 import type { CounterRef, LeaseGrant, LeaseRequest } from '../quota/grant.ts';
 
 export type StoreKind = 'sqlite' | 'postgres';
@@ -53,6 +60,8 @@ export interface Store {
   deleteRowsBefore(before: number, limit: number): Promise<number>;
   usage(query: UsageQuery): Promise<UsageGroup[]>;
   requests(query: RequestQuery): Promise<RequestPage>;
+  /** Latency or TTFB quantiles (p50, p95...), overall or per provider, route, model or key. */
+  quantiles(query: QuantileQuery): Promise<QuantileGroup[]>;
 
   // Limit counters (see src/quota/grant.ts).
   acquireLease(request: LeaseRequest): Promise<LeaseGrant>;

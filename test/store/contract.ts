@@ -173,6 +173,31 @@ export function storeContract(name: string, harness: StoreHarness): void {
       );
     });
 
+    it('computes nearest-rank latency quantiles per provider', async () => {
+      // Ten hours before the other rows, deleted again at the end.
+      const at = T0 - 10 * HOUR;
+      const rows = Array.from({ length: 20 }, (_, i) =>
+        row({
+          ts: at,
+          requestId: `q${i}`,
+          provider: i < 10 ? 'fast' : 'slow',
+          latencyMs: i < 10 ? i + 1 : (i - 9) * 100,
+          ttfbMs: i,
+        }),
+      );
+      await store.insertRows(rows);
+      const range = { since: at, until: at + 1 };
+      const q = await store.quantiles({ ...range, metric: 'latency', by: 'provider', quantiles: [0.5, 0.95, 1] });
+      assert.deepEqual(q, [
+        { group: 'fast', count: 10, values: { '0.5': 5, '0.95': 10, '1': 10 } },
+        { group: 'slow', count: 10, values: { '0.5': 500, '0.95': 1000, '1': 1000 } },
+      ]);
+      const all = await store.quantiles({ ...range, metric: 'ttfb', quantiles: [0.5] });
+      assert.deepEqual(all, [{ group: '', count: 20, values: { '0.5': 9 } }]);
+      await assert.rejects(store.quantiles({ ...range, metric: 'ttfb', quantiles: [0] }), RangeError);
+      assert.equal(await store.deleteRowsBefore(at + 1, 100), 20);
+    });
+
     it('deletes rows older than a time, in chunks', async () => {
       assert.equal(await store.deleteRowsBefore(T0 + 2 * HOUR, 2), 2);
       assert.equal(await store.deleteRowsBefore(T0 + 2 * HOUR, 2), 2);
