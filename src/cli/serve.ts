@@ -31,6 +31,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     ...(tls ? { tls: { options: tls.serverOptions(), status: tls.served } } : {}),
   });
   for (const w of config.warnings) log.warn(w);
+  await proxy.startGateway();
   // A bug in one request must not take every other request down with it.
   const onRejection = (reason: unknown) =>
     log.error('unhandled promise rejection', {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createKey, revokeKey } from '../keys/service.ts';
-import { Registry } from '../server/metrics-registry.ts';
+import { Registry } from '../observability/metrics-registry.ts';
 import { SqliteStore } from '../store/sqlite.ts';
 import { ADMIN, Gateway, type FinishedRequest, type Principal } from './gateway.ts';
 import type { GateRefusal } from './refusals.ts';

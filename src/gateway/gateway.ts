@@ -10,6 +10,8 @@ import type { LedgerHealth } from '../ledger/writer.ts';
 import { LedgerWriter } from '../ledger/writer.ts';
 import { RetentionJob } from '../ledger/retention.ts';
 import { costOf, PriceTable } from '../pricing/prices.ts';
+import { statusLabel } from '../observability/labels.ts';
+import { labelKey } from '../observability/metrics-registry.ts';
 import { QuotaLimiter } from '../quota/limiter.ts';
 import { randomId } from '../random-id.ts';
 import type { StoreTarget } from '../store/open.ts';
@@ -19,6 +21,13 @@ import { KeyMetrics, type MetricSink } from './key-metrics.ts';
 import { filterModels } from './models.ts';
 import { refusals, type GateRefusal } from './refusals.ts';
 import { StoreHandle } from './store-handle.ts';
+
+const TOKEN_KINDS = {
+  input: labelKey({ kind: 'input' }),
+  output: labelKey({ kind: 'output' }),
+  cached: labelKey({ kind: 'cached' }),
+};
+const LEDGER_RESULTS = { queued: labelKey({ result: 'queued' }), dropped: labelKey({ result: 'dropped' }) };
 
 export type Principal = { kind: 'admin'; name: 'admin' } | { kind: 'key'; name: string; key: ActiveKey };
 export const ADMIN: Principal = { kind: 'admin', name: 'admin' };
@@ -169,10 +178,10 @@ export class Gateway {
       case 'key':
         return { kind: 'key', name: r.key.record.name, key: r.key };
       case 'revoked':
-        this.metrics.refused.inc(`${this.metrics.label(r.key.record.name)},limit="revoked"`);
+        this.metrics.refused.inc(this.metrics.refusal(r.key.record.name, 'revoked'));
         return refusals.revoked(r.key.record.name);
       case 'expired':
-        this.metrics.refused.inc(`${this.metrics.label(r.key.record.name)},limit="expired"`);
+        this.metrics.refused.inc(this.metrics.refusal(r.key.record.name, 'expired'));
         return refusals.expired(r.key.record.name, r.key.record.expiresAt!);
     }
   }
@@ -181,13 +190,13 @@ export class Gateway {
   checkModel(p: Principal, route: string, targets: readonly RouteTarget[]): GateRefusal | undefined {
     if (p.kind === 'admin') return undefined;
     if (!p.key.models.allows(route)) {
-      this.metrics.refused.inc(`${this.metrics.label(p.name)},limit="model"`);
+      this.metrics.refused.inc(this.metrics.refusal(p.name, 'model'));
       return refusals.model(p.name, route);
     }
     if (p.key.record.budgetNano !== null) {
       const unpriced = targets.find((t) => !this.prices.lookup(t.provider, t.model));
       if (unpriced) {
-        this.metrics.refused.inc(`${this.metrics.label(p.name)},limit="model"`);
+        this.metrics.refused.inc(this.metrics.refusal(p.name, 'model'));
         return refusals.unpriced(p.name, route, `${unpriced.provider}/${unpriced.model}`);
       }
     }
@@ -204,7 +213,7 @@ export class Gateway {
   }
 
   private refused(p: Principal, r: NonNullable<Awaited<ReturnType<QuotaLimiter['admit']>>>): GateRefusal {
-    this.metrics.refused.inc(`${this.metrics.label(p.name)},limit="${r.metric}"`);
+    this.metrics.refused.inc(this.metrics.refusal(p.name, r.metric));
     return refusals.limit(r);
   }
 
@@ -216,11 +225,11 @@ export class Gateway {
     const costNano = price ? (u ? costOf(price, u) : 0) : null;
     if (p.kind === 'key' && tokens + (costNano ?? 0) > 0) this.limiter.record(p.key.record, tokens, costNano);
     const label = this.metrics.label(p.name);
-    this.metrics.requests.inc(`${label},status="${r.status}"`);
+    this.metrics.requests.inc(`${label},${statusLabel(r.status)}`);
     if (u) {
-      this.metrics.tokens.inc(`${label},kind="input"`, u.prompt);
-      this.metrics.tokens.inc(`${label},kind="output"`, u.completion);
-      if (u.cached) this.metrics.tokens.inc(`${label},kind="cached"`, u.cached);
+      this.metrics.tokens.inc(`${label},${TOKEN_KINDS.input}`, u.prompt);
+      this.metrics.tokens.inc(`${label},${TOKEN_KINDS.output}`, u.completion);
+      if (u.cached) this.metrics.tokens.inc(`${label},${TOKEN_KINDS.cached}`, u.cached);
     }
     if (costNano) this.metrics.cost.inc(label, costNano / 1e9);
     if (costNano === null && tokens > 0) this.metrics.unpriced.inc(label);
@@ -244,7 +253,7 @@ export class Gateway {
       ttfbMs: r.ttfbMs === undefined ? null : Math.round(r.ttfbMs * 10) / 10,
       error: r.error ?? null,
     });
-    this.metrics.ledgerRows.inc(queued ? 'result="queued"' : 'result="dropped"');
+    this.metrics.ledgerRows.inc(queued ? LEDGER_RESULTS.queued : LEDGER_RESULTS.dropped);
   }
 
   /** /v1/models as this principal may use it: AUTH_TOKEN sees all, a key its allow-list. */

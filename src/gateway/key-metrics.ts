@@ -1,6 +1,7 @@
 // Prometheus counters per client key. Keys are created by the operator, so the label values
 // are a known, bounded set (the key's name; "admin" for AUTH_TOKEN); clients cannot add any.
-import { Counter, Gauge, labelKey } from '../server/metrics-registry.ts';
+import { keyLabel } from '../observability/labels.ts';
+import { Counter, Gauge, labelKey } from '../observability/metrics-registry.ts';
 
 export interface MetricSink {
   register<M extends { render(): string }>(m: M): M;
@@ -20,8 +21,6 @@ export class KeyMetrics {
   );
   readonly ledgerRows = new Counter('aiproxy_ledger_rows_total', 'Ledger rows by result (queued|dropped)');
   readonly ledgerQueue = new Gauge('aiproxy_ledger_queue_rows', 'Ledger rows waiting to be written');
-  private readonly labels = new Map<string, string>();
-
   constructor(sink: MetricSink) {
     for (const m of [
       this.requests,
@@ -35,13 +34,17 @@ export class KeyMetrics {
       sink.register(m);
   }
 
-  /** key="name", rendered once per name. */
+  /** key="name". */
   label(name: string): string {
-    let l = this.labels.get(name);
-    if (l === undefined) {
-      l = labelKey({ key: name });
-      this.labels.set(name, l);
-    }
-    return l;
+    return keyLabel(name);
+  }
+
+  /** key="name",limit="rpm". */
+  refusal(name: string, limit: string): string {
+    return `${keyLabel(name)},${limitLabels[limit] ?? labelKey({ limit })}`;
   }
 }
+
+const limitLabels: Record<string, string> = Object.fromEntries(
+  ['rpm', 'tpm', 'budget', 'token_budget', 'model', 'revoked', 'expired'].map((l) => [l, labelKey({ limit: l })]),
+);

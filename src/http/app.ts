@@ -2,6 +2,8 @@
 // path's handler (routes.ts), has its errors answered in one place (sendError) and leaves one
 // record (metrics and log line). server.ts serves it over node:http; in-memory.ts drives it in tests.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ADMIN, type FinishedRequest, type Gateway, type Principal } from '../gateway/gateway.ts';
+import type { GateRefusal } from '../gateway/refusals.ts';
 import type { HealthState } from '../observability/health.ts';
 import { Logger } from '../observability/logger.ts';
 import { createMetrics, type Metrics } from '../observability/metrics.ts';
@@ -12,7 +14,7 @@ import { TokenAuth } from './auth.ts';
 import { errors, ProxyError, sendError } from './errors.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { requestId } from './request-id.ts';
-import { dispatch } from './routes.ts';
+import { API_PATHS, dispatch } from './routes.ts';
 
 export interface ProxyAppOptions {
   logger?: Logger;
@@ -28,6 +30,8 @@ export class ProxyApp {
   readonly inFlight = new Set<ServerResponse>();
   private readonly auth: TokenAuth;
   private limiter: RateLimiter | undefined;
+  /** Client keys, their limits and the ledger; undefined when no store is configured. */
+  gateway: Gateway | undefined;
 
   constructor(runtime: Runtime, options: ProxyAppOptions = {}) {
     const env = runtime.config.env;
@@ -51,6 +55,14 @@ export class ProxyApp {
       rt.config.env.authToken,
       ...rt.config.providers.flatMap((p) => [p.apiKey, ...Object.values(p.headers)]),
     ]);
+    this.gateway?.configure(rt.config.prices ?? {}, rt.config.ledger ?? DEFAULT_LEDGER);
+  }
+
+  /** Client keys from now on (serve starts the gateway once the store is reachable). */
+  useGateway(gateway: Gateway): void {
+    this.gateway = gateway;
+    this.health.gateway = gateway;
+    gateway.configure(this.runtime.config.prices ?? {}, this.runtime.config.ledger ?? DEFAULT_LEDGER);
   }
 
   /** A reload that failed: the runtime stays, /health shows the error. */
@@ -77,13 +89,29 @@ export class ProxyApp {
     dispatch(this, path, req, res, ctx).catch((error: unknown) => this.fail(error, req, res, ctx));
   };
 
-  /** 401 unless the client presents a valid key; 429 while it is over its rate limit. */
-  authorize(req: IncomingMessage): void {
-    const client = this.auth.authenticate(req.headers);
+  /**
+   * Who is asking: AUTH_TOKEN (compared in constant time) or a client key; 401 for anything else
+   * or a revoked or expired key, 429 while the client is over server.rate_limit.
+   */
+  authorize(req: IncomingMessage, ctx: RequestContext): Principal {
+    const token = TokenAuth.presented(req.headers);
+    let client: Principal | GateRefusal | undefined;
+    if (token !== undefined && this.auth.check(token)) client = ADMIN;
+    else if (token !== undefined) client = this.gateway?.resolve(token);
+    if (client === undefined) throw errors.unauthorized();
+    if ('status' in client) throw errors.refused(client);
+    ctx.client = client;
     if (this.limiter) {
-      const wait = this.limiter.take(client);
+      const wait = this.limiter.take(token!);
       if (wait > 0) throw errors.rateLimited(wait);
     }
+    return client;
+  }
+
+  /** Only AUTH_TOKEN: what concerns every client (metrics with every key's spending). */
+  authorizeAdmin(req: IncomingMessage, ctx: RequestContext): void {
+    if (this.authorize(req, ctx).kind !== 'admin')
+      throw new ProxyError(403, 'permission_error', `${ctx.path} needs AUTH_TOKEN, not a client key`, 'admin_only');
   }
 
   /** The one error handler: the error's response, and a log line for what no handler expected. */
@@ -107,6 +135,30 @@ export class ProxyApp {
   private finish(ctx: RequestContext, res: ServerResponse): void {
     this.inFlight.delete(res);
     this.metrics.activeRequests.dec();
-    recordRequest(ctx, ctx.clientClosed || !res.writableFinished ? 499 : res.statusCode, this.metrics, this.logger);
+    const status = ctx.clientClosed || !res.writableFinished ? 499 : res.statusCode;
+    recordRequest(ctx, status, this.metrics, this.logger);
+    // One ledger row per authenticated API request, refused ones included.
+    if (this.gateway && ctx.client && API_PATHS[ctx.path] !== undefined)
+      this.gateway.finish(ctx.client, finishedRequest(ctx, status));
   }
+}
+
+const DEFAULT_LEDGER = { enabled: true, retention_days: 90 };
+
+function finishedRequest(ctx: RequestContext, status: number): FinishedRequest {
+  const latencyMs = performance.now() - ctx.start;
+  return {
+    requestId: ctx.id,
+    startedAt: Date.now() - latencyMs,
+    endpoint: ctx.path,
+    route: ctx.route,
+    provider: ctx.provider,
+    model: ctx.upstreamModel,
+    stream: ctx.stream,
+    status,
+    usage: ctx.usage,
+    latencyMs,
+    ttfbMs: ctx.ttfbMs,
+    error: ctx.error,
+  };
 }

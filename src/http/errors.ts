@@ -2,6 +2,7 @@
 // Handlers throw ProxyError; sendError writes {"error":{"message","type","code"}} (plus the
 // top-level "type":"error" Anthropic clients expect, so both SDKs read the same body).
 import type { ServerResponse } from 'node:http';
+import type { GateRefusal } from '../gateway/refusals.ts';
 
 export type ErrorType =
   | 'invalid_request_error'
@@ -84,4 +85,6 @@ export const errors = {
     new ProxyError(429, 'rate_limit_error', `rate limit exceeded; retry after ${retryAfter} s`, 'rate_limit_exceeded', {
       'retry-after': String(retryAfter),
     }),
+  /** A client key turned away (revoked, a model it may not use, a limit): the gateway's answer. */
+  refused: (r: GateRefusal) => new ProxyError(r.status, r.type, r.message, r.code, r.headers),
 };

@@ -27,8 +27,13 @@ export async function dispatch(
   const api = API_PATHS[path];
   if (api !== undefined) {
     if (req.method !== 'POST') throw errors.methodNotAllowed(req.method ?? '', path);
-    app.authorize(req);
-    return handleApi(api, req, res, ctx, { runtime: app.runtime, metrics: app.metrics, logger: app.logger });
+    app.authorize(req, ctx);
+    return handleApi(api, req, res, ctx, {
+      runtime: app.runtime,
+      metrics: app.metrics,
+      logger: app.logger,
+      gateway: app.gateway,
+    });
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') throw errors.methodNotAllowed(req.method ?? '', path);
   switch (path) {
@@ -45,11 +50,14 @@ export async function dispatch(
       return text(res, h.status === 'error' ? 503 : 200, h.body, 'application/json');
     }
     case '/metrics':
-      app.authorize(req);
+      app.authorizeAdmin(req, ctx);
       return text(res, 200, app.metrics.registry.render(), 'text/plain; version=0.0.4');
-    case '/v1/models':
-      app.authorize(req);
-      return text(res, 200, app.runtime.modelsBody, 'application/json');
+    case '/v1/models': {
+      const client = app.authorize(req, ctx);
+      const rt = app.runtime;
+      const body = app.gateway ? app.gateway.modelsBody(client, rt.modelsBody, rt.loadedAt) : rt.modelsBody;
+      return text(res, 200, body, 'application/json');
+    }
     default:
       throw errors.notFound(path);
   }

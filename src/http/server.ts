@@ -11,6 +11,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import { compileRuntime, type Runtime } from '../proxy/runtime.ts';
 import type { TlsStatusSource } from '../tls/served.ts';
 import { PoolSet } from '../upstream/pools.ts';
+import { storeTarget } from '../store/open.ts';
 import { ProxyApp } from './app.ts';
 
 export interface ProxyServerOptions {
@@ -66,6 +67,37 @@ export class ProxyServer {
 
   get logger(): Logger {
     return this.app.logger;
+  }
+
+  /**
+   * Client keys, their limits and the usage ledger, when DATA_DIR or DATABASE_URL names a store.
+   * Imported only then; PostgreSQL is connected to (and migrated) here, SQLite when first needed.
+   */
+  async startGateway(): Promise<void> {
+    const target = storeTarget(
+      this.config.env.store ?? { databaseUrl: undefined, dataDir: undefined },
+      this.config.dir,
+    );
+    if (target.kind === 'none') {
+      this.logger.info('client keys and the usage ledger are off', { reason: target.reason });
+      return;
+    }
+    const { Gateway } = await import('../gateway/gateway.ts');
+    const gateway = await Gateway.start({
+      target,
+      ledger: this.config.ledger ?? { enabled: true, retention_days: 90 },
+      prices: this.config.prices ?? {},
+      log: this.logger,
+      metrics: this.metrics.registry,
+    });
+    this.app.useGateway(gateway);
+    const health = gateway.health();
+    this.logger.info('client keys and the usage ledger are on', {
+      store: health.store.kind,
+      location: health.store.location,
+      keys: health.keys.keys,
+      ledger: this.config.ledger?.enabled !== false,
+    });
   }
 
   /** /health/ready and /health for the plain HTTP_PORT listener (src/tls/http-port.ts). */
@@ -138,6 +170,8 @@ export class ProxyServer {
       this.server.closeAllConnections();
     }
     await closed;
+    // The last ledger rows are written and the limit leases given back before the exit.
+    await this.app.gateway?.close();
     await this.pools.closeAll();
     this.logger.flush();
   }

@@ -3,6 +3,7 @@
 import { version } from '../version.ts';
 import type { TlsStatusSource } from '../tls/served.ts';
 import type { Runtime } from '../proxy/runtime.ts';
+import type { GatewayHealth } from '../gateway/gateway.ts';
 
 /** Consecutive failed attempts after which a provider shows as failing in /health. */
 const FAILING_AFTER = 3;
@@ -14,6 +15,8 @@ export interface HealthState {
   draining: boolean;
   /** Present when PORT serves HTTPS. */
   tls?: TlsStatusSource | undefined;
+  /** Present when client keys and the ledger are on (a store is configured). */
+  gateway?: { health(): GatewayHealth } | undefined;
 }
 
 export function isReady(s: HealthState): boolean {
@@ -46,6 +49,9 @@ export function healthReport(s: HealthState): { status: 'ok' | 'degraded' | 'err
   const tls = s.tls?.health();
   // A failed renewal while the current certificate still serves is worth a look, not an outage.
   if (tls && tls.status !== 'ok') degraded = true;
+  // A store that cannot be written is worth a look: requests are still served (see docs/keys.md).
+  const gateway = s.gateway?.health();
+  if (gateway && gateway.status !== 'ok') degraded = true;
   const status = usable === 0 || s.draining || (s.tls && !s.tls.loaded()) ? 'error' : degraded ? 'degraded' : 'ok';
   const body = JSON.stringify({
     status,
@@ -60,6 +66,7 @@ export function healthReport(s: HealthState): { status: 'ok' | 'degraded' | 'err
       },
       providers,
       ...(tls ? { tls } : {}),
+      ...(gateway ? { store: gateway.store, keys: gateway.keys, ledger: gateway.ledger, limits: gateway.limits } : {}),
     },
   });
   return { status, body };

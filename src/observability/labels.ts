@@ -23,6 +23,7 @@ function rendered(name: string): (value: string | number) => string {
 const endpoint = rendered('endpoint');
 const status = rendered('status');
 const kind = rendered('kind');
+const key = rendered('key');
 
 /** endpoint="...": the request path for /v1/ paths, "other" for the rest (probes, metrics). */
 export function endpointLabel(path: string): string {
@@ -55,6 +56,14 @@ export function statusLabel(code: number): string {
 /** kind="...": why an upstream attempt failed (timeout, connect, http_503, ...). */
 export function failureKindLabel(reason: string): string {
   return kind(reason);
+}
+
+/**
+ * key="...": the name of the client key that made a request ("admin" for AUTH_TOKEN). The
+ * operator names keys, so the values are a known set; clients cannot add any.
+ */
+export function keyLabel(name: string): string {
+  return key(name);
 }
 
 /** result="ok" or result="error" of a configuration reload. */

@@ -1,5 +1,6 @@
 // What one request did, filled in as it goes (src/http/ creates it, src/proxy/ adds the model,
 // provider, attempts and usage), and what it leaves behind: one log line and the request metrics.
+import type { Principal } from '../gateway/gateway.ts';
 import type { Usage } from '../translate/types.ts';
 import { endpointLabel, NO_PROVIDER, NO_ROUTE, statusLabel } from './labels.ts';
 import type { Logger } from './logger.ts';
@@ -22,8 +23,12 @@ export interface RequestContext {
   attempts: number;
   stream: boolean;
   usage: Usage | undefined;
+  /** ms from the request's arrival to the response headers of the upstream attempt that answered. */
+  ttfbMs: number | undefined;
   error: string | undefined;
   clientClosed: boolean;
+  /** Who made the request (AUTH_TOKEN or a client key), once authenticated. */
+  client: Principal | undefined;
 }
 
 /** A request's context before anything about its model or provider is known. */
@@ -43,8 +48,10 @@ export function newRequestContext(id: string, method: string, path: string, star
     attempts: 0,
     stream: false,
     usage: undefined,
+    ttfbMs: undefined,
     error: undefined,
     clientClosed: false,
+    client: undefined,
   };
 }
 
@@ -54,6 +61,7 @@ export function newRequestContext(id: string, method: string, path: string, star
  */
 export function requestLogMembers(ctx: RequestContext, status: number, latencyMs: number): string {
   let m = `"request_id":${JSON.stringify(ctx.id)},"method":${JSON.stringify(ctx.method)},"path":${JSON.stringify(ctx.path)},"status":${status},"latency_ms":${latencyMs}`;
+  if (ctx.client?.kind === 'key') m += `,"key":${JSON.stringify(ctx.client.name)}`;
   if (ctx.model) m += `,"model":${JSON.stringify(ctx.model)}`;
   if (ctx.provider)
     m += `,"provider":${JSON.stringify(ctx.provider)},"upstream_model":${JSON.stringify(ctx.upstreamModel)}`;

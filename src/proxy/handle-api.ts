@@ -7,6 +7,7 @@ import type { ClientApi } from '../providers/types.ts';
 import { ClientAbort } from '../upstream/abort.ts';
 import { parseJsonObject, readBody } from '../http/body.ts';
 import { errors, ProxyError } from '../http/errors.ts';
+import type { Gateway, Principal } from '../gateway/gateway.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { RequestContext } from '../observability/request-record.ts';
@@ -18,6 +19,8 @@ export interface ProxyDeps {
   runtime: Runtime;
   metrics: Metrics;
   logger: Logger;
+  /** Client keys' model lists and limits; undefined when no store is configured. */
+  gateway?: Gateway | undefined;
 }
 
 /** A client request read, parsed and matched to its route. */
@@ -41,6 +44,7 @@ export async function handleApi(
   deps: ProxyDeps,
 ): Promise<void> {
   const request = await readApiRequest(api, req, deps.runtime, ctx);
+  if (deps.gateway && ctx.client) await admitClient(deps.gateway, ctx.client, request);
   const abort = abortOnClientClose(res, ctx);
   let lastError: ProxyError | undefined;
   let tried = 0;
@@ -86,6 +90,18 @@ async function readApiRequest(
   ctx.route = model;
   ctx.routeLabel = targets[0]!.routeLabel;
   return { api, raw, body, model, targets, headers: req.headers };
+}
+
+/** A client key's model list, then its limits (a model it may not use does not count against them). */
+async function admitClient(gateway: Gateway, client: Principal, request: ApiRequest): Promise<void> {
+  const denied = gateway.checkModel(
+    client,
+    request.model,
+    request.targets.map((t) => ({ provider: t.provider.name, model: t.model })),
+  );
+  if (denied) throw errors.refused(denied);
+  const limited = await gateway.admit(client);
+  if (limited) throw errors.refused(limited);
 }
 
 /** Cancels the upstream side when the client leaves before its answer is complete. */

@@ -91,11 +91,11 @@ async function attemptOnce(
     if (error instanceof ClientGone) return undefined;
     throw error;
   }
-  if (result.kind !== 'failed')
-    deps.metrics.ttfb.observe(
-      p.label,
-      ((result.kind === 'ok' ? result.answer.headersAt : result.headersAt) - t0) / 1000,
-    );
+  if (result.kind !== 'failed') {
+    const headersAt = result.kind === 'ok' ? result.answer.headersAt : result.headersAt;
+    deps.metrics.ttfb.observe(p.label, (headersAt - t0) / 1000);
+    ctx.ttfbMs = headersAt - ctx.start;
+  }
   return result;
 }
 
