@@ -3,7 +3,17 @@
 // The SQL is built here once for both back ends; only the placeholder style differs.
 import type { LedgerRow } from './row.ts';
 
-export const USAGE_DIMENSIONS = ['key', 'route', 'model', 'provider', 'endpoint', 'status', 'day', 'hour'] as const;
+export const USAGE_DIMENSIONS = [
+  'key',
+  'route',
+  'model',
+  'provider',
+  'endpoint',
+  'status',
+  'day',
+  'hour',
+  'minute',
+] as const;
 export type UsageDimension = (typeof USAGE_DIMENSIONS)[number];
 
 export interface LedgerFilter {
@@ -27,7 +37,7 @@ export interface UsageQuery extends LedgerFilter {
 }
 
 export interface UsageGroup {
-  /** The group's value per dimension: key id ("admin" for AUTH_TOKEN), names, status, or the UTC day/hour. */
+  /** The group's value per dimension: key id ("admin" for AUTH_TOKEN), names, status, or the UTC day/hour/minute. */
   group: Partial<Record<UsageDimension, string>>;
   requests: number;
   errors: number;
@@ -71,6 +81,7 @@ const DIMENSION_SQL: Record<UsageDimension, string> = {
   status: 'status',
   day: '(ts / 86400000)',
   hour: '(ts / 3600000)',
+  minute: '(ts / 60000)',
 };
 
 export interface Sql {
@@ -149,6 +160,7 @@ function num(v: unknown): number {
 function dimensionValue(d: UsageDimension, v: unknown): string {
   if (d === 'day') return new Date(num(v) * 86_400_000).toISOString().slice(0, 10);
   if (d === 'hour') return `${new Date(num(v) * 3_600_000).toISOString().slice(0, 13)}:00Z`;
+  if (d === 'minute') return `${new Date(num(v) * 60_000).toISOString().slice(0, 16)}Z`;
   return String(v ?? '');
 }
 
@@ -216,7 +228,7 @@ export interface QuantileQuery extends LedgerFilter {
   /** Latency to the end of the response, or time to the upstream's first byte. */
   metric: 'latency' | 'ttfb';
   /** One dimension to split by (provider, for a console's per-provider p50/p95), or none. */
-  by?: Exclude<UsageDimension, 'day' | 'hour'>;
+  by?: Exclude<UsageDimension, 'day' | 'hour' | 'minute'>;
   /** Quantiles in (0, 1], e.g. [0.5, 0.95]. */
   quantiles: number[];
 }

@@ -140,6 +140,12 @@ export function storeContract(name: string, harness: StoreHarness): void {
         ['2026-01-15', 4],
         ['2026-01-16', 1],
       ]);
+      // Per-minute points for a chart of the last hour.
+      const byMinute = await store.usage({ since: T0, until: T0 + 2 * HOUR, by: ['minute'] });
+      assert.deepEqual(byMinute.map((g) => [g.group.minute, g.requests]).sort(), [
+        ['2026-01-15T10:00Z', 3],
+        ['2026-01-15T11:00Z', 1],
+      ]);
       const anthropic = await store.usage({ ...range, by: ['provider', 'model'], providers: ['anthropic'] });
       assert.deepEqual(
         anthropic.map((g) => [g.group.provider, g.group.model, g.requests]),
