@@ -2,7 +2,7 @@
 // with secrets redacted: how operators check a config inside an image without a shell.
 import { resolve } from 'node:path';
 import { ExitError } from '../exit-error.ts';
-import { TLS_VARIABLES } from '../config/env.ts';
+import { CONSOLE_VARIABLES, TLS_VARIABLES } from '../config/env.ts';
 import { resolveConfigDir } from '../config/dir.ts';
 import { ConfigError } from '../config/provider-config.ts';
 import { loadConfig, type LoadedConfig } from '../config/load.ts';
@@ -25,6 +25,7 @@ export function describeConfig(c: LoadedConfig): Record<string, unknown> {
     auth_token: redact(c.env.authToken),
     server: c.server,
     tls: describeTls(c),
+    console: describeConsole(c),
     store: describeStore(c),
     ledger: c.ledger ?? null,
     prices: Object.keys(c.prices ?? {}).length,
@@ -62,6 +63,18 @@ function describeStore(c: LoadedConfig): Record<string, unknown> {
   return { kind: 'none', reason: `${t.reason}: client keys and the ledger are off` };
 }
 
+/** Where the console is served and how one signs in (never the hash itself). */
+function describeConsole(c: LoadedConfig): Record<string, unknown> | null {
+  const k = c.env.console;
+  if (!k) return null;
+  return {
+    listener:
+      k.port === undefined ? null : `http://${k.host.includes(':') ? `[${k.host}]` : k.host}:${k.port}/console/`,
+    on_public_port: k.onPublicPort,
+    sign_in: k.passwordHash ? 'console password (CONSOLE_PASSWORD_HASH)' : 'AUTH_TOKEN',
+  };
+}
+
 /** HTTPS settings: paths and names only, never the files' contents. */
 function describeTls(c: LoadedConfig): Record<string, unknown> | null {
   const t = c.env.tls;
@@ -81,7 +94,7 @@ function describeTls(c: LoadedConfig): Record<string, unknown> | null {
 }
 
 /** Variables whose values are not secrets. */
-const PLAIN = new Set<string>(['PORT', 'LOG_LEVEL', 'DATA_DIR', ...TLS_VARIABLES]);
+const PLAIN = new Set<string>(['PORT', 'LOG_LEVEL', 'DATA_DIR', ...TLS_VARIABLES, ...CONSOLE_VARIABLES]);
 
 /** Loads the config or throws ExitError(78) with the one-line reason. */
 export function loadOrExit(dir: string): LoadedConfig {

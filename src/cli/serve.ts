@@ -6,8 +6,10 @@ import type { AddressInfo } from 'node:net';
 import type { Server as TlsServer } from 'node:tls';
 import { ExitError, listenFailure } from '../exit-error.ts';
 import { resolveConfigDir } from '../config/dir.ts';
+import { type ConsoleEnv, DEFAULT_CONSOLE_HOST } from '../config/env.ts';
 import { ProxyServer } from '../http/server.ts';
 import { Logger } from '../observability/logger.ts';
+import type { RunningConsole } from '../console/start.ts';
 import type { TlsSetup } from '../tls/setup.ts';
 import { build } from '../version.ts';
 import { parseFlags } from './args.ts';
@@ -16,7 +18,7 @@ import { loadOrExit } from './config-check.ts';
 export const SHUTDOWN_GRACE_MS = 10_000;
 
 export async function serveCommand(argv: string[]): Promise<void> {
-  const flags = parseFlags(argv, ['config-dir', 'port', 'host'], 'serve');
+  const flags = parseFlags(argv, ['config-dir', 'port', 'host', 'console-port'], 'serve');
   const config = loadOrExit(resolveConfigDir(flags['config-dir']));
   const port = flags.port !== undefined ? Number(flags.port) : config.env.port;
   if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -32,6 +34,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   });
   for (const w of config.warnings) log.warn(w);
   await proxy.startGateway();
+  const webConsole = await openConsole(consoleSettings(config.env.console, flags['console-port']), proxy, log);
   // A bug in one request must not take every other request down with it.
   const onRejection = (reason: unknown) =>
     log.error('unhandled promise rejection', {
@@ -85,7 +88,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     }
   } catch (error) {
     process.off('unhandledRejection', onRejection);
-    await tls?.close();
+    await Promise.all([tls?.close(), webConsole?.close()]);
     log.flush();
     throw error;
   }
@@ -103,7 +106,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
       process.off('SIGHUP', onHup);
       process.off('unhandledRejection', onRejection);
       log.info('shutting down', { signal, grace_ms: SHUTDOWN_GRACE_MS });
-      Promise.all([proxy.shutdown(SHUTDOWN_GRACE_MS), tls?.close()]).then(() => {
+      Promise.all([proxy.shutdown(SHUTDOWN_GRACE_MS), tls?.close(), webConsole?.close()]).then(() => {
         log.info('stopped');
         log.flush();
         resolve();
@@ -113,4 +116,30 @@ export async function serveCommand(argv: string[]): Promise<void> {
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
   });
+}
+
+/** CONSOLE_* from the config; `--console-port N` (0: any free port, for tests) turns it on too. */
+function consoleSettings(env: ConsoleEnv | undefined, portFlag: string | undefined): ConsoleEnv | undefined {
+  if (portFlag === undefined) return env;
+  const port = Number(portFlag);
+  if (!/^\d+$/.test(portFlag) || port > 65535) throw new ExitError(2, `serve: invalid --console-port "${portFlag}"`);
+  return { host: DEFAULT_CONSOLE_HOST, onPublicPort: false, passwordHash: undefined, ...env, port };
+}
+
+/** The web console (src/console/, loaded only when it is on): its own listener, /console/ on PORT or both. */
+async function openConsole(
+  env: ConsoleEnv | undefined,
+  proxy: ProxyServer,
+  log: Logger,
+): Promise<RunningConsole | undefined> {
+  if (!env) return undefined;
+  const { startConsole } = await import('../console/start.ts');
+  let running: RunningConsole;
+  try {
+    running = await startConsole({ env, health: () => proxy.app.health, logger: log });
+  } catch (error) {
+    throw listenFailure(`console port ${env.port}`, error, 'another process uses it; set CONSOLE_PORT in .env');
+  }
+  if (env.onPublicPort) proxy.mount('/console', running.publicListener);
+  return running;
 }

@@ -2,7 +2,7 @@
 // validated, resolved configuration. Nothing here opens sockets; the server compiles the result.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EnvError, parseEnv, validateEnv, type EnvConfig } from './env.ts';
+import { CONSOLE_VARIABLES, EnvError, parseEnv, validateEnv, type EnvConfig } from './env.ts';
 import { layerVars, readSecretFiles, refreshFromSecrets, resolveSecretsDir, type VarSource } from './secrets.ts';
 import { ConfigError, parseProviderConfig } from './provider-config.ts';
 import type {
@@ -167,6 +167,7 @@ export function loadConfig(dir: string, env: Record<string, string | undefined> 
       'LOG_LEVEL',
       'DATA_DIR',
       'DATABASE_URL',
+      ...CONSOLE_VARIABLES,
     ]));
     envConfig = validateEnv(vars);
   } catch (error) {
