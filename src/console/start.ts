@@ -55,7 +55,8 @@ function lazyStore(open: () => Promise<Store>): { get: () => Promise<Store>; clo
   };
 }
 
-export async function startConsole(deps: ConsoleDeps): Promise<RunningConsole> {
+/** The console's handler and its store, without a listener (tests drive it in memory). */
+export function buildConsole(deps: ConsoleDeps): { app: ConsoleApp; closeStore: () => Promise<void> } {
   const { env, logger } = deps;
   const config = () => deps.health().runtime.config;
   const target = storeTarget(config().env.store ?? { databaseUrl: undefined, dataDir: undefined }, config().dir);
@@ -81,6 +82,12 @@ export async function startConsole(deps: ConsoleDeps): Promise<RunningConsole> {
       config: () => describeConfig(config()),
     },
   });
+  return { app, closeStore: store.close };
+}
+
+export async function startConsole(deps: ConsoleDeps): Promise<RunningConsole> {
+  const { env, logger } = deps;
+  const { app, closeStore } = buildConsole(deps);
   let server: Server | undefined;
   let address: AddressInfo | undefined;
   if (env.port !== undefined) {
@@ -114,7 +121,7 @@ export async function startConsole(deps: ConsoleDeps): Promise<RunningConsole> {
         server.closeAllConnections();
         await closed;
       }
-      await store.close();
+      await closeStore();
     },
   };
 }

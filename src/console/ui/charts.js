@@ -50,9 +50,45 @@ export function timeChart(el, data, format = (v) => String(v)) {
     ],
   };
   const plot = new uPlot(opts, [data.t, ...data.series.map((s) => s.values)], el);
+  const points = document.createElement('table');
+  points.className = 'sr-only chart-points';
+  el.append(points);
   const observer = new ResizeObserver(() => plot.setSize(size()));
   observer.observe(el);
-  const handle = { plot, dispose: () => (observer.disconnect(), plot.destroy()) };
+  const handle = {
+    plot,
+    update(t, values) {
+      plot.setData([t, ...values]);
+      writePoints(points, data.series, t, values, format);
+    },
+    dispose: () => (observer.disconnect(), plot.destroy()),
+  };
+  writePoints(points, data.series, data.t, data.series.map((s) => s.values), format);
   live.add(handle);
   return handle;
+}
+
+/**
+ * The chart's non-zero points as a table for screen readers (and for anyone checking the drawing
+ * against the ledger): time (ISO) and each series' raw value.
+ */
+function writePoints(table, series, t, values, format) {
+  const row = (cells, tag) => {
+    const tr = document.createElement('tr');
+    for (const c of cells) {
+      const cell = document.createElement(tag);
+      cell.textContent = c;
+      tr.append(cell);
+    }
+    return tr;
+  };
+  const rows = [row(['time', ...series.map((s) => s.label)], 'th')];
+  t.forEach((x, i) => {
+    if (values.some((v) => v[i])) {
+      const tr = row([new Date(x * 1000).toISOString(), ...values.map((v) => format(v[i] ?? 0))], 'td');
+      tr.dataset.raw = JSON.stringify(values.map((v) => v[i] ?? 0));
+      rows.push(tr);
+    }
+  });
+  table.replaceChildren(...rows);
 }

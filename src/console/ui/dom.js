@@ -1,4 +1,4 @@
-// Small DOM and formatting helpers. Every text goes in through textContent (never innerHTML),
+// Small DOM and formatting helpers. Every text goes in as a text node (nothing is parsed as HTML),
 // so nothing from the ledger or the configuration can become markup.
 
 /** h('div', { class: 'x', onclick: fn }, child, 'text', [more]) */

@@ -116,10 +116,15 @@ export async function overviewPage(main, ctx) {
 
   function chart(name, el, t, series, format) {
     const same = charts[name] && charts[name].labels === series.map((s) => s.label).join('|');
-    if (same) charts[name].handle.plot.setData([t, ...series.map((s) => s.values)]);
+    if (same)
+      charts[name].handle.update(
+        t,
+        series.map((s) => s.values),
+      );
     else {
       charts[name]?.handle.dispose();
       el.replaceChildren();
+      el.dataset.chart = name;
       charts[name] = { labels: series.map((s) => s.label).join('|'), handle: timeChart(el, { t, series }, format) };
     }
   }
