@@ -36,7 +36,7 @@ export function money(nano) {
   if (nano === null || nano === undefined) return '–';
   const v = nano / NANO;
   if (v === 0) return '0.00';
-  if (Math.abs(v) < 0.01) return v.toFixed(4);
+  if (Math.abs(v) < 0.01) return Number(v.toPrecision(2)).toString();
   return v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 }
 
