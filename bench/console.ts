@@ -1,0 +1,245 @@
+// `node --import tsx bench/console.ts` (run under flock /tmp/aip-heavy.lock): the web console's
+// two figures.
+// 1. The overview's query time over 1,000,000 ledger rows (30 days, 40 keys, 4 models), per
+//    range, through the console's own store (SQLite in its worker thread; PostgreSQL when
+//    Debian's server binaries are there), with the event loop's longest stall meanwhile, and
+//    the same queries on the event loop itself for comparison (what the worker thread avoids).
+// 2. The proxy's latency (wrk, paced) with nobody on the console, then while a console refreshes
+//    the overview (last hour and 24 hours) and the requests table every second: the bundle of
+//    src/ on Node 24, an SQLite ledger holding the million rows, a mock upstream process.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { computeOverview, RANGES, type RangeName } from '../src/console/overview.ts';
+import { openThreadedSqlite } from '../src/console/store-thread.ts';
+import type { LedgerRow } from '../src/ledger/row.ts';
+import { DATABASE_FILE, SqliteStore } from '../src/store/sqlite.ts';
+import type { Store } from '../src/store/types.ts';
+import { postgresBinDir, startPostgres } from '../test/store/pg-server.ts';
+import { startWithPortLine, sleep } from './lib/proc.ts';
+import { runWrk, type WrkResult } from './loads/wrk.ts';
+import { PROXY_MODEL, proxyHeaders, writeProxyConfig } from './targets/ai-proxy-config.ts';
+import type { RunningTarget } from './targets/types.ts';
+
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '1000000' },
+    stores: { type: 'string', default: 'sqlite,postgres' },
+    rate: { type: 'string', default: '300' },
+    seconds: { type: 'string', default: '20' },
+    skip: { type: 'string', default: '' },
+  },
+});
+const ROWS = Number(values.rows);
+const ROOT = join(import.meta.dirname, '..');
+const log = (m: string) => process.stderr.write(`[bench:console] ${m}\n`);
+const MODELS = [
+  ['gpt-4o-mini', 'openai'],
+  ['gpt-4o', 'openai'],
+  ['claude-sonnet', 'anthropic'],
+  ['llama-3', 'local'],
+] as const;
+
+async function fill(store: Store, now: number): Promise<void> {
+  const span = 30 * 86_400_000;
+  const t0 = performance.now();
+  for (let b = 0; b < ROWS; b += 5000) {
+    const rows: LedgerRow[] = [];
+    for (let i = b; i < Math.min(ROWS, b + 5000); i++) {
+      const [model, provider] = MODELS[i % 4]!;
+      rows.push({
+        ts: now - span + Math.floor((i / ROWS) * span),
+        requestId: `req-${i}`,
+        keyId: i % 50 === 0 ? null : `key_${String(i % 40).padStart(12, '0')}`,
+        endpoint: '/v1/chat/completions',
+        route: model,
+        provider,
+        model,
+        stream: i % 2 === 0,
+        status: i % 97 === 0 ? 502 : 200,
+        inputTokens: 800 + (i % 300),
+        outputTokens: 150 + (i % 100),
+        cachedTokens: 0,
+        costNano: 150_000 + (i % 1000),
+        latencyMs: 200 + (i % 1500),
+        ttfbMs: 80 + (i % 400),
+        error: i % 97 === 0 ? 'upstream returned 502' : null,
+      });
+    }
+    await store.insertRows(rows);
+  }
+  log(`${ROWS} rows written in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+interface QueryFigure {
+  store: string;
+  range: RangeName;
+  medianMs: number;
+  maxLoopStallMs: number;
+}
+
+/** Three cold overviews per range (no cache), with the longest event-loop stall meanwhile. */
+async function timeOverviews(label: string, store: Store, now: number): Promise<QueryFigure[]> {
+  const out: QueryFigure[] = [];
+  for (const range of Object.keys(RANGES) as RangeName[]) {
+    const times: number[] = [];
+    const h = monitorEventLoopDelay({ resolution: 5 });
+    h.enable();
+    for (let i = 0; i < 3; i++) {
+      const t = performance.now();
+      await computeOverview(store, range, now);
+      times.push(performance.now() - t);
+    }
+    h.disable();
+    times.sort((a, b) => a - b);
+    out.push({ store: label, range, medianMs: Math.round(times[1]!), maxLoopStallMs: Math.round(h.max / 1e6) });
+    log(`${label} ${range}: ${Math.round(times[1]!)} ms (event loop stalled up to ${Math.round(h.max / 1e6)} ms)`);
+  }
+  return out;
+}
+
+async function queryFigures(dir: string, now: number): Promise<QueryFigure[]> {
+  const figures: QueryFigure[] = [];
+  const path = join(dir, 'data', DATABASE_FILE);
+  if (values.stores.includes('sqlite')) {
+    const writer = SqliteStore.open(path);
+    await fill(writer, now);
+    figures.push(...(await timeOverviews('sqlite, on the event loop', writer, now)));
+    await writer.close();
+    const threaded = await openThreadedSqlite(path);
+    figures.push(...(await timeOverviews('sqlite, console worker thread', threaded, now)));
+    await threaded.close();
+  }
+  if (values.stores.includes('postgres') && postgresBinDir()) {
+    const server = await startPostgres();
+    try {
+      const { PostgresStore } = await import('../src/store/postgres.ts');
+      const pg = await PostgresStore.open(await server.createDatabase('console_bench'), { queryTimeoutMs: 120_000 });
+      await fill(pg, now);
+      figures.push(...(await timeOverviews('postgresql', pg, now)));
+      await pg.close();
+    } finally {
+      await server.stop();
+    }
+  }
+  return figures;
+}
+
+/** The bundled proxy (as the release builds it) with the console on, the ledger in `dir`. */
+async function startProxy(dir: string, upstreamPort: number) {
+  const bundleDir = join(dir, 'bundle');
+  const bundle = spawn(
+    process.execPath,
+    [
+      join(ROOT, 'scripts/release/bundle.mjs'),
+      join(bundleDir, 'ai-proxy.cjs'),
+      '0.0.0-bench',
+      'bench',
+      process.version,
+    ],
+    { stdio: 'inherit' },
+  );
+  await new Promise((r) => bundle.once('exit', r));
+  const config = join(dir, 'config');
+  writeProxyConfig(config, 0, '127.0.0.1', upstreamPort);
+  writeFileSync(join(config, '.env'), `DATA_DIR=${join(dir, 'data')}\n`, { flag: 'a' });
+  const child = spawn(
+    process.execPath,
+    [
+      '--no-maglev',
+      '--max-semi-space-size=8',
+      join(bundleDir, 'ai-proxy.cjs'),
+      'serve',
+      '--config-dir',
+      config,
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--console-port',
+      '0',
+    ],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  let out = '';
+  const ports = await new Promise<{ proxy: number; console: number }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the proxy did not start: ${out}`)), 20_000);
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const p = /"msg":"listening".*?"port":(\d+)/.exec(out);
+      const k = /"msg":"console listening".*?"port":(\d+)/.exec(out);
+      if (p && k) {
+        clearTimeout(timer);
+        child.stdout!.removeAllListeners('data');
+        child.stdout!.resume();
+        resolve({ proxy: Number(p[1]), console: Number(k[1]) });
+      }
+    });
+  });
+  return { child, ...ports };
+}
+
+/** A browser's refresh cycle every second: the overview of the last hour and of 24 hours, and a page of requests. */
+function consoleVisitor(consoleUrl: string, token: string): { stop: () => Promise<number> } {
+  let running = true;
+  let rounds = 0;
+  const done = (async () => {
+    const r = await fetch(`${consoleUrl}/console/api/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: consoleUrl },
+      body: JSON.stringify({ secret: token }),
+    });
+    const cookie = (r.headers.get('set-cookie') ?? '').split(';')[0]!;
+    while (running) {
+      const started = Date.now();
+      await Promise.all(
+        ['overview?range=1h', 'overview?range=24h', 'requests?range=24h&limit=50'].map((p) =>
+          fetch(`${consoleUrl}/console/api/${p}`, { headers: { cookie } }).then((x) => x.arrayBuffer()),
+        ),
+      );
+      rounds++;
+      await sleep(Math.max(0, 1000 - (Date.now() - started)));
+    }
+  })();
+  return { stop: async () => ((running = false), await done, rounds) };
+}
+
+async function latencyFigures(dir: string): Promise<Record<string, WrkResult & { consoleRounds?: number }>> {
+  const upstream = await startWithPortLine(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'bench/upstream.ts')],
+    join(dir, 'upstream.log'),
+  );
+  const proxy = await startProxy(dir, upstream.port);
+  const target = {
+    url: `http://127.0.0.1:${proxy.proxy}/v1/chat/completions`,
+    headers: proxyHeaders,
+  } as unknown as RunningTarget;
+  const load = { connections: 20, seconds: Number(values.seconds), pace: { rate: Number(values.rate), burst: 1 } };
+  const results: Record<string, WrkResult & { consoleRounds?: number }> = {};
+  try {
+    await runWrk(ROOT, target, { connections: 20, seconds: 3 }); // warm-up
+    results['nobody on the console'] = await runWrk(ROOT, target, load);
+    const visitor = consoleVisitor(`http://127.0.0.1:${proxy.console}`, proxyHeaders.Authorization.slice(7));
+    const busy = await runWrk(ROOT, target, load);
+    results['console refreshing every second'] = { ...busy, consoleRounds: await visitor.stop() };
+  } finally {
+    proxy.child.kill('SIGTERM');
+    await new Promise((r) => proxy.child.once('exit', r));
+    await upstream.proc.stop();
+  }
+  return results;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'aip-bench-console-'));
+try {
+  const now = Date.now();
+  const queries = values.skip.includes('queries') ? [] : await queryFigures(dir, now);
+  const latency = values.skip.includes('latency') ? {} : await latencyFigures(dir);
+  process.stdout.write(`${JSON.stringify({ rows: ROWS, model: PROXY_MODEL, queries, latency }, null, 2)}\n`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
