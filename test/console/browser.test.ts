@@ -126,8 +126,10 @@ describe('console in Chromium, against the release executable', { skip }, () => 
     const usage = x.cli('usage', '--since', '2h', '--by', 'minute,provider', '--json');
     assert.equal(usage.status, 0, usage.stderr);
     const ledger = new Map<string, number>();
-    for (const g of JSON.parse(usage.stdout).groups as { minute: string; provider: string; requests: number }[])
-      ledger.set(`${g.minute}|${g.provider || '(none)'}`, g.requests);
+    for (const g of JSON.parse(usage.stdout).groups as { minute: string; provider: string; requests: number }[]) {
+      const key = `${g.minute}|${g.provider || '(none)'}`;
+      ledger.set(key, (ledger.get(key) ?? 0) + g.requests);
+    }
     const points = new Map<string, number>();
     for (const [time, raw] of drawn)
       (raw as number[]).forEach((v, i) => v && points.set(`${String(time).slice(0, 16)}Z|${labels[i]}`, v));
@@ -146,7 +148,7 @@ describe('console in Chromium, against the release executable', { skip }, () => 
     await page.waitForSelector('#new-secret');
     secret = (await page.textContent('#new-secret')) ?? '';
     assert.match(secret, /^aip_[0-9A-Za-z]{43}$/);
-    await page.click('dialog >> text=Copy');
+    await page.click('#copy-secret');
     await eventually('the copy button puts the key on the clipboard', async () =>
       (await page.evaluate(() => navigator.clipboard.readText())) === secret ? true : undefined,
     );
@@ -206,7 +208,13 @@ describe('console in Chromium, against the release executable', { skip }, () => 
     await phone.goto(`${x.consoleUrl}/console/`);
     await phone.waitForSelector('#chart-requests .uplot');
     const width = await phone.evaluate(() => document.documentElement.scrollWidth);
-    assert.ok(width <= 390, `no sideways scrolling (page is ${width} px wide)`);
+    const wide = await phone.evaluate(() =>
+      [...document.querySelectorAll('body *')]
+        .filter((e) => e.getBoundingClientRect().right > 390 && !e.closest('.nav, .table-wrap, .sidebar'))
+        .map((e) => `${e.tagName}.${e.className} ${e.getBoundingClientRect().right}`)
+        .slice(0, 5),
+    );
+    assert.ok(width <= 390, `no sideways scrolling (page is ${width} px wide: ${wide.join(', ')})`);
     await shot('phone-overview', phone);
     await phone.close();
   });

@@ -98,7 +98,7 @@ function dialog(title, body, actions) {
 
 function showSecret(created) {
   const secret = created.secret;
-  const copy = h('button', { type: 'button', class: 'btn', onclick: async () => {
+  const copy = h('button', { type: 'button', class: 'btn', id: 'copy-secret', onclick: async () => {
     await navigator.clipboard.writeText(secret).then(() => toast('Key copied'), () => toast('Select the key and copy it'));
   } }, 'Copy');
   const d = dialog(`Key “${created.key.name}” created`, [
