@@ -23,7 +23,14 @@ const ROUTES = [
 
 function fail(error) {
   if (error?.status === 401) return;
-  main.replaceChildren(h('div', { class: 'card empty' }, h('p', {}, 'This page could not be loaded.'), h('p', { class: 'muted' }, error?.message ?? String(error))));
+  main.replaceChildren(
+    h(
+      'div',
+      { class: 'card empty' },
+      h('p', {}, 'This page could not be loaded.'),
+      h('p', { class: 'muted' }, error?.message ?? String(error)),
+    ),
+  );
 }
 
 async function show(path) {
@@ -54,7 +61,7 @@ async function show(path) {
 
 function navigate(path) {
   history.pushState(null, '', path);
-  show(location.pathname);
+  void show(location.pathname);
   main.focus({ preventScroll: true });
   window.scrollTo(0, 0);
 }
@@ -65,7 +72,7 @@ document.addEventListener('click', (event) => {
   event.preventDefault();
   navigate(a.getAttribute('href'));
 });
-window.addEventListener('popstate', () => show(location.pathname));
+window.addEventListener('popstate', () => void show(location.pathname));
 
 document.getElementById('sign-out').addEventListener('click', async () => {
   await api('sign-out', { method: 'POST', body: {} }).catch(() => {});
@@ -74,5 +81,6 @@ document.getElementById('sign-out').addEventListener('click', async () => {
 
 const session = await api('session');
 setCsrf(session.csrf);
-document.getElementById('session-note').textContent = `Signed in with ${session.sign_in === 'password' ? 'the console password' : 'AUTH_TOKEN'}`;
-show(location.pathname);
+document.getElementById('session-note').textContent =
+  `Signed in with ${session.sign_in === 'password' ? 'the console password' : 'AUTH_TOKEN'}`;
+void show(location.pathname);

@@ -21,7 +21,12 @@ export function disposeCharts() {
 export function timeChart(el, data, format = (v) => String(v)) {
   const grid = cssVar('--border');
   const text = cssVar('--muted');
-  const axis = { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, font: '11px system-ui, sans-serif' };
+  const axis = {
+    stroke: text,
+    grid: { stroke: grid, width: 1 },
+    ticks: { stroke: grid, width: 1 },
+    font: '11px system-ui, sans-serif',
+  };
   const series = [
     {},
     ...data.series.map((s, i) => {
@@ -44,10 +49,7 @@ export function timeChart(el, data, format = (v) => String(v)) {
     cursor: { points: { size: 6 }, drag: { x: false, y: false } },
     legend: { live: true },
     scales: { x: { time: true }, y: { range: (_u, min, max) => [0, max > 0 ? max * 1.1 : 1] } },
-    axes: [
-      { ...axis },
-      { ...axis, size: 56, values: (_u, ticks) => ticks.map((v) => format(v)) },
-    ],
+    axes: [{ ...axis }, { ...axis, size: 56, values: (_u, ticks) => ticks.map((v) => format(v)) }],
   };
   const plot = new uPlot(opts, [data.t, ...data.series.map((s) => s.values)], el);
   const points = document.createElement('table');
@@ -63,7 +65,13 @@ export function timeChart(el, data, format = (v) => String(v)) {
     },
     dispose: () => (observer.disconnect(), plot.destroy()),
   };
-  writePoints(points, data.series, data.t, data.series.map((s) => s.values), format);
+  writePoints(
+    points,
+    data.series,
+    data.t,
+    data.series.map((s) => s.values),
+    format,
+  );
   live.add(handle);
   return handle;
 }

@@ -14,14 +14,47 @@ function render(value, indent = '') {
   }
   const entries = Object.entries(value);
   if (entries.length === 0) return '{}';
-  return ['{\n', entries.flatMap(([k, v], i) => [next, h('span', { class: 'j-key' }, JSON.stringify(k)), ': ', render(v, next), i < entries.length - 1 ? ',\n' : '\n']), `${indent}}`];
+  return [
+    '{\n',
+    entries.flatMap(([k, v], i) => [
+      next,
+      h('span', { class: 'j-key' }, JSON.stringify(k)),
+      ': ',
+      render(v, next),
+      i < entries.length - 1 ? ',\n' : '\n',
+    ]),
+    `${indent}}`,
+  ];
 }
 
 export async function configPage(main, ctx) {
   const config = await api('config');
   if (ctx.gone()) return;
   main.replaceChildren(
-    h('div', { class: 'page-head' }, h('div', {}, h('h1', {}, 'Configuration'), h('p', { class: 'sub' }, ['The running configuration, secrets redacted: the same view as ', h('code', {}, 'ai-proxy config'), '.']))),
-    h('section', { class: 'card' }, h('div', { class: 'card-head' }, h('h2', {}, 'Effective configuration'), h('span', { class: 'muted small' }, config.config_dir ?? '')), h('pre', { class: 'json', id: 'config-json' }, render(config))),
+    h(
+      'div',
+      { class: 'page-head' },
+      h(
+        'div',
+        {},
+        h('h1', {}, 'Configuration'),
+        h('p', { class: 'sub' }, [
+          'The running configuration, secrets redacted: the same view as ',
+          h('code', {}, 'ai-proxy config'),
+          '.',
+        ]),
+      ),
+    ),
+    h(
+      'section',
+      { class: 'card' },
+      h(
+        'div',
+        { class: 'card-head' },
+        h('h2', {}, 'Effective configuration'),
+        h('span', { class: 'muted small' }, config.config_dir ?? ''),
+      ),
+      h('pre', { class: 'json', id: 'config-json' }, render(config)),
+    ),
   );
 }

@@ -63,7 +63,14 @@ export function percent(fraction, digits = 1) {
 export function time(value) {
   if (value === null || value === undefined) return '–';
   const d = new Date(value);
-  return d.toLocaleString('en-GB', { year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return d.toLocaleString('en-GB', {
+    year: 'numeric',
+    month: 'short',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
 }
 
 export function ago(value) {
@@ -94,7 +101,15 @@ export function table(columns, rows, options = {}) {
     h(
       'table',
       {},
-      h('thead', {}, h('tr', {}, columns.map((c) => h('th', { class: c.num ? 'num' : '' }, c.label)))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          columns.map((c) => h('th', { class: c.num ? 'num' : '' }, c.label)),
+        ),
+      ),
       h(
         'tbody',
         {},
@@ -111,7 +126,12 @@ export function table(columns, rows, options = {}) {
 }
 
 export function card(title, body, extra) {
-  return h('section', { class: 'card' }, h('div', { class: 'card-head' }, h('h2', {}, title), extra), h('div', { class: 'card-body' }, body));
+  return h(
+    'section',
+    { class: 'card' },
+    h('div', { class: 'card-head' }, h('h2', {}, title), extra),
+    h('div', { class: 'card-body' }, body),
+  );
 }
 
 export function toast(text) {

@@ -23,29 +23,67 @@ function budgetCell(k) {
     { class: 'budget' },
     h('span', {}, `${[money, tokens].filter(Boolean).join(' + ')} / ${k.budget_period}`),
     used ? bar(used.fraction) : null,
-    used ? h('span', { class: 'cell-sub' }, `${[used.cost, used.tokens !== null ? `${count(used.tokens)} tok` : null].filter((x) => x !== null).join(' + ')} used · ${percent(used.fraction, 0)}`) : null,
+    used
+      ? h(
+          'span',
+          { class: 'cell-sub' },
+          `${[used.cost, used.tokens !== null ? `${count(used.tokens)} tok` : null].filter((x) => x !== null).join(' + ')} used · ${percent(used.fraction, 0)}`,
+        )
+      : null,
   );
 }
 
 function field(label, input, help) {
-  return h('div', { class: `field ${input.dataset.wide ? 'wide' : ''}` }, h('label', { for: input.id }, label), input, help ? h('span', { class: 'help' }, help) : null);
+  return h(
+    'div',
+    { class: `field ${input.dataset.wide ? 'wide' : ''}` },
+    h('label', { for: input.id }, label),
+    input,
+    help ? h('span', { class: 'help' }, help) : null,
+  );
 }
 
 /** The create / edit form: texts as `ai-proxy keys` takes them (200k, 20/month, 90d). */
 function keyForm(key) {
-  const input = (id, value, placeholder, wide) => h('input', { id, name: id, value: value ?? '', placeholder, autocomplete: 'off', dataset: wide ? { wide: '1' } : {} });
+  const input = (id, value, placeholder, wide) =>
+    h('input', {
+      id,
+      name: id,
+      value: value ?? '',
+      placeholder,
+      autocomplete: 'off',
+      dataset: wide ? { wide: '1' } : {},
+    });
   const money = key?.budget ?? '';
-  const period = h('select', { id: 'period', name: 'period' }, PERIODS.map((p) => h('option', { value: p, selected: p === (key?.budget_period ?? 'month') }, `per ${p === 'total' ? 'lifetime' : p}`)));
+  const period = h(
+    'select',
+    { id: 'period', name: 'period' },
+    PERIODS.map((p) =>
+      h(
+        'option',
+        { value: p, selected: p === (key?.budget_period ?? 'month') },
+        `per ${p === 'total' ? 'lifetime' : p}`,
+      ),
+    ),
+  );
   return {
     fields: [
       field('Name', input('name', key?.name, 'alice', true), 'Letters, digits, ".", "_", "-" or "@".'),
-      field('Allowed models', input('models', key?.models?.join(', '), 'all models (or: gpt-4o*, smart)', true), 'Names or patterns with * and ?; empty: every model.'),
+      field(
+        'Allowed models',
+        input('models', key?.models?.join(', '), 'all models (or: gpt-4o*, smart)', true),
+        'Names or patterns with * and ?; empty: every model.',
+      ),
       field('Requests per minute', input('rpm', key?.rpm, 'no limit'), 'e.g. 60'),
       field('Tokens per minute', input('tpm', key?.tpm, 'no limit'), 'e.g. 200k'),
       field('Budget', input('budget', money, 'none'), 'Money, in the prices’ currency, e.g. 20'),
       field('Token budget', input('token_budget', key?.token_budget, 'none'), 'e.g. 5M'),
       field('Budget period', period),
-      field('Expires', input('expires', key?.expires_at?.slice(0, 10), key ? 'never' : 'never (or: 90d, 2026-12-31)'), key ? 'A date, a duration such as 90d, or never.' : 'A date or a duration such as 90d.'),
+      field(
+        'Expires',
+        input('expires', key?.expires_at?.slice(0, 10), key ? 'never' : 'never (or: 90d, 2026-12-31)'),
+        key ? 'A date, a duration such as 90d, or never.' : 'A date or a duration such as 90d.',
+      ),
     ],
   };
 }
@@ -89,7 +127,13 @@ function formBody(form, before) {
 }
 
 function dialog(title, body, actions) {
-  const d = h('dialog', { 'aria-label': title }, h('div', { class: 'dialog-head' }, h('h2', {}, title)), h('div', { class: 'dialog-body' }, body), h('div', { class: 'dialog-foot' }, actions));
+  const d = h(
+    'dialog',
+    { 'aria-label': title },
+    h('div', { class: 'dialog-head' }, h('h2', {}, title)),
+    h('div', { class: 'dialog-body' }, body),
+    h('div', { class: 'dialog-foot' }, actions),
+  );
   d.addEventListener('close', () => d.remove());
   document.body.append(d);
   d.showModal();
@@ -98,22 +142,50 @@ function dialog(title, body, actions) {
 
 function showSecret(created) {
   const secret = created.secret;
-  const copy = h('button', { type: 'button', class: 'btn', id: 'copy-secret', onclick: async () => {
-    await navigator.clipboard.writeText(secret).then(() => toast('Key copied'), () => toast('Select the key and copy it'));
-  } }, 'Copy');
-  const d = dialog(`Key “${created.key.name}” created`, [
-    h('p', { class: 'notice' }, 'Copy this key now: it is shown only once. ai-proxy keeps only its hash.'),
-    h('div', { class: 'secret' }, h('code', { id: 'new-secret' }, secret), copy),
-    h('p', { class: 'muted small' }, `Use it like the admin key: Authorization: Bearer <key>. It works within a second.`),
-  ], [h('button', { type: 'button', class: 'btn btn-primary', onclick: () => d.close() }, 'Done')]);
+  const copy = h(
+    'button',
+    {
+      type: 'button',
+      class: 'btn',
+      id: 'copy-secret',
+      onclick: async () => {
+        await navigator.clipboard.writeText(secret).then(
+          () => toast('Key copied'),
+          () => toast('Select the key and copy it'),
+        );
+      },
+    },
+    'Copy',
+  );
+  const d = dialog(
+    `Key “${created.key.name}” created`,
+    [
+      h('p', { class: 'notice' }, 'Copy this key now: it is shown only once. ai-proxy keeps only its hash.'),
+      h('div', { class: 'secret' }, h('code', { id: 'new-secret' }, secret), copy),
+      h(
+        'p',
+        { class: 'muted small' },
+        `Use it like the admin key: Authorization: Bearer <key>. It works within a second.`,
+      ),
+    ],
+    [h('button', { type: 'button', class: 'btn btn-primary', onclick: () => d.close() }, 'Done')],
+  );
 }
 
 function editDialog(key, reload) {
   const f = keyForm(key);
   const error = h('p', { class: 'form-error', hidden: true, role: 'alert' });
   const form = h('form', { class: 'form-grid', id: 'key-form' }, f.fields);
-  const submit = h('button', { type: 'submit', class: 'btn btn-primary', form: 'key-form' }, key ? 'Save changes' : 'Create key');
-  const d = dialog(key ? `Edit key “${key.name}”` : 'New key', [form, error], [h('button', { type: 'button', class: 'btn', onclick: () => d.close() }, 'Cancel'), submit]);
+  const submit = h(
+    'button',
+    { type: 'submit', class: 'btn btn-primary', form: 'key-form' },
+    key ? 'Save changes' : 'Create key',
+  );
+  const d = dialog(
+    key ? `Edit key “${key.name}”` : 'New key',
+    [form, error],
+    [h('button', { type: 'button', class: 'btn', onclick: () => d.close() }, 'Cancel'), submit],
+  );
   const before = key ? snapshot(form) : undefined;
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -137,19 +209,32 @@ function editDialog(key, reload) {
 }
 
 function revokeDialog(key, reload) {
-  const d = dialog(`Revoke key “${key.name}”?`, [h('p', {}, 'Requests with this key are refused within a second. This cannot be undone; its usage history stays.')], [
-    h('button', { type: 'button', class: 'btn', onclick: () => d.close() }, 'Cancel'),
-    h('button', { type: 'button', class: 'btn btn-primary', id: 'confirm-revoke', onclick: async () => {
-      try {
-        await api(`keys/${encodeURIComponent(key.id)}/revoke`, { method: 'POST', body: {} });
-        toast(`Key ${key.name} revoked`);
-        d.close();
-        await reload();
-      } catch (err) {
-        toast(err.message);
-      }
-    } }, 'Revoke'),
-  ]);
+  const d = dialog(
+    `Revoke key “${key.name}”?`,
+    [h('p', {}, 'Requests with this key are refused within a second. This cannot be undone; its usage history stays.')],
+    [
+      h('button', { type: 'button', class: 'btn', onclick: () => d.close() }, 'Cancel'),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'btn btn-primary',
+          id: 'confirm-revoke',
+          onclick: async () => {
+            try {
+              await api(`keys/${encodeURIComponent(key.id)}/revoke`, { method: 'POST', body: {} });
+              toast(`Key ${key.name} revoked`);
+              d.close();
+              await reload();
+            } catch (err) {
+              toast(err.message);
+            }
+          },
+        },
+        'Revoke',
+      ),
+    ],
+  );
 }
 
 export async function keysPage(main, ctx) {
@@ -157,7 +242,21 @@ export async function keysPage(main, ctx) {
   const body = h('div');
   const note = h('p', { class: 'sub' }, '');
   main.replaceChildren(
-    h('div', { class: 'page-head' }, h('div', {}, h('h1', {}, 'Keys'), note), h('div', { class: 'toolbar' }, h('label', { class: 'muted nowrap' }, showRevoked, ' Show revoked'), h('button', { type: 'button', class: 'btn btn-primary', id: 'new-key', onclick: () => editDialog(undefined, reload) }, '+ New key'))),
+    h(
+      'div',
+      { class: 'page-head' },
+      h('div', {}, h('h1', {}, 'Keys'), note),
+      h(
+        'div',
+        { class: 'toolbar' },
+        h('label', { class: 'muted nowrap' }, showRevoked, ' Show revoked'),
+        h(
+          'button',
+          { type: 'button', class: 'btn btn-primary', id: 'new-key', onclick: () => editDialog(undefined, reload) },
+          '+ New key',
+        ),
+      ),
+    ),
     card('Client keys', body),
   );
   async function reload() {
@@ -169,21 +268,51 @@ export async function keysPage(main, ctx) {
     body.replaceChildren(
       table(
         [
-          { label: 'Name', value: (k) => h('div', {}, h('strong', {}, k.name), h('div', { class: 'cell-sub mono' }, `${k.hint}…`)) },
+          {
+            label: 'Name',
+            value: (k) => h('div', {}, h('strong', {}, k.name), h('div', { class: 'cell-sub mono' }, `${k.hint}…`)),
+          },
           { label: 'Status', value: (k) => badge(k.status, STATUS_KIND[k.status]) },
-          { label: 'Models', value: (k) => (k.models.length ? k.models.join(', ') : h('span', { class: 'muted' }, 'all')) },
+          {
+            label: 'Models',
+            value: (k) => (k.models.length ? k.models.join(', ') : h('span', { class: 'muted' }, 'all')),
+          },
           { label: 'Rate limits', value: limitText },
           { label: 'Budget', value: budgetCell },
-          { label: 'Expires', value: (k) => (k.expires_at ? k.expires_at.slice(0, 10) : h('span', { class: 'muted' }, 'never')) },
+          {
+            label: 'Expires',
+            value: (k) => (k.expires_at ? k.expires_at.slice(0, 10) : h('span', { class: 'muted' }, 'never')),
+          },
           { label: 'Created', value: (k) => k.created_at.slice(0, 10) },
           {
             label: '',
             value: (k) =>
               k.status === 'revoked'
                 ? h('span', { class: 'muted small' }, `revoked ${k.revoked_at.slice(0, 10)}`)
-                : h('div', { class: 'toolbar' },
-                    h('button', { type: 'button', class: 'btn btn-small', dataset: { edit: k.name }, onclick: () => editDialog(k, reload) }, 'Edit'),
-                    h('button', { type: 'button', class: 'btn btn-small btn-danger', dataset: { revoke: k.name }, onclick: () => revokeDialog(k, reload) }, 'Revoke')),
+                : h(
+                    'div',
+                    { class: 'toolbar' },
+                    h(
+                      'button',
+                      {
+                        type: 'button',
+                        class: 'btn btn-small',
+                        dataset: { edit: k.name },
+                        onclick: () => editDialog(k, reload),
+                      },
+                      'Edit',
+                    ),
+                    h(
+                      'button',
+                      {
+                        type: 'button',
+                        class: 'btn btn-small btn-danger',
+                        dataset: { revoke: k.name },
+                        onclick: () => revokeDialog(k, reload),
+                      },
+                      'Revoke',
+                    ),
+                  ),
           },
         ],
         keys,

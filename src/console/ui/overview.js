@@ -18,7 +18,13 @@ const REFRESH = [
 ];
 
 function stat(label, value, hint, id) {
-  return h('div', { class: 'card stat', dataset: { stat: id } }, h('div', { class: 'label' }, label), h('div', { class: 'value' }, value), h('div', { class: 'hint' }, hint ?? ''));
+  return h(
+    'div',
+    { class: 'card stat', dataset: { stat: id } },
+    h('div', { class: 'label' }, label),
+    h('div', { class: 'value' }, value),
+    h('div', { class: 'hint' }, hint ?? ''),
+  );
 }
 
 function stats(o) {
@@ -27,8 +33,18 @@ function stats(o) {
   return [
     stat('Requests', count(t.requests), `${count(t.errors)} failed`, 'requests'),
     stat('Error rate', percent(t.requests ? t.errors / t.requests : 0), 'status ≥ 400', 'errors'),
-    stat('Tokens', count(t.inputTokens + t.outputTokens), `${count(t.inputTokens)} in · ${count(t.outputTokens)} out`, 'tokens'),
-    stat('Spend', money(t.costNano), t.unpricedRequests ? `${count(t.unpricedRequests)} unpriced requests` : 'priced requests', 'spend'),
+    stat(
+      'Tokens',
+      count(t.inputTokens + t.outputTokens),
+      `${count(t.inputTokens)} in · ${count(t.outputTokens)} out`,
+      'tokens',
+    ),
+    stat(
+      'Spend',
+      money(t.costNano),
+      t.unpricedRequests ? `${count(t.unpricedRequests)} unpriced requests` : 'priced requests',
+      'spend',
+    ),
     stat('Slowest p95', p95 ? ms(p95) : '–', 'latency, worst provider', 'p95'),
   ];
 }
@@ -69,11 +85,18 @@ function budgetTable(rows, go) {
   return table(
     [
       { label: 'Key', value: (r) => r.name },
-      { label: 'Used', value: (r) => h('div', { class: 'budget' }, bar(r.fraction), h('span', { class: 'cell-sub' }, percent(r.fraction, 0))) },
+      {
+        label: 'Used',
+        value: (r) =>
+          h('div', { class: 'budget' }, bar(r.fraction), h('span', { class: 'cell-sub' }, percent(r.fraction, 0))),
+      },
       {
         label: 'This period',
         value: (r) =>
-          [r.budgetNano !== null ? `${money(r.costNano)} of ${money(r.budgetNano)}` : '', r.budgetTokens !== null ? `${count(r.tokens)} of ${count(r.budgetTokens)} tokens` : '']
+          [
+            r.budgetNano !== null ? `${money(r.costNano)} of ${money(r.budgetNano)}` : '',
+            r.budgetTokens !== null ? `${count(r.tokens)} of ${count(r.budgetTokens)} tokens` : '',
+          ]
             .filter(Boolean)
             .join(' · '),
       },
@@ -85,10 +108,17 @@ function budgetTable(rows, go) {
 }
 
 export async function overviewPage(main, ctx) {
-  const state = { range: sessionStorage.getItem('range') ?? '24h', refresh: Number(sessionStorage.getItem('refresh') ?? 0) };
+  const state = {
+    range: sessionStorage.getItem('range') ?? '24h',
+    refresh: Number(sessionStorage.getItem('refresh') ?? 0),
+  };
   const charts = {};
   const rangeButtons = RANGES.map(([id, label]) =>
-    h('button', { type: 'button', class: id === state.range ? 'on' : '', dataset: { range: id }, onclick: () => setRange(id) }, label),
+    h(
+      'button',
+      { type: 'button', class: id === state.range ? 'on' : '', dataset: { range: id }, onclick: () => setRange(id) },
+      label,
+    ),
   );
   const refreshSelect = h(
     'select',
@@ -106,7 +136,17 @@ export async function overviewPage(main, ctx) {
   const providersBody = h('div');
   const budgetsBody = h('div');
   main.replaceChildren(
-    h('div', { class: 'page-head' }, h('div', {}, h('h1', {}, 'Overview'), note), h('div', { class: 'toolbar' }, h('div', { class: 'segmented', role: 'group', 'aria-label': 'Time range' }, rangeButtons), refreshSelect)),
+    h(
+      'div',
+      { class: 'page-head' },
+      h('div', {}, h('h1', {}, 'Overview'), note),
+      h(
+        'div',
+        { class: 'toolbar' },
+        h('div', { class: 'segmented', role: 'group', 'aria-label': 'Time range' }, rangeButtons),
+        refreshSelect,
+      ),
+    ),
     statsRow,
     h('div', { class: 'grid two' }, card('Requests', requestsChart), card('Spend', spendChart)),
     h('div', { class: 'grid two' }, card('Tokens', tokensChart), card('Errors', errorsChart)),
@@ -136,10 +176,26 @@ export async function overviewPage(main, ctx) {
     statsRow.replaceChildren(...stats(o));
     const s = o.series;
     const providers = Object.keys(s.byProvider).sort();
-    chart('requests', requestsChart, s.t, providers.length ? providers.map((p) => ({ label: p, values: s.byProvider[p], fill: true })) : [{ label: 'requests', values: s.requests, fill: true }], count);
-    chart('spend', spendChart, s.t, [{ label: 'spend', values: s.costNano.map((v) => v / 1e9), kind: 'bars' }], (v) => money(v * 1e9));
+    chart(
+      'requests',
+      requestsChart,
+      s.t,
+      providers.length
+        ? providers.map((p) => ({ label: p, values: s.byProvider[p], fill: true }))
+        : [{ label: 'requests', values: s.requests, fill: true }],
+      count,
+    );
+    chart('spend', spendChart, s.t, [{ label: 'spend', values: s.costNano.map((v) => v / 1e9), kind: 'bars' }], (v) =>
+      money(v * 1e9),
+    );
     chart('tokens', tokensChart, s.t, [{ label: 'tokens', values: s.tokens, fill: true, color: '#0ea5e9' }], count);
-    chart('errors', errorsChart, s.t, [{ label: 'failed requests', values: s.errors, kind: 'bars', color: '#f04438' }], count);
+    chart(
+      'errors',
+      errorsChart,
+      s.t,
+      [{ label: 'failed requests', values: s.errors, kind: 'bars', color: '#f04438' }],
+      count,
+    );
     keysBody.replaceChildren(breakdownTable(o.keys, 'Key'));
     modelsBody.replaceChildren(breakdownTable(o.models, 'Model'));
     providersBody.replaceChildren(providerTable(o.providers));

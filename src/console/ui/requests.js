@@ -20,7 +20,12 @@ async function keyNames() {
 }
 
 function select(name, label, options, value) {
-  return h('select', { name, 'aria-label': label }, h('option', { value: '' }, label), options.map(([v, text]) => h('option', { value: v, selected: v === value }, text)));
+  return h(
+    'select',
+    { name, 'aria-label': label },
+    h('option', { value: '' }, label),
+    options.map(([v, text]) => h('option', { value: v, selected: v === value }, text)),
+  );
 }
 
 export async function requestsPage(main, ctx) {
@@ -30,22 +35,76 @@ export async function requestsPage(main, ctx) {
   const form = h(
     'form',
     { class: 'filters', id: 'filters' },
-    select('range', 'Time', RANGES.map((r) => [r, `Last ${r}`]), q.get('range') ?? '24h'),
-    select('key', 'All keys', [['admin', 'admin (AUTH_TOKEN)'], ...[...keys].map(([id, name]) => [id, name])], q.get('key')),
-    select('route', 'All models', models.map((m) => [m, m]), q.get('route')),
-    select('provider', 'All providers', providers.providers.map((p) => [p.name, p.name]), q.get('provider')),
-    select('outcome', 'Any outcome', [['error', 'Failed'], ['ok', 'Succeeded']], q.get('outcome')),
+    select(
+      'range',
+      'Time',
+      RANGES.map((r) => [r, `Last ${r}`]),
+      q.get('range') ?? '24h',
+    ),
+    select(
+      'key',
+      'All keys',
+      [['admin', 'admin (AUTH_TOKEN)'], ...[...keys].map(([id, name]) => [id, name])],
+      q.get('key'),
+    ),
+    select(
+      'route',
+      'All models',
+      models.map((m) => [m, m]),
+      q.get('route'),
+    ),
+    select(
+      'provider',
+      'All providers',
+      providers.providers.map((p) => [p.name, p.name]),
+      q.get('provider'),
+    ),
+    select(
+      'outcome',
+      'Any outcome',
+      [
+        ['error', 'Failed'],
+        ['ok', 'Succeeded'],
+      ],
+      q.get('outcome'),
+    ),
   );
   form.querySelector('[name=range]').firstChild.remove();
   const body = h('div');
   const more = h('button', { type: 'button', class: 'btn', id: 'load-more', hidden: true }, 'Load more');
-  main.replaceChildren(h('div', { class: 'page-head' }, h('div', {}, h('h1', {}, 'Requests'), h('p', { class: 'sub' }, 'One row per API request: who, which model, how long, how much. No prompt or answer text is kept.'))), form, card('Ledger', [body, h('div', { class: 'toolbar' }, more)]));
+  main.replaceChildren(
+    h(
+      'div',
+      { class: 'page-head' },
+      h(
+        'div',
+        {},
+        h('h1', {}, 'Requests'),
+        h(
+          'p',
+          { class: 'sub' },
+          'One row per API request: who, which model, how long, how much. No prompt or answer text is kept.',
+        ),
+      ),
+    ),
+    form,
+    card('Ledger', [body, h('div', { class: 'toolbar' }, more)]),
+  );
   let rows = [];
   let next = null;
   const columns = [
     { label: 'Time', value: (r) => h('span', { class: 'nowrap' }, time(r.ts)) },
     { label: 'Key', value: (r) => keyName(keys, r.keyId) },
-    { label: 'Model', value: (r) => h('div', {}, r.route || h('span', { class: 'muted' }, '–'), r.model && r.model !== r.route ? h('div', { class: 'cell-sub' }, r.model) : null) },
+    {
+      label: 'Model',
+      value: (r) =>
+        h(
+          'div',
+          {},
+          r.route || h('span', { class: 'muted' }, '–'),
+          r.model && r.model !== r.route ? h('div', { class: 'cell-sub' }, r.model) : null,
+        ),
+    },
     { label: 'Provider', value: (r) => r.provider || h('span', { class: 'muted' }, 'none') },
     { label: 'Status', value: (r) => statusBadge(r.status) },
     { label: 'Tokens in / out', num: true, value: (r) => `${count(r.inputTokens)} / ${count(r.outputTokens)}` },
@@ -53,7 +112,13 @@ export async function requestsPage(main, ctx) {
     { label: 'Latency', num: true, value: (r) => ms(r.latencyMs) },
     { label: 'TTFB', num: true, value: (r) => ms(r.ttfbMs) },
   ];
-  const render = () => body.replaceChildren(table(columns, rows, { empty: 'No requests match.', onRow: (r) => ctx.navigate(`/console/requests/${r.ts}-${r.id}`) }));
+  const render = () =>
+    body.replaceChildren(
+      table(columns, rows, {
+        empty: 'No requests match.',
+        onRow: (r) => ctx.navigate(`/console/requests/${r.ts}-${r.id}`),
+      }),
+    );
   async function load(cursor) {
     const params = new URLSearchParams([...new FormData(form)].filter(([, v]) => v !== ''));
     params.set('limit', '50');
@@ -79,29 +144,68 @@ export async function requestPage(main, ctx, ref) {
   const row = (label, value) => [h('dt', {}, label), h('dd', {}, value)];
   const attempts = Array.isArray(r.attempts) ? r.attempts : null;
   main.replaceChildren(
-    h('div', { class: 'page-head' }, h('div', {}, h('h1', {}, 'Request'), h('p', { class: 'sub mono' }, r.requestId)), h('a', { class: 'btn', href: '/console/requests' }, '← All requests')),
-    h('div', { class: 'grid two' },
-      card('Summary', h('dl', { class: 'kv' },
-        row('Time', time(r.ts)),
-        row('Status', statusBadge(r.status)),
-        row('Key', keyName(keys, r.keyId)),
-        row('Endpoint', h('code', {}, r.endpoint)),
-        row('Model asked for', r.route || '–'),
-        row('Answered by', r.provider ? `${r.provider} / ${r.model}` : 'no provider was reached'),
-        row('Streamed', r.stream ? 'yes' : 'no'),
-        row('Error', r.error ?? '–'),
-      )),
-      card('Cost and timing', h('dl', { class: 'kv' },
-        row('Input tokens', count(r.inputTokens)),
-        row('Cached input tokens', count(r.cachedTokens)),
-        row('Output tokens', count(r.outputTokens)),
-        row('Cost', r.costNano === null ? 'unpriced' : money(r.costNano)),
-        row('Latency', ms(r.latencyMs)),
-        row('Time to first byte', ms(r.ttfbMs)),
-      )),
+    h(
+      'div',
+      { class: 'page-head' },
+      h('div', {}, h('h1', {}, 'Request'), h('p', { class: 'sub mono' }, r.requestId)),
+      h('a', { class: 'btn', href: '/console/requests' }, '← All requests'),
     ),
-    card('Attempts and fallbacks', attempts && attempts.length
-      ? h('ol', { class: 'timeline' }, attempts.map((a, i) => h('li', {}, h('strong', {}, `#${i + 1}`), h('span', { class: 'mono' }, `${a.provider} / ${a.model}`), statusBadge(a.status), h('span', { class: 'muted' }, [a.ms !== undefined ? ms(a.ms) : '', a.error ? ` · ${a.error}` : '']))))
-      : h('p', { class: 'muted' }, r.provider ? `One provider answered: ${r.provider} (${r.model}).` : 'The request was refused before any provider was tried.')),
+    h(
+      'div',
+      { class: 'grid two' },
+      card(
+        'Summary',
+        h(
+          'dl',
+          { class: 'kv' },
+          row('Time', time(r.ts)),
+          row('Status', statusBadge(r.status)),
+          row('Key', keyName(keys, r.keyId)),
+          row('Endpoint', h('code', {}, r.endpoint)),
+          row('Model asked for', r.route || '–'),
+          row('Answered by', r.provider ? `${r.provider} / ${r.model}` : 'no provider was reached'),
+          row('Streamed', r.stream ? 'yes' : 'no'),
+          row('Error', r.error ?? '–'),
+        ),
+      ),
+      card(
+        'Cost and timing',
+        h(
+          'dl',
+          { class: 'kv' },
+          row('Input tokens', count(r.inputTokens)),
+          row('Cached input tokens', count(r.cachedTokens)),
+          row('Output tokens', count(r.outputTokens)),
+          row('Cost', r.costNano === null ? 'unpriced' : money(r.costNano)),
+          row('Latency', ms(r.latencyMs)),
+          row('Time to first byte', ms(r.ttfbMs)),
+        ),
+      ),
+    ),
+    card(
+      'Attempts and fallbacks',
+      attempts && attempts.length
+        ? h(
+            'ol',
+            { class: 'timeline' },
+            attempts.map((a, i) =>
+              h(
+                'li',
+                {},
+                h('strong', {}, `#${i + 1}`),
+                h('span', { class: 'mono' }, `${a.provider} / ${a.model}`),
+                statusBadge(a.status),
+                h('span', { class: 'muted' }, [a.ms !== undefined ? ms(a.ms) : '', a.error ? ` · ${a.error}` : '']),
+              ),
+            ),
+          )
+        : h(
+            'p',
+            { class: 'muted' },
+            r.provider
+              ? `One provider answered: ${r.provider} (${r.model}).`
+              : 'The request was refused before any provider was tried.',
+          ),
+    ),
   );
 }
