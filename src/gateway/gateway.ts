@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 import type { LedgerSettings, PriceEntry, RouteTarget } from '../config/schema.ts';
 import { KeyRegistry, type ActiveKey, type RegistryHealth } from '../keys/registry.ts';
+import type { FailedAttempt } from '../ledger/row.ts';
 import type { LedgerHealth } from '../ledger/writer.ts';
 import { LedgerWriter } from '../ledger/writer.ts';
 import { RetentionJob } from '../ledger/retention.ts';
@@ -63,6 +64,8 @@ export interface FinishedRequest {
   latencyMs: number;
   ttfbMs: number | undefined;
   error: string | undefined;
+  /** Upstream attempts that failed before the answer (retries, fallbacks). */
+  attempts?: FailedAttempt[] | undefined;
 }
 
 export interface GatewayHealth {
@@ -252,6 +255,7 @@ export class Gateway {
       latencyMs: Math.round(r.latencyMs * 10) / 10,
       ttfbMs: r.ttfbMs === undefined ? null : Math.round(r.ttfbMs * 10) / 10,
       error: r.error ?? null,
+      attempts: r.attempts ?? null,
     });
     this.metrics.ledgerRows.inc(queued ? LEDGER_RESULTS.queued : LEDGER_RESULTS.dropped);
   }

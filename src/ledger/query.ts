@@ -1,7 +1,7 @@
 // Ledger queries, bounded by design: every query has a time range, a row or group limit, and
 // filters that each have an index ((key_id, ts), (model, ts), (provider, ts), (route, ts), (ts)).
 // The SQL is built here once for both back ends; only the placeholder style differs.
-import type { LedgerRow } from './row.ts';
+import type { FailedAttempt, LedgerRow } from './row.ts';
 
 export const USAGE_DIMENSIONS = [
   'key',
@@ -200,6 +200,17 @@ export function requestsSql(q: RequestQuery, numbered: boolean): Sql & { limit: 
   return { text, params: b.params, limit };
 }
 
+/** The attempts column (JSON text, or NULL in rows written before it existed). */
+function parseAttempts(v: unknown): FailedAttempt[] | null {
+  if (typeof v !== 'string' || v === '') return null;
+  try {
+    const parsed: unknown = JSON.parse(v);
+    return Array.isArray(parsed) ? (parsed as FailedAttempt[]) : null;
+  } catch {
+    return null;
+  }
+}
+
 export function requestPage(rows: Record<string, unknown>[], limit: number): RequestPage {
   const page = rows.slice(0, limit).map((r) => ({
     id: num(r.id),
@@ -219,6 +230,7 @@ export function requestPage(rows: Record<string, unknown>[], limit: number): Req
     latencyMs: num(r.latency_ms),
     ttfbMs: r.ttfb_ms === null ? null : num(r.ttfb_ms),
     error: r.error === null ? null : String(r.error),
+    attempts: parseAttempts(r.attempts),
   }));
   const last = page.at(-1);
   return { rows: page, next: rows.length > limit && last ? `${last.ts}:${last.id}` : null };

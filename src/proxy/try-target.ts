@@ -8,6 +8,7 @@ import type { UpstreamStream } from '../upstream/exchange.ts';
 import { decideRetry } from '../upstream/retry.ts';
 import { upstreamErrorInfo } from '../translate/response-json.ts';
 import { type ErrorType, ProxyError } from '../http/errors.ts';
+import { MAX_ATTEMPTS_KEPT } from '../ledger/row.ts';
 import { failureKindLabel } from '../observability/labels.ts';
 import type { RequestContext } from '../observability/request-record.ts';
 import type { ProxyDeps } from './handle-api.ts';
@@ -43,6 +44,7 @@ export async function tryTarget(
 ): Promise<ProxyError | undefined> {
   const p = target.provider;
   for (let attempt = 1; ; attempt++) {
+    const startedAt = performance.now();
     const result = await attemptOnce(p, plan, ctx, abort, deps);
     if (result === undefined) return undefined;
     let failure: Failure;
@@ -65,6 +67,7 @@ export async function tryTarget(
       failure = result;
       recordFailure(p, result.error.message, deps, result.reason);
     }
+    noteFailedAttempt(ctx, target, failure.error, performance.now() - startedAt, deps);
     if (ctx.clientClosed) return undefined;
     const delayMs = retryDelay(attempt, p, failure, deps);
     if (delayMs === undefined) return failure.error;
@@ -165,6 +168,25 @@ function recordFailure(p: RuntimeProvider, message: string, deps: ProxyDeps, rea
   p.state.lastError = deps.logger.scrub(message);
   p.state.lastErrorAt = Date.now();
   deps.metrics.upstreamErrors.inc(`${p.label},${failureKindLabel(reason)}`);
+}
+
+/** The request's trail of failed attempts, for its ledger row (allocated on the first failure only). */
+function noteFailedAttempt(
+  ctx: RequestContext,
+  target: RuntimeTarget,
+  error: ProxyError,
+  ms: number,
+  deps: ProxyDeps,
+): void {
+  const trail = (ctx.failedAttempts ??= []);
+  if (trail.length >= MAX_ATTEMPTS_KEPT) return;
+  trail.push({
+    provider: target.provider.name,
+    model: target.model,
+    status: error.status,
+    error: deps.logger.scrub(error.message).slice(0, 300),
+    ms: Math.round(ms),
+  });
 }
 
 function recordSuccess(p: RuntimeProvider): void {

@@ -53,6 +53,7 @@ const LEDGER_ARRAY_TYPES = [
   'float8',
   'float8',
   'text',
+  'text',
 ];
 /** Serialises schema migrations of replicas that start at once. */
 const MIGRATION_LOCK = 7_236_218;

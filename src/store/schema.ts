@@ -5,7 +5,7 @@
 // A name is unique among keys that are not revoked, so a revoked key's name can be given again
 // while its ledger rows keep pointing at the old key's id.
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const sqlite: string[] = [
   `CREATE TABLE api_keys (
@@ -45,6 +45,8 @@ const sqlite: string[] = [
     amount INTEGER NOT NULL, expires_at INTEGER NOT NULL,
     PRIMARY KEY (key_id, metric, window_start, holder)
   ) WITHOUT ROWID;`,
+  // 2: the failed upstream attempts before a request's answer (retries, fallbacks), as JSON.
+  'ALTER TABLE ledger ADD COLUMN attempts TEXT;',
 ];
 
 const postgres: string[] = [
@@ -85,6 +87,7 @@ const postgres: string[] = [
     amount BIGINT NOT NULL, expires_at BIGINT NOT NULL,
     PRIMARY KEY (key_id, metric, window_start, holder)
   );`,
+  'ALTER TABLE ledger ADD COLUMN attempts TEXT;',
 ];
 
 export const MIGRATIONS = { sqlite, postgres } as const;

@@ -124,7 +124,24 @@ export function storeContract(name: string, harness: StoreHarness): void {
         row({ requestId: 'r2', ts: T0 + HOUR, cachedTokens: 40, costNano: 2000 }),
         row({ requestId: 'r3', keyId: null, model: 'claude', provider: 'anthropic', costNano: null }),
         row({ requestId: 'r4', ts: T0 + 25 * HOUR, status: 429, inputTokens: 0, outputTokens: 0, costNano: 0 }),
-        row({ requestId: 'r5', keyId: 'key_b', stream: true, ttfbMs: null, error: 'upstream failed', status: 502 }),
+        row({
+          requestId: 'r5',
+          keyId: 'key_b',
+          stream: true,
+          ttfbMs: null,
+          error: 'upstream failed',
+          status: 502,
+          attempts: [
+            {
+              provider: 'openai',
+              model: 'gpt-4o',
+              status: 504,
+              error: 'upstream openai did not answer in time',
+              ms: 30000,
+            },
+            { provider: 'anthropic', model: 'claude', status: 502, error: 'upstream failed', ms: 12 },
+          ],
+        }),
       ]);
       const range = { since: T0 - HOUR, until: T0 + 48 * HOUR };
       const byKey = await store.usage({ ...range, by: ['key'] });
@@ -177,6 +194,16 @@ export function storeContract(name: string, harness: StoreHarness): void {
         failed.rows.map((r) => [r.requestId, r.stream, r.ttfbMs, r.error]),
         [['r5', true, null, 'upstream failed']],
       );
+      // The failed attempts before the answer (retries, fallbacks) come back as written.
+      assert.deepEqual(
+        failed.rows[0]!.attempts?.map((a) => [a.provider, a.status, a.ms]),
+        [
+          ['openai', 504, 30000],
+          ['anthropic', 502, 12],
+        ],
+      );
+      const ok = await store.requests({ ...range, keyIds: ['admin'] });
+      assert.equal(ok.rows[0]!.attempts, null);
     });
 
     it('computes nearest-rank latency quantiles per provider', async () => {
