@@ -106,14 +106,17 @@ describe('console in Chromium, against the release executable', { skip }, () => 
     await client.chat.completions
       .create({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] })
       .catch(() => {});
+    // One request whose first provider fails: the backup answers (a fallback in its ledger row).
+    x.mock.script({ kind: 'status', status: 500 });
+    await client.chat.completions.create({ model: 'smart', messages: [{ role: 'user', content: 'fall back' }] });
     await page.click('.nav a[data-page=overview]');
     await page.click('button[data-range="1h"]');
-    await eventually('the overview counts 10 requests', async () => {
+    await eventually('the overview counts 11 requests', async () => {
       await page.click('button[data-range="1h"]');
       const text = await page.textContent('[data-stat=requests] .value');
-      return text === '10' ? text : undefined;
+      return text === '11' ? text : undefined;
     });
-    assert.equal(await page.textContent('[data-stat=errors] .value'), '10.0%');
+    assert.equal(await page.textContent('[data-stat=errors] .value'), '9.1%');
     await page.waitForSelector('#chart-requests .uplot');
     await shot('overview');
     // Each drawn point of the requests chart (per minute and provider) against `ai-proxy usage`.
@@ -183,13 +186,17 @@ describe('console in Chromium, against the release executable', { skip }, () => 
     await page.click('.nav a[data-page=requests]');
     await page.waitForSelector('table tbody tr.clickable');
     await shot('requests');
-    await page.selectOption('select[name=outcome]', 'error');
-    await eventually('only failed requests', async () =>
-      (await page.$$('table tbody tr.clickable')).length >= 2 ? true : undefined,
+    await page.selectOption('select[name=route]', 'smart');
+    await eventually('only the request to "smart"', async () =>
+      (await page.$$('table tbody tr.clickable')).length === 1 ? true : undefined,
     );
     await page.click('table tbody tr.clickable');
-    await page.waitForSelector('text=Attempts and fallbacks');
+    await page.waitForSelector('.timeline li');
     assert.match(page.url(), /\/console\/requests\/\d+-\d+$/);
+    const trail = await page.$$eval('.timeline li', (items) => items.map((li) => li.textContent ?? ''));
+    assert.equal(trail.length, 2, 'the failed attempt, then the answer');
+    assert.match(trail[0]!, /openai \/ gpt-4o-mini.*502/);
+    assert.match(trail[1]!, /backup \/ gpt-4o-mini.*200/);
     await shot('request');
     await page.click('.nav a[data-page=providers]');
     await page.waitForSelector('[data-provider=openai]');

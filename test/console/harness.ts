@@ -20,6 +20,8 @@ export interface RunningExecutable {
   consolePort: number;
   proxyPort: number;
   mock: MockUpstream;
+  /** The second provider's upstream: route "smart" falls back to it. */
+  backup: MockUpstream;
   logs: () => string;
   /** `ai-proxy ARGS --config-dir ...` with the same configuration (the keys and usage commands). */
   cli: (...args: string[]) => { status: number | null; stdout: string; stderr: string };
@@ -34,7 +36,10 @@ export async function startExecutable(
   const exe = join(dir, 'ai-proxy');
   const configDir = join(dir, 'config');
   mkdirSync(configDir);
-  const mock = await startOpenAIMock({ host: '127.0.0.1' });
+  const [mock, backup] = await Promise.all([
+    startOpenAIMock({ host: '127.0.0.1' }),
+    startOpenAIMock({ host: '127.0.0.1' }),
+  ]);
   writeFileSync(
     join(configDir, '.env'),
     `AUTH_TOKEN=${TOKEN}\nOPENAI_API_KEY=sk-mock-upstream-key-0123456789\nDATA_DIR=data\nLOG_LEVEL=info\n${options.env ?? ''}`,
@@ -48,6 +53,14 @@ export async function startExecutable(
       `    base_url: ${mock.url}/v1`,
       '    api_key: ${OPENAI_API_KEY}',
       `    models: [${MODEL}]`,
+      '    max_retries: 0',
+      '  - name: backup',
+      '    type: openai',
+      `    base_url: ${backup.url}/v1`,
+      '    api_key: ${OPENAI_API_KEY}',
+      `    models: [${MODEL}]`,
+      'routes:',
+      `  smart: [openai/${MODEL}, backup/${MODEL}]`,
       'prices:',
       `  ${MODEL}:`,
       '    input: 0.15',
@@ -86,12 +99,13 @@ export async function startExecutable(
     consolePort: ports.console,
     proxyPort: ports.proxy,
     mock,
+    backup,
     logs: () => out,
     cli: (...args) => run(exe, [...args, '--config-dir', configDir], { env: { PATH: process.env.PATH } }),
     stop: async () => {
       child.kill('SIGTERM');
       await exited;
-      await mock.close();
+      await Promise.all([mock.close(), backup.close()]);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -270,7 +270,7 @@ export async function keysPage(main, ctx) {
         [
           {
             label: 'Name',
-            value: (k) => h('div', {}, h('strong', {}, k.name), h('div', { class: 'cell-sub mono' }, `${k.hint}…`)),
+            value: (k) => h('div', {}, h('strong', {}, k.name), h('div', { class: 'cell-sub mono' }, k.hint)),
           },
           { label: 'Status', value: (k) => badge(k.status, STATUS_KIND[k.status]) },
           {

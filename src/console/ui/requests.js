@@ -139,10 +139,36 @@ export async function requestsPage(main, ctx) {
   await load();
 }
 
+/** Each failed upstream attempt (retries, fallbacks) in order, then the one that ended the request. */
+function trail(r) {
+  if (!r.provider) return h('p', { class: 'muted' }, 'The request was refused before any provider was tried.');
+  const failed = Array.isArray(r.attempts) ? r.attempts : [];
+  const item = (i, provider, model, status, detail) =>
+    h(
+      'li',
+      {},
+      h('strong', {}, `#${i}`),
+      h('span', { class: 'mono' }, `${provider} / ${model}`),
+      statusBadge(status),
+      h('span', { class: 'muted' }, detail),
+    );
+  return h(
+    'ol',
+    { class: 'timeline' },
+    failed.map((a, i) => item(i + 1, a.provider, a.model, a.status, `${ms(a.ms)} · ${a.error}`)),
+    item(
+      failed.length + 1,
+      r.provider,
+      r.model,
+      r.status,
+      r.status < 400 ? (failed.length ? 'answered after falling back' : 'answered') : (r.error ?? 'failed'),
+    ),
+  );
+}
+
 export async function requestPage(main, ctx, ref) {
   const [{ request: r }, keys] = await Promise.all([api(`requests/${ref}`), keyNames()]);
   const row = (label, value) => [h('dt', {}, label), h('dd', {}, value)];
-  const attempts = Array.isArray(r.attempts) ? r.attempts : null;
   main.replaceChildren(
     h(
       'div',
@@ -176,36 +202,12 @@ export async function requestPage(main, ctx, ref) {
           row('Input tokens', count(r.inputTokens)),
           row('Cached input tokens', count(r.cachedTokens)),
           row('Output tokens', count(r.outputTokens)),
-          row('Cost', r.costNano === null ? 'unpriced' : money(r.costNano)),
+          row('Cost', r.costNano !== null ? money(r.costNano) : r.inputTokens + r.outputTokens > 0 ? 'unpriced' : '–'),
           row('Latency', ms(r.latencyMs)),
           row('Time to first byte', ms(r.ttfbMs)),
         ),
       ),
     ),
-    card(
-      'Attempts and fallbacks',
-      attempts && attempts.length
-        ? h(
-            'ol',
-            { class: 'timeline' },
-            attempts.map((a, i) =>
-              h(
-                'li',
-                {},
-                h('strong', {}, `#${i + 1}`),
-                h('span', { class: 'mono' }, `${a.provider} / ${a.model}`),
-                statusBadge(a.status),
-                h('span', { class: 'muted' }, [a.ms !== undefined ? ms(a.ms) : '', a.error ? ` · ${a.error}` : '']),
-              ),
-            ),
-          )
-        : h(
-            'p',
-            { class: 'muted' },
-            r.provider
-              ? `One provider answered: ${r.provider} (${r.model}).`
-              : 'The request was refused before any provider was tried.',
-          ),
-    ),
+    card('Attempts and fallbacks', trail(r)),
   );
 }
