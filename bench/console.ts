@@ -11,7 +11,6 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { computeOverview, RANGES, type RangeName } from '../src/console/overview.ts';
 import { openThreadedSqlite } from '../src/console/store-thread.ts';
@@ -19,7 +18,7 @@ import type { LedgerRow } from '../src/ledger/row.ts';
 import { DATABASE_FILE, SqliteStore } from '../src/store/sqlite.ts';
 import type { Store } from '../src/store/types.ts';
 import { postgresBinDir, startPostgres } from '../test/store/pg-server.ts';
-import { startWithPortLine, sleep } from './lib/proc.ts';
+import { rssBytes, sleep, startWithPortLine } from './lib/proc.ts';
 import { runWrk, type WrkResult } from './loads/wrk.ts';
 import { PROXY_MODEL, proxyHeaders, writeProxyConfig } from './targets/ai-proxy-config.ts';
 import type { RunningTarget } from './targets/types.ts';
@@ -81,22 +80,34 @@ interface QueryFigure {
   maxLoopStallMs: number;
 }
 
-/** Three cold overviews per range (no cache), with the longest event-loop stall meanwhile. */
+/**
+ * Three cold overviews per range (no cache), with the longest event-loop stall meanwhile: a 1 ms
+ * ticker notes the longest gap between its ticks, and each overview is followed by a short pause
+ * so the ticker gets its turn (a synchronous query shows as one long gap).
+ */
 async function timeOverviews(label: string, store: Store, now: number): Promise<QueryFigure[]> {
   const out: QueryFigure[] = [];
   for (const range of Object.keys(RANGES) as RangeName[]) {
     const times: number[] = [];
-    const h = monitorEventLoopDelay({ resolution: 5 });
-    h.enable();
+    let last = performance.now();
+    let stall = 0;
+    const ticker = setInterval(() => {
+      const t = performance.now();
+      stall = Math.max(stall, t - last);
+      last = t;
+    }, 1);
     for (let i = 0; i < 3; i++) {
+      await sleep(20);
+      last = performance.now();
       const t = performance.now();
       await computeOverview(store, range, now);
       times.push(performance.now() - t);
+      await sleep(20);
     }
-    h.disable();
+    clearInterval(ticker);
     times.sort((a, b) => a - b);
-    out.push({ store: label, range, medianMs: Math.round(times[1]!), maxLoopStallMs: Math.round(h.max / 1e6) });
-    log(`${label} ${range}: ${Math.round(times[1]!)} ms (event loop stalled up to ${Math.round(h.max / 1e6)} ms)`);
+    out.push({ store: label, range, medianMs: Math.round(times[1]!), maxLoopStallMs: Math.round(stall) });
+    log(`${label} ${range}: ${Math.round(times[1]!)} ms (event loop stalled up to ${Math.round(stall)} ms)`);
   }
   return out;
 }
@@ -128,8 +139,11 @@ async function queryFigures(dir: string, now: number): Promise<QueryFigure[]> {
   return figures;
 }
 
-/** The bundled proxy (as the release builds it) with the console on, the ledger in `dir`. */
-async function startProxy(dir: string, upstreamPort: number) {
+let bundled: string | undefined;
+
+/** src/ bundled as the release does it (once per run). */
+async function bundleOnce(dir: string): Promise<string> {
+  if (bundled) return bundled;
   const bundleDir = join(dir, 'bundle');
   const bundle = spawn(
     process.execPath,
@@ -143,27 +157,32 @@ async function startProxy(dir: string, upstreamPort: number) {
     { stdio: 'inherit' },
   );
   await new Promise((r) => bundle.once('exit', r));
+  bundled = join(bundleDir, 'ai-proxy.cjs');
+  return bundled;
+}
+
+/** The bundled proxy on Node 24 with the release's flags, the ledger in `dir`; the console on unless told otherwise. */
+async function startProxy(dir: string, upstreamPort: number, withConsole = true) {
+  const script = await bundleOnce(dir);
   const config = join(dir, 'config');
-  writeProxyConfig(config, 0, '127.0.0.1', upstreamPort);
+  // PORT in .env must be valid; --port 0 on the command line picks a free one.
+  writeProxyConfig(config, 8080, '127.0.0.1', upstreamPort);
   writeFileSync(join(config, '.env'), `DATA_DIR=${join(dir, 'data')}\n`, { flag: 'a' });
-  const child = spawn(
-    process.execPath,
-    [
-      '--no-maglev',
-      '--max-semi-space-size=8',
-      join(bundleDir, 'ai-proxy.cjs'),
-      'serve',
-      '--config-dir',
-      config,
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-      '--console-port',
-      '0',
-    ],
-    { stdio: ['ignore', 'pipe', 'ignore'] },
-  );
+  const args = [
+    '--no-maglev',
+    '--max-semi-space-size=8',
+    script,
+    'serve',
+    '--config-dir',
+    config,
+    '--port',
+    '0',
+    '--host',
+    '127.0.0.1',
+  ];
+  const child = spawn(process.execPath, withConsole ? [...args, '--console-port', '0'] : args, {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   let out = '';
   const ports = await new Promise<{ proxy: number; console: number }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the proxy did not start: ${out}`)), 20_000);
@@ -171,11 +190,11 @@ async function startProxy(dir: string, upstreamPort: number) {
       out += c.toString();
       const p = /"msg":"listening".*?"port":(\d+)/.exec(out);
       const k = /"msg":"console listening".*?"port":(\d+)/.exec(out);
-      if (p && k) {
+      if (p && (k || !withConsole)) {
         clearTimeout(timer);
         child.stdout!.removeAllListeners('data');
         child.stdout!.resume();
-        resolve({ proxy: Number(p[1]), console: Number(k[1]) });
+        resolve({ proxy: Number(p[1]), console: Number(k?.[1] ?? 0) });
       }
     });
   });
@@ -234,12 +253,44 @@ async function latencyFigures(dir: string): Promise<Record<string, WrkResult & {
   return results;
 }
 
+/** Resident memory of the proxy 3 s after start: console off, on but unused, and on after an overview. */
+async function rssFigures(dir: string): Promise<Record<string, number>> {
+  const upstream = await startWithPortLine(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'bench/upstream.ts')],
+    join(dir, 'upstream-rss.log'),
+  );
+  const out: Record<string, number> = {};
+  const mib = (pid: number) => Math.round((rssBytes([pid]) / 1048576) * 10) / 10;
+  try {
+    for (const withConsole of [false, true]) {
+      const proxy = await startProxy(dir, upstream.port, withConsole);
+      await sleep(3000);
+      out[withConsole ? 'console on, nobody signed in' : 'console off'] = mib(proxy.child.pid!);
+      if (withConsole) {
+        const visitor = consoleVisitor(`http://127.0.0.1:${proxy.console}`, proxyHeaders.Authorization.slice(7));
+        await sleep(3000);
+        await visitor.stop();
+        await sleep(1000);
+        out['console on, after 3 s of overview refreshes (store thread running)'] = mib(proxy.child.pid!);
+      }
+      proxy.child.kill('SIGTERM');
+      await new Promise((r) => proxy.child.once('exit', r));
+    }
+  } finally {
+    await upstream.proc.stop();
+  }
+  log(`RSS MiB: ${JSON.stringify(out)}`);
+  return out;
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'aip-bench-console-'));
 try {
   const now = Date.now();
   const queries = values.skip.includes('queries') ? [] : await queryFigures(dir, now);
   const latency = values.skip.includes('latency') ? {} : await latencyFigures(dir);
-  process.stdout.write(`${JSON.stringify({ rows: ROWS, model: PROXY_MODEL, queries, latency }, null, 2)}\n`);
+  const rss = values.skip.includes('rss') ? {} : await rssFigures(dir);
+  process.stdout.write(`${JSON.stringify({ rows: ROWS, model: PROXY_MODEL, queries, latency, rss }, null, 2)}\n`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

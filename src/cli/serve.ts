@@ -8,12 +8,14 @@ import { ExitError, listenFailure } from '../exit-error.ts';
 import { resolveConfigDir } from '../config/dir.ts';
 import { type ConsoleEnv, DEFAULT_CONSOLE_HOST } from '../config/env.ts';
 import { ProxyServer } from '../http/server.ts';
+import { healthReport } from '../observability/health.ts';
 import { Logger } from '../observability/logger.ts';
+import { openStore, storeTarget } from '../store/open.ts';
 import type { RunningConsole } from '../console/start.ts';
 import type { TlsSetup } from '../tls/setup.ts';
 import { build } from '../version.ts';
 import { parseFlags } from './args.ts';
-import { loadOrExit } from './config-check.ts';
+import { describeConfig, loadOrExit } from './config-check.ts';
 
 export const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -134,9 +136,18 @@ async function openConsole(
 ): Promise<RunningConsole | undefined> {
   if (!env) return undefined;
   const { startConsole } = await import('../console/start.ts');
+  const config = proxy.runtime.config;
   let running: RunningConsole;
   try {
-    running = await startConsole({ env, health: () => proxy.app.health, logger: log });
+    running = await startConsole({
+      env,
+      logger: log,
+      health: () => JSON.parse(healthReport(proxy.app.health).body) as Record<string, unknown>,
+      config: () => describeConfig(proxy.runtime.config),
+      authToken: () => proxy.runtime.config.env.authToken,
+      storeTarget: storeTarget(config.env.store ?? { databaseUrl: undefined, dataDir: undefined }, config.dir),
+      openStore: (target) => openStore(target, { postgresQueryTimeoutMs: 15_000 }),
+    });
   } catch (error) {
     throw listenFailure(`console port ${env.port}`, error, 'another process uses it; set CONSOLE_PORT in .env');
   }

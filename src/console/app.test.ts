@@ -7,9 +7,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { describeConfig } from '../cli/config-check.ts';
 import { inMemoryApp, requestInMemory, TEST_TOKEN } from '../http/in-memory.ts';
 import type { LedgerRow } from '../ledger/row.ts';
+import { healthReport } from '../observability/health.ts';
 import { Logger } from '../observability/logger.ts';
+import { openStore, storeTarget } from '../store/open.ts';
 import { DATABASE_FILE, SqliteStore } from '../store/sqlite.ts';
 import { hashPassword } from './password.ts';
 import { buildConsole } from './start.ts';
@@ -31,7 +34,16 @@ function setup(extraEnv: Record<string, string> = {}) {
     onPublicPort: false,
     passwordHash: undefined,
   };
-  const built = buildConsole({ env, health: () => proxy.health, logger: new Logger('silent') });
+  const config = proxy.runtime.config;
+  const built = buildConsole({
+    env,
+    logger: new Logger('silent'),
+    health: () => JSON.parse(healthReport(proxy.health).body) as Record<string, unknown>,
+    config: () => describeConfig(config),
+    authToken: () => config.env.authToken,
+    storeTarget: storeTarget(config.env.store!, config.dir),
+    openStore: (target) => openStore(target),
+  });
   return { dir, built, handler: built.app.listener(false, true) as Handler };
 }
 

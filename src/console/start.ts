@@ -4,12 +4,10 @@
 // request path, and on PORT only a path prefix check routes /console/ here.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { describeConfig } from '../cli/config-check.ts';
 import type { ConsoleEnv } from '../config/env.ts';
 import { TokenAuth } from '../http/auth.ts';
-import { healthReport, type HealthState } from '../observability/health.ts';
 import type { Logger } from '../observability/logger.ts';
-import { storeTarget } from '../store/open.ts';
+import type { StoreTarget } from '../store/open.ts';
 import { StoreError, type Store } from '../store/types.ts';
 import { ConsoleApp } from './app.ts';
 import { OverviewCache } from './overview.ts';
@@ -19,11 +17,23 @@ import { SignInLimiter } from './sign-in-limit.ts';
 import { openConsoleStore } from './store-thread.ts';
 import { readUiFiles } from './ui-files.ts';
 
+/**
+ * What the console takes from the running proxy. Config parsing, /health and the store opener
+ * come in as functions from the main script rather than as imports, so the console's file does
+ * not carry a second copy of them (and of the YAML parser and zod they pull in).
+ */
 export interface ConsoleDeps {
   env: ConsoleEnv;
-  /** The proxy's live state: its runtime (config, providers) changes on reload. */
-  health: () => HealthState;
   logger: Logger;
+  /** /health's report of the running proxy (providers, the store, keys, ledger), as an object. */
+  health: () => Record<string, unknown>;
+  /** `ai-proxy config`'s view of the running configuration, secrets redacted. */
+  config: () => Record<string, unknown>;
+  /** The current AUTH_TOKEN (a reload may change the secret files it comes from). */
+  authToken: () => string;
+  /** Where keys and the ledger are, and how the proxy opens a store that is not SQLite. */
+  storeTarget: StoreTarget;
+  openStore: (target: Exclude<StoreTarget, { kind: 'none' | 'sqlite' }>) => Promise<Store>;
 }
 
 export interface RunningConsole {
@@ -36,34 +46,43 @@ export interface RunningConsole {
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
-/** Opens the store on first use; a failed open is retried after a few seconds. */
+/** A console nobody has used for this long gives its store (and the SQLite thread's memory) back. */
+const STORE_IDLE_MS = 5 * 60_000;
+
+/** Opens the store on first use and closes it when idle; a failed open is retried after a few seconds. */
 function lazyStore(open: () => Promise<Store>): { get: () => Promise<Store>; close: () => Promise<void> } {
   let store: Promise<Store> | undefined;
   let failedAt = 0;
+  let idle: NodeJS.Timeout | undefined;
+  const close = async () => {
+    clearTimeout(idle);
+    const current = store;
+    store = undefined;
+    const s = await current?.catch(() => undefined);
+    await s?.close();
+  };
   return {
     get: () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => void close(), STORE_IDLE_MS).unref();
       if (store && !(failedAt && Date.now() - failedAt > 5000)) return store;
       failedAt = 0;
       store = open();
       store.catch(() => (failedAt = Date.now()));
       return store;
     },
-    close: async () => {
-      const s = await store?.catch(() => undefined);
-      await s?.close();
-    },
+    close,
   };
 }
 
 /** The console's handler and its store, without a listener (tests drive it in memory). */
 export function buildConsole(deps: ConsoleDeps): { app: ConsoleApp; closeStore: () => Promise<void> } {
   const { env, logger } = deps;
-  const config = () => deps.health().runtime.config;
-  const target = storeTarget(config().env.store ?? { databaseUrl: undefined, dataDir: undefined }, config().dir);
+  const target = deps.storeTarget;
   const store = lazyStore(() =>
     target.kind === 'none'
       ? Promise.reject(new StoreError(`no store configured (${target.reason}): keys and the ledger are off`))
-      : openConsoleStore(target),
+      : openConsoleStore(target, deps.openStore),
   );
   const passwordHash = env.passwordHash;
   const app = new ConsoleApp({
@@ -75,11 +94,11 @@ export function buildConsole(deps: ConsoleDeps): { app: ConsoleApp; closeStore: 
       logger,
       signInWith: passwordHash ? 'password' : 'token',
       checkSecret: async (secret) =>
-        passwordHash ? verifyPassword(secret, passwordHash) : new TokenAuth(config().env.authToken).check(secret),
+        passwordHash ? verifyPassword(secret, passwordHash) : new TokenAuth(deps.authToken()).check(secret),
       store: store.get,
       overview: new OverviewCache(),
-      health: () => JSON.parse(healthReport(deps.health()).body) as Record<string, unknown>,
-      config: () => describeConfig(config()),
+      health: deps.health,
+      config: deps.config,
     },
   });
   return { app, closeStore: store.close };

@@ -3,7 +3,7 @@
 // on the network, not on the event loop). Opened on first use, so a console nobody signs in to
 // loads neither node:sqlite nor a worker.
 import { Worker } from 'node:worker_threads';
-import { openStore, type StoreTarget } from '../store/open.ts';
+import type { StoreTarget } from '../store/open.ts';
 import { StoreError, type Store } from '../store/types.ts';
 import type { WorkerReply, WorkerRequest } from './store-worker.ts';
 import { storeWorkerCode } from './worker-code.ts';
@@ -91,8 +91,10 @@ export function openThreadedSqlite(path: string): Promise<Store> {
   });
 }
 
-/** Opens the console's store; throws StoreError (no store configured, or it cannot be opened). */
-export function openConsoleStore(target: StoreTarget): Promise<Store> {
-  if (target.kind === 'sqlite') return openThreadedSqlite(target.path);
-  return openStore(target, { postgresQueryTimeoutMs: 15_000 });
+/** Opens the console's store (SQLite in its thread; the others with `openOther`); throws StoreError. */
+export function openConsoleStore(
+  target: Exclude<StoreTarget, { kind: 'none' }>,
+  openOther: (target: Exclude<StoreTarget, { kind: 'none' | 'sqlite' }>) => Promise<Store>,
+): Promise<Store> {
+  return target.kind === 'sqlite' ? openThreadedSqlite(target.path) : openOther(target);
 }

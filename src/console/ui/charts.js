@@ -52,9 +52,13 @@ export function timeChart(el, data, format = (v) => String(v)) {
     axes: [{ ...axis }, { ...axis, size: 56, values: (_u, ticks) => ticks.map((v) => format(v)) }],
   };
   const plot = new uPlot(opts, [data.t, ...data.series.map((s) => s.values)], el);
+  // A table ignores a width below its content's: the wrapper is what stays 1 px wide.
+  const hidden = document.createElement('div');
+  hidden.className = 'sr-only';
   const points = document.createElement('table');
-  points.className = 'sr-only chart-points';
-  el.append(points);
+  points.className = 'chart-points';
+  hidden.append(points);
+  el.append(hidden);
   const observer = new ResizeObserver(() => plot.setSize(size()));
   observer.observe(el);
   const handle = {

@@ -57,7 +57,7 @@ function providerCard(p) {
 function componentRow(name, c) {
   if (!c) return null;
   const detail = Object.entries(c)
-    .filter(([k]) => k !== 'status')
+    .filter(([k, v]) => k !== 'status' && v !== null && v !== undefined)
     .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`)
     .join(' · ');
   return { name, status: c.status, detail };
