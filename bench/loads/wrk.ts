@@ -23,6 +23,8 @@ export interface WrkLoad {
   connections: number;
   seconds: number;
   pace?: { rate: number; burst: number };
+  /** A file of bearer tokens, one per line, used in turn (the client-keys benchmark). */
+  tokensFile?: string;
 }
 
 export function runWrk(repoRoot: string, target: RunningTarget, load: WrkLoad): Promise<WrkResult> {
@@ -40,7 +42,8 @@ export function runWrk(repoRoot: string, target: RunningTarget, load: WrkLoad): 
     target.url,
   ];
   const pace = load.pace ? { BENCH_RATE: String(load.pace.rate), BENCH_BURST: String(load.pace.burst) } : {};
-  const env = { ...process.env, BENCH_BODY: CHAT_BODY, BENCH_HEADERS: headers, ...pace };
+  const tokens = load.tokensFile ? { BENCH_TOKENS_FILE: load.tokensFile } : {};
+  const env = { ...process.env, BENCH_BODY: CHAT_BODY, BENCH_HEADERS: headers, ...pace, ...tokens };
   return new Promise((resolve, reject) => {
     execFile('wrk', args, { env, timeout: (load.seconds + 30) * 1000 }, (error, stdout, stderr) => {
       if (error) return reject(new Error(`wrk failed: ${stderr.trim() || error.message}`));

@@ -18,6 +18,25 @@ for line in string.gmatch(os.getenv("BENCH_HEADERS") or "", "[^\n]+") do
   if name then wrk.headers[name] = value end
 end
 
+-- With $BENCH_TOKENS_FILE set (one bearer token per line), each request takes the next token
+-- in turn: many clients' keys, as the client-keys benchmark needs. A request() hook costs the
+-- generator a Lua call per request, so only that benchmark uses it, for every variant it compares.
+local tokens_file = os.getenv("BENCH_TOKENS_FILE")
+if tokens_file then
+  local tokens = {}
+  for line in io.lines(tokens_file) do
+    if line ~= "" then tokens[#tokens + 1] = line end
+  end
+  local headers = {}
+  for name, value in pairs(wrk.headers) do headers[name] = value end
+  local next_token = 0
+  function request()
+    next_token = next_token % #tokens + 1
+    headers["Authorization"] = "Bearer " .. tokens[next_token]
+    return wrk.format(nil, nil, headers, nil)
+  end
+end
+
 local rate = tonumber(os.getenv("BENCH_RATE") or "")
 if rate then
   -- wrk's Lua is LuaJIT: the FFI reads the monotonic clock (os.clock is CPU time, os.time seconds).

@@ -12,6 +12,12 @@ import type { Construct } from 'constructs';
 /** The port the proxy listens on inside the task (PORT); the image's own default. */
 export const CONTAINER_PORT = 8080;
 export const DEFAULT_PROVIDER_KEYS = ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY'];
+/**
+ * Secret keys every stack has besides the provider keys: DATABASE_URL starts empty (client keys
+ * and the ledger off); set to a PostgreSQL URL, every task shares one set of keys, limits and
+ * budgets (docs/keys.md).
+ */
+export const STORE_KEYS = ['DATABASE_URL'];
 
 export interface AiProxyStackProps extends StackProps {
   /** ACM certificate ARN: adds an HTTPS listener and turns port 80 into a redirect. */
@@ -71,9 +77,9 @@ export class AiProxyFargateStack extends Stack {
     // AUTH_TOKEN is generated here and never appears in the template; provider keys start empty
     // (their providers stay disabled) until the operator fills them in (docs/scale-out.md).
     const secret = new secretsmanager.Secret(this, 'Secrets', {
-      description: 'ai-proxy: AUTH_TOKEN (generated) and provider API keys',
+      description: 'ai-proxy: AUTH_TOKEN (generated), provider API keys and DATABASE_URL',
       generateSecretString: {
-        secretStringTemplate: JSON.stringify(Object.fromEntries(providerKeys.map((k) => [k, '']))),
+        secretStringTemplate: JSON.stringify(Object.fromEntries([...providerKeys, ...STORE_KEYS].map((k) => [k, '']))),
         generateStringKey: 'AUTH_TOKEN',
         passwordLength: 48,
         excludePunctuation: true,
@@ -130,7 +136,7 @@ export class AiProxyFargateStack extends Stack {
         AI_PROXY_CONFIG_DIR: '/app/config',
       },
       secrets: Object.fromEntries(
-        ['AUTH_TOKEN', ...providerKeys].map((k) => [k, ecs.Secret.fromSecretsManager(secret, k)]),
+        ['AUTH_TOKEN', ...providerKeys, ...STORE_KEYS].map((k) => [k, ecs.Secret.fromSecretsManager(secret, k)]),
       ),
       portMappings: [{ containerPort: CONTAINER_PORT, protocol: ecs.Protocol.TCP, name: 'http' }],
       // The image has no shell: exec form, the proxy's own probe command.
@@ -244,7 +250,7 @@ export class AiProxyFargateStack extends Stack {
     });
     new CfnOutput(this, 'SecretArn', {
       value: secret.secretArn,
-      description: 'Secrets Manager secret with AUTH_TOKEN and the provider keys',
+      description: 'Secrets Manager secret with AUTH_TOKEN, the provider keys and DATABASE_URL',
     });
     new CfnOutput(this, 'LogGroupName', { value: logGroup.logGroupName });
     new CfnOutput(this, 'ClusterName', { value: cluster.clusterName });

@@ -6,7 +6,6 @@
 import { hostname } from 'node:os';
 import type { LedgerSettings, PriceEntry, RouteTarget } from '../config/schema.ts';
 import { KeyRegistry, type ActiveKey, type RegistryHealth } from '../keys/registry.ts';
-import type { FailedAttempt } from '../ledger/row.ts';
 import type { LedgerHealth } from '../ledger/writer.ts';
 import { LedgerWriter } from '../ledger/writer.ts';
 import { RetentionJob } from '../ledger/retention.ts';
@@ -16,10 +15,10 @@ import { labelKey } from '../observability/metrics-registry.ts';
 import { QuotaLimiter } from '../quota/limiter.ts';
 import { randomId } from '../random-id.ts';
 import type { StoreTarget } from '../store/open.ts';
-import { redactUrl } from '../store/url.ts';
-import type { Usage } from '../translate/types.ts';
 import { KeyMetrics, type MetricSink } from './key-metrics.ts';
+import type { FinishedRequest } from './ledger-row.ts';
 import { filterModels } from './models.ts';
+import { ledgerRow } from './ledger-row.ts';
 import { refusals, type GateRefusal } from './refusals.ts';
 import { StoreHandle } from './store-handle.ts';
 
@@ -29,6 +28,8 @@ const TOKEN_KINDS = {
   cached: labelKey({ kind: 'cached' }),
 };
 const LEDGER_RESULTS = { queued: labelKey({ result: 'queued' }), dropped: labelKey({ result: 'dropped' }) };
+
+export type { FinishedRequest } from './ledger-row.ts';
 
 export type Principal = { kind: 'admin'; name: 'admin' } | { kind: 'key'; name: string; key: ActiveKey };
 export const ADMIN: Principal = { kind: 'admin', name: 'admin' };
@@ -47,30 +48,13 @@ export interface GatewayOptions {
   metrics: MetricSink;
   /** How often the key version is polled (ms). */
   keysPollMs?: number;
-}
-
-/** A request as the ledger records it, once its response is over. */
-export interface FinishedRequest {
-  requestId: string;
-  /** ms since the epoch. */
-  startedAt: number;
-  endpoint: string;
-  route: string;
-  provider: string;
-  model: string;
-  stream: boolean;
-  status: number;
-  usage: Usage | undefined;
-  latencyMs: number;
-  ttfbMs: number | undefined;
-  error: string | undefined;
-  /** Upstream attempts that failed before the answer (retries, fallbacks). */
-  attempts?: FailedAttempt[] | undefined;
+  /** ms since the epoch: budget periods, key expiry (tests move it to the next period). */
+  clock?: () => number;
 }
 
 export interface GatewayHealth {
   status: 'ok' | 'degraded';
-  store: { kind: string; location: string; status: 'ok' | 'not opened' | 'error'; last_error?: string };
+  store: { kind: string; status: 'ok' | 'not opened' | 'error'; last_error?: string };
   keys: RegistryHealth;
   ledger: LedgerHealth | { status: 'off' };
   limits: { status: 'ok' | 'degraded'; last_error?: string };
@@ -97,7 +81,7 @@ export class Gateway {
         // No SQLite file yet: no keys, and no reason to load node:sqlite to find that out.
         keysVersion: async () => (handle.mayHoldKeys() ? (await handle.get()).keysVersion() : 0),
         keysChangedSince: async (v) =>
-          handle.mayHoldKeys() ? (await handle.get()).keysChangedSince(v) : { version: 0, keys: [] },
+          handle.mayHoldKeys() ? (await handle.get()).keysChangedSince(v) : { version: 0, keys: [], more: false },
       },
       {
         pollMs: options.keysPollMs ?? 500,
@@ -105,9 +89,10 @@ export class Gateway {
           m
             ? log.warn('client keys cannot be refreshed; the ones loaded still work', { error: m })
             : log.info('client keys refreshed again'),
-        onChange: (keys) => {
+        onChange: (keys, initial) => {
           this.modelsCache.clear();
-          log.info('client keys changed', { keys: keys.map((k) => k.name) });
+          if (initial) log.info('client keys loaded', { keys: keys.length });
+          else log.info('client keys changed', { keys: keys.slice(0, 20).map((k) => k.name), count: keys.length });
         },
       },
     );
@@ -121,6 +106,7 @@ export class Gateway {
       `${hostname()}-${process.pid}-${randomId().slice(0, 8)}`,
       {
         onError: (m) => log.warn('key limits are enforced by this process alone until the store answers', { error: m }),
+        ...(options.clock ? { clock: options.clock } : {}),
       },
     );
     this.retention = new RetentionJob(
@@ -174,7 +160,7 @@ export class Gateway {
 
   /** A client key's principal; a refusal for a revoked or expired key; undefined: not a key at all. */
   resolve(token: string): Principal | GateRefusal | undefined {
-    const r = this.registry.resolve(token);
+    const r = this.registry.resolve(token, this.options.clock?.() ?? Date.now());
     switch (r.kind) {
       case 'unknown':
         return undefined;
@@ -238,25 +224,7 @@ export class Gateway {
     if (costNano === null && tokens > 0) this.metrics.unpriced.inc(label);
     const writer = this.writer;
     if (!writer) return;
-    const queued = writer.push({
-      ts: r.startedAt,
-      requestId: r.requestId,
-      keyId: p.kind === 'key' ? p.key.record.id : null,
-      endpoint: r.endpoint,
-      route: r.route,
-      provider: r.provider,
-      model: r.model,
-      stream: r.stream,
-      status: r.status,
-      inputTokens: u?.prompt ?? 0,
-      outputTokens: u?.completion ?? 0,
-      cachedTokens: u?.cached ?? 0,
-      costNano,
-      latencyMs: Math.round(r.latencyMs * 10) / 10,
-      ttfbMs: r.ttfbMs === undefined ? null : Math.round(r.ttfbMs * 10) / 10,
-      error: r.error ?? null,
-      attempts: r.attempts ?? null,
-    });
+    const queued = writer.push(ledgerRow(p, r, costNano));
     this.metrics.ledgerRows.inc(queued ? LEDGER_RESULTS.queued : LEDGER_RESULTS.dropped);
   }
 
@@ -277,9 +245,10 @@ export class Gateway {
     this.metrics.ledgerQueue.set('', this.writer?.health().queued ?? 0);
     const t = this.options.target;
     const failure = this.handle.lastFailure;
+    // No location: /health answers anyone, and a database's host and user are nobody's business
+    // there (`ai-proxy config` and the start-up log line show it).
     const store = {
       kind: t.kind,
-      location: t.kind === 'postgres' ? redactUrl(t.url) : t.path,
       status: (this.handle.opened ? 'ok' : failure ? 'error' : 'not opened') as 'ok' | 'not opened' | 'error',
       ...(failure ? { last_error: failure } : {}),
     };

@@ -149,8 +149,6 @@ function finishedRequest(ctx: RequestContext, status: number): FinishedRequest {
   const latencyMs = performance.now() - ctx.start;
   return {
     requestId: ctx.id,
-    // Whole milliseconds: the ledger's ts is an integer column (PostgreSQL BIGINT refuses a
-    // fraction; SQLite would store a REAL and split per-minute/hour/day groups row by row).
     startedAt: Math.round(Date.now() - latencyMs),
     endpoint: ctx.path,
     route: ctx.route,

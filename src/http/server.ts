@@ -12,6 +12,7 @@ import { compileRuntime, type Runtime } from '../proxy/runtime.ts';
 import type { TlsStatusSource } from '../tls/served.ts';
 import { PoolSet } from '../upstream/pools.ts';
 import { storeTarget } from '../store/open.ts';
+import { redactUrl } from '../store/url.ts';
 import { ProxyApp } from './app.ts';
 
 export interface ProxyServerOptions {
@@ -73,7 +74,7 @@ export class ProxyServer {
    * Client keys, their limits and the usage ledger, when DATA_DIR or DATABASE_URL names a store.
    * Imported only then; PostgreSQL is connected to (and migrated) here, SQLite when first needed.
    */
-  async startGateway(): Promise<void> {
+  async startGateway(options: { clock?: () => number } = {}): Promise<void> {
     const target = storeTarget(
       this.config.env.store ?? { databaseUrl: undefined, dataDir: undefined },
       this.config.dir,
@@ -89,12 +90,13 @@ export class ProxyServer {
       prices: this.config.prices ?? {},
       log: this.logger,
       metrics: this.metrics.registry,
+      ...options,
     });
     this.app.useGateway(gateway);
     const health = gateway.health();
     this.logger.info('client keys and the usage ledger are on', {
-      store: health.store.kind,
-      location: health.store.location,
+      store: target.kind,
+      location: target.kind === 'postgres' ? redactUrl(target.url) : target.path,
       keys: health.keys.keys,
       ledger: this.config.ledger?.enabled !== false,
     });

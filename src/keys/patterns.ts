@@ -47,8 +47,11 @@ function toRegExp(pattern: string): RegExp {
   return new RegExp(`^${source}$`, 's');
 }
 
+/** One matcher for every key without a list (most of them). */
+const ALL_MODELS: ModelMatcher = { all: true, allows: () => true };
+
 export function compilePatterns(patterns: readonly string[]): ModelMatcher {
-  if (patterns.length === 0 || patterns.includes('*')) return { all: true, allows: () => true };
+  if (patterns.length === 0 || patterns.includes('*')) return ALL_MODELS;
   const exact = new Set<string>();
   const wild: RegExp[] = [];
   for (const p of patterns) {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { SqliteStore } from '../store/sqlite.ts';
+import { KEY_PAGE } from '../store/types.ts';
 import { generateKey } from './format.ts';
 import { KeyRegistry } from './registry.ts';
 import { createKey, revokeKey, rotateKey, updateKey } from './service.ts';
@@ -53,11 +54,25 @@ describe('key registry', () => {
         ['alice'],
       );
       assert.deepEqual(changes, ['alice', 'bob', 'alice', 'alice', 'bob']);
-      assert.deepEqual(registry.health(), { status: 'ok', keys: 2, version: 5, lastError: null });
+      assert.deepEqual(registry.health(), { status: 'ok', keys: 2, version: 5, last_error: null });
     } finally {
       registry.stop();
       await store.close();
     }
+  });
+
+  it('loads more keys than one page holds', async () => {
+    const store = SqliteStore.open(join(dir, 'many.db'));
+    const secrets: string[] = [];
+    for (let i = 0; i < KEY_PAGE + 5; i++) secrets.push((await createKey(store, { name: `k${i}` })).secret);
+    const loaded: boolean[] = [];
+    const registry = new KeyRegistry(store, { onChange: (_, initial) => loaded.push(initial) });
+    await registry.start();
+    registry.stop();
+    assert.equal(registry.size, KEY_PAGE + 5);
+    assert.equal(registry.resolve(secrets.at(-1)!).kind, 'key');
+    assert.deepEqual(loaded, [true, true], 'two pages, both part of the first load');
+    await store.close();
   });
 
   it('tells an expired key from an unknown one', async () => {

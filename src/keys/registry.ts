@@ -21,15 +21,16 @@ export interface RegistryOptions {
   pollMs?: number;
   /** A failed load or poll (with the message); called again with undefined on recovery. */
   onError?: (message: string | undefined) => void;
-  /** Keys were added, changed or revoked (their records, new state). */
-  onChange?: (changed: KeyRecord[]) => void;
+  /** Keys were loaded (`initial`: the first load) or added, changed or revoked since. */
+  onChange?: (changed: KeyRecord[], initial: boolean) => void;
 }
 
 export interface RegistryHealth {
   status: 'ok' | 'degraded';
   keys: number;
   version: number;
-  lastError: string | null;
+  /** snake_case: this is what /health shows. */
+  last_error: string | null;
 }
 
 const UNKNOWN: Resolution = { kind: 'unknown' };
@@ -86,10 +87,16 @@ export class KeyRegistry {
     try {
       const version = this.version < 0 ? 0 : await this.store.keysVersion();
       if (version !== this.version) {
-        const changes = await this.store.keysChangedSince(Math.max(0, this.version));
-        this.apply(changes.keys);
-        this.version = changes.version;
-        if (changes.keys.length > 0) this.options.onChange?.(changes.keys);
+        // Page by page: 10,000 keys never sit in memory twice over while loading.
+        const initial = this.version < 0;
+        let more = true;
+        while (more) {
+          const changes = await this.store.keysChangedSince(Math.max(0, this.version));
+          this.apply(changes.keys);
+          this.version = changes.version;
+          more = changes.more;
+          if (changes.keys.length > 0) this.options.onChange?.(changes.keys, initial);
+        }
       }
       if (this.lastError !== undefined) {
         this.lastError = undefined;
@@ -120,7 +127,7 @@ export class KeyRegistry {
       status: this.lastError === undefined ? 'ok' : 'degraded',
       keys: this.byId.size,
       version: Math.max(0, this.version),
-      lastError: this.lastError ?? null,
+      last_error: this.lastError ?? null,
     };
   }
 }

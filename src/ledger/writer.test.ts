@@ -63,7 +63,7 @@ describe('ledger writer', () => {
     assert.equal(locked.status, 'degraded');
     assert.equal(locked.queued, 10, 'the queue holds at most maxQueue rows');
     assert.equal(locked.dropped, 4);
-    assert.match(locked.lastError ?? '', /database is locked/);
+    assert.match(locked.last_error ?? '', /database is locked/);
     assert.deepEqual(drops, [1]);
     assert.match(errors[0] ?? '', /locked/);
 
@@ -75,7 +75,7 @@ describe('ledger writer', () => {
       await writer.drain();
     }
     assert.equal(writer.health().queued, 0);
-    assert.equal(writer.health().lastError, null);
+    assert.equal(writer.health().last_error, null);
     assert.equal(errors.at(-1), undefined, 'recovery is reported');
     assert.equal(await count(store), 16);
     await writer.stop();

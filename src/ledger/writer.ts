@@ -26,8 +26,9 @@ export interface LedgerHealth {
   queued: number;
   written: number;
   dropped: number;
-  lastError: string | null;
-  lastErrorAt: string | null;
+  /** snake_case: this is what /health shows. */
+  last_error: string | null;
+  last_error_at: string | null;
 }
 
 const DROP_REPORT_MS = 10_000;
@@ -147,8 +148,8 @@ export class LedgerWriter {
       queued: this.queued,
       written: this.written,
       dropped: this.dropped,
-      lastError: this.lastError ?? null,
-      lastErrorAt: this.lastErrorAt ? new Date(this.lastErrorAt).toISOString() : null,
+      last_error: this.lastError ?? null,
+      last_error_at: this.lastErrorAt ? new Date(this.lastErrorAt).toISOString() : null,
     };
   }
 }

@@ -4,32 +4,19 @@
 // of each lease always matches the store's. When the store fails (disk full, database down),
 // the process keeps enforcing every limit on its own from the last state it saw, and says so
 // in health(): requests never fail because of the store.
-import { periodEnd, periodPhrase, periodStart } from '../keys/periods.ts';
+import { periodStart } from '../keys/periods.ts';
 import type { KeyRecord } from '../keys/types.ts';
-import { formatMoney } from '../keys/limits.ts';
 import type { Store } from '../store/types.ts';
-import {
-  effectiveLimit,
-  isPerMinute,
-  MINUTE_MS,
-  secondsUntilRoom,
-  type CounterRef,
-  type LeaseGrant,
-  type QuotaMetric,
-} from './grant.ts';
+import { effectiveLimit, isPerMinute, MINUTE_MS, type CounterRef, type LeaseGrant } from './grant.ts';
+import { type Refusal, refusalOf } from './refusal.ts';
+
+export type { Refusal } from './refusal.ts';
 
 export type LimitedKey = Pick<
   KeyRecord,
   'id' | 'name' | 'rpm' | 'tpm' | 'budgetNano' | 'budgetTokens' | 'budgetPeriod'
 >;
 type QuotaStore = Pick<Store, 'acquireLease' | 'flushQuota' | 'releaseLeases' | 'pruneQuota'>;
-
-export interface Refusal {
-  metric: QuotaMetric;
-  /** Seconds until a retry can succeed; null when the budget never resets (`total`). */
-  retryAfterS: number | null;
-  message: string;
-}
 
 export interface LimiterOptions {
   /** How long a lease is valid in the store without renewal (a crashed process's share comes back after this). */
@@ -228,32 +215,7 @@ export class QuotaLimiter {
   }
 
   private refusal(k: LimitedKey, c: Counter, now: number): Refusal {
-    const who = `key "${k.name}"`;
-    const used = c.known.used + c.known.others + c.pending;
-    switch (c.ref.metric) {
-      case 'rpm':
-      case 'tpm': {
-        const retry = secondsUntilRoom(c.limit, used, c.known.previousUsed, c.ref.window, now, 1);
-        const what = c.ref.metric === 'rpm' ? 'requests' : 'tokens';
-        return {
-          metric: c.ref.metric,
-          retryAfterS: retry,
-          message: `${who} reached its limit of ${c.limit} ${what} per minute (${c.ref.metric}); retry after ${retry} s`,
-        };
-      }
-      case 'budget':
-      case 'token_budget': {
-        const resets = periodEnd(k.budgetPeriod, now);
-        const amount = c.ref.metric === 'budget' ? formatMoney(c.limit) : `${c.limit} tokens`;
-        return {
-          metric: c.ref.metric,
-          retryAfterS: resets === undefined ? null : Math.max(1, Math.ceil((resets - now) / 1000)),
-          message: `${who} has used its ${c.ref.metric === 'budget' ? 'budget' : 'token budget'} of ${amount} ${periodPhrase(
-            k.budgetPeriod,
-          )}${resets === undefined ? ' (it does not reset)' : ` (it resets at ${new Date(resets).toISOString()})`}`,
-        };
-      }
-    }
+    return refusalOf(k, c.ref, c.limit, { ...c.known, used: c.known.used + c.known.others + c.pending }, now);
   }
 
   /**

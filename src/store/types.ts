@@ -31,6 +31,15 @@ export function isStoreError(error: unknown): error is StoreError {
   return error instanceof Error && error.name === 'StoreError';
 }
 
+export interface KeyChanges {
+  version: number;
+  keys: KeyRecord[];
+  more: boolean;
+}
+
+/** Keys loaded per query: a proxy with 10,000 keys loads them in pages, not in one allocation. */
+export const KEY_PAGE = 1000;
+
 export interface QuotaFlush {
   ref: CounterRef;
   /** Usage to add to the counter; this holder's lease shrinks by as much. */
@@ -45,8 +54,11 @@ export interface Store {
   // Keys. Every change bumps one version counter in the same transaction, so a proxy polls
   // one number and loads only the rows that changed.
   keysVersion(): Promise<number>;
-  /** Keys changed after `version` (revoked ones included), and the version they bring the caller to. */
-  keysChangedSince(version: number): Promise<{ version: number; keys: KeyRecord[] }>;
+  /**
+   * Up to `limit` keys changed after `version` (revoked ones included), oldest change first, the
+   * version they bring the caller to, and whether more changes follow (ask again from there).
+   */
+  keysChangedSince(version: number, limit?: number): Promise<KeyChanges>;
   listKeys(): Promise<KeyRecord[]>;
   findKey(ref: { id?: string; name?: string; hash?: string }): Promise<KeyRecord | undefined>;
   /** Inserts the key with the next version; throws StoreError on a duplicate name, id or hash. */
@@ -75,4 +87,10 @@ export interface Store {
   pruneQuota(now: number, minuteBefore: number, periodBefore: number): Promise<void>;
 
   close(): Promise<void>;
+}
+
+/** A full page may have more behind it: the caller goes on from its last key's version. */
+export function pageOfChanges(keys: KeyRecord[], limit: number, current: number): KeyChanges {
+  const full = keys.length === limit && limit > 0;
+  return { version: full ? keys.at(-1)!.version : current, keys, more: full };
 }

@@ -26,21 +26,32 @@ export interface RunningProxy {
   url: string;
   proxy: ProxyServer;
   logs: string[];
+  /** The config folder (DATA_DIR=data puts the key store in it). */
+  dir: string;
   close(): Promise<void>;
 }
 
-export async function startProxy(yaml: string): Promise<RunningProxy> {
-  const dir = writeConfigDir(yaml);
+export interface StartOptions {
+  /** More .env lines (DATA_DIR=data turns client keys and the ledger on). */
+  env?: string;
+  /** The gateway's clock (budget periods, key expiry). */
+  clock?: () => number;
+}
+
+export async function startProxy(yaml: string, options: StartOptions = {}): Promise<RunningProxy> {
+  const dir = writeConfigDir(yaml, options.env);
   // The environment of the test runner must not leak into the config under test.
   const config = loadConfig(dir, {});
   const logs: string[] = [];
   const logger = new Logger('debug', { write: (s: string) => logs.push(...s.split('\n').filter(Boolean)) });
   const proxy = new ProxyServer(config, { logger });
+  await proxy.startGateway(options.clock ? { clock: options.clock } : {});
   const addr = await proxy.listen(0, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${addr.port}`,
     proxy,
     logs,
+    dir,
     close: async () => {
       await proxy.shutdown(1000);
       rmSync(dir, { recursive: true, force: true });

@@ -34,6 +34,11 @@ function inputTokens(body: Record<string, unknown>): number {
   return JSON.stringify(body.messages ?? '').length;
 }
 
+/** As the real API: prompt caching only where the request marks blocks with cache_control; then 16 tokens read from the cache. */
+function cacheReadTokens(body: Record<string, unknown>): number {
+  return JSON.stringify(body).includes('"cache_control"') ? 16 : 0;
+}
+
 const messages: Reply = {
   json(req: RecordedRequest) {
     const b = req.body;
@@ -56,7 +61,7 @@ const messages: Reply = {
         input_tokens: inputTokens(b),
         output_tokens: 7,
         cache_creation_input_tokens: 0,
-        cache_read_input_tokens: 0,
+        cache_read_input_tokens: cacheReadTokens(b),
       },
     };
   },
@@ -73,7 +78,7 @@ const messages: Reply = {
           content: [],
           stop_reason: null,
           stop_sequence: null,
-          usage: { input_tokens: inputTokens(b), output_tokens: 1 },
+          usage: { input_tokens: inputTokens(b), cache_read_input_tokens: cacheReadTokens(b), output_tokens: 1 },
         },
       }),
       ev('ping', {}),

@@ -34,9 +34,15 @@ export const MOCK_TOOL_ARGS = [
   { city: 'Berlin', unit: 'celsius' },
 ];
 
+/** Usage as the API reports it; with a prompt_cache_key, 8 of the prompt tokens come from the cache. */
 function usage(body: Record<string, unknown>, completion: number) {
   const prompt = JSON.stringify(body.messages ?? body.input ?? '').length;
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+    ...(typeof body.prompt_cache_key === 'string' ? { prompt_tokens_details: { cached_tokens: 8 } } : {}),
+  };
 }
 
 /** A `chat.completion` object with one choice, as the OpenAI API returns it. */

@@ -97,6 +97,16 @@ export function storeContract(name: string, harness: StoreHarness): void {
       assert.equal((await store.findKey({ hash: a.hash }))?.id, a.id);
     });
 
+    it('pages through changed keys, oldest change first', async () => {
+      const v0 = await store.keysVersion();
+      for (const name of ['p1', 'p2', 'p3']) await createKey(store, { name });
+      const first = await store.keysChangedSince(v0, 2);
+      assert.deepEqual([first.keys.map((k) => k.name), first.more, first.version], [['p1', 'p2'], true, v0 + 2]);
+      const rest = await store.keysChangedSince(first.version, 2);
+      assert.deepEqual([rest.keys.map((k) => k.name), rest.more, rest.version], [['p3'], false, v0 + 3]);
+      for (const name of ['p1', 'p2', 'p3']) await revokeKey(store, name);
+    });
+
     it('keeps names unique among active keys, free again once revoked', async () => {
       await assert.rejects(createKey(store, { name: 'bob' }), /exists already/);
       const revoked = await revokeKey(store, 'bob');
