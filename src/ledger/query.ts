@@ -90,7 +90,7 @@ export interface Sql {
 }
 
 /** Builds SQL with numbered ($1) or positional (?) placeholders. */
-class SqlBuilder {
+export class SqlBuilder {
   params: (string | number)[] = [];
   constructor(private readonly numbered: boolean) {}
   add(value: string | number): string {
@@ -153,7 +153,7 @@ export function usageSql(q: UsageQuery, numbered: boolean): Sql {
 }
 
 /** Back ends return numbers as numbers or (PostgreSQL sums) as strings: one conversion for both. */
-function num(v: unknown): number {
+export function num(v: unknown): number {
   return typeof v === 'number' ? v : v === null || v === undefined ? 0 : Number(v);
 }
 

@@ -5,7 +5,9 @@
 // A name is unique among keys that are not revoked, so a revoked key's name can be given again
 // while its ledger rows keep pointing at the old key's id.
 
-export const SCHEMA_VERSION = 2;
+import { rollupMigration } from '../ledger/rollup.ts';
+
+export const SCHEMA_VERSION = 3;
 
 const sqlite: string[] = [
   `CREATE TABLE api_keys (
@@ -47,6 +49,8 @@ const sqlite: string[] = [
   ) WITHOUT ROWID;`,
   // 2: the failed upstream attempts before a request's answer (retries, fallbacks), as JSON.
   'ALTER TABLE ledger ADD COLUMN attempts TEXT;',
+  // 3: the hourly rollup the console's overview reads (src/ledger/rollup.ts), filled from the rows there.
+  rollupMigration('sqlite'),
 ];
 
 const postgres: string[] = [
@@ -88,6 +92,7 @@ const postgres: string[] = [
     PRIMARY KEY (key_id, metric, window_start, holder)
   );`,
   'ALTER TABLE ledger ADD COLUMN attempts TEXT;',
+  rollupMigration('postgres'),
 ];
 
 export const MIGRATIONS = { sqlite, postgres } as const;
