@@ -1,10 +1,12 @@
 // The overview page's numbers for one time range: requests, tokens and spend over time (one
 // point per minute, hour or day), the same by key, model and provider, each provider's error
 // rate and p50/p95 latency and time to first byte, and the keys closest to their budgets.
-// Every figure comes from the store's bounded queries; results are kept for a few seconds (longer
-// for longer ranges) so that several open consoles refreshing every second cost one query each.
+// The last hour is read from the ledger's rows (a point per minute, exact quantiles); longer
+// ranges from its hourly rollup (whole hours of sums: milliseconds over a month of a million
+// rows; quantiles estimated from histograms). Results are kept for a few seconds (longer for
+// longer ranges) so that several open consoles refreshing every second cost one query each.
 import { budgetStatus, listKeys } from '../keys/service.ts';
-import type { QuantileGroup, UsageDimension, UsageGroup } from '../ledger/query.ts';
+import type { QuantileGroup, QuantileQuery, UsageDimension, UsageGroup, UsageQuery } from '../ledger/query.ts';
 import type { Store } from '../store/types.ts';
 
 export const RANGES = {
@@ -75,6 +77,8 @@ export interface Overview {
   generatedAt: number;
   /** How long the store took for this overview (ms). */
   queryMs: number;
+  /** Quantiles are estimates from the hourly rollup's histograms (ranges longer than an hour). */
+  estimated: boolean;
   totals: Totals;
   series: Series;
   keys: Breakdown[];
@@ -139,13 +143,16 @@ export async function computeOverview(store: Store, range: RangeName, now = Date
   const started = performance.now();
   const { since, until } = rangeBounds(range, now);
   const f = { since, until };
+  const estimated = RANGES[range].bucket !== 'minute';
+  const usage = (q: UsageQuery) => (estimated ? store.hourlyUsage(q) : store.usage(q));
+  const quantiles = (q: QuantileQuery) => (estimated ? store.hourlyQuantiles(q) : store.quantiles(q));
   const [bySeries, byKey, byModel, byProvider, latency, ttfb, keys] = await Promise.all([
-    store.usage({ ...f, by: [RANGES[range].bucket, 'provider'] }),
-    store.usage({ ...f, by: ['key'], limit: 200 }),
-    store.usage({ ...f, by: ['model'], limit: 200 }),
-    store.usage({ ...f, by: ['provider'], limit: 200 }),
-    store.quantiles({ ...f, metric: 'latency', by: 'provider', quantiles: [0.5, 0.95] }),
-    store.quantiles({ ...f, metric: 'ttfb', by: 'provider', quantiles: [0.5, 0.95] }),
+    usage({ ...f, by: [RANGES[range].bucket, 'provider'] }),
+    usage({ ...f, by: ['key'], limit: 200 }),
+    usage({ ...f, by: ['model'], limit: 200 }),
+    usage({ ...f, by: ['provider'], limit: 200 }),
+    quantiles({ ...f, metric: 'latency', by: 'provider', quantiles: [0.5, 0.95] }),
+    quantiles({ ...f, metric: 'ttfb', by: 'provider', quantiles: [0.5, 0.95] }),
     listKeys(store, { includeRevoked: true }),
   ]);
   const active = keys.filter((k) => k.revokedAt === null);
@@ -159,6 +166,7 @@ export async function computeOverview(store: Store, range: RangeName, now = Date
     until,
     generatedAt: now,
     queryMs: Math.round(performance.now() - started),
+    estimated,
     totals: totalsOf(byProvider),
     series: series(bySeries, range, since),
     keys: breakdown(byKey, 'key', names).sort(byCost).slice(0, TOP),

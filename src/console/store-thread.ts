@@ -21,12 +21,18 @@ const METHODS = [
   'usage',
   'requests',
   'quantiles',
+  'hourlyUsage',
+  'hourlyQuantiles',
   'acquireLease',
   'flushQuota',
   'releaseLeases',
   'counters',
   'pruneQuota',
 ] as const satisfies readonly Exclude<keyof Store, 'kind' | 'location' | 'close'>[];
+// Every Store method must be listed: a missing one is a compile error here.
+type Unlisted = Exclude<keyof Store, 'kind' | 'location' | 'close' | (typeof METHODS)[number]>;
+const allListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void allListed;
 
 /** Errors cross the thread as name and message: rebuilt so callers can tell them apart. */
 function rebuild(e: { name: string; message: string }): Error {

@@ -65,16 +65,18 @@ function breakdownTable(rows, what) {
   );
 }
 
-function providerTable(rows) {
+function providerTable(rows, estimated) {
+  // Beyond the last hour, quantiles come from hourly histograms: estimates within their bucket.
+  const q = estimated ? '≈ ' : '';
   return table(
     [
       { label: 'Provider', value: (r) => named(r, 'none (refused)') },
       { label: 'Requests', num: true, value: (r) => count(r.requests) },
       { label: 'Error rate', num: true, value: (r) => (r.requests ? percent(r.errors / r.requests) : '–') },
-      { label: 'p50 latency', num: true, value: (r) => ms(r.latency.p50) },
-      { label: 'p95 latency', num: true, value: (r) => ms(r.latency.p95) },
-      { label: 'p50 TTFB', num: true, value: (r) => ms(r.ttfb.p50) },
-      { label: 'p95 TTFB', num: true, value: (r) => ms(r.ttfb.p95) },
+      { label: `${q}p50 latency`, num: true, value: (r) => ms(r.latency.p50) },
+      { label: `${q}p95 latency`, num: true, value: (r) => ms(r.latency.p95) },
+      { label: `${q}p50 TTFB`, num: true, value: (r) => ms(r.ttfb.p50) },
+      { label: `${q}p95 TTFB`, num: true, value: (r) => ms(r.ttfb.p95) },
     ],
     rows,
     { empty: 'No requests in this period.' },
@@ -198,7 +200,7 @@ export async function overviewPage(main, ctx) {
     );
     keysBody.replaceChildren(breakdownTable(o.keys, 'Key'));
     modelsBody.replaceChildren(breakdownTable(o.models, 'Model'));
-    providersBody.replaceChildren(providerTable(o.providers));
+    providersBody.replaceChildren(providerTable(o.providers, o.estimated));
     budgetsBody.replaceChildren(budgetTable(o.budgets, ctx.navigate));
   }
 
