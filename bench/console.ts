@@ -1,7 +1,7 @@
 // `node --import tsx bench/console.ts` (run under flock /tmp/aip-heavy.lock): the web console's
 // two figures.
 // 1. The overview's query time over 1,000,000 ledger rows (30 days, 40 keys, 4 models), per
-//    range, through the console's own store (SQLite in its worker thread; PostgreSQL when
+//    range, from the rows and from the hourly rollup, through the console's own store (SQLite in its worker thread; PostgreSQL when
 //    Debian's server binaries are there), with the event loop's longest stall meanwhile, and
 //    the same queries on the event loop itself for comparison (what the worker thread avoids).
 // 2. The proxy's latency (wrk, paced) with nobody on the console, then while a console refreshes
@@ -85,7 +85,7 @@ interface QueryFigure {
  * ticker notes the longest gap between its ticks, and each overview is followed by a short pause
  * so the ticker gets its turn (a synchronous query shows as one long gap).
  */
-async function timeOverviews(label: string, store: Store, now: number): Promise<QueryFigure[]> {
+async function timeOverviews(label: string, store: Store, now: number, rowsOnly = false): Promise<QueryFigure[]> {
   const out: QueryFigure[] = [];
   for (const range of Object.keys(RANGES) as RangeName[]) {
     const times: number[] = [];
@@ -100,7 +100,7 @@ async function timeOverviews(label: string, store: Store, now: number): Promise<
       await sleep(20);
       last = performance.now();
       const t = performance.now();
-      await computeOverview(store, range, now);
+      await computeOverview(store, range, now, { rowsOnly });
       times.push(performance.now() - t);
       await sleep(20);
     }
@@ -118,10 +118,12 @@ async function queryFigures(dir: string, now: number): Promise<QueryFigure[]> {
   if (values.stores.includes('sqlite')) {
     const writer = SqliteStore.open(path);
     await fill(writer, now);
-    figures.push(...(await timeOverviews('sqlite, on the event loop', writer, now)));
+    figures.push(...(await timeOverviews('sqlite, rows only, on the event loop', writer, now, true)));
+    figures.push(...(await timeOverviews('sqlite, rollup, on the event loop', writer, now)));
     await writer.close();
     const threaded = await openThreadedSqlite(path);
-    figures.push(...(await timeOverviews('sqlite, console worker thread', threaded, now)));
+    figures.push(...(await timeOverviews('sqlite, rows only, console worker thread', threaded, now, true)));
+    figures.push(...(await timeOverviews('sqlite, rollup, console worker thread', threaded, now)));
     await threaded.close();
   }
   if (values.stores.includes('postgres') && postgresBinDir()) {
@@ -130,7 +132,8 @@ async function queryFigures(dir: string, now: number): Promise<QueryFigure[]> {
       const { PostgresStore } = await import('../src/store/postgres.ts');
       const pg = await PostgresStore.open(await server.createDatabase('console_bench'), { queryTimeoutMs: 120_000 });
       await fill(pg, now);
-      figures.push(...(await timeOverviews('postgresql', pg, now)));
+      figures.push(...(await timeOverviews('postgresql, rows only', pg, now, true)));
+      figures.push(...(await timeOverviews('postgresql, rollup', pg, now)));
       await pg.close();
     } finally {
       await server.stop();

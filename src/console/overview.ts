@@ -139,11 +139,17 @@ function quantile(groups: readonly QuantileGroup[], provider: string, q: string)
   return v === undefined ? null : Math.round(v);
 }
 
-export async function computeOverview(store: Store, range: RangeName, now = Date.now()): Promise<Overview> {
+/** `rowsOnly`: read every range from the rows, as before the rollup (the benchmark's comparison). */
+export async function computeOverview(
+  store: Store,
+  range: RangeName,
+  now = Date.now(),
+  options: { rowsOnly?: boolean } = {},
+): Promise<Overview> {
   const started = performance.now();
   const { since, until } = rangeBounds(range, now);
   const f = { since, until };
-  const estimated = RANGES[range].bucket !== 'minute';
+  const estimated = RANGES[range].bucket !== 'minute' && !options.rowsOnly;
   const usage = (q: UsageQuery) => (estimated ? store.hourlyUsage(q) : store.usage(q));
   const quantiles = (q: QuantileQuery) => (estimated ? store.hourlyQuantiles(q) : store.quantiles(q));
   const [bySeries, byKey, byModel, byProvider, latency, ttfb, keys] = await Promise.all([
