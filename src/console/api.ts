@@ -167,7 +167,16 @@ async function signIn(
     );
   }
   const secret = (await body(req)).secret;
-  const ok = typeof secret === 'string' && secret.length <= 1000 && (await c.checkSecret(secret));
+  if (!c.limiter.beginCheck())
+    throw new ProxyError(429, 'rate_limit_error', 'sign-in is busy; try again in a second', 'sign_in_busy', {
+      'retry-after': '1',
+    });
+  let ok: boolean;
+  try {
+    ok = typeof secret === 'string' && secret.length <= 1000 && (await c.checkSecret(secret));
+  } finally {
+    c.limiter.endCheck();
+  }
   if (!ok) {
     c.limiter.failed(address);
     c.logger.warn('console: sign-in failed', { address, with: c.signInWith });

@@ -25,4 +25,13 @@ describe('SignInLimiter', () => {
     l.succeeded('c');
     assert.equal(l.retryAfter('c', 20_001), 0);
   });
+
+  it('runs at most two secret checks at once', () => {
+    const l = new SignInLimiter(limits);
+    assert.ok(l.beginCheck());
+    assert.ok(l.beginCheck());
+    assert.equal(l.beginCheck(), false);
+    l.endCheck();
+    assert.ok(l.beginCheck());
+  });
 });

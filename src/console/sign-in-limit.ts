@@ -22,9 +22,24 @@ interface Window {
   failures: number;
 }
 
+/** Secret checks at once: a password check holds 32 MiB for tens of milliseconds. */
+const MAX_CHECKS = 2;
+
 export class SignInLimiter {
   private readonly addresses = new Map<string, Window>();
   private overall: Window = { start: 0, failures: 0 };
+  private checking = 0;
+
+  /** A slot for one secret check, or false while MAX_CHECKS are running (answer 429). */
+  beginCheck(): boolean {
+    if (this.checking >= MAX_CHECKS) return false;
+    this.checking++;
+    return true;
+  }
+
+  endCheck(): void {
+    this.checking--;
+  }
 
   constructor(private readonly limits: SignInLimits = SIGN_IN_LIMITS) {}
 
