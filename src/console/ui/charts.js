@@ -49,7 +49,15 @@ export function timeChart(el, data, format = (v) => String(v)) {
     cursor: { points: { size: 6 }, drag: { x: false, y: false } },
     legend: { live: true },
     scales: { x: { time: true }, y: { range: (_u, min, max) => [0, max > 0 ? max * 1.1 : 1] } },
-    axes: [{ ...axis }, { ...axis, size: 56, values: (_u, ticks) => ticks.map((v) => format(v)) }],
+    axes: [
+      { ...axis },
+      {
+        ...axis,
+        // Wide enough for the longest label (0.00005, 1.2M): about 7 px a character.
+        size: (_u, values) => (values ? Math.max(40, ...values.map((v) => String(v).length * 7 + 18)) : 40),
+        values: (_u, ticks) => ticks.map((v) => format(v)),
+      },
+    ],
   };
   const plot = new uPlot(opts, [data.t, ...data.series.map((s) => s.values)], el);
   // A table ignores a width below its content's: the wrapper is what stays 1 px wide.
