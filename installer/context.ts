@@ -1,6 +1,7 @@
 // Every path and name the installer touches, in one object. Operators get the defaults;
 // integration tests on the shared engine pass their own (prefix aip-inst-, temp dirs) without
 // any flag an operator could see.
+import { CONTAINER_GID, CONTAINER_UID } from '../src/contract/container.ts';
 export interface InstallPaths {
   /** Extraction folder and build context. */
   workDir: string;
@@ -50,8 +51,8 @@ export function defaultContext(env: NodeJS.ProcessEnv = process.env): InstallCon
       nextContainer: 'ai-proxy-next',
       imageRepo: 'ai-proxy',
     },
-    containerUid: 1001,
-    containerGid: 1001,
+    containerUid: CONTAINER_UID,
+    containerGid: CONTAINER_GID,
     labelPrefix: 'io.ai-proxy',
     requireRoot: true,
     faultMarker: '/etc/ai-proxy-installer-fault-injection',
@@ -75,5 +76,19 @@ export function contextFor(
       nextContainer: `${base}-next`,
       imageRepo: base,
     },
+  };
+}
+
+/** The labels this installer puts on its containers and images (under ctx.labelPrefix). */
+export function labelKeys(ctx: InstallContext) {
+  const p = ctx.labelPrefix;
+  return {
+    version: `${p}.version`,
+    archive: `${p}.archive-sha256`,
+    config: `${p}.config-sha256`,
+    spec: `${p}.spec-sha256`,
+    repo: `${p}.repo`,
+    /** The host's HTTPS port: .env holds the container's (8443), so a re-run reads it here. */
+    httpsPort: `${p}.https-port`,
   };
 }

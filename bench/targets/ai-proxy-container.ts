@@ -1,5 +1,5 @@
 // ai-proxy in its hardened container: the image built from the release archive's own
-// Dockerfile, run with the limits the installer applies (installer/hardening.ts): read-only
+// Dockerfile, run with the limits the installer applies (installer/engine/container-spec.ts): read-only
 // root, all capabilities dropped, no-new-privileges, 512 MiB, 0.5 CPU, pids limit, tini.
 // One difference, on purpose: host networking. With a published port on loopback the engine
 // routes through its userland docker-proxy, whose cost is the engine's and not ai-proxy's, and

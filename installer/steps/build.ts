@@ -1,67 +1,65 @@
-// Step 6: build the image from the extracted folder alone (a tar stream sent to the engine;
-// FROM scratch, so nothing is pulled). The tags it moves are put back on rollback, and the
-// new image is removed when nothing uses it.
-import { readdirSync } from 'node:fs';
-import { create as createTar } from 'tar';
-import type { Readable } from 'node:stream';
-import { EXIT } from '../exit-codes.ts';
-import { InstallError } from '../errors.ts';
-import { labelKeys } from './plan.ts';
-import { faultInjected } from '../faults.ts';
-import { writeFileSync } from 'node:fs';
+// Build the image from the work folder alone (a tar stream sent to the engine; FROM scratch, so
+// nothing is pulled). The tags it moves are put back on rollback, and the new image is removed
+// when nothing uses it.
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Step } from '../state.ts';
-import { need } from '../state.ts';
+import type { Readable } from 'node:stream';
+import { create as createTar } from 'tar';
+import { EXIT } from '../command/exit-codes.ts';
+import { InstallError } from '../command/errors.ts';
+import { labelKeys } from '../context.ts';
+import type { Engine } from '../engine/engine.ts';
+import { faultInjected } from '../faults.ts';
+import type { Step } from '../flows/step.ts';
+import type { VerifiedArchive } from './verify-archive.ts';
 
-export const build: Step = {
-  title: (state) => `Building the image ${state.imageRef}`,
+export const build: Step<{ engine: Engine; archive: VerifiedArchive; imageRef: string }, { imageId: string }> = {
+  title: (_run, { imageRef }) => `Building the image ${imageRef}`,
   exitCode: EXIT.buildFailed,
-  async run(state, undo) {
-    const engine = need(state.engine, 'engine');
-    const imageRef = need(state.imageRef, 'image');
-    const latest = `${state.ctx.names.imageRepo}:latest`;
+  run: async (run, undo, { engine, archive, imageRef }) => {
+    const { images } = engine;
+    const latest = `${run.ctx.names.imageRepo}:latest`;
     const tags = [imageRef, latest];
     const before = new Map<string, string | undefined>();
-    for (const tag of tags) before.set(tag, await engine.imageExists(tag));
-    const dir = state.ctx.paths.workDir;
-    if (faultInjected(state.ctx, 'build')) {
+    for (const tag of tags) before.set(tag, await images.exists(tag));
+    const dir = run.ctx.paths.workDir;
+    if (faultInjected(run.ctx, 'build')) {
       // The engine itself must reject the build, so the real error path is what gets tested.
-      state.log.line('fault injection: sending the engine a Dockerfile it must reject');
+      run.log.line('fault injection: sending the engine a Dockerfile it must reject');
       writeFileSync(join(dir, 'Dockerfile'), 'FROM scratch\nNOT-AN-INSTRUCTION fault injection\n');
     }
     const context = createTar({ cwd: dir, portable: true, gzip: false }, readdirSync(dir)) as unknown as Readable;
-    const keys = labelKeys(state.ctx);
+    const keys = labelKeys(run.ctx);
     let id: string;
     try {
-      id = await engine.buildImage(
+      id = await images.build(
         context,
         tags,
-        { [keys.repo]: state.ctx.names.imageRepo, [keys.version]: need(state.manifest, 'manifest').version },
-        state.signal,
+        { [keys.repo]: run.ctx.names.imageRepo, [keys.version]: archive.manifest.version },
+        run.signal,
         (line) => {
-          state.log.line(`build: ${line}`);
-          if (state.options.verbose) state.progress.info(`  ${line}`);
+          run.log.line(`build: ${line}`);
+          if (run.options.verbose) run.progress.info(`  ${line}`);
         },
       );
     } catch (error) {
-      if (state.signal.aborted) throw error;
+      if (run.signal.aborted) throw error;
       throw new InstallError(
         EXIT.buildFailed,
         `the image build failed: ${(error as Error).message}`,
-        `see ${state.log.path}; check free disk space (df -h /var/lib/docker)`,
+        `see ${run.log.path}; check free disk space (df -h /var/lib/docker)`,
       );
     }
-    state.imageId = id;
     undo({
       label: `restore the image tags ${tags.join(', ')}`,
       run: async () => {
         for (const [tag, old] of before) {
-          if (old) await engine.tag(old, tag);
-          else await engine.removeImage(tag);
+          if (old) await images.tag(old, tag);
+          else await images.remove(tag);
         }
-        if (![...before.values()].includes(id)) await engine.removeImage(id);
+        if (![...before.values()].includes(id)) await images.remove(id);
       },
     });
-    return `${id.replace('sha256:', '').slice(0, 12)}`;
+    return { detail: `${id.replace('sha256:', '').slice(0, 12)}`, value: { imageId: id } };
   },
 };

@@ -1,37 +1,37 @@
-// Step 5: write the configuration into /srv/ai-proxy (0750 root:1001, files 0640 root:1001)
-// and the port into the extracted Dockerfile. Every write is atomic; every changed file is
-// backed up first and restored byte for byte on rollback.
+// Write the configuration into /srv/ai-proxy (0750 root:1001, files 0640 root:1001) and the
+// build's Dockerfile into the work folder. Every write is atomic; every changed file is backed
+// up first and restored byte for byte on rollback.
 import { join } from 'node:path';
-import { chmodSync, chownSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
-import { EXIT } from '../exit-codes.ts';
+import { chmodSync, chownSync, mkdirSync, rmSync } from 'node:fs';
+import { EXIT } from '../command/exit-codes.ts';
 import {
   BACKUP_DIR,
   backupFile,
   backupStamp,
   ensureConfigDir,
-  ENV_NAME,
-  PROVIDER_NAME,
+  pathExists,
   restoreConfigFile,
   writeConfigFile,
-} from '../config-files.ts';
-import { writeFileAtomic } from '../atomic-write.ts';
-import type { RunState, Step, UndoAction } from '../state.ts';
-import { need } from '../state.ts';
+} from '../config-files/config-dir.ts';
+import { writeFileAtomic } from '../config-files/atomic-write.ts';
+import { ENV_FILE, PROVIDER_FILE } from '../../src/contract/container.ts';
+import type { ConfigChange } from '../config-files/config-change.ts';
+import type { Run, Step, Undo } from '../flows/step.ts';
+import type { HttpsSetup } from '../https/https-setup.ts';
 
-export const configure: Step = {
-  title: (state) => `Writing the configuration in ${state.ctx.paths.configDir}`,
+export const configure: Step<{ config: ConfigChange; https?: HttpsSetup; dockerfile: string }> = {
+  title: (run) => `Writing the configuration in ${run.ctx.paths.configDir}`,
   exitCode: EXIT.configFailed,
-  async run(state, undo) {
-    const { configDir } = state.ctx.paths;
-    const gid = state.ctx.containerGid;
-    const config = need(state.config, 'config');
+  run: async (run, undo, { config, https, dockerfile }) => {
+    const { configDir } = run.ctx.paths;
+    const gid = run.ctx.containerGid;
     const created = ensureConfigDir(configDir, gid);
     if (created) undo({ label: `remove ${configDir}`, run: () => rmSync(configDir, { recursive: true, force: true }) });
     const stamp = backupStamp();
     const changed: string[] = [];
     const files: Array<[string, string, Buffer | undefined]> = [
-      [ENV_NAME, config.next.env, config.current.env],
-      [PROVIDER_NAME, config.next.provider, config.current.provider],
+      [ENV_FILE, config.next.env, config.current.env],
+      [PROVIDER_FILE, config.next.provider, config.current.provider],
     ];
     for (const [name, next, current] of files) {
       if (current && current.equals(Buffer.from(next))) {
@@ -44,23 +44,21 @@ export const configure: Step = {
       writeConfigFile(configDir, name, next, gid);
       changed.push(current ? `${name} updated` : `${name} created`);
     }
-    changed.push(...writeTlsFiles(state, stamp, undo));
+    if (https) changed.push(...writeHttpsFiles(run, https, stamp, undo));
     // The extracted Dockerfile is the build's, not the operator's: no backup, but still atomic.
-    writeFileAtomic(join(state.ctx.paths.workDir, 'Dockerfile'), need(state.dockerfile, 'dockerfile'), { mode: 0o644 });
+    writeFileAtomic(join(run.ctx.paths.workDir, 'Dockerfile'), dockerfile, { mode: 0o644 });
     return changed.length ? changed.join(', ') : 'configuration unchanged';
   },
 };
 
 /** tls/*.pem (backed up, restored byte for byte) and, with --domain, the ACME state folder. */
-function writeTlsFiles(state: RunState, stamp: string, undo: (action: UndoAction) => void): string[] {
-  const tls = state.tls;
-  const { configDir } = state.ctx.paths;
-  const gid = state.ctx.containerGid;
+function writeHttpsFiles(run: Run, tls: HttpsSetup, stamp: string, undo: Undo): string[] {
+  const { configDir } = run.ctx.paths;
+  const gid = run.ctx.containerGid;
   const changed: string[] = [];
-  if (!tls) return changed;
   if (tls.files.length > 0) {
     const dir = join(configDir, 'tls');
-    const existed = exists(dir);
+    const existed = pathExists(dir);
     mkdirSync(dir, { recursive: true, mode: 0o750 });
     chownSync(dir, 0, gid);
     chmodSync(dir, 0o750);
@@ -86,7 +84,7 @@ function writeTlsFiles(state: RunState, stamp: string, undo: (action: UndoAction
   }
   if (tls.acmeDir) {
     // Kept across re-installs and --uninstall (a valid certificate is reused: ACME rate limits).
-    const existed = exists(tls.acmeDir);
+    const existed = pathExists(tls.acmeDir);
     mkdirSync(tls.acmeDir, { recursive: true, mode: 0o770 });
     chownSync(tls.acmeDir, 0, gid);
     chmodSync(tls.acmeDir, 0o2770);
@@ -107,13 +105,4 @@ function backupTlsFile(configDir: string, name: string, bytes: Buffer, stamp: st
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
   writeFileAtomic(join(dir, `${name.replace('/', '-')}.${stamp}`), bytes, { mode: 0o600 });
-}
-
-function exists(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

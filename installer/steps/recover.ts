@@ -1,12 +1,17 @@
 // Before anything else: finish what a killed installer (SIGKILL, power loss) left half done,
-// so every run starts from one of two clean states: installed (one `ai-proxy`) or not.
+// so every run starts from one of two clean states: installed (one `ai-proxy`) or not. Then
+// the installed container, if any: what the plan compares against.
 import { existsSync } from 'node:fs';
-import type { Engine } from '../docker.ts';
+import { EXIT } from '../command/exit-codes.ts';
+import type { Logger } from '../command/log.ts';
+import { removeWorkDir } from '../archive/work-dir.ts';
 import type { InstallContext } from '../context.ts';
-import type { Logger } from '../log.ts';
-import { removeWorkDir } from './extract.ts';
+import type { ContainerState } from '../engine/containers.ts';
+import type { Engine } from '../engine/engine.ts';
+import { poll } from '../engine/poll.ts';
+import type { Step } from '../flows/step.ts';
 
-export async function recoverLeftovers(
+async function recoverLeftovers(
   engine: Engine,
   ctx: InstallContext,
   log: Logger,
@@ -14,31 +19,32 @@ export async function recoverLeftovers(
 ): Promise<string[]> {
   const { container, previousContainer, nextContainer } = ctx.names;
   const done: string[] = [];
-  const next = await engine.inspect(nextContainer);
+  const next = await engine.containers.inspect(nextContainer);
   if (next) {
-    await engine.remove(next.id);
+    await engine.containers.remove(next.id);
     done.push(`removed the unfinished container ${nextContainer}`);
   }
-  const previous = await engine.inspect(previousContainer);
+  const previous = await engine.containers.inspect(previousContainer);
   if (previous) {
-    const current = await engine.inspect(container);
+    const current = await engine.containers.inspect(container);
     if (current && current.running && current.health === 'healthy') {
-      await engine.remove(previous.id);
+      await engine.containers.remove(previous.id);
       done.push(`removed ${previousContainer}: ${container} is running and healthy`);
     } else {
-      if (current) await engine.remove(current.id);
-      await engine.rename(previous.id, container);
-      await engine.start(previous.id);
+      if (current) await engine.containers.remove(current.id);
+      await engine.containers.rename(previous.id, container);
+      await engine.containers.start(previous.id);
       done.push(
         `restored ${previousContainer} as ${container}${current ? ` (replacing an unhealthy ${container})` : ''}`,
       );
       // Give it the chance to become healthy again so the idempotency check sees the truth.
-      const deadline = Date.now() + healthTimeoutS * 1000;
-      while (Date.now() < deadline) {
-        const state = await engine.inspect(previous.id);
-        if (!state?.running || state.health === 'healthy' || state.health === undefined) break;
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
+      await poll(
+        async () => {
+          const state = await engine.containers.inspect(previous.id);
+          return !state?.running || state.health === 'healthy' || state.health === undefined ? true : undefined;
+        },
+        { timeoutMs: healthTimeoutS * 1000, delayMs: 250 },
+      );
     }
   }
   // A run killed before its clean-up leaves the work folder behind; the lock we hold means no
@@ -51,3 +57,20 @@ export async function recoverLeftovers(
   for (const line of done) log.line(`recovery: ${line}`);
   return done;
 }
+
+export const recover: Step<{ engine: Engine }, { existing?: ContainerState; bind: string }> = {
+  title: 'Looking for an interrupted earlier run',
+  exitCode: EXIT.engineUnavailable,
+  run: async (run, _undo, { engine }) => {
+    const done = run.options.dryRun
+      ? []
+      : await recoverLeftovers(engine, run.ctx, run.log, Math.min(run.options.healthTimeout, 20));
+    const existing = await engine.containers.inspect(run.ctx.names.container);
+    // A re-run without --bind keeps the address the installed container is published on.
+    const bind = existing?.bind && !run.options.bindGiven ? existing.bind : run.options.bind;
+    const found = existing
+      ? `found ${run.ctx.names.container} (${existing.running ? (existing.health ?? 'running') : 'stopped'})`
+      : 'nothing installed yet';
+    return { detail: done.length ? done.join('; ') : found, value: { ...(existing ? { existing } : {}), bind } };
+  },
+};

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Step "launcher": writes installer.sh from release-template/installer.sh with the archive's
 # sha256, version and arch, and with `ai-proxy install --help` embedded so the installer's
-# flags and exit codes are defined once (installer/exit-codes.ts) and only copied here.
+# flags and exit codes are defined once (installer/command/exit-codes.ts) and only copied here.
 # Usage: launcher.sh ARCH ARCHIVE HELP_TEXT_FILE OUT_FILE   (env: VERSION COMMIT)
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)

@@ -2,7 +2,7 @@
 // with secrets redacted: how operators check a config inside an image without a shell.
 import { resolve } from 'node:path';
 import { ExitError } from '../exit-error.ts';
-import { CONSOLE_VARIABLES, TLS_VARIABLES } from '../config/env.ts';
+import { isSecret } from '../contract/variables.ts';
 import { resolveConfigDir } from '../config/dir.ts';
 import { ConfigError } from '../config/provider-config.ts';
 import { loadConfig, type LoadedConfig } from '../config/load.ts';
@@ -49,7 +49,7 @@ export function describeConfig(c: LoadedConfig): Record<string, unknown> {
     variables: Object.fromEntries(
       Object.entries(c.sources ?? {})
         .sort(([a], [b]) => a.localeCompare(b))
-        .map(([name, source]) => [name, { source, value: PLAIN.has(name) ? c.vars[name] : redact(c.vars[name]) }]),
+        .map(([name, source]) => [name, { source, value: isSecret(name) ? redact(c.vars[name]) : c.vars[name] }]),
     ),
     warnings: c.warnings,
   };
@@ -92,9 +92,6 @@ function describeTls(c: LoadedConfig): Record<string, unknown> | null {
     ...common,
   };
 }
-
-/** Variables whose values are not secrets. */
-const PLAIN = new Set<string>(['PORT', 'LOG_LEVEL', 'DATA_DIR', ...TLS_VARIABLES, ...CONSOLE_VARIABLES]);
 
 /** Loads the config or throws ExitError(78) with the one-line reason. */
 export function loadOrExit(dir: string): LoadedConfig {

@@ -1,11 +1,14 @@
 // `ai-proxy healthcheck`: Docker's HEALTHCHECK (the image has no shell or curl). Runs every few
-// seconds, so it imports only node:http, node:fs and the dependency-free .env parser (node:https
-// only when PORT serves TLS and there is no plain HTTP_PORT to ask instead).
+// seconds, so it imports only node:http, node:fs, the dependency-free .env parser and the
+// contract's constants (node:https only when PORT serves TLS and there is no plain HTTP_PORT to
+// ask instead).
 import { request } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExitError } from '../exit-error.ts';
-import { DEFAULT_PORT, parseEnv } from '../config/env.ts';
+import { parseEnv } from '../config/env.ts';
+import { ENV_FILE } from '../contract/container.ts';
+import { DEFAULT_PORT } from '../contract/variables.ts';
 import { resolveConfigDir } from '../config/dir.ts';
 import { parseFlags } from './args.ts';
 
@@ -15,7 +18,7 @@ const TIMEOUT_MS = 3000;
 function readVars(dir: string): Record<string, string | undefined> {
   let vars: Record<string, string> = {};
   try {
-    vars = parseEnv(readFileSync(join(dir, '.env'), 'utf8'));
+    vars = parseEnv(readFileSync(join(dir, ENV_FILE), 'utf8'));
   } catch {
     // No readable .env: the server uses the defaults too.
   }

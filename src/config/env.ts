@@ -1,5 +1,9 @@
 // The .env file and the environment: a tiny parser and validator with no dependencies, because
-// `ai-proxy healthcheck` reads PORT from it every few seconds and must start fast.
+// `ai-proxy healthcheck` reads PORT from it every few seconds and must start fast. The installer
+// reads an installed .env with this parser too, so both read every value alike.
+import { ACME_STATE_DIR, ENV_FILE } from '../contract/container.ts';
+import { isDnsName } from '../contract/names.ts';
+import { DEFAULT_CONSOLE_HOST, DEFAULT_PORT } from '../contract/variables.ts';
 
 export interface EnvConfig {
   port: number;
@@ -45,32 +49,14 @@ export type TlsEnv = { httpPort: number | undefined; publicHttpsPort: number } &
 );
 
 export const DEFAULT_ACME_DIRECTORY = 'https://acme-v02.api.letsencrypt.org/directory';
-export const DEFAULT_ACME_STATE_DIR = '/app/acme';
-/** The console's variables that hold no secret (CONSOLE_PASSWORD_HASH is shown redacted). */
-export const CONSOLE_VARIABLES = ['CONSOLE_PORT', 'CONSOLE_HOST', 'CONSOLE_ON_PUBLIC_PORT'] as const;
-export const DEFAULT_CONSOLE_HOST = '127.0.0.1';
 /** `$scrypt$ln=15,r=8,p=1$SALT$HASH` (base64): what `ai-proxy console hash-password` prints. */
 export const PASSWORD_HASH_FORMAT =
   /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9+/]{16,88}={0,2})\$([A-Za-z0-9+/]{43,88}={0,2})$/;
-
-/** The TLS variables, so `ai-proxy config` can show where they came from (they hold no secrets). */
-export const TLS_VARIABLES = [
-  'TLS_CERT_FILE',
-  'TLS_KEY_FILE',
-  'ACME_DOMAIN',
-  'ACME_EMAIL',
-  'ACME_DIRECTORY_URL',
-  'ACME_CA_FILE',
-  'ACME_STATE_DIR',
-  'HTTP_PORT',
-  'PUBLIC_HTTPS_PORT',
-] as const;
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const MIN_AUTH_TOKEN_LENGTH = 32;
-export const DEFAULT_PORT = 8080;
 
 /** An .env problem, with the line it was found on when there is one. */
 export class EnvError extends Error {
@@ -86,7 +72,7 @@ const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * Parses dotenv text: `KEY=value`, optional `export `, `#` comments, single or double quotes
  * (double quotes understand \n, \t, \" and \\). Throws EnvError naming the line on bad syntax.
  */
-export function parseEnv(text: string, fileName = '.env'): Record<string, string> {
+export function parseEnv(text: string, fileName = ENV_FILE): Record<string, string> {
   const out: Record<string, string> = {};
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
@@ -228,8 +214,6 @@ function optionalPort(record: Record<string, string | undefined>, name: string):
   return port;
 }
 
-const DNS_NAME = /^(?=.{1,253}$)(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-
 /** The HTTPS variables (see docs/configuration.md#https); undefined when TLS is off. */
 export function validateTlsEnv(record: Record<string, string | undefined>, port: number): TlsEnv | undefined {
   const get = (name: string) => record[name]?.trim() || undefined;
@@ -255,7 +239,7 @@ export function validateTlsEnv(record: Record<string, string | undefined>, port:
       .split(',')
       .map((d) => d.trim().toLowerCase())
       .filter(Boolean);
-    const bad = domains.find((d) => !DNS_NAME.test(d) || d.startsWith('*.'));
+    const bad = domains.find((d) => !isDnsName(d));
     if (bad !== undefined || domains.length === 0) {
       throw new EnvError(
         `ACME_DOMAIN: "${bad ?? domainText}" is not a DNS name (comma-separated names such as api.example.com; wildcards need DNS-01, which is not supported)`,
@@ -277,7 +261,7 @@ export function validateTlsEnv(record: Record<string, string | undefined>, port:
       email,
       directoryUrl,
       caFile: get('ACME_CA_FILE'),
-      stateDir: get('ACME_STATE_DIR') ?? DEFAULT_ACME_STATE_DIR,
+      stateDir: get('ACME_STATE_DIR') ?? ACME_STATE_DIR,
       httpPort,
       publicHttpsPort,
     };

@@ -2,9 +2,11 @@
 // validated, resolved configuration. Nothing here opens sockets; the server compiles the result.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONSOLE_VARIABLES, EnvError, parseEnv, validateEnv, type EnvConfig } from './env.ts';
+import { EnvError, parseEnv, validateEnv, type EnvConfig } from './env.ts';
 import { layerVars, readSecretFiles, refreshFromSecrets, resolveSecretsDir, type VarSource } from './secrets.ts';
 import { ConfigError, parseProviderConfig } from './provider-config.ts';
+import { ENV_FILE, PROVIDER_FILE } from '../contract/container.ts';
+import { CONSOLE_VARIABLES } from '../contract/variables.ts';
 import type {
   LedgerSettings,
   PriceEntry,
@@ -14,9 +16,6 @@ import type {
   ServerSettings,
 } from './schema.ts';
 import { PriceTable } from '../pricing/prices.ts';
-
-export const ENV_FILE = '.env';
-export const PROVIDER_FILE = 'provider-config.yaml';
 
 const DEFAULT_BASE_URL: Partial<Record<ProviderEntry['type'], string>> = {
   openai: 'https://api.openai.com/v1',

@@ -3,6 +3,7 @@
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
 import { safeParse } from 'zod/mini';
 import { providerConfigSchema, type ProviderConfig } from './schema.ts';
+import { PROVIDER_FILE } from '../contract/container.ts';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -61,7 +62,7 @@ function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
  * are kept as written (see resolveProviderConfig). Throws ConfigError like
  * `provider-config.yaml:14 providers[1].base_url: invalid URL`.
  */
-export function parseProviderConfig(text: string, fileName = 'provider-config.yaml'): ProviderConfig {
+export function parseProviderConfig(text: string, fileName = PROVIDER_FILE): ProviderConfig {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {

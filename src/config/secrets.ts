@@ -4,8 +4,8 @@
 // Environment wins so an operator can always override one value for a single run.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { SECRETS_DIR } from '../contract/container.ts';
 
-export const DEFAULT_SECRETS_DIR = '/run/secrets';
 /** A secret file larger than this is not a variable (a certificate bundle, an archive...). */
 export const MAX_SECRET_BYTES = 64 * 1024;
 
@@ -14,7 +14,7 @@ export type VarSource = 'environment' | 'secret' | 'env-file';
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function resolveSecretsDir(env: Record<string, string | undefined>): string {
-  return env.AI_PROXY_SECRETS_DIR || DEFAULT_SECRETS_DIR;
+  return env.AI_PROXY_SECRETS_DIR || SECRETS_DIR;
 }
 
 export interface SecretFiles {

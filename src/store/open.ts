@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { EnvError, parseEnv, validateStoreEnv, type StoreEnv } from '../config/env.ts';
-import { ENV_FILE } from '../config/load.ts';
+import { ENV_FILE } from '../contract/container.ts';
 import { layerVars, readSecretFiles, resolveSecretsDir } from '../config/secrets.ts';
 import { DATABASE_FILE, SqliteStore } from './sqlite.ts';
 import { StoreError, type Store } from './types.ts';

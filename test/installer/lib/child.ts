@@ -2,7 +2,7 @@
 // in AIP_INST_CONTEXT: {"name": "...", "dirs": {...}}. Prints progress like the real CLI.
 import { contextFor } from '../../../installer/context.ts';
 import { runInstaller } from '../../../installer/cli.ts';
-import { defaultsPrompter } from '../../../installer/prompts.ts';
+import { defaultsPrompter } from '../../../installer/command/prompts.ts';
 
 const { name, dirs } = JSON.parse(process.env.AIP_INST_CONTEXT ?? '{}');
 const ctx = contextFor(name, dirs);

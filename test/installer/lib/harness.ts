@@ -9,9 +9,9 @@ import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { contextFor, type InstallContext } from '../../../installer/context.ts';
 import { runInstaller } from '../../../installer/cli.ts';
-import { InstallError } from '../../../installer/errors.ts';
-import { defaultsPrompter, type Prompter } from '../../../installer/prompts.ts';
-import type { Summary } from '../../../installer/summary.ts';
+import { InstallError } from '../../../installer/command/errors.ts';
+import { defaultsPrompter, type Prompter } from '../../../installer/command/prompts.ts';
+import type { Summary } from '../../../installer/command/summary.ts';
 
 // installer.sh runs the installer under umask 077: so do the tests, or a mode the image's
 // user needs could depend on the caller's umask and pass here but fail on a VPS.

@@ -1,0 +1,259 @@
+// Command-line flags and their AI_PROXY_* environment equivalents, defined once: the parser,
+// `--help` and docs/install.md all come from FLAGS.
+import { parseArgs } from 'node:util';
+import { isIP } from 'node:net';
+import { EXIT, exitCodeTable } from './exit-codes.ts';
+import { InstallError } from './errors.ts';
+import { parsePort } from './port-input.ts';
+import { parseSwarmOptions, type SwarmOptions } from './swarm-args.ts';
+import { parseTlsOptions, type TlsOptions } from './https-args.ts';
+
+interface FlagDef {
+  name: string;
+  short?: string;
+  value?: string;
+  env?: string;
+  help: string;
+}
+
+export const FLAGS: FlagDef[] = [
+  {
+    name: 'port',
+    value: 'N',
+    env: 'AI_PROXY_PORT',
+    help: 'host port to publish (1-65535; default: the installed port, else 8080)',
+  },
+  {
+    name: 'bind',
+    value: 'ADDR',
+    env: 'AI_PROXY_BIND',
+    help: 'host address to publish on (default 0.0.0.0; 127.0.0.1: local only)',
+  },
+  {
+    name: 'tls-cert',
+    value: 'FILE',
+    env: 'AI_PROXY_TLS_CERT',
+    help: 'HTTPS with your certificate (PEM chain; with --tls-key; --port defaults to 443)',
+  },
+  { name: 'tls-key', value: 'FILE', env: 'AI_PROXY_TLS_KEY', help: 'the unencrypted PEM private key of --tls-cert' },
+  {
+    name: 'domain',
+    value: 'NAME[,NAME]',
+    env: 'AI_PROXY_DOMAIN',
+    help: 'HTTPS with an automatic ACME certificate for these names (needs ports 80 and 443; see docs/https.md)',
+  },
+  {
+    name: 'acme-email',
+    value: 'EMAIL',
+    env: 'AI_PROXY_ACME_EMAIL',
+    help: 'with --domain: contact address for the ACME account',
+  },
+  {
+    name: 'acme-directory',
+    value: 'URL',
+    env: 'AI_PROXY_ACME_DIRECTORY',
+    help: "with --domain: the ACME directory (default Let's Encrypt)",
+  },
+  {
+    name: 'acme-ca',
+    value: 'FILE',
+    env: 'AI_PROXY_ACME_CA',
+    help: "with --domain: PEM CA bundle trusted for a private ACME server's HTTPS",
+  },
+  { name: 'no-tls', help: 'go back to plain HTTP (a re-run without TLS flags keeps the installed HTTPS settings)' },
+  {
+    name: 'health-timeout',
+    value: 'S',
+    env: 'AI_PROXY_HEALTH_TIMEOUT',
+    help: 'seconds to wait for the container to become healthy (default 60)',
+  },
+  { name: 'archive', value: 'PATH', env: 'AI_PROXY_ARCHIVE', help: 'the release archive (installer.sh passes it)' },
+  { name: 'yes', short: 'y', env: 'AI_PROXY_YES', help: 'do not ask for confirmation' },
+  { name: 'force', env: 'AI_PROXY_FORCE', help: 'rebuild and recreate even when nothing changed' },
+  { name: 'dry-run', help: 'print the plan and change nothing' },
+  { name: 'uninstall', help: 'remove the container and images (keeps /srv/ai-proxy)' },
+  { name: 'purge', help: 'with --uninstall: also delete /srv/ai-proxy (configuration and token)' },
+  {
+    name: 'swarm',
+    value: 'MODE',
+    help: 'Docker Swarm mode: init (first VPS), join (each further VPS), upgrade, leave (see docs/scale-out.md)',
+  },
+  {
+    name: 'manager',
+    value: 'ADDR[:PORT]',
+    help: 'with --swarm join: the manager printed by --swarm init (port default 2377)',
+  },
+  {
+    name: 'token',
+    value: 'TOKEN',
+    env: 'AI_PROXY_SWARM_TOKEN',
+    help: 'with --swarm join: the join token printed by --swarm init',
+  },
+  { name: 'replicas', value: 'N', help: 'with --swarm init/upgrade: N tasks in all instead of one per node' },
+  {
+    name: 'advertise-addr',
+    value: 'IP',
+    help: 'with --swarm init: the address other nodes reach this one on (needed when it has several)',
+  },
+  { name: 'json', env: 'AI_PROXY_JSON', help: 'print one JSON summary line on stdout (progress goes to stderr)' },
+  { name: 'verbose', help: 'also print the image build output' },
+  { name: 'version', help: 'print the installer version' },
+  { name: 'help', short: 'h', help: 'print this help' },
+];
+
+export interface Options {
+  port?: number;
+  bind: string;
+  bindGiven: boolean;
+  healthTimeout: number;
+  archive?: string;
+  yes: boolean;
+  force: boolean;
+  dryRun: boolean;
+  uninstall: boolean;
+  purge: boolean;
+  json: boolean;
+  verbose: boolean;
+  version: boolean;
+  help: boolean;
+  /** Set with --swarm (swarm/args.ts validates the combinations). */
+  swarm?: SwarmOptions;
+  /** Set when a TLS flag (or --no-tls) was given; tls.ts checks the combinations. */
+  tls?: TlsOptions;
+}
+
+const TRUE = new Set(['1', 'true', 'yes', 'on']);
+
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    const parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: Object.fromEntries(
+        FLAGS.map((flag) => [
+          flag.name,
+          { type: flag.value ? 'string' : 'boolean', ...(flag.short ? { short: flag.short } : {}) } as const,
+        ]),
+      ),
+    });
+    values = parsed.values as Record<string, string | boolean | undefined>;
+  } catch (error) {
+    throw new InstallError(
+      EXIT.usage,
+      (error as Error).message.split('\n')[0] ?? 'invalid usage',
+      'run `ai-proxy install --help` for the flags',
+    );
+  }
+  const fromEnv = (flag: string): string | undefined => {
+    const def = FLAGS.find((f) => f.name === flag);
+    const raw = def?.env ? env[def.env] : undefined;
+    return raw === '' ? undefined : raw;
+  };
+  const str = (flag: string): { value: string | undefined; source: string } => {
+    const given = values[flag];
+    if (typeof given === 'string') return { value: given, source: `--${flag}` };
+    const def = FLAGS.find((f) => f.name === flag);
+    return { value: fromEnv(flag), source: def?.env ?? `--${flag}` };
+  };
+  const bool = (flag: string): boolean => values[flag] === true || TRUE.has((fromEnv(flag) ?? '').toLowerCase());
+
+  const options: Options = {
+    bind: '0.0.0.0',
+    bindGiven: false,
+    healthTimeout: 60,
+    yes: bool('yes'),
+    force: bool('force'),
+    dryRun: bool('dry-run'),
+    uninstall: bool('uninstall'),
+    purge: bool('purge'),
+    json: bool('json'),
+    verbose: bool('verbose'),
+    version: bool('version'),
+    help: bool('help'),
+  };
+
+  const port = str('port');
+  if (port.value !== undefined) {
+    const result = parsePort(port.value);
+    if (!result.ok)
+      throw new InstallError(
+        EXIT.invalidPort,
+        `invalid port from ${port.source}: ${result.reason}`,
+        'give a plain number from 1 to 65535, e.g. --port 8080',
+      );
+    options.port = result.port;
+  }
+  const bind = str('bind');
+  if (bind.value !== undefined) {
+    if (isIP(bind.value) === 0)
+      throw new InstallError(
+        EXIT.usage,
+        `invalid bind address from ${bind.source}: "${bind.value}" is not an IPv4 or IPv6 address`,
+        'use e.g. 0.0.0.0, 127.0.0.1 or ::',
+      );
+    options.bind = bind.value;
+    options.bindGiven = true;
+  }
+  const timeout = str('health-timeout');
+  if (timeout.value !== undefined) {
+    if (!/^[1-9][0-9]{0,3}$/.test(timeout.value) || Number(timeout.value) > 3600) {
+      throw new InstallError(
+        EXIT.usage,
+        `invalid health timeout from ${timeout.source}: "${timeout.value}"`,
+        'give whole seconds from 1 to 3600',
+      );
+    }
+    options.healthTimeout = Number(timeout.value);
+  }
+  const archive = str('archive');
+  if (archive.value !== undefined) options.archive = archive.value;
+  if (options.purge && !options.uninstall)
+    throw new InstallError(
+      EXIT.usage,
+      '--purge only makes sense with --uninstall',
+      'run `ai-proxy install --uninstall --purge`',
+    );
+  if (options.uninstall && options.port !== undefined)
+    throw new InstallError(EXIT.usage, '--port cannot be combined with --uninstall', 'drop --port');
+  const swarm = parseSwarmOptions(str, options);
+  if (swarm) options.swarm = swarm;
+  const tls = parseTlsOptions(str, bool('no-tls'), (message, hint) => new InstallError(EXIT.usage, message, hint));
+  if (tls) {
+    if (options.uninstall || options.swarm)
+      throw new InstallError(
+        EXIT.usage,
+        `TLS flags cannot be combined with ${options.uninstall ? '--uninstall' : '--swarm'}`,
+        'drop them',
+      );
+    options.tls = tls;
+  }
+  return options;
+}
+
+export function helpText(version: string): string {
+  const rows = FLAGS.map((flag) => {
+    const name = `${flag.short ? `-${flag.short}, ` : '    '}--${flag.name}${flag.value ? ` ${flag.value}` : ''}`;
+    const env = flag.env ? `\n  ${''.padEnd(24)} (environment: ${flag.env})` : '';
+    return `  ${name.padEnd(24)} ${flag.help}${env}`;
+  });
+  return [
+    `ai-proxy installer ${version}`,
+    '',
+    'Usage: sudo ./installer.sh [options]      (runs: ai-proxy install --archive <archive> [options])',
+    '',
+    'Installs or upgrades ai-proxy as a hardened Docker container named ai-proxy, with its',
+    'configuration in /srv/ai-proxy. Re-running with the same archive and port changes nothing;',
+    'a new archive upgrades, a new --port reconfigures; configuration survives both.',
+    '',
+    'Options:',
+    ...rows,
+    '',
+    'Without a terminal and without --port, the installed port (else 8080) is used.',
+    'Full log: /var/log/ai-proxy-installer.log',
+    '',
+    'Exit codes:',
+    exitCodeTable(),
+  ].join('\n');
+}

@@ -1,0 +1,205 @@
+// Containers through the Engine API: inspect, create, start, stop, rename, remove, wait until
+// healthy, read logs. Names and ids are interchangeable wherever the engine accepts both.
+import type Docker from 'dockerode';
+import { notFound, tolerate } from './calls.ts';
+import { poll } from './poll.ts';
+
+export interface ContainerState {
+  id: string;
+  name: string;
+  image: string;
+  running: boolean;
+  health: string | undefined;
+  labels: Record<string, string>;
+  exitCode: number;
+  publishedPort: number | undefined;
+  bind: string | undefined;
+}
+
+export interface PublishedPort {
+  container: string;
+  hostIp: string;
+  port: number;
+}
+
+/** What the engine lists of a container: its id, first name, state and status line. */
+export interface ContainerListing {
+  id: string;
+  name: string;
+  state: string;
+  status: string;
+}
+
+const listing = (c: Docker.ContainerInfo): ContainerListing => ({
+  id: c.Id,
+  name: (c.Names[0] ?? c.Id).replace(/^\//, ''),
+  state: c.State,
+  status: c.Status,
+});
+
+export class Containers {
+  readonly #docker: Docker;
+
+  constructor(docker: Docker) {
+    this.#docker = docker;
+  }
+
+  async inspect(name: string): Promise<ContainerState | undefined> {
+    const data = await notFound(this.#docker.getContainer(name).inspect());
+    if (!data) return undefined;
+    const bindings = data.HostConfig.PortBindings as
+      | Record<string, Array<{ HostIp: string; HostPort: string }>>
+      | undefined;
+    const first = bindings ? Object.values(bindings)[0]?.[0] : undefined;
+    return {
+      id: data.Id,
+      name: data.Name.replace(/^\//, ''),
+      image: data.Image,
+      running: data.State.Running,
+      health: data.State.Health?.Status,
+      labels: data.Config.Labels ?? {},
+      exitCode: data.State.ExitCode,
+      publishedPort: first ? Number(first.HostPort) : undefined,
+      bind: first ? first.HostIp || '0.0.0.0' : undefined,
+    };
+  }
+
+  /** The engine's whole inspect document (what hardening a container really got). */
+  inspectDocument(id: string): Promise<Docker.ContainerInspectInfo | undefined> {
+    return notFound(this.#docker.getContainer(id).inspect());
+  }
+
+  /** Host ports published by running containers, and ports reserved by stopped ones. */
+  async publishedPorts(): Promise<PublishedPort[]> {
+    const list = await this.#docker.listContainers({ all: true });
+    const ports: PublishedPort[] = [];
+    for (const container of list) {
+      const name = (container.Names[0] ?? container.Id).replace(/^\//, '');
+      for (const port of container.Ports ?? []) {
+        if (port.PublicPort) ports.push({ container: name, hostIp: port.IP ?? '0.0.0.0', port: port.PublicPort });
+      }
+    }
+    return ports;
+  }
+
+  /** Image ids used by any container, running or not. */
+  async imagesInUse(): Promise<Set<string>> {
+    const list = await this.#docker.listContainers({ all: true });
+    return new Set(list.map((container) => container.ImageID));
+  }
+
+  /** This host's containers of a Swarm service's tasks (`<service>.<slot or node>.<task>`), running or not. */
+  async ofService(service: string): Promise<ContainerListing[]> {
+    const filters = JSON.stringify({ label: [`com.docker.swarm.service.name=${service}`] });
+    return (await this.#docker.listContainers({ all: true, filters })).map(listing);
+  }
+
+  /** Removes this host's exited containers whose name starts with `prefix`; returns how many. */
+  async removeFinished(prefix: string): Promise<number> {
+    const list = await this.#docker.listContainers({
+      all: true,
+      filters: JSON.stringify({ name: [prefix], status: ['exited', 'created', 'dead'] }),
+    });
+    let removed = 0;
+    for (const c of list.map(listing)) {
+      if (!c.name.startsWith(prefix)) continue;
+      await this.#docker
+        .getContainer(c.id)
+        .remove({ v: true })
+        .then(
+          () => removed++,
+          () => undefined,
+        );
+    }
+    return removed;
+  }
+
+  async create(body: Docker.ContainerCreateOptions): Promise<string> {
+    return (await this.#docker.createContainer(body)).id;
+  }
+
+  /** Starts a container; one already running is fine (304). */
+  async start(name: string): Promise<void> {
+    await tolerate(this.#docker.getContainer(name).start(), [304]);
+  }
+
+  /** Stops a container; one already stopped (304) or gone is fine. */
+  async stop(name: string, seconds: number): Promise<void> {
+    await notFound(this.#docker.getContainer(name).stop({ t: seconds }), [304]);
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    await this.#docker.getContainer(from).rename({ name: to });
+  }
+
+  /** Removes a container and its anonymous volumes, running or not; one already gone is fine. */
+  async remove(name: string): Promise<void> {
+    await notFound(this.#docker.getContainer(name).remove({ force: true, v: true }));
+  }
+
+  /**
+   * Waits until Docker reports the container healthy. Fails early when it stops running or is
+   * reported unhealthy, so a crash-looping container does not cost the whole timeout.
+   */
+  async waitHealthy(name: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    let last: ContainerState | undefined;
+    const healthy = await poll(
+      async () => {
+        last = await this.inspect(name);
+        if (!last) throw new Error(`the container ${name} disappeared`);
+        if (last.health === 'healthy' || (last.health === undefined && last.running)) return true;
+        if (!last.running) {
+          const logs = await this.logsTail(name, 3);
+          throw new Error(
+            `the container exited with code ${last.exitCode}${logs ? `: ${logs.split('\n').pop()}` : ''}`,
+          );
+        }
+        if (last.health === 'unhealthy')
+          throw new Error(`the container is unhealthy (${await this.lastHealthLog(name)})`);
+        return undefined;
+      },
+      { timeoutMs, signal, delayMs: 250 },
+    );
+    if (healthy) return;
+    const log = await this.lastHealthLog(name);
+    throw new Error(
+      `the container did not become healthy within ${Math.round(timeoutMs / 1000)} s (health: ${last?.health ?? 'unknown'}${log ? `, last check ${log}` : ''})`,
+    );
+  }
+
+  /** The last health check's exit code and output, or '' when there is none. */
+  async lastHealthLog(name: string): Promise<string> {
+    try {
+      const data = await this.#docker.getContainer(name).inspect();
+      const log = data.State.Health?.Log ?? [];
+      const last = log[log.length - 1];
+      return last ? `exit ${last.ExitCode}: ${last.Output.trim().slice(0, 300)}` : '';
+    } catch {
+      return '';
+    }
+  }
+
+  /** The last lines of the container's output, or '' when it cannot be read. */
+  async logsTail(name: string, lines = 5): Promise<string> {
+    try {
+      const buffer = (await this.#docker
+        .getContainer(name)
+        .logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
+      return demux(buffer).trim();
+    } catch {
+      return '';
+    }
+  }
+}
+
+/** Strips the 8-byte stream headers of a non-TTY container's log. */
+function demux(buffer: Buffer): string {
+  const parts: string[] = [];
+  let offset = 0;
+  while (offset + 8 <= buffer.length && (buffer[offset] === 1 || buffer[offset] === 2) && buffer[offset + 1] === 0) {
+    const size = buffer.readUInt32BE(offset + 4);
+    parts.push(buffer.subarray(offset + 8, offset + 8 + size).toString('utf8'));
+    offset += 8 + size;
+  }
+  return parts.length ? parts.join('') : buffer.toString('utf8');
+}

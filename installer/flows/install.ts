@@ -1,0 +1,36 @@
+// The single-VPS install, upgrade and reconfiguration, as data: look (recover, verify, port,
+// plan), pass the gate, change (extract, configure, build, start, wait), commit (clean up).
+import { printSuccess, summarize } from '../command/summary.ts';
+import { build } from '../steps/build.ts';
+import { cleanUp } from '../steps/clean-up.ts';
+import { choosePort } from '../steps/choose-port.ts';
+import { configure } from '../steps/configure.ts';
+import { extract } from '../steps/extract.ts';
+import { planInstall, planLines, unchangedLine } from '../steps/plan-install.ts';
+import { recover } from '../steps/recover.ts';
+import { startContainer } from '../steps/start-container.ts';
+import { verifyArchive } from '../steps/verify-archive.ts';
+import { waitHealthy } from '../steps/wait-healthy.ts';
+import { flow } from './flow.ts';
+
+export const installFlow = flow('install')
+  .phase('inspect')
+  .step(recover)
+  .step(verifyArchive)
+  .phase('plan')
+  .step(choosePort)
+  .step(planInstall)
+  .gate({ plan: planLines, confirm: true, unchanged: unchangedLine })
+  .phase('apply')
+  .step(extract)
+  .step(configure)
+  .step(build)
+  .step(startContainer)
+  .step(waitHealthy)
+  .phase('commit')
+  .step(cleanUp)
+  .report((run, facts, outcome, out) => {
+    const summary = summarize(run, facts);
+    if (outcome === 'applied' && !run.options.json) printSuccess(out, run, facts, summary);
+    return summary;
+  });
