@@ -1,10 +1,13 @@
 // The console in a real browser (Debian's chromium driven by playwright-core, no browser
 // download) against the release executable, with traffic from the real openai and Anthropic
 // SDKs through a mock upstream: sign in, read the overview, check a chart's points against the
-// ledger, create a key and use it, revoke it and see the next request refused. Screenshots of
+// ledger, create a key and use it, revoke it and see the next request refused, a page of another
+// origin refused when it posts with the session cookie. Screenshots of
 // every page go to test/artifacts/console/ (printed at the end).
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
@@ -84,6 +87,45 @@ describe('console in Chromium, against the release executable', { skip }, () => 
     assert.ok(cookie?.httpOnly, 'HttpOnly');
     assert.equal(cookie?.sameSite, 'Strict');
     assert.equal(await page.evaluate(() => document.cookie), '', 'the script cannot read the session');
+  });
+
+  it('refuses a change that a page of another origin makes with the session cookie (CSRF)', async () => {
+    // A page on another port of the same host is the same site, so SameSite=Strict still sends
+    // the cookie: the console's Origin/Sec-Fetch-Site check and CSRF token must refuse it.
+    const api = `${x.consoleUrl}/console/api/keys`;
+    const attacker = createServer((_req, res) => {
+      res.setHeader('content-type', 'text/html');
+      res.end(`<form id="f" method="POST" action="${api}" enctype="text/plain">
+<input name='{"name":"csrf-form","x":"' value='"}'></form>
+<script>fetch(${JSON.stringify(api)}, { method: 'POST', mode: 'no-cors', credentials: 'include',
+  headers: { 'content-type': 'text/plain' }, body: '{"name":"csrf-fetch"}' })
+  .finally(() => document.getElementById('f').submit());</script>`);
+    });
+    await new Promise<void>((r) => attacker.listen(0, '127.0.0.1', r));
+    const evil = await page.context().newPage();
+    const seen: string[] = [];
+    evil.on('requestfinished', async (r) => {
+      if (r.url() !== api) return;
+      const cookie = /aip_console=/.test((await r.allHeaders()).cookie ?? '');
+      seen.push(`${r.resourceType()} ${(await r.response())?.status()} cookie:${cookie}`);
+    });
+    evil.on(
+      'requestfailed',
+      (r) => r.url() === api && seen.push(`${r.resourceType()} failed ${r.failure()?.errorText}`),
+    );
+    try {
+      await evil.goto(`http://127.0.0.1:${(attacker.address() as AddressInfo).port}/`);
+      await eventually('both forged requests answered', async () => (seen.length >= 2 ? true : undefined));
+    } finally {
+      await evil.close();
+      attacker.close();
+    }
+    const [document, fetched] = seen.sort();
+    assert.equal(document, 'document 403 cookie:true', 'the form post carried the cookie and was refused');
+    // The fetch reaches the console too; its answer is also withheld from the page (CORP).
+    assert.match(fetched ?? '', /^fetch (403|failed net::ERR_BLOCKED_BY_RESPONSE)/);
+    const keys = x.cli('keys', 'list', '--json');
+    assert.deepEqual(JSON.parse(keys.stdout), [], 'no key was made');
   });
 
   it('shows the traffic of the real SDKs on the overview, and the chart draws the ledger', async () => {
