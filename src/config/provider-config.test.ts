@@ -38,6 +38,11 @@ describe('parseProviderConfig', () => {
       { provider: 'local', model: 'org/llama' },
     ]);
     assert.equal(cfg.server.max_body_bytes, 10 * 1024 * 1024);
+    assert.equal(cfg.server.memory_budget_bytes, 128 * 1024 * 1024);
+    assert.equal(cfg.server.max_response_bytes, 64 * 1024 * 1024);
+    assert.equal(cfg.server.max_event_bytes, 8 * 1024 * 1024);
+    assert.equal(cfg.server.max_connections, 6000);
+    assert.equal(cfg.server.write_timeout, 60);
   });
 
   it('splits "provider/model" at the first slash only', () => {
@@ -55,6 +60,16 @@ describe('parseProviderConfig', () => {
       'ftp base_url',
       'providers:\n  - name: a\n    type: openai\n    base_url: ftp://x\n',
       'provider-config.yaml:4 providers[0].base_url: invalid URL',
+    ],
+    [
+      'base_url with credentials (never printed)',
+      'providers:\n  - name: a\n    type: openai-compatible\n    base_url: https://alice:s3cr3t-pw@llm.example/v1\n',
+      'provider-config.yaml:4 providers[0].base_url: must not contain a user name or password (user:secret@); put the key in api_key as ${VARIABLE}',
+    ],
+    [
+      'base_url with a user name only',
+      'providers:\n  - name: a\n    type: openai-compatible\n    base_url: http://token-abc@10.0.0.5:8000/v1\n',
+      'provider-config.yaml:4 providers[0].base_url: must not contain a user name or password',
     ],
     [
       'unknown key',
@@ -147,6 +162,16 @@ describe('parseProviderConfig', () => {
       'provider-config.yaml:5 server.max_body_bytes:',
     ],
     [
+      'a body cap the memory budget cannot hold',
+      'providers:\n  - name: a\n    type: openai\nserver:\n  max_body_bytes: 20971520\n',
+      'provider-config.yaml:5 server.max_body_bytes: 7 x max_body_bytes (one request read and parsed) must fit in 7/8 of memory_budget_bytes; raise memory_budget_bytes to at least 167772160',
+    ],
+    [
+      'an answer cap the memory budget cannot hold',
+      'providers:\n  - name: a\n    type: openai\nserver:\n  memory_budget_bytes: 33554432\n  max_body_bytes: 1048576\n',
+      'provider-config.yaml:5 server.max_response_bytes: max_response_bytes must fit in 7/8 of memory_budget_bytes',
+    ],
+    [
       'rate limit',
       'providers:\n  - name: a\n    type: openai\nserver:\n  rate_limit: {burst: 3}\n',
       'provider-config.yaml:5 server.rate_limit.requests_per_minute: missing',
@@ -158,6 +183,14 @@ describe('parseProviderConfig', () => {
       assert.ok(message.startsWith(expected), `got: ${message}`);
     });
   }
+
+  it('never prints the credentials of a refused base_url', () => {
+    const message = error(
+      'providers:\n  - name: a\n    type: openai-compatible\n    base_url: https://alice:s3cr3t-pw@llm.example/v1\n',
+    );
+    assert.doesNotMatch(message, /alice|s3cr3t|llm\.example/);
+    assert.doesNotMatch(message, /\n/, 'one line');
+  });
 
   it('uses the given file name', () => {
     assert.match(error('providers: []\n').replace('provider-config.yaml', 'X'), /^X:1/);

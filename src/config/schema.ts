@@ -2,6 +2,7 @@
 // the validation messages and docs/configuration.md all follow from it.
 // zod/mini rather than classic zod: the same validation, ~15 MB less resident memory in the proxy.
 import * as z from 'zod/mini';
+import { REQUEST_FACTOR, reserveOf } from '../limits/model.ts';
 
 export const PROVIDER_TYPES = ['openai', 'openai-compatible', 'anthropic', 'azure-openai', 'echo'] as const;
 export type ProviderType = (typeof PROVIDER_TYPES)[number];
@@ -52,6 +53,18 @@ const httpUrl = z.string({ error: 'expected a URL' }).check(
       }
     },
     { error: 'invalid URL (expected http:// or https:// with a host and no query)' },
+  ),
+  // Credentials in a URL end up in logs, /health and error messages: refuse them, never echo them.
+  z.refine(
+    (s) => {
+      try {
+        const u = new URL(s);
+        return u.username === '' && u.password === '';
+      } catch {
+        return true; // not a URL at all: the check above says so
+      }
+    },
+    { error: 'must not contain a user name or password (user:secret@); put the key in api_key as ${VARIABLE}' },
   ),
 );
 
@@ -115,9 +128,18 @@ const targetSchema = z.union(
   { error: TARGET_ERROR },
 );
 
+const MiB = 1024 * 1024;
+
+// The defaults of the memory settings come from the container's 512 MiB: docs/architecture.md,
+// "Memory model", shows the arithmetic. What one request may hold is REQUEST_FACTOR x max_body_bytes.
 const serverSchema = z
   .strictObject({
-    max_body_bytes: wholeNumber(1024, 1024 * 1024 * 1024, 10 * 1024 * 1024),
+    max_body_bytes: wholeNumber(1024, 1024 * MiB, 10 * MiB),
+    memory_budget_bytes: wholeNumber(8 * MiB, 1024 * 1024 * MiB, 128 * MiB),
+    max_response_bytes: wholeNumber(64 * 1024, 1024 * 1024 * MiB, 64 * MiB),
+    max_event_bytes: wholeNumber(64 * 1024, 1024 * MiB, 8 * MiB),
+    max_connections: wholeNumber(16, 10_000_000, 6000),
+    write_timeout: seconds(3600, 60),
     header_timeout: seconds(600, 30),
     body_timeout: seconds(3600, 120),
     retry_base_delay: seconds(60, 0.25),
@@ -138,6 +160,28 @@ const serverSchema = z
     z.refine((s) => s.body_timeout >= s.header_timeout, {
       path: ['body_timeout'],
       error: 'must be at least header_timeout',
+    }),
+    z.superRefine((s, ctx) => {
+      // Each cap must fit in what the budget gives a large charge, or nothing that size could ever be served.
+      const room = s.memory_budget_bytes - reserveOf(s.memory_budget_bytes);
+      const needs: [string, number, string][] = [
+        [
+          'max_body_bytes',
+          REQUEST_FACTOR * s.max_body_bytes,
+          `${REQUEST_FACTOR} x max_body_bytes (one request read and parsed)`,
+        ],
+        ['max_response_bytes', s.max_response_bytes, 'max_response_bytes'],
+        ['max_event_bytes', s.max_event_bytes, 'max_event_bytes'],
+      ];
+      for (const [key, bytes, what] of needs) {
+        if (bytes > room)
+          ctx.issues.push({
+            code: 'custom',
+            path: [key],
+            message: `${what} must fit in 7/8 of memory_budget_bytes; raise memory_budget_bytes to at least ${Math.ceil((bytes * 8) / 7)}`,
+            input: s,
+          });
+      }
     }),
   );
 

@@ -135,7 +135,7 @@ async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
       'send JSON (content-type: application/json)',
       'unsupported_media_type',
     );
-  return parseJsonObject(await readBody(req, MAX_BODY));
+  return parseJsonObject(await readBody(req, MAX_BODY), MAX_BODY);
 }
 
 function sessionJson(c: ApiContext) {

@@ -104,6 +104,9 @@ export function buildConsole(deps: ConsoleDeps): { app: ConsoleApp; closeStore: 
   return { app, closeStore: store.close };
 }
 
+/** Browsers open about six connections per origin; this leaves room for a handful of people. */
+const MAX_CONSOLE_CONNECTIONS = 64;
+
 export async function startConsole(deps: ConsoleDeps): Promise<RunningConsole> {
   const { env, logger } = deps;
   const { app, closeStore } = buildConsole(deps);
@@ -114,6 +117,8 @@ export async function startConsole(deps: ConsoleDeps): Promise<RunningConsole> {
       { headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 },
       app.listener(false, true),
     );
+    // A few people with a browser each: a bound on connections keeps its memory bounded too.
+    server.maxConnections = MAX_CONSOLE_CONNECTIONS;
     address = await new Promise<AddressInfo>((resolve, reject) => {
       server!.once('error', reject);
       server!.listen(env.port, env.host, () => {

@@ -4,14 +4,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ADMIN, type FinishedRequest, type Gateway, type Principal } from '../gateway/gateway.ts';
 import type { GateRefusal } from '../gateway/refusals.ts';
+import type { Socket } from 'node:net';
+import { ConnectionShare, MemoryBudget, RequestMemory } from '../limits/budget.ts';
+import { LINGER_FACTOR, LINGER_MS, REQUEST_FACTOR, reserveOf } from '../limits/model.ts';
 import type { HealthState } from '../observability/health.ts';
 import { Logger } from '../observability/logger.ts';
 import { createMetrics, type Metrics } from '../observability/metrics.ts';
+import { NoiseSummary } from '../observability/noise.ts';
 import { newRequestContext, type RequestContext, recordRequest } from '../observability/request-record.ts';
 import type { Runtime } from '../proxy/runtime.ts';
 import type { TlsStatusSource } from '../tls/served.ts';
 import { TokenAuth } from './auth.ts';
 import { errors, ProxyError, sendError } from './errors.ts';
+import { lingerOnBody } from './linger.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { requestId } from './request-id.ts';
 import { API_PATHS, dispatch } from './routes.ts';
@@ -23,19 +28,25 @@ export interface ProxyAppOptions {
 }
 
 export class ProxyApp {
-  readonly metrics: Metrics = createMetrics();
+  readonly metrics: Metrics = createMetrics(() => this.budget?.inUse ?? 0);
   readonly logger: Logger;
   readonly health: HealthState;
   /** Responses in progress: a graceful shutdown waits for them. */
   readonly inFlight = new Set<ServerResponse>();
+  /** Unauthenticated refusals, summarised once per second in the log. */
+  readonly noise: NoiseSummary;
   private readonly auth: TokenAuth;
   private limiter: RateLimiter | undefined;
   /** Client keys, their limits and the ledger; undefined when no store is configured. */
   gateway: Gateway | undefined;
+  /** What every request body and buffered answer is charged to (src/limits/). */
+  private budget: MemoryBudget | undefined;
+  private readonly shares = new WeakMap<Socket, ConnectionShare>();
 
   constructor(runtime: Runtime, options: ProxyAppOptions = {}) {
     const env = runtime.config.env;
     this.logger = options.logger ?? new Logger(env.logLevel);
+    this.noise = new NoiseSummary(this.logger);
     this.auth = new TokenAuth(env.authToken);
     this.health = { runtime, startedAt: Date.now(), lastReloadError: undefined, draining: false, tls: options.tls };
     this.useRuntime(runtime);
@@ -51,6 +62,9 @@ export class ProxyApp {
     this.health.lastReloadError = undefined;
     const s = rt.settings;
     this.limiter = s.rate_limit ? new RateLimiter(s.rate_limit.requests_per_minute, s.rate_limit.burst) : undefined;
+    // Requests in progress keep the budget they were charged to; a new size applies to new ones.
+    if (this.budget?.total !== s.memory_budget_bytes)
+      this.budget = new MemoryBudget(s.memory_budget_bytes, reserveOf(s.memory_budget_bytes));
     this.logger.setSecrets([
       rt.config.env.authToken,
       ...rt.config.providers.flatMap((p) => [p.apiKey, ...Object.values(p.headers)]),
@@ -86,8 +100,31 @@ export class ProxyApp {
     this.inFlight.add(res);
     this.metrics.activeRequests.inc();
     res.once('close', () => this.finish(ctx, res));
-    dispatch(this, path, req, res, ctx).catch((error: unknown) => this.fail(error, req, res, ctx));
+    // Answered before its body was read (refused): read and discard the rest, within bounds.
+    res.once('finish', () => {
+      const limit = this.runtime.settings.max_body_bytes;
+      lingerOnBody(req, LINGER_FACTOR * limit, LINGER_MS);
+    });
+    dispatch(this, path, req, res, ctx).catch((error: unknown) => this.fail(error, res, ctx));
   };
+
+  /** The memory of one API request, charged to the budget and to its connection, released when its response closes. */
+  requestMemory(req: IncomingMessage, res: ServerResponse): RequestMemory {
+    const socket = req.socket;
+    let share = this.shares.get(socket);
+    if (!share) {
+      share = new ConnectionShare(REQUEST_FACTOR * this.runtime.settings.max_body_bytes);
+      this.shares.set(socket, share);
+    }
+    const memory = new RequestMemory(this.budget!, share);
+    res.once('close', () => memory.release());
+    return memory;
+  }
+
+  /** Whether the request carries AUTH_TOKEN (no rate limit taken): for what only the administrator may see. */
+  isClient(req: IncomingMessage): boolean {
+    return this.auth.check(TokenAuth.presented(req.headers));
+  }
 
   /**
    * Who is asking: AUTH_TOKEN (compared in constant time) or a client key; 401 for anything else
@@ -115,13 +152,7 @@ export class ProxyApp {
   }
 
   /** The one error handler: the error's response, and a log line for what no handler expected. */
-  private fail(error: unknown, req: IncomingMessage, res: ServerResponse, ctx: RequestContext): void {
-    // A body over the limit is not read: close the connection after answering, but keep
-    // discarding what the client still sends so it reads the 413 instead of a reset.
-    if (error instanceof ProxyError && error.status === 413 && !res.headersSent) {
-      res.setHeader('connection', 'close');
-      req.resume();
-    }
+  private fail(error: unknown, res: ServerResponse, ctx: RequestContext): void {
     const err = sendError(res, error, (t) => this.logger.scrub(t));
     ctx.error = err.message;
     if (err.status >= 500 && !(error instanceof Error && error.name === 'ProxyError')) {
@@ -136,7 +167,7 @@ export class ProxyApp {
     this.inFlight.delete(res);
     this.metrics.activeRequests.dec();
     const status = ctx.clientClosed || !res.writableFinished ? 499 : res.statusCode;
-    recordRequest(ctx, status, this.metrics, this.logger);
+    recordRequest(ctx, status, this.metrics, this.logger, this.noise);
     // One ledger row per authenticated API request, refused ones included.
     if (this.gateway && ctx.client && API_PATHS[ctx.path] !== undefined)
       this.gateway.finish(ctx.client, finishedRequest(ctx, status));

@@ -2,12 +2,13 @@
 // (src/proxy/handle-api.ts); the others take GET or HEAD: probes, metrics and the model list.
 // An unknown path is a 404 and a wrong method a 405, thrown like every other refusal.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { healthReport, isReady } from '../observability/health.ts';
+import { healthReport, isReady, publicHealthReport } from '../observability/health.ts';
 import type { RequestContext } from '../observability/request-record.ts';
 import type { ClientApi } from '../providers/types.ts';
 import { handleApi } from '../proxy/handle-api.ts';
 import type { ProxyApp } from './app.ts';
 import { errors } from './errors.ts';
+import { isLoopback } from './loopback.ts';
 
 export const API_PATHS: Record<string, ClientApi> = {
   '/v1/chat/completions': 'chat',
@@ -33,6 +34,7 @@ export async function dispatch(
       metrics: app.metrics,
       logger: app.logger,
       gateway: app.gateway,
+      memory: app.requestMemory(req, res),
     });
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') throw errors.methodNotAllowed(req.method ?? '', path);
@@ -46,7 +48,8 @@ export async function dispatch(
       return text(res, ready ? 200 : 503, ready ? '{"status":"ready"}' : '{"status":"not ready"}', 'application/json');
     }
     case '/health': {
-      const h = healthReport(app.health);
+      const detailed = isLoopback(req.socket.remoteAddress) || app.isClient(req);
+      const h = detailed ? healthReport(app.health) : publicHealthReport(app.health);
       return text(res, h.status === 'error' ? 503 : 200, h.body, 'application/json');
     }
     case '/metrics':

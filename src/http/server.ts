@@ -13,7 +13,10 @@ import type { TlsStatusSource } from '../tls/served.ts';
 import { PoolSet } from '../upstream/pools.ts';
 import { storeTarget } from '../store/open.ts';
 import { redactUrl } from '../store/url.ts';
+import { clip } from '../limits/clip.ts';
+import { MAX_ERROR_MESSAGE } from '../limits/model.ts';
 import { ProxyApp } from './app.ts';
+import { WriteTimeout } from './write-timeout.ts';
 
 export interface ProxyServerOptions {
   logger?: Logger;
@@ -25,6 +28,8 @@ export class ProxyServer {
   readonly server: Server;
   readonly app: ProxyApp;
   private readonly pools = new PoolSet();
+  private readonly writeTimeout = new WriteTimeout();
+  private readonly sweeper: NodeJS.Timeout;
 
   constructor(
     private config: LoadedConfig,
@@ -56,6 +61,20 @@ export class ProxyServer {
       if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
       else socket.destroy(err);
     });
+    this.applySettings();
+    this.sweeper = setInterval(() => {
+      this.writeTimeout.sweep(this.app.inFlight, this.runtime.settings.write_timeout * 1000);
+    }, 1000);
+    this.sweeper.unref();
+  }
+
+  /** The settings the listening server itself enforces, at start and after a reload. */
+  private applySettings(): void {
+    const s = this.runtime.settings;
+    this.server.headersTimeout = s.header_timeout * 1000;
+    this.server.requestTimeout = s.body_timeout * 1000;
+    // Beyond it new connections are closed at once: each costs memory (docs/architecture.md).
+    this.server.maxConnections = s.max_connections;
   }
 
   get runtime(): Runtime {
@@ -143,8 +162,7 @@ export class ProxyServer {
       const runtime = compileRuntime(config, this.pools, this.app.runtime);
       this.config = config;
       this.app.useRuntime(runtime);
-      this.server.headersTimeout = runtime.settings.header_timeout * 1000;
-      this.server.requestTimeout = runtime.settings.body_timeout * 1000;
+      this.applySettings();
       this.metrics.reloads.inc(reloadLabels.ok);
       this.logger.info('config reloaded', {
         providers: runtime.providers.size,
@@ -153,7 +171,8 @@ export class ProxyServer {
       });
       return { ok: true };
     } catch (error) {
-      const message = (error as Error).message;
+      // Like every error: no secret (the running config's keys, its token) and a bounded length.
+      const message = clip(this.logger.scrub((error as Error).message), MAX_ERROR_MESSAGE);
       this.app.reloadFailed(message);
       this.metrics.reloads.inc(reloadLabels.error);
       this.logger.error('config reload failed; keeping the previous configuration', { error: message });
@@ -191,7 +210,9 @@ export class ProxyServer {
     await closed;
     // The last ledger rows are written and the limit leases given back before the exit.
     await this.app.gateway?.close();
+    clearInterval(this.sweeper);
     await this.pools.closeAll();
+    this.app.noise.flush();
     this.logger.flush();
   }
 }

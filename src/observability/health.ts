@@ -26,6 +26,16 @@ export function isReady(s: HealthState): boolean {
   return false;
 }
 
+/**
+ * /health for a visitor who neither presents AUTH_TOKEN (client keys included) nor is local: the status and the
+ * version, nothing about providers, variables, upstream errors or certificates.
+ */
+export function publicHealthReport(s: HealthState): { status: 'ok' | 'degraded' | 'error'; body: string } {
+  const { status } = healthReport(s);
+  return { status, body: JSON.stringify({ status, version }) };
+}
+
+/** The full /health: for AUTH_TOKEN and for loopback (the container's own probe, an operator). */
 export function healthReport(s: HealthState): { status: 'ok' | 'degraded' | 'error'; body: string } {
   const providers: Record<string, unknown> = {};
   let usable = 0;

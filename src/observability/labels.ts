@@ -1,7 +1,9 @@
 // Which value each metric label takes, decided here and rendered through labelKey (the
-// registry's one escaping function). Values fixed by the configuration (provider, route,
-// upstream model) are rendered when the runtime is compiled (src/proxy/runtime.ts), so recording
-// a sample on the request path joins ready strings and escapes nothing.
+// registry's one escaping function). A value is either from a fixed set (endpoints, statuses,
+// failure kinds, "other", "unknown") or from the configuration (provider, route, upstream model,
+// rendered when the runtime is compiled in src/proxy/runtime.ts): nothing a client sends becomes
+// a label value, so the number of series is bounded by the configuration, whatever arrives.
+import { API_PATHS } from '../providers/types.ts';
 import { labelKey } from './metrics-registry.ts';
 
 /** Distinct values remembered per label: enough for every real one, and no more for hostile ones. */
@@ -23,11 +25,13 @@ function rendered(name: string): (value: string | number) => string {
 const endpoint = rendered('endpoint');
 const status = rendered('status');
 const kind = rendered('kind');
-const key = rendered('key');
 
-/** endpoint="...": the request path for /v1/ paths, "other" for the rest (probes, metrics). */
+/** The paths that are their own endpoint label: the API and the model list. */
+const ENDPOINTS = new Set([...Object.values(API_PATHS).map((p) => `/v1${p}`), '/v1/models']);
+
+/** endpoint="...": an API path the proxy serves, "other" for every other path (probes, metrics, unknown). */
 export function endpointLabel(path: string): string {
-  return endpoint(path.startsWith('/v1/') ? path : 'other');
+  return endpoint(ENDPOINTS.has(path) ? path : 'other');
 }
 
 /** route="...": a configured route name (the public model), "" before a route is known. */
@@ -58,12 +62,27 @@ export function failureKindLabel(reason: string): string {
   return kind(reason);
 }
 
+/** Client keys that get series of their own; the ones seen after them share OTHER_KEY. */
+export const KEY_SERIES = 500;
+/** key="_other": no key name can start with "_", so it is never a real key's. */
+export const OTHER_KEY = '_other';
+const keys = new Map<string, string>();
+const otherKey = labelKey({ key: OTHER_KEY });
+
 /**
- * key="...": the name of the client key that made a request ("admin" for AUTH_TOKEN). The
- * operator names keys, so the values are a known set; clients cannot add any.
+ * key="...": the name of the client key that made a request ("admin" for AUTH_TOKEN). Names come
+ * from the key store, not from the configuration, so only the first KEY_SERIES names seen by this
+ * process get their own value and later ones are counted under "_other": the number of series stays
+ * bounded whatever the store holds (the ledger keeps the exact figures per key).
  */
 export function keyLabel(name: string): string {
-  return key(name);
+  let label = keys.get(name);
+  if (label === undefined) {
+    if (keys.size >= KEY_SERIES) return otherKey;
+    label = labelKey({ key: name });
+    keys.set(name, label);
+  }
+  return label;
 }
 
 /** result="ok" or result="error" of a configuration reload. */
@@ -71,4 +90,6 @@ export const reloadLabels = { ok: labelKey({ result: 'ok' }), error: labelKey({ 
 
 /** The labels of a request before its route and provider are known. */
 export const NO_ROUTE = routeLabel('');
+/** route="unknown": the client asked for a model that is not configured. */
+export const UNKNOWN_ROUTE = routeLabel('unknown');
 export const NO_PROVIDER = providerLabel('');

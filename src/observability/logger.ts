@@ -1,6 +1,7 @@
 // Structured JSON logs on stdout, one line per event. Lines are batched for a few milliseconds
 // (or 16 KB) so a busy proxy makes one write per batch, not one system call per request.
 import type { LogLevel } from '../config/env.ts';
+import { clip } from '../limits/clip.ts';
 
 const FLUSH_MS = 20;
 const FLUSH_BYTES = 16 * 1024;
@@ -17,6 +18,13 @@ function isoNow(): string {
     iso = new Date(ms).toISOString();
   }
   return iso;
+}
+
+/** Every string in a line is cut at this length (a stack trace fits; a 10 MiB upstream message does not). */
+export const MAX_FIELD = 2048;
+
+function clipStrings(_key: string, value: unknown): unknown {
+  return typeof value === 'string' ? clip(value, MAX_FIELD) : value;
 }
 
 export interface LogSink {
@@ -79,7 +87,7 @@ export class Logger {
   }
 
   private emit(level: LogLevel, msg: string, fields?: Record<string, unknown>): void {
-    this.append(JSON.stringify({ time: isoNow(), level, msg, ...fields }));
+    this.append(JSON.stringify({ time: isoNow(), level, msg, ...fields }, clipStrings));
   }
 
   private append(line: string): void {

@@ -4,7 +4,8 @@ import { CallbackGauge, Counter, Gauge, Histogram, Registry } from './metrics-re
 const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 const started = Date.now();
 
-export function createMetrics() {
+/** @param budgetInUse bytes charged to the memory budget now (src/limits/budget.ts) */
+export function createMetrics(budgetInUse: () => number = () => 0) {
   const registry = new Registry();
   return {
     registry,
@@ -41,6 +42,13 @@ export function createMetrics() {
       ),
     ),
     reloads: registry.register(new Counter('aiproxy_config_reloads_total', 'Configuration reloads by result')),
+    budget: registry.register(
+      new CallbackGauge(
+        'aiproxy_memory_budget_used_bytes',
+        'Bytes of request bodies, buffered answers and SSE events charged to server.memory_budget_bytes',
+        budgetInUse,
+      ),
+    ),
     rss: registry.register(
       new CallbackGauge('process_resident_memory_bytes', 'Resident memory size in bytes', () =>
         process.memoryUsage.rss(),

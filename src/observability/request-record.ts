@@ -2,10 +2,13 @@
 // provider, attempts and usage), and what it leaves behind: one log line and the request metrics.
 import type { Principal } from '../gateway/gateway.ts';
 import type { FailedAttempt } from '../ledger/row.ts';
+import { clip } from '../limits/clip.ts';
+import { MAX_ERROR_MESSAGE, MAX_LOG_FIELD } from '../limits/model.ts';
 import type { Usage } from '../translate/types.ts';
 import { endpointLabel, NO_PROVIDER, NO_ROUTE, statusLabel } from './labels.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
+import { isNoise, type NoiseSummary } from './noise.ts';
 
 export interface RequestContext {
   id: string;
@@ -61,30 +64,42 @@ export function newRequestContext(id: string, method: string, path: string, star
 
 /**
  * The request log line's fields as JSON members, in a fixed order; only present fields.
- * Strings that come from clients or upstreams go through JSON.stringify (escaping).
+ * Strings that come from clients or upstreams are cut (clip) and go through JSON.stringify (escaping).
  */
 export function requestLogMembers(ctx: RequestContext, status: number, latencyMs: number): string {
-  let m = `"request_id":${JSON.stringify(ctx.id)},"method":${JSON.stringify(ctx.method)},"path":${JSON.stringify(ctx.path)},"status":${status},"latency_ms":${latencyMs}`;
+  const method = JSON.stringify(clip(ctx.method, 16));
+  const path = JSON.stringify(clip(ctx.path, MAX_LOG_FIELD));
+  let m = `"request_id":${JSON.stringify(ctx.id)},"method":${method},"path":${path},"status":${status},"latency_ms":${latencyMs}`;
   if (ctx.client?.kind === 'key') m += `,"key":${JSON.stringify(ctx.client.name)}`;
-  if (ctx.model) m += `,"model":${JSON.stringify(ctx.model)}`;
+  if (ctx.model) m += `,"model":${JSON.stringify(clip(ctx.model, MAX_LOG_FIELD))}`;
   if (ctx.provider)
     m += `,"provider":${JSON.stringify(ctx.provider)},"upstream_model":${JSON.stringify(ctx.upstreamModel)}`;
   if (ctx.stream) m += ',"stream":true';
   if (ctx.attempts) m += `,"attempts":${ctx.attempts},"retries":${ctx.retries}`;
   if (ctx.usage)
     m += `,"prompt_tokens":${JSON.stringify(ctx.usage.prompt)},"completion_tokens":${JSON.stringify(ctx.usage.completion)}`;
-  if (ctx.error) m += `,"error":${JSON.stringify(ctx.error)}`;
+  if (ctx.error) m += `,"error":${JSON.stringify(clip(ctx.error, MAX_ERROR_MESSAGE))}`;
   return m;
 }
 
-/** Counts the finished request, times it and writes its log line; `status` is what the client got. */
-export function recordRequest(ctx: RequestContext, status: number, metrics: Metrics, logger: Logger): void {
+/**
+ * Counts the finished request, times it and writes its log line; `status` is what the client got.
+ * At info level, unauthenticated noise goes to the per-second summary instead (debug logs each).
+ */
+export function recordRequest(
+  ctx: RequestContext,
+  status: number,
+  metrics: Metrics,
+  logger: Logger,
+  noise: NoiseSummary,
+): void {
   const seconds = (performance.now() - ctx.start) / 1000;
   const endpoint = endpointLabel(ctx.path);
   metrics.requests.inc(`${endpoint},${ctx.routeLabel},${ctx.providerLabel},${statusLabel(status)}`);
   if (ctx.provider) metrics.duration.observe(`${endpoint},${ctx.providerLabel}`, seconds);
   // Probes (Docker every few seconds, Prometheus) would drown the real traffic at info level.
   const level = ctx.path.startsWith('/v1/') ? 'info' : 'debug';
-  if (logger.enabled(level))
-    logger.members(level, 'request', requestLogMembers(ctx, status, Math.round(seconds * 10000) / 10));
+  if (!logger.enabled(level)) return;
+  if (!logger.enabled('debug') && isNoise(status, ctx.model)) return noise.add(status, ctx.path);
+  logger.members(level, 'request', requestLogMembers(ctx, status, Math.round(seconds * 10000) / 10));
 }

@@ -4,12 +4,14 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { respondEcho } from '../providers/echo/respond.ts';
 import type { ClientApi } from '../providers/types.ts';
+import type { RequestMemory } from '../limits/budget.ts';
 import { ClientAbort } from '../upstream/abort.ts';
 import { parseJsonObject, readBody } from '../http/body.ts';
 import { errors, ProxyError } from '../http/errors.ts';
 import type { Gateway, Principal } from '../gateway/gateway.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { UNKNOWN_ROUTE } from '../observability/labels.ts';
 import type { RequestContext } from '../observability/request-record.ts';
 import { type Plan, planRequest } from './plan.ts';
 import type { Runtime, RuntimeTarget } from './runtime.ts';
@@ -21,6 +23,8 @@ export interface ProxyDeps {
   logger: Logger;
   /** Client keys' model lists and limits; undefined when no store is configured. */
   gateway?: Gateway | undefined;
+  /** This request's share of the memory budget, released when its response closes. */
+  memory: RequestMemory;
 }
 
 /** A client request read, parsed and matched to its route. */
@@ -43,7 +47,7 @@ export async function handleApi(
   ctx: RequestContext,
   deps: ProxyDeps,
 ): Promise<void> {
-  const request = await readApiRequest(api, req, deps.runtime, ctx);
+  const request = await readApiRequest(api, req, deps, ctx);
   if (deps.gateway && ctx.client) await admitClient(deps.gateway, ctx.client, request);
   const abort = abortOnClientClose(res, ctx);
   let lastError: ProxyError | undefined;
@@ -59,7 +63,7 @@ export async function handleApi(
     ctx.providerLabel = target.provider.label;
     ctx.upstreamModel = target.model;
     if ('echo' in choice) {
-      const u = respondEcho(api, request.body, target.model, res);
+      const u = await respondEcho(api, request.body, target.model, res);
       ctx.usage = { prompt: u.prompt, completion: u.completion };
       return;
     }
@@ -70,22 +74,27 @@ export async function handleApi(
   throw lastError ?? errors.unknownModel(request.model);
 }
 
-/** Reads the body and finds the route of its "model"; 400, 404 or 413 when that fails. */
+/** Reads the body and finds the route of its "model"; 400, 404, 413, 429 or 503 when that fails. */
 async function readApiRequest(
   api: ClientApi,
   req: IncomingMessage,
-  rt: Runtime,
+  deps: ProxyDeps,
   ctx: RequestContext,
 ): Promise<ApiRequest> {
-  const raw = await readBody(req, rt.settings.max_body_bytes);
-  const body = parseJsonObject(raw);
+  const rt = deps.runtime;
+  const limit = rt.settings.max_body_bytes;
+  const raw = await readBody(req, limit, deps.memory.body);
+  const body = parseJsonObject(raw, limit, deps.memory.body);
   const model = body.model;
   if (typeof model !== 'string' || model === '')
     throw errors.badRequest('"model" is required (GET /v1/models lists the available ones)', 'missing_model');
   ctx.model = model;
   ctx.stream = body.stream === true;
   const targets = rt.routes.get(model);
-  if (!targets) throw errors.unknownModel(model);
+  if (!targets) {
+    ctx.routeLabel = UNKNOWN_ROUTE;
+    throw errors.unknownModel(model);
+  }
   // Only configured names become metric labels, so clients cannot grow the label set.
   ctx.route = model;
   ctx.routeLabel = targets[0]!.routeLabel;

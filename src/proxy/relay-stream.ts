@@ -1,13 +1,14 @@
 // Relays an upstream SSE answer event by event as its chunks arrive, translated when the client
-// speaks another API. When the client's socket is full the upstream is paused until it drains; a
-// client that stays full for slowClientMs is cut off. Nothing is written before the first event,
+// speaks another API. When the client's socket is full the upstream is paused until it drains (a
+// client that takes nothing for server.write_timeout is cut by src/http/write-timeout.ts, which
+// cancels the upstream through the client's abort). Nothing is written before the first event,
 // so a stream that fails before it can still fall back to the next target.
 import type { ServerResponse } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
 import type { ClientAbort } from '../upstream/abort.ts';
 import { classifyNetworkError } from '../upstream/attempt.ts';
 import type { StreamReader, UpstreamStream } from '../upstream/exchange.ts';
-import { SseParser } from '../upstream/sse.ts';
+import { type EventMemory, SseEventTooLarge, SseParser } from '../upstream/sse.ts';
 import type { StreamTranslator } from '../translate/stream.ts';
 import { ProxyError } from '../http/errors.ts';
 import type { Plan } from './plan.ts';
@@ -15,7 +16,9 @@ import type { RelayResult } from './relay.ts';
 
 export interface StreamHooks {
   onCommit(): void;
-  slowClientMs: number;
+  /** The cap on one event (server.max_event_bytes) and where a large event is charged. */
+  maxEventBytes: number;
+  memory: EventMemory;
 }
 
 const SSE_HEADERS = {
@@ -39,10 +42,10 @@ export function relayStream(
 
 /** The reader of one upstream stream: after settle() the stream has no reader, so nothing more arrives. */
 class StreamRelay implements StreamReader {
-  private readonly parser = new SseParser();
+  private readonly parser: SseParser;
   private readonly decoder = new StringDecoder('utf8');
   private committed = false;
-  private slowTimer: NodeJS.Timeout | undefined;
+  private paused = false;
 
   constructor(
     private readonly res: ServerResponse,
@@ -52,7 +55,9 @@ class StreamRelay implements StreamReader {
     private readonly signal: ClientAbort,
     private readonly hooks: StreamHooks,
     private readonly resolve: (result: RelayResult) => void,
-  ) {}
+  ) {
+    this.parser = new SseParser(hooks.maxEventBytes, hooks.memory);
+  }
 
   data(chunk: Buffer): void {
     this.relay(this.decoder.write(chunk));
@@ -72,8 +77,14 @@ class StreamRelay implements StreamReader {
   error(error: Error | undefined): void {
     const { res, tr } = this;
     if (this.signal.aborted || res.destroyed) return this.settle({ ok: true, usage: tr.usage, error: 'client closed' });
-    const c = error ? classifyNetworkError(error, this.providerName) : this.truncated();
-    if (!this.committed) return this.settle({ ok: false, error: c.error, reason: c.reason });
+    if (error instanceof SseEventTooLarge) return this.fail(this.tooLarge(error), false);
+    this.fail(error ? classifyNetworkError(error, this.providerName) : this.truncated(), true);
+  }
+
+  /** Before the first event: the next attempt or target may answer. After it: an error event ends the stream. */
+  private fail(c: { reason: string; error: ProxyError }, retryable: boolean): void {
+    const { res, tr } = this;
+    if (!this.committed) return this.settle({ ok: false, error: c.error, reason: c.reason, retryable });
     // Headers are gone: the only honest signal left is an error event in the stream itself.
     res.end(tr.error(c.error.message, c.error.type));
     this.settle({ ok: true, usage: tr.usage, error: c.error.message, reason: c.reason });
@@ -106,24 +117,28 @@ class StreamRelay implements StreamReader {
       this.res.writeHead(200, SSE_HEADERS);
       this.hooks.onCommit();
     }
-    if (!this.res.write(text) && this.slowTimer === undefined) {
+    if (!this.res.write(text) && !this.paused) {
+      this.paused = true;
       this.stream.pause();
-      this.slowTimer = setTimeout(this.onSlowClient, this.hooks.slowClientMs);
       this.res.once('drain', this.onDrain);
     }
   }
 
   private readonly onDrain = (): void => {
-    clearTimeout(this.slowTimer);
-    this.slowTimer = undefined;
+    this.paused = false;
     this.stream.resume();
   };
 
-  private readonly onSlowClient = (): void => {
-    this.stream.cancel();
-    this.res.destroy();
-    this.settle({ ok: true, usage: this.tr.usage, error: 'client stopped reading (slow client timeout)' });
-  };
+  /** An event over its cap is the upstream's doing (502); no memory for it is the proxy's (503). */
+  private tooLarge(error: SseEventTooLarge): { reason: string; error: ProxyError } {
+    const message = `upstream ${this.providerName}: ${error.message}`;
+    return error.kind === 'over_cap'
+      ? { reason: 'event_too_large', error: new ProxyError(502, 'api_error', message, 'upstream_event_too_large') }
+      : {
+          reason: 'no_memory',
+          error: new ProxyError(503, 'overloaded_error', message, 'proxy_busy', { 'retry-after': '1' }),
+        };
+  }
 
   private truncated(): { reason: string; error: ProxyError } {
     const message = `upstream ${this.providerName} ended the stream before it was complete`;
@@ -131,7 +146,6 @@ class StreamRelay implements StreamReader {
   }
 
   private settle(result: RelayResult): void {
-    clearTimeout(this.slowTimer);
     this.res.off('drain', this.onDrain);
     this.resolve(result);
   }

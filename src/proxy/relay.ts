@@ -14,7 +14,7 @@ import type { Plan } from './plan.ts';
  */
 export type RelayResult =
   | { ok: true; usage: Usage | undefined; error?: string; reason?: string }
-  | { ok: false; error: ProxyError; reason: string };
+  | { ok: false; error: ProxyError; reason: string; retryable?: boolean };
 
 /** Finds the last "usage" object in a JSON text and parses just that, not the whole body. */
 export function extractUsageObject(text: string): Json | undefined {

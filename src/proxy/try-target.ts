@@ -57,7 +57,9 @@ export async function tryTarget(
         recordRelayed(target, relayed, ctx, deps);
         return undefined;
       }
-      failure = { error: relayed.error, retryable: true, retryAfterMs: undefined };
+      // The buffered answer that could not be relayed is dropped: so is its charge.
+      deps.memory.answers.shrink(answer.body?.length ?? 0);
+      failure = { error: relayed.error, retryable: relayed.retryable ?? true, retryAfterMs: undefined };
       recordFailure(p, relayed.error.message, deps, relayed.reason);
     } else if (result.kind === 'client-error') {
       // The request itself is wrong; another provider would say the same.
@@ -89,7 +91,8 @@ async function attemptOnce(
   const t0 = performance.now();
   let result: Attempt;
   try {
-    result = await attemptUpstream(p, plan, abort);
+    const limits = { maxBytes: deps.runtime.settings.max_response_bytes, memory: deps.memory.answers };
+    result = await attemptUpstream(p, plan, abort, limits);
   } catch (error) {
     if (error instanceof ClientGone) return undefined;
     throw error;
@@ -112,7 +115,8 @@ function relayStreamAnswer(
   deps: ProxyDeps,
 ): Promise<RelayResult> {
   return relayStream(res, stream, plan, p.name, abort, {
-    slowClientMs: deps.runtime.settings.body_timeout * 1000,
+    maxEventBytes: deps.runtime.settings.max_event_bytes,
+    memory: deps.memory.answers,
     onCommit: () => {
       deps.metrics.activeStreams.inc();
       res.once('close', () => deps.metrics.activeStreams.dec());

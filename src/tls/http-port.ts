@@ -3,6 +3,7 @@
 // is ever served, nor a token accepted, in clear text.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isLoopback } from '../http/loopback.ts';
 
 export const CHALLENGE_PREFIX = '/.well-known/acme-challenge/';
 
@@ -29,10 +30,6 @@ export function redirectLocation(host: string | undefined, url: string, publicHt
   const port = publicHttpsPort === 443 ? '' : `:${publicHttpsPort}`;
   const path = url.startsWith('/') ? url : '/';
   return `https://${name}${port}${path}`;
-}
-
-function isLoopback(address: string | undefined): boolean {
-  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
 }
 
 function send(

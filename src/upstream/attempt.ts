@@ -1,7 +1,15 @@
 // One upstream HTTP attempt, classified: an answer to relay, a client error to pass back, or a
 // failure with whether it is worth retrying and how long the upstream asked us to wait.
 import type { ClientAbort } from './abort.ts';
-import { exchange, MAX_ERROR_BODY, type UpstreamAnswer, type UpstreamCall } from './exchange.ts';
+import {
+  type AnswerLimits,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  exchange,
+  MAX_ERROR_BODY,
+  type UpstreamAnswer,
+  UpstreamAnswerTooLarge,
+  type UpstreamCall,
+} from './exchange.ts';
 import { ProxyError } from '../http/errors.ts';
 import type { RuntimeProvider } from '../proxy/runtime.ts';
 import { upstreamErrorInfo } from '../translate/response-json.ts';
@@ -62,12 +70,38 @@ export function classifyNetworkError(error: unknown, provider: string): { reason
   };
 }
 
-export async function attemptUpstream(p: RuntimeProvider, call: UpstreamCall, signal: ClientAbort): Promise<Attempt> {
+/** An answer over its cap or beyond the memory budget: not worth retrying, said plainly. */
+function tooLarge(error: UpstreamAnswerTooLarge, provider: string): Attempt {
+  const err =
+    error.kind === 'over_cap'
+      ? new ProxyError(
+          502,
+          'api_error',
+          `upstream ${provider} sent an answer over ${error.limit} bytes (server.max_response_bytes); it was not relayed`,
+          'upstream_answer_too_large',
+        )
+      : new ProxyError(
+          503,
+          'overloaded_error',
+          `the proxy has no memory left to hold the answer of upstream ${provider} (server.memory_budget_bytes); retry later`,
+          'proxy_busy',
+          { 'retry-after': '1' },
+        );
+  return { kind: 'failed', error: err, retryable: false, retryAfterMs: undefined, reason: 'answer_too_large' };
+}
+
+export async function attemptUpstream(
+  p: RuntimeProvider,
+  call: UpstreamCall,
+  signal: ClientAbort,
+  limits: AnswerLimits = { maxBytes: DEFAULT_MAX_RESPONSE_BYTES },
+): Promise<Attempt> {
   let answer: UpstreamAnswer;
   try {
-    answer = await exchange(p.pool!, call, p.timeoutMs, signal);
+    answer = await exchange(p.pool!, call, p.timeoutMs, signal, limits);
   } catch (error) {
     if (signal.aborted) throw new ClientGone();
+    if (error instanceof UpstreamAnswerTooLarge) return tooLarge(error, p.name);
     const c = classifyNetworkError(error, p.name);
     return { kind: 'failed', error: c.error, retryable: true, retryAfterMs: undefined, reason: c.reason };
   }

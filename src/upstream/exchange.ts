@@ -1,5 +1,6 @@
 // One HTTP exchange with an upstream, through undici's dispatch() and a handler of our own.
-// A JSON answer (and any error body) is collected into one Buffer as its chunks arrive; an SSE
+// A JSON answer is collected into one Buffer as its chunks arrive, up to its cap and charged to
+// the memory budget (an error body is kept up to MAX_ERROR_BODY, the rest dropped); an SSE
 // answer the client asked to stream is handed over chunk by chunk to the relay, which pauses it
 // when the client falls behind. undici's request() would wrap every answer in its own Readable,
 // an AsyncResource and a promise chain: in a bare forwarder that is 62 instead of 39 µs of CPU
@@ -108,6 +109,31 @@ export interface UpstreamCall {
 /** An error body is only read for its message: what is beyond this is dropped. */
 export const MAX_ERROR_BODY = 64 * 1024;
 
+/** The default cap on a buffered (non-SSE) 2xx answer (server.max_response_bytes). */
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+/** How much of a buffered answer the proxy may hold, and where that memory is charged. */
+export interface AnswerLimits {
+  maxBytes: number;
+  /** The request's share of the memory budget (src/limits/budget.ts); the caller releases it. */
+  memory?: { tryTake(n: number): boolean; shrink(n: number): void };
+}
+
+/** A buffered answer went over its cap, or the proxy had no memory left for it: it was cut. */
+export class UpstreamAnswerTooLarge extends Error {
+  constructor(
+    readonly kind: 'over_cap' | 'no_memory',
+    readonly limit: number,
+  ) {
+    super(
+      kind === 'over_cap'
+        ? `answer over ${limit} bytes (server.max_response_bytes)`
+        : 'no memory left to hold the answer (server.memory_budget_bytes)',
+    );
+    this.name = 'UpstreamAnswerTooLarge';
+  }
+}
+
 /**
  * Sends the call; resolves once the answer is complete (or, for a stream, once its headers are in).
  * timeoutMs is undici's headersTimeout and bodyTimeout (idle time between body chunks).
@@ -117,6 +143,7 @@ export function exchange(
   call: UpstreamCall,
   timeoutMs: number,
   signal: ClientAbort,
+  limits: AnswerLimits = { maxBytes: DEFAULT_MAX_RESPONSE_BYTES },
 ): Promise<UpstreamAnswer> {
   return new Promise((resolve, reject) => {
     pool.dispatch(
@@ -128,7 +155,7 @@ export function exchange(
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       },
-      new ExchangeHandler(call.stream, signal, resolve, reject),
+      new ExchangeHandler(call.stream, signal, limits, resolve, reject),
     );
   });
 }
@@ -143,10 +170,13 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
   private stream: UpstreamStream | undefined;
   private chunks: Buffer[] = [];
   private size = 0;
+  private charged = 0;
+  private wasCut = false;
 
   constructor(
     private readonly wantStream: boolean,
     private readonly signal: ClientAbort,
+    private readonly limits: AnswerLimits,
     private readonly resolve: (answer: UpstreamAnswer) => void,
     private readonly reject: (error: Error) => void,
   ) {
@@ -177,7 +207,11 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
       this.stream = new UpstreamStream(controller);
       answer.stream = this.stream;
       this.resolve(answer);
+      return;
     }
+    // A declared length over the cap is refused before a byte of it is read.
+    const declared = Number(headers['content-length']);
+    if (statusCode < 300 && declared > this.limits.maxBytes) this.cut(controller, 'over_cap');
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -185,9 +219,26 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
       this.stream.push(chunk);
       return;
     }
-    if (this.answer!.statusCode >= 300 && this.size >= MAX_ERROR_BODY) return;
+    if (this.wasCut) return;
+    if (this.answer!.statusCode >= 300) {
+      if (this.size >= MAX_ERROR_BODY) return;
+    } else if (this.size + chunk.length > this.limits.maxBytes) return this.cut(controller, 'over_cap');
+    else if (this.limits.memory) {
+      if (!this.limits.memory.tryTake(chunk.length)) return this.cut(controller, 'no_memory');
+      this.charged += chunk.length;
+    }
     this.chunks.push(chunk);
     this.size += chunk.length;
+  }
+
+  /** Stops reading a buffered answer that cannot be held, and lets go of what was read. */
+  private cut(controller: Dispatcher.DispatchController, kind: 'over_cap' | 'no_memory'): void {
+    this.wasCut = true;
+    this.chunks = [];
+    this.size = 0;
+    this.limits.memory?.shrink(this.charged);
+    this.charged = 0;
+    controller.abort(new UpstreamAnswerTooLarge(kind, this.limits.maxBytes));
   }
 
   onResponseEnd(): void {

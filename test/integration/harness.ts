@@ -25,9 +25,9 @@ export function writeConfigDir(yaml: string, extraEnv = ''): string {
 export interface RunningProxy {
   url: string;
   proxy: ProxyServer;
-  logs: string[];
-  /** The config folder (DATA_DIR=data puts the key store in it). */
+  /** The config folder (.env, provider-config.yaml), e.g. to change it before a reload; DATA_DIR=data puts the key store in it. */
   dir: string;
+  logs: string[];
   close(): Promise<void>;
 }
 
@@ -50,8 +50,8 @@ export async function startProxy(yaml: string, options: StartOptions = {}): Prom
   return {
     url: `http://127.0.0.1:${addr.port}`,
     proxy,
-    logs,
     dir,
+    logs,
     close: async () => {
       await proxy.shutdown(1000);
       rmSync(dir, { recursive: true, force: true });

@@ -371,8 +371,7 @@ server:
 ${openaiProvider('up', upstream.url, '    max_retries: 0\n')}routes:
   flood: [up/m1]
 server:
-  header_timeout: 2
-  body_timeout: 2
+  write_timeout: 2
 `).catch(async (error: unknown) => {
       await upstream.close();
       throw error;
@@ -389,7 +388,7 @@ server:
       assert.equal(
         await upstream.waitForAbort(10_000),
         true,
-        'the upstream request was not cancelled after the slow-client timeout',
+        'the upstream request was not cancelled after the write timeout',
       );
       // Paused, the flood stops once the socket buffers on both sides are full (~8 MB here);
       // a proxy that kept reading would have taken 90-380 MB into memory in those 2 seconds.

@@ -18,7 +18,11 @@ export type Behavior =
   /** Wait before answering normally. */
   | { kind: 'delay'; ms: number }
   /** Stream the first event, then repeat the second as fast as the connection takes it, until closed. */
-  | { kind: 'flood' };
+  | { kind: 'flood' }
+  /** A normal JSON answer whose text is `bytes` long, written as fast as the connection takes it. */
+  | { kind: 'huge'; bytes: number }
+  /** Start an SSE event and never end its line: text as fast as the connection takes it, until closed. */
+  | { kind: 'endless-line' };
 
 export interface RecordedRequest {
   method: string;
@@ -125,6 +129,10 @@ export async function startMock(
       return;
     }
     if (behavior.kind === 'delay') await wait(behavior.ms);
+    if (behavior.kind === 'huge' || behavior.kind === 'endless-line') {
+      await writeEndless(res, rec, reply, behavior);
+      return;
+    }
     if (body.stream !== true) {
       const text = JSON.stringify(reply.json(rec));
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
@@ -138,16 +146,7 @@ export async function startMock(
       const event = Buffer.from(events[1]!);
       while (!res.destroyed) {
         rec.flooded += event.length;
-        if (res.write(event)) continue;
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            res.off('drain', done);
-            res.off('close', done);
-            resolve();
-          };
-          res.on('drain', done);
-          res.on('close', done);
-        });
+        if (!res.write(event)) await drained(res);
       }
       return;
     }
@@ -198,6 +197,52 @@ export async function startMock(
         server.close(() => resolve());
       }),
   };
+}
+
+/** Resolves once the response can take more (or is closed). */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+/**
+ * A JSON answer (huge) or SSE event (endless-line) in the provider's own format whose text goes
+ * on and on: the normal answer with a marker text, split at the marker, with filler in between.
+ */
+async function writeEndless(
+  res: ServerResponse,
+  rec: RecordedRequest,
+  reply: Reply,
+  behavior: { kind: 'huge'; bytes: number } | { kind: 'endless-line' },
+): Promise<void> {
+  const marker = 'MOCK-FILLER';
+  const withMarker: RecordedRequest = { ...rec, body: { ...rec.body, messages: [{ role: 'user', content: marker }] } };
+  const endless = behavior.kind === 'endless-line';
+  const template = endless ? reply.events(withMarker)[1]! : JSON.stringify(reply.json(withMarker));
+  const at = template.indexOf(marker);
+  const [head, tail] = [template.slice(0, at), template.slice(at + marker.length)];
+  const filler = Buffer.alloc(64 * 1024, 'x');
+  if (endless) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  else {
+    const length = Buffer.byteLength(head) + behavior.bytes + Buffer.byteLength(tail);
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': length });
+  }
+  res.write(head);
+  let left = endless ? Number.POSITIVE_INFINITY : behavior.bytes;
+  while (left > 0 && !res.destroyed) {
+    const piece = left >= filler.length ? filler : filler.subarray(0, left);
+    left -= piece.length;
+    rec.flooded += piece.length;
+    if (!res.write(piece)) await drained(res);
+  }
+  if (!res.destroyed) res.end(tail);
 }
 
 /** The text of the last user message, in either format (string content or text blocks). */
