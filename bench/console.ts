@@ -1,11 +1,12 @@
 // `node --import tsx bench/console.ts` (run under flock /tmp/aip-heavy.lock): the web console's
 // two figures.
 // 1. The overview's query time over 1,000,000 ledger rows (30 days, 40 keys, 4 models), per
-//    range, from the rows and from the hourly rollup, through the console's own store (SQLite in its worker thread; PostgreSQL when
-//    Debian's server binaries are there), with the event loop's longest stall meanwhile, and
+//    range, from the rows and from the hourly rollup, through the console's own store (SQLite in
+//    its worker thread; PostgreSQL when Debian's server binaries are there), with the event loop's longest stall meanwhile, and
 //    the same queries on the event loop itself for comparison (what the worker thread avoids).
 // 2. The proxy's latency (wrk, paced) with nobody on the console, then while a console refreshes
-//    the overview (last hour and 24 hours) and the requests table every second: the bundle of
+//    the overview (last hour and 24 hours) and the requests table every second, the two in turn
+//    --rounds times: the bundle of
 //    src/ on Node 24, an SQLite ledger holding the million rows, a mock upstream process.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +31,7 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '300' },
     seconds: { type: 'string', default: '20' },
     skip: { type: 'string', default: '' },
+    rounds: { type: 'string', default: '2' },
   },
 });
 const ROWS = Number(values.rows);
@@ -244,10 +246,15 @@ async function latencyFigures(dir: string): Promise<Record<string, WrkResult & {
   const results: Record<string, WrkResult & { consoleRounds?: number }> = {};
   try {
     await runWrk(ROOT, target, { connections: 20, seconds: 3 }); // warm-up
-    results['nobody on the console'] = await runWrk(ROOT, target, load);
-    const visitor = consoleVisitor(`http://127.0.0.1:${proxy.console}`, proxyHeaders.Authorization.slice(7));
-    const busy = await runWrk(ROOT, target, load);
-    results['console refreshing every second'] = { ...busy, consoleRounds: await visitor.stop() };
+    // Quiet and busy in turn, several times: on a shared machine a neighbour's burst lands in one
+    // phase, and the repeat shows it.
+    for (let round = 1; round <= Number(values.rounds); round++) {
+      results[`nobody on the console (${round})`] = await runWrk(ROOT, target, load);
+      const visitor = consoleVisitor(`http://127.0.0.1:${proxy.console}`, proxyHeaders.Authorization.slice(7));
+      const busy = await runWrk(ROOT, target, load);
+      results[`console refreshing every second (${round})`] = { ...busy, consoleRounds: await visitor.stop() };
+      log(`round ${round}: p99 ${results[`nobody on the console (${round})`]!.p99Us} us quiet, ${busy.p99Us} us busy`);
+    }
   } finally {
     proxy.child.kill('SIGTERM');
     await new Promise((r) => proxy.child.once('exit', r));
