@@ -47,10 +47,12 @@ describe('console in Chromium, against the release executable', { skip }, () => 
   const cspViolations: string[] = [];
   const openai = (apiKey: string) => new OpenAI({ baseURL: `${x.proxyUrl}/v1`, apiKey, maxRetries: 0 });
 
-  async function shot(name: string, p: Page = page): Promise<void> {
+  /** A full-page PNG of each page; `docs` adds a small JPEG of the screen (docs/images/ takes its copies from these). */
+  async function shot(name: string, p: Page = page, docs = false): Promise<void> {
     const path = join(SHOTS, `${name}.png`);
     await p.screenshot({ path, fullPage: true });
     shots.push(path);
+    if (docs) await p.screenshot({ path: join(SHOTS, `${name}.jpg`), type: 'jpeg', quality: 70 });
   }
 
   before(async () => {
@@ -160,7 +162,7 @@ describe('console in Chromium, against the release executable', { skip }, () => 
     });
     assert.equal(await page.textContent('[data-stat=errors] .value'), '9.1%');
     await page.waitForSelector('#chart-requests .uplot');
-    await shot('overview');
+    await shot('overview', page, true);
     // Each drawn point of the requests chart (per minute and provider) against `ai-proxy usage`.
     const drawn = await page.$$eval('#chart-requests table.chart-points tr[data-raw]', (rows) =>
       rows.map((r) => [r.firstElementChild!.textContent, JSON.parse((r as HTMLElement).dataset.raw!)]),
@@ -239,7 +241,7 @@ describe('console in Chromium, against the release executable', { skip }, () => 
     assert.equal(trail.length, 2, 'the failed attempt, then the answer');
     assert.match(trail[0]!, /openai \/ gpt-4o-mini.*502/);
     assert.match(trail[1]!, /backup \/ gpt-4o-mini.*200/);
-    await shot('request');
+    await shot('request', page, true);
     await page.click('.nav a[data-page=providers]');
     await page.waitForSelector('[data-provider=openai]');
     await shot('providers');
