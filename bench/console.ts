@@ -1,13 +1,14 @@
-// `node --import tsx bench/console.ts` (run under flock /tmp/aip-heavy.lock): the web console's
-// two figures.
+// `npm run bench:console` (under flock /tmp/aip-heavy.lock; options --rows, --stores, --rate,
+// --seconds, --rounds, --skip queries,latency,rss): the web console's two figures.
 // 1. The overview's query time over 1,000,000 ledger rows (30 days, 40 keys, 4 models), per
 //    range, from the rows and from the hourly rollup, through the console's own store (SQLite in
-//    its worker thread; PostgreSQL when Debian's server binaries are there), with the event loop's longest stall meanwhile, and
-//    the same queries on the event loop itself for comparison (what the worker thread avoids).
+//    its worker thread; PostgreSQL when Debian's server binaries are there), with the event
+//    loop's longest stall meanwhile, and the same queries on the event loop itself for
+//    comparison (what the worker thread avoids).
 // 2. The proxy's latency (wrk, paced) with nobody on the console, then while a console refreshes
 //    the overview (last hour and 24 hours) and the requests table every second, the two in turn
-//    --rounds times: the bundle of
-//    src/ on Node 24, an SQLite ledger holding the million rows, a mock upstream process.
+//    --rounds times: the bundle of src/ on Node 24, an SQLite ledger holding the million rows, a
+//    mock upstream process.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
