@@ -1,5 +1,5 @@
 #!/bin/sh
-# Times `npm run release` from a clean checkout of the committed HEAD (issue #6's "npm run
+# Times `npm run release` from a clean checkout of the committed HEAD (the performance goal's "npm run
 # release time from a clean checkout"): clone, `npm ci`, then the release build, each timed.
 # Uses a temp folder and removes it; prints one summary line for BENCHMARKS.md.
 #   sh bench/release-time.sh

@@ -275,7 +275,7 @@ function goals(r: RunResult): string {
     }
     rows.push([`${t.name}: 5,000 open streams inside 512 MiB`, measured, verdict(fits)]);
   }
-  return table(['goal (issue #6)', 'measured', 'verdict'], rows);
+  return table(['goal (performance)', 'measured', 'verdict'], rows);
 }
 
 function startupSection(s: StartupResult): string {

@@ -1,4 +1,4 @@
-// The Swarm benchmark (issue #8): three simulated Debian 12 VPSes (test/vps) form a swarm and
+// The Swarm benchmark: three simulated Debian 12 VPSes (test/vps) form a swarm and
 // run the service with the installer's shape (one task per node, each limited to 0.5 CPU);
 // nginx on this host is a round-robin load balancer in front of one node, then of all three,
 // in the same run with the same load (wrk, bench/wrk/post.lua, authenticated echo completions).

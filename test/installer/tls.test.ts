@@ -1,4 +1,4 @@
-// HTTPS (#9) with the real installer, engine and release archive: a plain install moved to the
+// HTTPS with the real installer, engine and release archive: a plain install moved to the
 // operator's certificate (signed by a test CA) and back; an HTTPS request with only that CA
 // trusted; an identical re-run is "unchanged"; a mismatched key and an expired certificate are
 // refused with exit 11 and nothing changed (files byte for byte, same container).

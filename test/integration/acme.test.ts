@@ -188,7 +188,7 @@ describe('ACME failures', { skip }, () => {
     );
     const proxy = serve(dir, await freePort());
     try {
-      await proxy.waitFor(/"msg":"acme order failed".*"retry_at"/);
+      await proxy.waitFor(/"msg":"acme order failed".*"retry_at"/, 60_000);
       assert.doesNotMatch(proxy.out(), /"msg":"listening"/);
       assert.equal((await fetch(`http://127.0.0.1:${httpPort}/health/ready`)).status, 503);
       assert.equal((await fetch(`http://127.0.0.1:${httpPort}/health/live`)).status, 200);

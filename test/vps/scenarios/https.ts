@@ -1,4 +1,4 @@
-// HTTPS on a fresh Debian 12 VPS (issue #9): `--domain` against pebble running inside the VPS,
+// HTTPS on a fresh Debian 12 VPS: `--domain` against pebble running inside the VPS,
 // the real openai SDK from this host over HTTPS with pebble's root trusted, a renewal (short
 // validity) picked up while a stream stays open; the operator's certificate; a mismatched key
 // and an expired certificate refused with nothing changed.

@@ -23,7 +23,7 @@ function killThenRerun(
       const r = await s.installer(['--yes']);
       assert.equal(r.code, 0, `the re-run after a SIGKILL at "${killed.lastStep}" did not succeed`);
       // reported, not asserted: the launcher's private folder of a killed run (the executable,
-      // ~110 MB) has no owner left to remove it; issue #4 does not say whose job that is
+      // ~110 MB) has no owner left to remove it; nothing says whose job that is
       const left = (
         await s.vps.exec('ls -d /tmp/ai-proxy-launcher.* /var/tmp/ai-proxy-launcher.* 2>/dev/null | wc -l')
       ).stdout.trim();
