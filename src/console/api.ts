@@ -10,7 +10,7 @@ import { createKeyJson, listKeysJson, revokeKeyJson, updateKeyJson } from './key
 import { isRangeName, type OverviewCache } from './overview.ts';
 import { requestDetail, requestsPage } from './requests-api.ts';
 import { sameToken, type Session, type Sessions } from './sessions.ts';
-import type { SignInLimiter } from './sign-in-limit.ts';
+import type { RefusedSignIns, SignInLimiter } from './sign-in-limit.ts';
 import { checkSameOrigin, clearedCookie, clientAddress, forbidden, sendJson, sessionCookie } from './web.ts';
 
 const MAX_BODY = 16 * 1024;
@@ -20,6 +20,8 @@ export interface ApiContext {
   secure: boolean;
   sessions: Sessions;
   limiter: SignInLimiter;
+  /** Sign-ins the limiter refused, logged as a count per second. */
+  refused: RefusedSignIns;
   logger: Logger;
   /** 'password' with CONSOLE_PASSWORD_HASH, else 'token' (AUTH_TOKEN). */
   signInWith: 'password' | 'token';
@@ -143,7 +145,7 @@ function sessionJson(c: ApiContext) {
   return { csrf: s.csrf, expires_at: new Date(c.sessions.expiresAt(s)).toISOString(), sign_in: c.signInWith };
 }
 
-/** Sign-in: rate-limited per address and overall, each attempt logged (never the secret). */
+/** Sign-in: rate-limited per address and overall, each checked attempt logged (never the secret), refusals counted. */
 async function signIn(
   req: IncomingMessage,
   res: ServerResponse,
@@ -155,7 +157,7 @@ async function signIn(
   const address = clientAddress(req);
   const wait = c.limiter.retryAfter(address);
   if (wait > 0) {
-    c.logger.warn('console: sign-in refused, too many failed attempts', { address, retry_after_s: wait });
+    c.refused.add(address);
     throw new ProxyError(
       429,
       'rate_limit_error',

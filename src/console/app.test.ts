@@ -15,6 +15,7 @@ import { Logger } from '../observability/logger.ts';
 import { openStore, storeTarget } from '../store/open.ts';
 import { DATABASE_FILE, SqliteStore } from '../store/sqlite.ts';
 import { hashPassword } from './password.ts';
+import { REFUSAL_WINDOW_MS } from './sign-in-limit.ts';
 import { buildConsole } from './start.ts';
 import { readUiFiles } from './ui-files.ts';
 import { CSP } from './web.ts';
@@ -25,7 +26,7 @@ const SAME_ORIGIN = { host: HOST, origin: `http://${HOST}`, 'sec-fetch-site': 's
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
-function setup(extraEnv: Record<string, string> = {}) {
+function setup(extraEnv: Record<string, string> = {}, logger = new Logger('silent')) {
   const dir = mkdtempSync(join(tmpdir(), 'aip-console-'));
   const proxy = inMemoryApp(YAML, { DATA_DIR: dir, ...extraEnv });
   const env = proxy.runtime.config.env.console ?? {
@@ -37,7 +38,7 @@ function setup(extraEnv: Record<string, string> = {}) {
   const config = proxy.runtime.config;
   const built = buildConsole({
     env,
-    logger: new Logger('silent'),
+    logger,
     health: () => JSON.parse(healthReport(proxy.health).body) as Record<string, unknown>,
     config: () => describeConfig(config),
     authToken: () => config.env.authToken,
@@ -300,13 +301,24 @@ describe('console handler', () => {
       );
   });
 
-  it('limits failed sign-ins per address (429 with Retry-After)', async () => {
-    const fresh = setup();
+  it('limits failed sign-ins per address (429 with Retry-After), logging each failure and the refusals as a count', async () => {
+    let log = '';
+    const logger = new Logger('info', { write: (chunk: string) => (log += chunk) });
+    const fresh = setup({}, logger);
     try {
       for (let i = 0; i < 5; i++) assert.equal((await signIn(fresh.handler, 'wrong')).r.status, 401);
       const limited = await signIn(fresh.handler);
       assert.equal(limited.r.status, 429, 'even the right secret waits');
       assert.ok(Number(limited.r.headers['retry-after']) > 0);
+      for (let i = 0; i < 30; i++) assert.equal((await signIn(fresh.handler, 'guess')).r.status, 429);
+      await new Promise((r) => setTimeout(r, REFUSAL_WINDOW_MS + 300));
+      logger.flush();
+      const lines = log.trim().split('\n');
+      assert.equal(lines.filter((l) => l.includes('"console: sign-in failed"')).length, 5);
+      const refused = lines.filter((l) => l.includes('"console: sign-in refused, too many failed attempts"'));
+      assert.equal(refused.length, 1, 'a flood of refused attempts is one line');
+      assert.equal(JSON.parse(refused[0]!).count, 31);
+      assert.ok(!log.includes('guess') && !log.includes(TEST_TOKEN), 'no secret in the log');
     } finally {
       await fresh.built.closeStore();
       rmSync(fresh.dir, { recursive: true, force: true });

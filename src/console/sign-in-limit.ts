@@ -78,3 +78,37 @@ export class SignInLimiter {
     while (this.addresses.size >= MAX_ADDRESSES) this.addresses.delete(this.addresses.keys().next().value!);
   }
 }
+
+/** How many addresses a refusal summary names (the count covers them all). */
+const NAMED_ADDRESSES = 5;
+export const REFUSAL_WINDOW_MS = 1000;
+
+/**
+ * Sign-ins refused by the limits above, reported as one line per second with their count: once
+ * an address is stopped, a flood of further attempts must not flood the log too.
+ */
+export class RefusedSignIns {
+  private count = 0;
+  private addresses = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly report: (count: number, addresses: string[]) => void) {}
+
+  add(address: string): void {
+    if (this.count === 0) {
+      this.timer = setTimeout(this.flush, REFUSAL_WINDOW_MS);
+      this.timer.unref();
+    }
+    this.count++;
+    if (this.addresses.size < NAMED_ADDRESSES) this.addresses.add(address);
+  }
+
+  readonly flush = (): void => {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.count === 0) return;
+    this.report(this.count, [...this.addresses]);
+    this.count = 0;
+    this.addresses = new Set();
+  };
+}

@@ -13,7 +13,7 @@ import { ConsoleApp } from './app.ts';
 import { OverviewCache } from './overview.ts';
 import { verifyPassword } from './password.ts';
 import { Sessions } from './sessions.ts';
-import { SignInLimiter } from './sign-in-limit.ts';
+import { REFUSAL_WINDOW_MS, RefusedSignIns, SignInLimiter } from './sign-in-limit.ts';
 import { openConsoleStore } from './store-thread.ts';
 import { readUiFiles } from './ui-files.ts';
 
@@ -91,6 +91,13 @@ export function buildConsole(deps: ConsoleDeps): { app: ConsoleApp; closeStore: 
     api: {
       sessions: new Sessions(),
       limiter: new SignInLimiter(),
+      refused: new RefusedSignIns((count, addresses) =>
+        logger.warn('console: sign-in refused, too many failed attempts', {
+          count,
+          addresses,
+          window_ms: REFUSAL_WINDOW_MS,
+        }),
+      ),
       logger,
       signInWith: passwordHash ? 'password' : 'token',
       checkSecret: async (secret) =>
