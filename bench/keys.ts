@@ -6,6 +6,8 @@
 //   AUTH_TOKEN, no store    the proxy as it was before keys existed
 //   AUTH_TOKEN, ledger      the administrator's token, one ledger row per request (SQLite)
 //   1 key / 10,000 keys     client keys with limits (rpm, tpm, a money budget), ledger on and off
+//   ... PostgreSQL          the same keys, limits and ledger in a throwaway local PostgreSQL server
+//                           (DATABASE_URL), when Debian's postgresql is installed
 // Per variant: requests/s at N connections, p50/p99 at a fixed rate (evenly spaced) and what the
 // proxy adds to the floor, CPU per request, idle and peak RSS, and the ledger rows written.
 // Needs wrk (bench/setup.sh). Usage: npm run bench:keys -- [--seconds 10] [--keys 10000]
@@ -14,7 +16,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createKey } from '../src/keys/service.ts';
+import { PostgresStore } from '../src/store/postgres.ts';
 import { SqliteStore } from '../src/store/sqlite.ts';
+import type { Store } from '../src/store/types.ts';
+import { type PgServer, postgresBinDir, startPostgres } from '../test/store/pg-server.ts';
 import { cpuMicros, hasCommand, rssBytes, sampleRss, startProcess, startWithPortLine, waitHttp } from './lib/proc.ts';
 import { runWrk, type WrkResult } from './loads/wrk.ts';
 import { bundleProxy, proxyExecArgv } from './targets/ai-proxy.ts';
@@ -43,18 +48,27 @@ const log = (m: string) => process.stderr.write(`[bench:keys] ${m}\n`);
 interface Variant {
   name: string;
   keys: number;
-  store: boolean;
+  store: 'none' | 'sqlite' | 'postgres';
   ledger: boolean;
 }
 
+const many = MANY.toLocaleString('en-US');
 const VARIANTS: Variant[] = [
-  { name: 'AUTH_TOKEN, no store', keys: 0, store: false, ledger: false },
-  { name: 'AUTH_TOKEN, ledger on', keys: 0, store: true, ledger: true },
-  { name: '1 key, ledger off', keys: 1, store: true, ledger: false },
-  { name: '1 key, ledger on', keys: 1, store: true, ledger: true },
-  { name: `${MANY.toLocaleString('en-US')} keys, ledger off`, keys: MANY, store: true, ledger: false },
-  { name: `${MANY.toLocaleString('en-US')} keys, ledger on`, keys: MANY, store: true, ledger: true },
+  { name: 'AUTH_TOKEN, no store', keys: 0, store: 'none', ledger: false },
+  { name: 'AUTH_TOKEN, ledger on', keys: 0, store: 'sqlite', ledger: true },
+  { name: '1 key, ledger off', keys: 1, store: 'sqlite', ledger: false },
+  { name: '1 key, ledger on', keys: 1, store: 'sqlite', ledger: true },
+  { name: `${many} keys, ledger off`, keys: MANY, store: 'sqlite', ledger: false },
+  { name: `${many} keys, ledger on`, keys: MANY, store: 'sqlite', ledger: true },
+  { name: '1 key, ledger on, PostgreSQL', keys: 1, store: 'postgres', ledger: true },
+  { name: `${many} keys, ledger on, PostgreSQL`, keys: MANY, store: 'postgres', ledger: true },
 ];
+
+/** The store of one variant: an SQLite folder (DATA_DIR) or a new database on the local server (DATABASE_URL). */
+interface StoreLocation {
+  env: string;
+  open(): Promise<Store>;
+}
 
 interface Row {
   name: string;
@@ -67,8 +81,8 @@ interface Row {
 }
 
 /** Keys with limits high enough never to refuse: every request still goes through the limiter. */
-async function makeKeys(dataDir: string, count: number): Promise<string[]> {
-  const store = SqliteStore.open(join(dataDir, 'ai-proxy.db'));
+async function makeKeys(location: StoreLocation, count: number): Promise<string[]> {
+  const store = await location.open();
   const secrets: string[] = [];
   for (let i = 0; i < count; i++) {
     const { secret } = await createKey(store, {
@@ -85,8 +99,8 @@ async function makeKeys(dataDir: string, count: number): Promise<string[]> {
   return secrets;
 }
 
-async function ledgerRows(dataDir: string): Promise<number> {
-  const store = SqliteStore.open(join(dataDir, 'ai-proxy.db'));
+async function ledgerRows(location: StoreLocation): Promise<number> {
+  const store = await location.open();
   const [g] = await store.usage({ since: Date.now() - 3_600_000, until: Date.now() + 1000, by: [] });
   await store.close();
   return g?.requests ?? 0;
@@ -96,21 +110,20 @@ async function startVariant(
   ctx: BenchContext,
   v: Variant,
   dir: string,
+  location: StoreLocation | undefined,
 ): Promise<{ target: RunningTarget; tokens: string }> {
   const config = join(dir, 'config');
-  const dataDir = join(dir, 'data');
   const port = await freePort();
   writeProxyConfig(config, port, '127.0.0.1', ctx.upstreamPort);
-  if (v.store) {
-    mkdirSync(dataDir, { recursive: true });
-    writeFileSync(join(config, '.env'), `DATA_DIR=${dataDir}\n`, { flag: 'a' });
+  if (location) {
+    writeFileSync(join(config, '.env'), `${location.env}\n`, { flag: 'a' });
     writeFileSync(
       join(config, 'provider-config.yaml'),
       `prices:\n  ${PROXY_MODEL}: {input: 0.15, output: 0.6}\nledger:\n  enabled: ${v.ledger}\n`,
       { flag: 'a' },
     );
   }
-  const secrets = v.keys > 0 ? await makeKeys(dataDir, v.keys) : [BENCH_AUTH_TOKEN];
+  const secrets = v.keys > 0 && location ? await makeKeys(location, v.keys) : [BENCH_AUTH_TOKEN];
   const tokens = join(dir, 'tokens.txt');
   writeFileSync(tokens, `${secrets.join('\n')}\n`);
   const bundle = await bundleProxy(ctx);
@@ -159,6 +172,11 @@ async function measure(ctx: BenchContext, target: RunningTarget, tokens: string,
   });
 }
 
+function sqliteLocation(dataDir: string): StoreLocation {
+  mkdirSync(dataDir, { recursive: true });
+  return { env: `DATA_DIR=${dataDir}`, open: async () => SqliteStore.open(join(dataDir, 'ai-proxy.db')) };
+}
+
 const ms = (us: number) => (us / 1000).toFixed(2);
 
 function report(rows: Row[]): string {
@@ -194,6 +212,7 @@ async function main(): Promise<void> {
   );
   ctx.upstreamPort = upstream.port;
   const rows: Row[] = [];
+  let pg: PgServer | undefined;
   try {
     const direct: Row = { name: 'direct' };
     const directTokens = join(workDir, 'direct-tokens.txt');
@@ -218,9 +237,20 @@ async function main(): Promise<void> {
       const dir = join(workDir, `v${i}`);
       mkdirSync(dir);
       log(`${v.name}: starting`);
+      if (v.store === 'postgres' && !postgresBinDir()) {
+        log(`${v.name}: skipped (apt-get install -y postgresql)`);
+        continue;
+      }
       let running;
+      let location: StoreLocation | undefined;
       try {
-        running = await startVariant(ctx, v, dir);
+        if (v.store === 'sqlite') location = sqliteLocation(join(dir, 'data'));
+        if (v.store === 'postgres') {
+          pg ??= await startPostgres();
+          const url = await pg.createDatabase(`bench${i}`);
+          location = { env: `DATABASE_URL=${url}`, open: () => PostgresStore.open(url) };
+        }
+        running = await startVariant(ctx, v, dir, location);
         log(`${v.name}: measuring`);
         await measure(ctx, running.target, running.tokens, row);
       } catch (error) {
@@ -228,10 +258,11 @@ async function main(): Promise<void> {
       } finally {
         await running?.target.stop();
       }
-      if (v.ledger && !row.error) row.rows = await ledgerRows(join(dir, 'data'));
+      if (v.ledger && location && !row.error) row.rows = await ledgerRows(location);
       rows.push(row);
     }
   } finally {
+    await pg?.stop();
     await upstream.proc.stop();
     rmSync(workDir, { recursive: true, force: true });
   }

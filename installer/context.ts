@@ -1,12 +1,19 @@
 // Every path and name the installer touches, in one object. Operators get the defaults;
 // integration tests on the shared engine pass their own (prefix aip-inst-, temp dirs) without
 // any flag an operator could see.
+import { join } from 'node:path';
 import { CONTAINER_GID, CONTAINER_UID } from '../src/contract/container.ts';
+
+/** The data folder's name inside the configuration folder. */
+export const DATA_FOLDER = 'data';
+
 export interface InstallPaths {
   /** Extraction folder and build context. */
   workDir: string;
   /** Configuration folder, bind-mounted read-only into the container. */
   configDir: string;
+  /** Client keys and the usage ledger (inside configDir), bind-mounted read-write; deleted only by --purge. */
+  dataDir: string;
   logFile: string;
   lockFile: string;
 }
@@ -42,6 +49,7 @@ export function defaultContext(env: NodeJS.ProcessEnv = process.env): InstallCon
     paths: {
       workDir: '/tmp/ai-proxy',
       configDir: '/srv/ai-proxy',
+      dataDir: join('/srv/ai-proxy', DATA_FOLDER),
       logFile: '/var/log/ai-proxy-installer.log',
       lockFile: '/run/lock/ai-proxy-installer.lock',
     },
@@ -69,7 +77,7 @@ export function contextFor(
   const context = defaultContext(env);
   return {
     ...context,
-    paths: dirs,
+    paths: { ...dirs, dataDir: join(dirs.configDir, DATA_FOLDER) },
     names: {
       container: base,
       previousContainer: `${base}-previous`,

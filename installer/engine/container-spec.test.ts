@@ -9,6 +9,7 @@ const base = {
   port: 9090,
   bind: '127.0.0.1',
   configDir: '/srv/ai-proxy',
+  dataDir: '/srv/ai-proxy/data',
   labels: { a: 'b' },
 };
 
@@ -27,7 +28,11 @@ test('the create document carries every hardening setting (CIS Docker section 5)
   assert.equal(host.NanoCpus, 500000000);
   assert.ok((host.PidsLimit ?? 0) > 0);
   assert.equal(host.RestartPolicy?.Name, 'unless-stopped');
-  assert.deepEqual(host.Mounts, [{ Type: 'bind', Source: '/srv/ai-proxy', Target: '/app/config', ReadOnly: true }]);
+  assert.deepEqual(host.Mounts, [
+    { Type: 'bind', Source: '/srv/ai-proxy', Target: '/app/config', ReadOnly: true },
+    { Type: 'bind', Source: '/srv/ai-proxy/data', Target: '/app/data', ReadOnly: false },
+  ]);
+  assert.deepEqual(spec.Env, ['DATA_DIR=/app/data'], 'the key store is in the mounted data folder');
   assert.deepEqual(host.PortBindings, { '9090/tcp': [{ HostIp: '127.0.0.1', HostPort: '9090' }] });
   assert.deepEqual(spec.ExposedPorts, { '9090/tcp': {} });
   assert.equal(host.LogConfig?.Type, 'json-file');

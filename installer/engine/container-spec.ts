@@ -1,7 +1,7 @@
 // The container's create document, as a pure function so unit tests can read it and so one
 // hash of it tells whether the running container is already what we would deploy.
 import type Docker from 'dockerode';
-import { ACME_STATE_DIR, CONFIG_DIR, CONTAINER_GID, CONTAINER_UID } from '../../src/contract/container.ts';
+import { ACME_STATE_DIR, CONFIG_DIR, CONTAINER_GID, CONTAINER_UID, DATA_DIR } from '../../src/contract/container.ts';
 
 export const HARDENING = {
   user: `${CONTAINER_UID}:${CONTAINER_GID}`,
@@ -20,6 +20,8 @@ export interface RunSpec {
   port: number;
   bind: string;
   configDir: string;
+  /** Client keys and the usage ledger on the host, mounted read-write at /app/data (DATA_DIR in the container). */
+  dataDir: string;
   labels: Record<string, string>;
   /**
    * Engines with API 1.44+ can probe faster during the start period. Docker merges an
@@ -38,7 +40,10 @@ export interface RunSpec {
 export function containerSpec(spec: RunSpec): Docker.ContainerCreateOptions {
   const portKey = `${spec.containerPort ?? spec.port}/tcp`;
   const httpKey = spec.httpPort ? `${spec.httpPort.container}/tcp` : undefined;
-  const mounts: Docker.MountSettings[] = [{ Type: 'bind', Source: spec.configDir, Target: CONFIG_DIR, ReadOnly: true }];
+  const mounts: Docker.MountSettings[] = [
+    { Type: 'bind', Source: spec.configDir, Target: CONFIG_DIR, ReadOnly: true },
+    { Type: 'bind', Source: spec.dataDir, Target: DATA_DIR, ReadOnly: false },
+  ];
   if (spec.acmeDir) mounts.push({ Type: 'bind', Source: spec.acmeDir, Target: ACME_STATE_DIR, ReadOnly: false });
   const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {
     [portKey]: [{ HostIp: spec.bind, HostPort: String(spec.port) }],
@@ -48,6 +53,9 @@ export function containerSpec(spec: RunSpec): Docker.ContainerCreateOptions {
     name: spec.name,
     Image: spec.image,
     User: HARDENING.user,
+    // The container's environment wins over .env: the key store is where the data folder is mounted
+    // (DATABASE_URL in .env still wins over DATA_DIR), for the server and for `docker exec ... keys`.
+    Env: [`DATA_DIR=${DATA_DIR}`],
     Labels: spec.labels,
     ExposedPorts: { [portKey]: {}, ...(httpKey ? { [httpKey]: {} } : {}) },
     StopTimeout: HARDENING.stopSeconds,

@@ -1,5 +1,5 @@
 // The single-VPS install, upgrade and reconfiguration, as data: look (recover, verify, port,
-// plan), pass the gate, change (extract, configure, build, start, wait), commit (clean up).
+// plan), pass the gate, change (extract, configure, data folder, build, start, wait), commit (clean up).
 import { printSuccess, summarize } from '../command/summary.ts';
 import { build } from '../steps/build.ts';
 import { cleanUp } from '../steps/clean-up.ts';
@@ -7,6 +7,7 @@ import { choosePort } from '../steps/choose-port.ts';
 import { configure } from '../steps/configure.ts';
 import { extract } from '../steps/extract.ts';
 import { planInstall, planLines, unchangedLine } from '../steps/plan-install.ts';
+import { prepareDataDir } from '../steps/prepare-data-dir.ts';
 import { recover } from '../steps/recover.ts';
 import { startContainer } from '../steps/start-container.ts';
 import { verifyArchive } from '../steps/verify-archive.ts';
@@ -24,6 +25,7 @@ export const installFlow = flow('install')
   .phase('apply')
   .step(extract)
   .step(configure)
+  .step(prepareDataDir)
   .step(build)
   .step(startContainer)
   .step(waitHealthy)

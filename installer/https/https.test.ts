@@ -222,16 +222,24 @@ test('TLS flags: the two modes, env equivalents, and every bad combination refus
 });
 
 test('container document: HTTPS port mapping, port 80 and the rw /app/acme mount only with ACME', () => {
-  const base = { name: 'n', image: 'i', bind: '0.0.0.0', configDir: '/srv/ai-proxy', labels: {} };
+  const base = {
+    name: 'n',
+    image: 'i',
+    bind: '0.0.0.0',
+    configDir: '/srv/ai-proxy',
+    dataDir: '/srv/ai-proxy/data',
+    labels: {},
+  };
   const plain = containerSpec({ ...base, port: 8080 });
   assert.deepEqual(plain.HostConfig?.PortBindings, { '8080/tcp': [{ HostIp: '0.0.0.0', HostPort: '8080' }] });
-  assert.equal(plain.HostConfig?.Mounts?.length, 1);
+  assert.equal(plain.HostConfig?.Mounts?.length, 2, 'the config and the data folder');
 
   const file = containerSpec({ ...base, port: 443, containerPort: 8443 });
   assert.deepEqual(file.HostConfig?.PortBindings, { '8443/tcp': [{ HostIp: '0.0.0.0', HostPort: '443' }] });
   assert.deepEqual(file.ExposedPorts, { '8443/tcp': {} });
   assert.deepEqual(file.HostConfig?.Mounts, [
     { Type: 'bind', Source: '/srv/ai-proxy', Target: '/app/config', ReadOnly: true },
+    { Type: 'bind', Source: '/srv/ai-proxy/data', Target: '/app/data', ReadOnly: false },
   ]);
 
   const acme = containerSpec({
@@ -245,7 +253,7 @@ test('container document: HTTPS port mapping, port 80 and the rw /app/acme mount
     '8443/tcp': [{ HostIp: '0.0.0.0', HostPort: '443' }],
     '8080/tcp': [{ HostIp: '0.0.0.0', HostPort: '80' }],
   });
-  assert.deepEqual(acme.HostConfig?.Mounts?.[1], {
+  assert.deepEqual(acme.HostConfig?.Mounts?.[2], {
     Type: 'bind',
     Source: '/srv/ai-proxy/acme',
     Target: '/app/acme',

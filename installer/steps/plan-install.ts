@@ -54,6 +54,7 @@ export function runSpec(
     port: input.port,
     bind: input.bind,
     configDir: run.ctx.paths.configDir,
+    dataDir: run.ctx.paths.dataDir,
     labels,
     // Faster first health checks where the engine supports them (API 1.44+).
     ...(supportsStartInterval(input.engine.info.apiVersion) ? { startIntervalMs: 1000 } : {}),

@@ -1,4 +1,5 @@
-// `--uninstall --purge`: delete the configuration folder, with the token and provider keys.
+// `--uninstall --purge`: delete the configuration folder, with the token, the provider keys and
+// the data folder inside it (client keys and the usage ledger).
 import { existsSync, rmSync } from 'node:fs';
 import { EXIT } from '../command/exit-codes.ts';
 import { InstallError } from '../command/errors.ts';
@@ -20,6 +21,6 @@ export const purgeConfig: Step = {
         `delete it by hand: sudo rm -rf ${dir}`,
       );
     }
-    return 'configuration and token deleted';
+    return 'configuration, token, client keys and usage ledger deleted';
   },
 };

@@ -202,7 +202,11 @@ describe('installer HTTPS with the operator certificate on the local engine', { 
     const info = inspect(name);
     assert.deepEqual(Object.keys(info.HostConfig.PortBindings), ['8443/tcp']);
     assert.equal(info.HostConfig.PortBindings['8443/tcp'][0].HostPort, String(httpsPort));
-    assert.equal(info.HostConfig.Mounts.length, 1, 'no /app/acme mount without --domain');
+    assert.deepEqual(
+      info.HostConfig.Mounts.map((m: { Target: string }) => m.Target),
+      ['/app/config', '/app/data'],
+      'no /app/acme mount without --domain',
+    );
     const env = readFileSync(join(ctx.paths.configDir, '.env'), 'utf8');
     assert.match(env, /^TLS_CERT_FILE=\/app\/config\/tls\/cert\.pem$/m);
     assert.match(env, /^PORT=8443$/m);

@@ -49,6 +49,14 @@ describe('two proxies sharing keys and a budget through PostgreSQL', { skip }, (
   it('spends the whole budget across both, and no more than one request over per process', async (t) => {
     const { key, secret } = await createKey(store, { name: 'team', budgetNano: BUDGET_NANO, budgetPeriod: 'month' });
     const clients = proxies.map((p) => new OpenAI({ baseURL: `${p.url}/v1`, apiKey: secret, maxRetries: 0 }));
+    // Both replicas load a new key within a second; on a busy machine one may be later than the
+    // other, and the first alone would spend most of the budget: start once both know the key
+    // (the model list costs nothing against a budget).
+    for (const p of proxies) {
+      const known = async () =>
+        (await fetch(`${p.url}/v1/models`, { headers: { authorization: `Bearer ${secret}` } })).status === 200;
+      for (let i = 0; i < 200 && !(await known()); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     // Each "replica" gets requests one after another (a load balancer alternating between them),
     // prompts of varying length so requests cost different amounts.
     const served = [0, 0];

@@ -105,7 +105,11 @@ export async function assertHardened(vps: Vps, exp: Expect): Promise<void> {
   assert.ok(config, 'the config folder is mounted at /app/config');
   assert.equal(config.Source, CONFIG_DIR);
   assert.equal(config.RW, false, 'the config is mounted read-only');
-  assert.equal(mounts.length, 1, `no other mounts: ${JSON.stringify(mounts)}`);
+  const data = mounts.find((m) => m.Destination === '/app/data');
+  assert.ok(data, 'the data folder is mounted at /app/data');
+  assert.equal(data.Source, `${CONFIG_DIR}/data`);
+  assert.equal(data.RW, true, 'the data folder (client keys, ledger) is writable');
+  assert.equal(mounts.length, 2, `no other mounts: ${JSON.stringify(mounts)}`);
   assert.deepEqual(Object.keys(h.PortBindings ?? {}), [key], `only ${key} is published`);
   assert.deepEqual(h.PortBindings?.[key], [{ HostIp: exp.bind ?? '0.0.0.0', HostPort: String(exp.port) }]);
   assert.equal(h.LogConfig?.Type, 'json-file');
@@ -137,6 +141,11 @@ export async function assertFiles(vps: Vps): Promise<void> {
   for (const f of ['.env', 'provider-config.yaml']) {
     assert.equal(await statOf(vps, `${CONFIG_DIR}/${f}`), '640 0 1001', `${CONFIG_DIR}/${f} is 0640 root:1001`);
   }
+  assert.equal(
+    await statOf(vps, `${CONFIG_DIR}/data`),
+    '2770 0 1001',
+    `${CONFIG_DIR}/data (client keys, ledger) is 2770 root:1001`,
+  );
   assert.equal(await vps.fileExists('/tmp/ai-proxy'), false, '/tmp/ai-proxy is removed');
   const temps = (await vps.execOk(`find ${CONFIG_DIR} -name '.tmp-*'`)).stdout.trim();
   assert.equal(temps, '', `no temp file of an atomic write is left in ${CONFIG_DIR}`);

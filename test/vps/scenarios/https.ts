@@ -161,6 +161,7 @@ async function domainInstall(s: Session): Promise<number> {
     bindings.Mounts.map((m) => [m.Target, Boolean(m.ReadOnly)]),
     [
       ['/app/config', true],
+      ['/app/data', false],
       ['/app/acme', false],
     ],
   );
