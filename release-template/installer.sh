@@ -39,7 +39,7 @@ Launcher exit codes (the installer's own codes are passed through unchanged):
   2  bad launcher usage (e.g. --archive without a path)
   3  not run as root: rerun with sudo
   4  wrong CPU architecture for this archive, or no folder that allows running programs
-  6  the archive was not found
+  6  the archive was not found or cannot be read
   7  the archive's sha256 does not match the one written into this launcher
 LAUNCHER_HELP
   printf '\nInstaller options (from: ai-proxy install --help):\n\n'
@@ -94,6 +94,9 @@ if [ -z "$archive" ]; then
   [ -n "$archive" ] || die 6 "ai-proxy-release.tar.gz not found next to $0 or in $PWD: put it there or pass --archive PATH"
 fi
 [ -f "$archive" ] || die 6 "archive $archive not found: check the path given to --archive"
+# Root may still be unable to read it (NFS with root_squash, a root without CAP_DAC_OVERRIDE);
+# read one byte, as `test -r` answers yes for root in some shells.
+head -c 1 "$archive" >/dev/null 2>&1 || die 6 "archive $archive cannot be read by $(id -un): copy it to a local folder root can read"
 case $archive in /*) ;; *) archive=$PWD/$archive ;; esac
 
 verify() { # FILE: exit 7 unless FILE is the archive this launcher was built with

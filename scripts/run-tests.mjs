@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Runs every *.test.ts under src/, installer/, test/ and bench/ (its unit tests; the benchmarks themselves run with npm run bench) with node's test runner (through tsx).
-// Node 20 cannot expand globs given to --test, so the files are listed here.
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+// The files are listed here (node's --test glob would also pick up node_modules fixtures); skipped
+// tests are listed again at the end, with their reasons.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const roots = process.argv.slice(2).length ? process.argv.slice(2) : ['src', 'installer', 'test', 'bench'];
@@ -28,9 +30,37 @@ if (files.length === 0) {
   process.exit(1);
 }
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
+// Skipped tests also go to a file of their own, printed as a list at the very end.
+const skipLog = join(mkdtempSync(join(tmpdir(), 'aip-tests-')), 'skipped.jsonl');
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, ...files],
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    `--test-reporter=${join(import.meta.dirname, 'skip-reporter.mjs')}`,
+    `--test-reporter-destination=${skipLog}`,
+    `--test-concurrency=${concurrency}`,
+    ...files,
+  ],
   { stdio: 'inherit' },
 );
+const skipped = existsSync(skipLog)
+  ? readFileSync(skipLog, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line))
+  : [];
+rmSync(dirname(skipLog), { recursive: true, force: true });
+console.log(
+  `\nSkipped: ${skipped.length} test${skipped.length === 1 ? '' : 's'}${skipped.length ? ' (they prove nothing in this run)' : ''}`,
+);
+for (const s of skipped) console.log(`  - ${s.file}: ${s.name}\n      why: ${s.reason}`);
+if (skipped.length && process.env.SKIP_SUMMARY_FILE)
+  writeFileSync(
+    process.env.SKIP_SUMMARY_FILE,
+    skipped.map((s) => `${s.file}: ${s.name} (${s.reason})`).join('\n') + '\n',
+  );
 process.exit(result.status ?? 1);

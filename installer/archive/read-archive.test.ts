@@ -1,6 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync, readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ArchiveCorrupt, ArchiveUnreadable, LIMITS, readArchive, safeEntryPath } from './read-archive.ts';
@@ -32,6 +32,11 @@ async function rejectsWith(entries: RawEntry[], pattern: RegExp): Promise<void> 
 }
 
 const good = () => releaseEntries(MINIMAL_FILES);
+
+/** Every file called `name` under `root`: where an unsafe entry would have been written. */
+function written(root: string, name: string): string[] {
+  return readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((path) => path.split('/').at(-1) === name);
+}
 
 test('a well-formed release verifies and extracts with its hashes checked', async () => {
   const report = await readArchive(archive(good()));
@@ -96,13 +101,18 @@ test('executable bits survive, setuid bits do not, and the umask does not matter
   process.umask(previousUmask);
 });
 
-test('absolute paths are refused', async () => {
-  await rejectsWith([...good(), { path: '/etc/cron.d/evil', body: 'x' }], /absolute path/);
+test('absolute paths are refused, and nothing is written there', async () => {
+  // an absolute path inside this test's folder: where a naive extractor would write it
+  const outside = join(dir, 'absolute-evil');
+  await rejectsWith([...good(), { path: outside, body: 'x' }], /absolute path/);
+  assert.deepEqual(written(dir, 'absolute-evil'), [], 'the absolute entry was written (as is, or under the target)');
 });
 
-test('paths with .. are refused, wherever the .. is', async () => {
+test('paths with .. are refused, wherever the .., and nothing lands outside the target', async () => {
+  // rejectsWith extracts into dir/x<n>: "../evil" would land in dir itself
   await rejectsWith([...good(), { path: '../evil', body: 'x' }], /contains "\.\."/);
   await rejectsWith([...good(), { path: 'rootfs/../../evil', body: 'x' }], /contains "\.\."/);
+  assert.deepEqual(written(dir, 'evil'), [], 'an entry with .. was written');
   await rejectsWith([...good(), { path: 'rootfs/..', type: 'Directory' }], /contains "\.\."/);
 });
 
@@ -114,31 +124,39 @@ test('symbolic links, hard links, devices and FIFOs are refused', async () => {
   await rejectsWith([...good(), { path: 'fifo', type: 'FIFO' }], /FIFO/);
 });
 
-test('an oversize entry is refused from its header, before its body is read', async () => {
-  const saved = LIMITS.maxFileBytes;
-  LIMITS.maxFileBytes = 1000;
-  try {
-    await rejectsWith([...good(), { path: 'big', body: Buffer.alloc(2000) }], /over the 1000-byte limit/);
-  } finally {
-    LIMITS.maxFileBytes = saved;
-  }
+test('an oversize entry is refused from its header, before its body is read (the shipped limit)', async () => {
+  // The header claims one byte over LIMITS.maxFileBytes and no body follows: only a check of the
+  // header can refuse it as oversize (reading the body would find it truncated instead).
+  const claim = LIMITS.maxFileBytes + 1;
+  await assert.rejects(
+    readArchive(archive([...good(), { path: 'big', size: claim }])),
+    (error: Error) =>
+      error instanceof ArchiveCorrupt && error.message.includes(`over the ${LIMITS.maxFileBytes}-byte limit`),
+  );
+});
+
+// The other bounds with small limits passed in (LIMITS itself is never changed: tests of this
+// file may run at the same time).
+const small = (bounds: Partial<typeof LIMITS>) => ({ limits: { ...LIMITS, ...bounds } });
+
+test('an entry over a smaller file limit is refused', async () => {
+  await assert.rejects(
+    readArchive(archive([...good(), { path: 'big', body: Buffer.alloc(2000) }]), small({ maxFileBytes: 1000 })),
+    (error: Error) => error instanceof ArchiveCorrupt && /over the 1000-byte limit/.test(error.message),
+  );
 });
 
 test('too many entries and too many bytes in total are refused', async () => {
-  const savedEntries = LIMITS.maxEntries;
-  LIMITS.maxEntries = 3;
-  try {
-    await rejectsWith(good(), /more than 3 entries/);
-  } finally {
-    LIMITS.maxEntries = savedEntries;
-  }
-  const savedTotal = LIMITS.maxTotalBytes;
-  LIMITS.maxTotalBytes = 100;
-  try {
-    await rejectsWith(good(), /unpacks to more than 100 bytes/);
-  } finally {
-    LIMITS.maxTotalBytes = savedTotal;
-  }
+  await assert.rejects(
+    readArchive(archive(good()), small({ maxEntries: 3 })),
+    (error: Error) => error instanceof ArchiveCorrupt && /more than 3 entries/.test(error.message),
+  );
+  await assert.rejects(
+    readArchive(archive(good()), small({ maxTotalBytes: 100 })),
+    (error: Error) => error instanceof ArchiveCorrupt && /unpacks to more than 100 bytes/.test(error.message),
+  );
+  // the same archive within the bounds: the refusals above are the bounds, not the archive
+  await readArchive(archive(good()), small({ maxEntries: good().length, maxTotalBytes: 10_000 }));
 });
 
 test('a duplicate name is refused (it could replace a checked file)', async () => {
@@ -190,5 +208,4 @@ test('safeEntryPath normalises ./ and trailing slashes', () => {
   assert.equal(safeEntryPath('rootfs/etc/'), 'rootfs/etc');
   assert.equal(safeEntryPath('./'), '');
   assert.throws(() => safeEntryPath('a\\..\\b'), /backslash/);
-  assert.ok(!existsSync('/evil'));
 });

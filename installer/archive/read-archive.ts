@@ -66,6 +66,8 @@ export interface ReadOptions {
   /** When set, files and directories are created under this (fresh, private) folder. */
   extractTo?: string;
   signal?: AbortSignal;
+  /** Bounds other than LIMITS (tests prove each bound with small ones). */
+  limits?: typeof LIMITS;
 }
 
 export async function readArchive(archivePath: string, options: ReadOptions = {}): Promise<ArchiveReport> {
@@ -75,6 +77,7 @@ export async function readArchive(archivePath: string, options: ReadOptions = {}
   const seen = new Set<string>();
   let entries = 0;
   let totalBytes = 0;
+  const limits = options.limits ?? LIMITS;
 
   await new Promise<void>((resolve, reject) => {
     const source = createReadStream(archivePath);
@@ -93,8 +96,8 @@ export async function readArchive(archivePath: string, options: ReadOptions = {}
       if (failed) return entry.resume();
       try {
         entries++;
-        if (entries > LIMITS.maxEntries)
-          throw new ArchiveCorrupt(`the archive has more than ${LIMITS.maxEntries} entries`);
+        if (entries > limits.maxEntries)
+          throw new ArchiveCorrupt(`the archive has more than ${limits.maxEntries} entries`);
         const path = safeEntryPath(entry.path);
         if (entry.type === 'Directory') {
           if (path !== '' && options.extractTo) makeDirs(options.extractTo, path);
@@ -108,13 +111,13 @@ export async function readArchive(archivePath: string, options: ReadOptions = {}
         if (path === '') throw new ArchiveCorrupt(`archive entry "${entry.path}" has no name`);
         if (seen.has(path)) throw new ArchiveCorrupt(`archive entry "${path}" appears twice`);
         seen.add(path);
-        if (entry.size > LIMITS.maxFileBytes)
+        if (entry.size > limits.maxFileBytes)
           throw new ArchiveCorrupt(
-            `archive entry "${path}" is ${entry.size} bytes, over the ${LIMITS.maxFileBytes}-byte limit`,
+            `archive entry "${path}" is ${entry.size} bytes, over the ${limits.maxFileBytes}-byte limit`,
           );
         totalBytes += entry.size;
-        if (totalBytes > LIMITS.maxTotalBytes)
-          throw new ArchiveCorrupt(`the archive unpacks to more than ${LIMITS.maxTotalBytes} bytes`);
+        if (totalBytes > limits.maxTotalBytes)
+          throw new ArchiveCorrupt(`the archive unpacks to more than ${limits.maxTotalBytes} bytes`);
         if (KEPT_TEXTS.has(path) && entry.size > MAX_KEPT_BYTES) throw new ArchiveCorrupt(`${path} is too large`);
         pending.push(
           consumeFile(entry, path, files, options.extractTo, (text) => texts.set(path, text)).catch((error) => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runSteps } from './run-steps.ts';
-import { Interrupted } from './signals.ts';
+import { guardSignals, Interrupted } from './signals.ts';
 import { createProgress } from '../command/progress.ts';
 import { nullLog } from '../command/log.ts';
 import { defaultsPrompter } from '../command/prompts.ts';
@@ -121,4 +121,28 @@ test('a signal during a step ends in 130 after the rollback', async () => {
     (error: InstallError) => error.exitCode === 130 && /SIGTERM/.test(error.message),
   );
   assert.deepEqual(order, ['undo one']);
+});
+
+test('a real SIGINT sent while a step does no I/O stops that step, not a later one', async () => {
+  // A signal reaches JavaScript only when the event loop polls: without a pause after each step,
+  // the next step would already run (and change the host) before the Ctrl-C is seen.
+  const guard = guardSignals(() => {});
+  try {
+    const { state } = makeState(guard.controller);
+    const ran: string[] = [];
+    const steps = [
+      step('planning', async () => {
+        ran.push('planning');
+        process.kill(process.pid, 'SIGINT');
+      }),
+      step('writing the configuration', async () => void ran.push('writing the configuration')),
+    ];
+    await assert.rejects(
+      runSteps(state, steps),
+      (error: InstallError) => error.exitCode === 130 && /SIGINT/.test(error.message),
+    );
+    assert.deepEqual(ran, ['planning']);
+  } finally {
+    guard.dispose();
+  }
 });

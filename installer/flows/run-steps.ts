@@ -33,6 +33,7 @@ export async function runSteps(
     const handle = run.progress.step(title);
     try {
       const result = await step.run(run, (action) => undoStack.push(action), values as never);
+      await signalsDelivered();
       if (run.signal.aborted) throw run.signal.reason;
       if (result !== null && typeof result === 'object') {
         const { detail, value } = result as { detail?: string; value: object };
@@ -56,6 +57,15 @@ export async function runSteps(
     }
   }
   return values;
+}
+
+/**
+ * A signal is handed to JavaScript only when the event loop polls for it. A step that never
+ * waits on I/O (choosing the port, planning, writing the configuration) would carry a Ctrl-C
+ * over into later steps, which then make changes first. Two turns of the loop include one poll.
+ */
+function signalsDelivered(): Promise<void> {
+  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 }
 
 function interruptedError(run: Run): InstallError {

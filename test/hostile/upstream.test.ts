@@ -44,7 +44,7 @@ describe('hostile: upstreams', { skip }, () => {
           return true;
         },
       );
-      assert.ok(await upstream.waitForAbort(5000), 'the upstream request was cancelled');
+      assert.ok(await upstream.waitForAbort(upstream.requests.length - 1, 5000), 'the upstream request was cancelled');
       return {
         seconds: round1((performance.now() - t0) / 1000),
         upstreamSentMiB: round1(upstream.requests.at(-1)!.flooded / MiB),
@@ -65,7 +65,7 @@ describe('hostile: upstreams', { skip }, () => {
           return true;
         },
       );
-      assert.ok(await upstream.waitForAbort(5000), 'the upstream request was cancelled');
+      assert.ok(await upstream.waitForAbort(upstream.requests.length - 1, 5000), 'the upstream request was cancelled');
       return {
         seconds: round1((performance.now() - t0) / 1000),
         upstreamSentMiB: round1(upstream.requests.at(-1)!.flooded / MiB),

@@ -1,5 +1,5 @@
-// Each exit code from a real cause where this machine can stage one (fault injection only for
-// the image build), and what is left afterwards: nothing half done.
+// Each exit code from a real cause where this machine can stage one, and what is left
+// afterwards: nothing half done. (The build fault injection is tested for its own safety.)
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -16,6 +16,7 @@ import {
   writeFileSync,
   statSync,
   chmodSync,
+  rmSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
@@ -29,6 +30,7 @@ import {
   skipReason,
   type TestInstall,
 } from './lib/harness.ts';
+import { interruptAt } from './lib/interrupt.ts';
 
 const reason = skipReason();
 
@@ -117,7 +119,21 @@ describe('installer failures and their exit codes', { skip: reason ?? false }, (
     }
   });
 
-  test('12: an image build the engine rejects rolls everything back (fault injection)', async () => {
+  test('12: the engine rejects the build because its context lost a file, and everything is rolled back', async () => {
+    // A real cause on a shared engine whose disk cannot be filled: something removes a file from
+    // the build folder after extraction (a /tmp cleaner, a second admin), so the Dockerfile's
+    // COPY fails in the engine. The installer is held at the start of the build while it happens.
+    const run = await interruptAt(t, argv(), {
+      step: 8,
+      hold: true,
+      act: () => rmSync(join(t.ctx.paths.workDir, 'ai-proxy')),
+    });
+    assert.equal(run.code, 12, run.output);
+    assert.match(run.output, /the image build failed: .*ai-proxy/);
+    nothingInstalled();
+  });
+
+  test('12: the fault injection needs its marker file as well as the variable', async () => {
     const marker = join(t.root, 'fault-marker');
     writeFileSync(marker, '');
     const result = await install(
@@ -127,6 +143,7 @@ describe('installer failures and their exit codes', { skip: reason ?? false }, (
     assert.equal(result.code, 12, result.error?.message);
     assert.match(result.error?.message ?? '', /image build failed/);
     nothingInstalled();
+    // the variable alone (no marker file) injects nothing
     const without = await install(
       {
         ...t.ctx,

@@ -1,11 +1,11 @@
-// Upgrade to another release while a probe loop measures downtime, then signals: SIGINT rolls
-// back to the serving previous container (exit 130); SIGKILL at two points leaves leftovers
-// that the next run finds and turns into a healthy installation.
+// Upgrade to another release while a probe loop measures downtime (asserted with a generous
+// bound; BENCHMARKS.md has the precise figure from the VPS suite), then a SIGKILL in the middle of
+// the next upgrade, which the next run finds and turns into a healthy installation. Every step's
+// SIGINT and SIGKILL on a reinstall: interruptions.test.ts.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import {
   exists,
   freePort,
@@ -18,34 +18,10 @@ import {
   type TestInstall,
 } from './lib/harness.ts';
 import { archiveWithVersion } from './lib/variant.ts';
+import { interruptAt } from './lib/interrupt.ts';
 
 const reason = skipReason();
-const CHILD = resolve('test/installer/lib/child.ts');
-
-interface ChildRun {
-  code: Promise<number | null>;
-  output: () => string;
-}
-
-/** Starts the installer in a child process and sends `signal` once `marker` appears in its output. */
-function runChild(t: TestInstall, argv: string[], marker: RegExp, signal: NodeJS.Signals): ChildRun {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, ...argv], {
-    env: { ...process.env, AIP_INST_CONTEXT: JSON.stringify({ name: t.name, dirs: t.ctx.paths }) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  let sent = false;
-  const onData = (chunk: Buffer) => {
-    output += chunk.toString();
-    if (!sent && marker.test(output)) {
-      sent = true;
-      child.kill(signal);
-    }
-  };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
-  return { code: new Promise((done) => child.on('exit', (code) => done(code))), output: () => output };
-}
+const UPGRADE_GAP_BOUND_MS = 15_000;
 
 async function assertHealthyInstall(t: TestInstall, port: number): Promise<void> {
   const info = inspect(t.name);
@@ -114,31 +90,21 @@ describe('upgrade, signals and recovery on the local engine', { skip: reason ?? 
     ctx.diagnostic(
       `upgrade took ${result.summary?.durationMs} ms; /ping downtime ${longestGap} ms (${failures} failed probes)`,
     );
+    // One stop plus one start, on a shared engine that may be loaded (5.0 s seen at load 15 on 2
+    // cores, ~1.5 s when quiet): generous so it never flakes; it catches an upgrade that leaves
+    // the port dead for a build or a failed start. The precise figure: bench/upgrade.ts.
+    assert.ok(longestGap <= UPGRADE_GAP_BOUND_MS, `/ping was down ${longestGap} ms, bound ${UPGRADE_GAP_BOUND_MS} ms`);
   });
 
-  test('SIGINT while the new container is being health-checked rolls back to the serving one (exit 130)', async () => {
-    const before = inspect(t.name).Id;
-    const envBefore = readFileSync(join(t.ctx.paths.configDir, '.env'));
-    const run = runChild(t, argv(RELEASE_ARCHIVE, '--force'), /\[9\/11\] Starting the container/, 'SIGINT');
-    assert.equal(await run.code, 130, run.output());
-    assert.match(run.output(), /SIGINT received: stopping and rolling back/);
-    assert.match(run.output(), /Rollback complete/);
-    assert.equal(inspect(t.name).Id, before);
-    assert.deepEqual(readFileSync(join(t.ctx.paths.configDir, '.env')), envBefore);
-    await assertHealthyInstall(t, port);
-  });
-
-  test('SIGKILL during the image build, then a re-run ends healthy', async () => {
-    const run = runChild(t, argv(RELEASE_ARCHIVE, '--force'), /\[7\/11\] Writing the configuration/, 'SIGKILL');
-    assert.equal(await run.code, null);
-    const again = await install(t.ctx, argv(RELEASE_ARCHIVE));
-    assert.equal(again.code, 0, again.error?.message);
-    await assertHealthyInstall(t, port);
-  });
-
-  test('SIGKILL after the old container was stopped and renamed, then a re-run restores and ends healthy', async () => {
-    const run = runChild(t, argv(upgradeArchive, '--force'), /\[9\/11\] Starting the container/, 'SIGKILL');
-    assert.equal(await run.code, null);
+  test('SIGKILL mid-upgrade, the old container renamed away, then a re-run restores and ends healthy', async () => {
+    const run = await interruptAt(t, argv(upgradeArchive, '--force'), {
+      step: 9,
+      signal: 'SIGKILL',
+      until: () => exists(`${t.name}-previous`),
+    });
+    assert.equal(run.killedBy, 'SIGKILL', run.output);
+    assert.equal(run.lastStarted, 9, `the kill landed in step ${run.lastStarted}, not in "Starting the container"`);
+    assert.equal(run.lastEnded, false, 'step 9 had finished before the kill');
     assert.ok(exists(`${t.name}-previous`), 'the kill left the old container under its temporary name');
     const again = await install(t.ctx, argv(upgradeArchive));
     assert.equal(again.code, 0, again.error?.message);

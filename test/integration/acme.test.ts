@@ -2,7 +2,7 @@
 // HTTP-01 check on HTTP_PORT (pebble resolves the test name through a DNS responder in the
 // test), serves it to the openai SDK, renews it in the running process (20-second
 // certificates), reuses the stored one after a restart, and reports a failing CA in /health.
-// AI_PROXY_TEST_BIN=<extracted release executable> runs the same against the Node 24 SEA.
+// PROXY_TARGET=executable (test/executable/acme.test.ts) runs the same against the release executable.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync, statSync } from 'node:fs';
@@ -15,9 +15,9 @@ import { startOpenAIMock } from '../mocks/openai.ts';
 import type { MockUpstream } from '../mocks/server.ts';
 import { freePort, havePebble, startPebble, type Pebble } from './acme-pebble.ts';
 import { openaiProvider, TOKEN, writeConfigDir } from './harness.ts';
+import { proxyCommand, targetLabel } from './target.ts';
 
 const DOMAIN = 'proxy.aip-tls.example';
-const MAIN = join(import.meta.dirname, '..', '..', 'src', 'main.ts');
 const skip =
   !havePebble() && process.env.REQUIRE_E2E !== '1'
     ? 'pebble is not installed (apt-get install -y pebble; REQUIRE_E2E=1 makes this a failure)'
@@ -30,11 +30,10 @@ interface Serve {
   stop(): Promise<void>;
 }
 
-/** AI_PROXY_TEST_BIN=/path/to/ai-proxy runs these tests against a release executable (the SEA bundle). */
+/** `ai-proxy serve` as the current target (PROXY_TARGET, target.ts). */
 function serve(dir: string, port: number): Serve {
-  const bin = process.env.AI_PROXY_TEST_BIN;
-  const args = ['serve', '--config-dir', dir, '--port', String(port), '--host', '127.0.0.1'];
-  const child = spawn(bin ?? process.execPath, bin ? args : ['--import', 'tsx', MAIN, ...args], {
+  const { command, args } = proxyCommand(['serve', '--config-dir', dir, '--port', String(port), '--host', '127.0.0.1']);
+  const child = spawn(command, args, {
     env: { PATH: process.env.PATH ?? '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -45,7 +44,8 @@ function serve(dir: string, port: number): Serve {
   return {
     child,
     out: () => out,
-    async waitFor(re, ms = 20_000) {
+    // generous: a loaded 2-core machine can take 20 s just to start the proxy under tsx
+    async waitFor(re, ms = 60_000) {
       const end = Date.now() + ms;
       for (;;) {
         const m = re.exec(out);
@@ -73,7 +73,7 @@ function presented(port: number, root: string): Promise<{ fingerprint: string; s
   });
 }
 
-describe('ACME with pebble', { skip }, () => {
+describe(`ACME with pebble (${targetLabel()})`, { skip }, () => {
   let pebble: Pebble;
   let upstream: MockUpstream;
   let httpPort: number;
@@ -177,7 +177,7 @@ describe('ACME with pebble', { skip }, () => {
   });
 });
 
-describe('ACME failures', { skip }, () => {
+describe(`ACME failures (${targetLabel()})`, { skip }, () => {
   it('a CA that is not trusted: no HTTPS, the error in /health (loopback, HTTP_PORT), backoff in state.json', async () => {
     const httpPort = await freePort();
     const pebble = await startPebble(httpPort, 60);

@@ -7,6 +7,7 @@ import { MOCK_TOOL_INPUT, startAnthropicMock } from '../mocks/anthropic.ts';
 import { MOCK_TOOL_ARGS, startOpenAIMock } from '../mocks/openai.ts';
 import type { MockUpstream } from '../mocks/server.ts';
 import { anthropicProvider, openaiProvider, startProxy, TOKEN, type RunningProxy } from './harness.ts';
+import { targetLabel } from './target.ts';
 
 const tools: Anthropic.Tool[] = [
   {
@@ -17,7 +18,7 @@ const tools: Anthropic.Tool[] = [
   { name: 'get_time', input_schema: { type: 'object', properties: {} } },
 ];
 
-describe('anthropic SDK through the proxy', () => {
+describe(`anthropic SDK through the proxy (${targetLabel()})`, () => {
   let oa: MockUpstream;
   let an: MockUpstream;
   let px: RunningProxy;

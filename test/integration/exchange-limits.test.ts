@@ -39,7 +39,7 @@ describe('exchange: caps on a buffered answer', () => {
       (e: unknown) =>
         e instanceof UpstreamAnswerTooLarge && e.kind === 'over_cap' && /max_response_bytes/.test(e.message),
     );
-    assert.ok(await upstream.waitForAbort(5000), 'the upstream request was cancelled');
+    assert.ok(await upstream.waitForAbort(upstream.requests.length - 1, 5000), 'the upstream request was cancelled');
     assert.ok(upstream.requests.at(-1)!.flooded < 100 * MiB, 'the proxy stopped reading early');
     assert.equal(budget.inUse, 0);
   });

@@ -1,12 +1,14 @@
 // Starts the real proxy for integration tests: in-process on 127.0.0.1:0 (fast, logs captured),
-// or as a child process when signals are the point of the test.
-import { spawn, type ChildProcess } from 'node:child_process';
+// or as a child process when signals are the point of the test. With PROXY_TARGET=executable
+// (target.ts) both are the release executable instead, as a child process.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.ts';
 import { ProxyServer } from '../../src/http/server.ts';
 import { Logger } from '../../src/observability/logger.ts';
+import { proxyCommand, proxyTarget } from './target.ts';
 
 export const TOKEN = 'test-token-0123456789abcdef0123456789abcdef';
 export const OPENAI_KEY = 'sk-upstream-openai-secret-key-1234567890';
@@ -22,24 +24,74 @@ export function writeConfigDir(yaml: string, extraEnv = ''): string {
   return dir;
 }
 
+export type LogLine = Record<string, unknown>;
+
 export interface RunningProxy {
   url: string;
-  proxy: ProxyServer;
   /** The config folder (.env, provider-config.yaml), e.g. to change it before a reload; DATA_DIR=data puts the key store in it. */
   dir: string;
-  logs: string[];
+  /** Waits (up to 5 s) for the latest log line that `match` accepts. */
+  logLine(match: (line: LogLine) => boolean): Promise<LogLine>;
   close(): Promise<void>;
 }
 
 export interface StartOptions {
   /** More .env lines (DATA_DIR=data turns client keys and the ledger on). */
   env?: string;
-  /** The gateway's clock (budget periods, key expiry). */
+  /** The gateway's clock (budget periods, key expiry); in this process only. */
   clock?: () => number;
 }
 
+/** A proxy in this test process: its server object and its log lines are at hand. */
+export interface InProcessProxy extends RunningProxy {
+  proxy: ProxyServer;
+  logs: string[];
+}
+
+/** The last line `match` accepts, polling `lines()` (after `flush`) until one appears. */
+async function waitForLine(
+  lines: () => string[],
+  match: (line: LogLine) => boolean,
+  flush: () => void = () => {},
+): Promise<LogLine> {
+  const end = Date.now() + 5000;
+  for (;;) {
+    flush();
+    const found = lines()
+      .map((l) => JSON.parse(l) as LogLine)
+      .filter(match)
+      .at(-1);
+    if (found) return found;
+    if (Date.now() > end) throw new Error(`no matching log line in:\n${lines().join('\n')}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The proxy for a suite: in this process from src/, or the release executable as a child. */
 export async function startProxy(yaml: string, options: StartOptions = {}): Promise<RunningProxy> {
   const dir = writeConfigDir(yaml, options.env);
+  if (proxyTarget() === 'executable' && !options.clock) {
+    const px = await startProxyProcess(dir);
+    return {
+      url: px.url,
+      dir,
+      logLine: (match) => waitForLine(() => px.stdout().split('\n').filter(Boolean), match),
+      close: async () => {
+        if (px.child.exitCode === null) px.child.kill('SIGTERM');
+        await px.exited;
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  return startInProcessProxy(yaml, dir, options);
+}
+
+/** The proxy from src/ in this process, whatever the target: for tests that look inside it. */
+export async function startInProcessProxy(
+  yaml: string,
+  dir = writeConfigDir(yaml),
+  options: Pick<StartOptions, 'clock'> = {},
+): Promise<InProcessProxy> {
   // The environment of the test runner must not leak into the config under test.
   const config = loadConfig(dir, {});
   const logs: string[] = [];
@@ -52,6 +104,12 @@ export async function startProxy(yaml: string, options: StartOptions = {}): Prom
     proxy,
     dir,
     logs,
+    logLine: (match) =>
+      waitForLine(
+        () => logs,
+        match,
+        () => logger.flush(),
+      ),
     close: async () => {
       await proxy.shutdown(1000);
       rmSync(dir, { recursive: true, force: true });
@@ -69,18 +127,28 @@ export interface ProxyProcess {
   exited: Promise<number | null>;
 }
 
-const MAIN = join(import.meta.dirname, '..', '..', 'src', 'main.ts');
+/** Runs `ai-proxy ARGS` to completion (subcommands), as the current target. */
+export function runProxyCommand(args: string[], env: Record<string, string> = {}) {
+  const { command, args: argv } = proxyCommand(args);
+  return spawnSync(command, argv, { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 20_000 });
+}
 
-/** Runs `ai-proxy serve` as a child (tsx) and waits for its "listening" log line. */
+/** Runs `ai-proxy serve` as a child (tsx, or the executable) and waits for its "listening" log line. */
 export function startProxyProcess(dir: string, extraArgs: string[] = []): Promise<ProxyProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', MAIN, 'serve', '--config-dir', dir, '--port', '0', '--host', '127.0.0.1', ...extraArgs],
-    {
-      env: { PATH: process.env.PATH ?? '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const { command, args } = proxyCommand([
+    'serve',
+    '--config-dir',
+    dir,
+    '--port',
+    '0',
+    '--host',
+    '127.0.0.1',
+    ...extraArgs,
+  ]);
+  const child = spawn(command, args, {
+    env: { PATH: process.env.PATH ?? '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));

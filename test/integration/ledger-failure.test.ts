@@ -10,7 +10,7 @@ import { createKey } from '../../src/keys/service.ts';
 import { SqliteStore } from '../../src/store/sqlite.ts';
 import { startOpenAIMock } from '../mocks/openai.ts';
 import type { MockUpstream } from '../mocks/server.ts';
-import { openaiProvider, startProxy, TOKEN, type RunningProxy } from './harness.ts';
+import { type InProcessProxy, openaiProvider, startInProcessProxy, TOKEN, writeConfigDir } from './harness.ts';
 
 interface Health {
   status: string;
@@ -19,14 +19,14 @@ interface Health {
 
 describe('a locked ledger database', () => {
   let oa: MockUpstream;
-  let px: RunningProxy;
+  let px: InProcessProxy;
   let path = '';
 
   before(async () => {
     oa = await startOpenAIMock();
-    px = await startProxy(`providers:\n${openaiProvider('oa', oa.url, '    models: [gpt-4o]\n')}`, {
-      env: 'DATA_DIR=data\n',
-    });
+    // In this process: the test reads the proxy's log lines.
+    const yaml = `providers:\n${openaiProvider('oa', oa.url, '    models: [gpt-4o]\n')}`;
+    px = await startInProcessProxy(yaml, writeConfigDir(yaml, 'DATA_DIR=data\n'));
     path = join(px.dir, 'data', 'ai-proxy.db');
   });
   after(async () => {

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { startOpenAIMock } from '../mocks/openai.ts';
 import type { MockUpstream } from '../mocks/server.ts';
-import { openaiProvider, startProxy, TOKEN, type RunningProxy } from './harness.ts';
+import { openaiProvider, startInProcessProxy, TOKEN, type InProcessProxy } from './harness.ts';
 
 const MiB = 1024 * 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -32,9 +32,11 @@ function requester(url: string, words: number): { socket: Socket; received: () =
 }
 
 describe('write timeout', () => {
-  let px: RunningProxy;
+  let px: InProcessProxy;
   before(async () => {
-    px = await startProxy('providers:\n  - {name: echo, type: echo, models: [echo]}\nserver:\n  write_timeout: 3\n');
+    px = await startInProcessProxy(
+      'providers:\n  - {name: echo, type: echo, models: [echo]}\nserver:\n  write_timeout: 3\n',
+    );
   });
   after(() => px.close());
 
@@ -63,7 +65,7 @@ describe('write timeout', () => {
 
 describe('max_connections', () => {
   it('closes connections beyond the limit at once and serves the others', async () => {
-    const px = await startProxy(
+    const px = await startInProcessProxy(
       'providers:\n  - {name: echo, type: echo, models: [echo]}\nserver:\n  max_connections: 16\n',
     );
     const sockets: Socket[] = [];
@@ -92,11 +94,11 @@ describe('max_connections', () => {
 
 describe('caps on what an upstream sends', () => {
   let upstream: MockUpstream;
-  let px: RunningProxy;
+  let px: InProcessProxy;
   let client: OpenAI;
   before(async () => {
     upstream = await startOpenAIMock();
-    px = await startProxy(`providers:
+    px = await startInProcessProxy(`providers:
 ${openaiProvider('up', upstream.url, '    max_retries: 2\n    models: [m]\n')}server:
   retry_base_delay: 0.01
   max_response_bytes: 1048576
@@ -138,14 +140,14 @@ ${openaiProvider('up', upstream.url, '    max_retries: 2\n    models: [m]\n')}se
         /over 65536 bytes \(server.max_event_bytes\)/.test(e.message),
     );
     assert.equal(upstream.requests.length, n + 1);
-    assert.ok(await upstream.waitForAbort(5000));
+    assert.ok(await upstream.waitForAbort(n, 5000), 'the upstream stream was cancelled');
     assert.ok(upstream.requests.at(-1)!.flooded < 16 * MiB, 'the proxy stopped reading at the cap');
   });
 });
 
 describe('a config reload that fails', () => {
   it('keeps secrets out of /health and the log', async () => {
-    const px = await startProxy('providers:\n  - {name: echo, type: echo, models: [echo]}\n');
+    const px = await startInProcessProxy('providers:\n  - {name: echo, type: echo, models: [echo]}\n');
     try {
       // A route naming the token as a provider: the error message quotes it.
       writeFileSync(

@@ -15,6 +15,7 @@ import {
   TOKEN,
   type RunningProxy,
 } from './harness.ts';
+import { targetLabel } from './target.ts';
 
 const tools: OpenAI.Chat.Completions.ChatCompletionTool[] = [
   {
@@ -28,7 +29,7 @@ const tools: OpenAI.Chat.Completions.ChatCompletionTool[] = [
   { type: 'function', function: { name: 'get_time', parameters: { type: 'object', properties: {} } } },
 ];
 
-describe('openai SDK through the proxy', () => {
+describe(`openai SDK through the proxy (${targetLabel()})`, () => {
   let oa: MockUpstream;
   let an: MockUpstream;
   let px: RunningProxy;

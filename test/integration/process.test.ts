@@ -1,7 +1,6 @@
 // The proxy as a real process: signals (SIGHUP reload, SIGTERM drain), exit codes, subcommands
 // and what reaches its logs.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { writeFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -9,7 +8,16 @@ import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { startOpenAIMock } from '../mocks/openai.ts';
 import type { MockUpstream } from '../mocks/server.ts';
-import { OPENAI_KEY, openaiProvider, startProxyProcess, TOKEN, writeConfigDir, type ProxyProcess } from './harness.ts';
+import {
+  OPENAI_KEY,
+  openaiProvider,
+  runProxyCommand,
+  startProxyProcess,
+  TOKEN,
+  writeConfigDir,
+  type ProxyProcess,
+} from './harness.ts';
+import { targetLabel } from './target.ts';
 
 /** Opens a fresh TCP connection: "connected" or the error code. */
 function newConnection(url: string): Promise<string> {
@@ -22,15 +30,9 @@ function newConnection(url: string): Promise<string> {
   });
 }
 
-const MAIN = join(import.meta.dirname, '..', '..', 'src', 'main.ts');
-const run = (args: string[], env: Record<string, string> = {}) =>
-  spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    encoding: 'utf8',
-    timeout: 20_000,
-  });
+const run = runProxyCommand;
 
-describe('proxy process', () => {
+describe(`proxy process (${targetLabel()})`, () => {
   let mock: MockUpstream;
   let px: ProxyProcess;
   let client: OpenAI;
@@ -136,7 +138,7 @@ ${routes}`;
   });
 });
 
-describe('subcommands', () => {
+describe(`subcommands (${targetLabel()})`, () => {
   it('exits 78 with one clear line on an invalid config', () => {
     const dir = writeConfigDir('providers:\n  - name: x\n    type: openai-compatible\n    base_url: nope\n');
     try {

@@ -3,7 +3,6 @@
 // stream is open, SIGHUP, a bad new pair kept out, protocol limits and the HTTP_PORT listener.
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 import { connect } from 'node:tls';
 import { join } from 'node:path';
@@ -12,11 +11,18 @@ import OpenAI from 'openai';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { startOpenAIMock } from '../mocks/openai.ts';
 import type { MockUpstream } from '../mocks/server.ts';
-import { openaiProvider, startProxyProcess, TOKEN, writeConfigDir, type ProxyProcess } from './harness.ts';
+import {
+  openaiProvider,
+  runProxyCommand,
+  startProxyProcess,
+  TOKEN,
+  writeConfigDir,
+  type ProxyProcess,
+} from './harness.ts';
+import { targetLabel } from './target.ts';
 import { freePort } from './acme-pebble.ts';
 import { makeCa, makeLeaf, servedFingerprint, type TestCa } from './tls-helpers.ts';
 
-const MAIN = join(import.meta.dirname, '..', '..', 'src', 'main.ts');
 const port = (p: ProxyProcess) => Number(new URL(p.url).port);
 const until = async (what: string, check: () => Promise<boolean>, ms = 10_000) => {
   const end = Date.now() + ms;
@@ -32,7 +38,7 @@ function renameInto(from: string, to: string): void {
   renameSync(`${to}.new`, to);
 }
 
-describe('HTTPS with TLS_CERT_FILE/TLS_KEY_FILE', () => {
+describe(`HTTPS with TLS_CERT_FILE/TLS_KEY_FILE (${targetLabel()})`, () => {
   let ca: TestCa;
   let upstream: MockUpstream;
   let proxy: ProxyProcess;
@@ -198,11 +204,7 @@ describe('HTTPS with TLS_CERT_FILE/TLS_KEY_FILE', () => {
 
   it('`ai-proxy healthcheck` probes HTTP_PORT when set, else HTTPS on --port without verifying', () => {
     const run = (env: Record<string, string>) =>
-      spawnSync(
-        process.execPath,
-        ['--import', 'tsx', MAIN, 'healthcheck', '--config-dir', proxy.dir, '--port', String(port(proxy))],
-        { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' },
-      );
+      runProxyCommand(['healthcheck', '--config-dir', proxy.dir, '--port', String(port(proxy))], env);
     const viaHttpPort = run({});
     assert.equal(viaHttpPort.status, 0, viaHttpPort.stderr);
     assert.equal(viaHttpPort.stdout, 'ok\n');
@@ -230,7 +232,7 @@ describe('HTTPS with TLS_CERT_FILE/TLS_KEY_FILE', () => {
   });
 });
 
-describe('HTTPS configuration errors', () => {
+describe(`HTTPS configuration errors (${targetLabel()})`, () => {
   it('a mismatched pair at start is a one-line config error, exit 78', async () => {
     const ca = makeCa();
     const a = makeLeaf(ca, 'a');

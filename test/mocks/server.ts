@@ -48,8 +48,12 @@ export interface MockUpstream {
   requests: RecordedRequest[];
   /** Behaviours for the next requests, consumed in order. */
   script(...behaviors: Behavior[]): void;
-  /** Resolves when a request has been aborted by the proxy (or after timeoutMs, with false). */
-  waitForAbort(timeoutMs?: number): Promise<boolean>;
+  /**
+   * Resolves true once the request at index `request` of `requests` has been aborted by the
+   * proxy, false after timeoutMs. One request, never "any": an abort an earlier test caused on
+   * this mock must not answer for the request under test.
+   */
+  waitForAbort(request: number, timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -84,7 +88,7 @@ export async function startMock(
 ): Promise<MockUpstream> {
   const queue: Behavior[] = [];
   const requests: RecordedRequest[] = [];
-  const abortWaiters: (() => void)[] = [];
+  const abortWaiters = new Set<() => void>();
   const sockets = new Set<import('node:net').Socket>();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -102,7 +106,7 @@ export async function startMock(
     res.on('close', () => {
       if (!res.writableFinished) {
         rec.aborted = true;
-        abortWaiters.splice(0).forEach((w) => w());
+        for (const waiter of abortWaiters) waiter();
       }
     });
     const reply = route(path);
@@ -182,14 +186,20 @@ export async function startMock(
     port,
     requests,
     script: (...b) => queue.push(...b),
-    waitForAbort: (timeoutMs = 5000) =>
+    waitForAbort: (request, timeoutMs = 5000) =>
       new Promise((resolve) => {
-        if (requests.some((r) => r.aborted)) return resolve(true);
-        const t = setTimeout(() => resolve(false), timeoutMs);
-        abortWaiters.push(() => {
-          clearTimeout(t);
+        if (requests[request]?.aborted) return resolve(true);
+        const check = () => {
+          if (!requests[request]?.aborted) return;
+          abortWaiters.delete(check);
+          clearTimeout(timer);
           resolve(true);
-        });
+        };
+        const timer = setTimeout(() => {
+          abortWaiters.delete(check);
+          resolve(false);
+        }, timeoutMs);
+        abortWaiters.add(check);
       }),
     close: () =>
       new Promise((resolve) => {

@@ -1,19 +1,25 @@
 // The linux-arm64 release (`npm run release -- --arch arm64`), run under qemu-user-static with
 // the archive's own rootfs as the library root: it must report its build and serve /ping.
-// Skipped with the reason when pkg/linux-arm64 or qemu is missing (CI builds x64 only).
+// Skipped with the reason when pkg/linux-arm64 or qemu is missing; with REQUIRE_E2E=1 (CI, which
+// builds both arches) that is a failure.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { artifactsFor, configFrom, freePort, has, readManifest, run, unpack } from './artifacts.ts';
+import { artifactsFor, configFrom, freePort, has, readManifest, REQUIRE_E2E, run, unpack } from './artifacts.ts';
 
 const artifacts = artifactsFor('arm64');
-const skip = !existsSync(artifacts.archive)
+const missing = !existsSync(artifacts.archive)
   ? 'pkg/linux-arm64 missing: run npm run release -- --arch arm64'
   : !has('qemu-aarch64-static')
     ? 'qemu-aarch64-static missing: apt-get install qemu-user-static'
     : false;
+if (missing && REQUIRE_E2E)
+  test('the arm64 release and qemu are there (REQUIRE_E2E=1)', () => {
+    throw new Error(missing);
+  });
+const skip = missing;
 
 test('the arm64 executable runs under qemu, reports its build and serves /ping', {
   skip,

@@ -118,6 +118,19 @@ for (const [shell, shellSkip] of shells) {
     assert.equal(launch(shell, dir, ['--check', '--archive', join(dir, 'nope.tar.gz')]).status, 6);
   });
 
+  test(`${shell}: an archive root cannot read is refused with exit 6, not blamed on the temp folders`, {
+    skip: skip || shellSkip || (!isRoot && 'needs root (a root without CAP_DAC_OVERRIDE, as on NFS with root_squash)'),
+  }, () => {
+    const dir = workspace();
+    chmodSync(join(dir, 'ai-proxy-release.tar.gz'), 0o000);
+    // root, but without the capabilities that let root read any file
+    const dropped = ['--inh-caps=-dac_override,-dac_read_search', '--bounding-set=-dac_override,-dac_read_search'];
+    const [command, args] = shellArgs(shell, join(dir, 'installer.sh'), ['--yes']);
+    const result = run('setpriv', [...dropped, command, ...args], { cwd: dir });
+    assert.equal(result.status, 6, result.stderr);
+    assert.match(result.stderr, /cannot be read/);
+  });
+
   test(`${shell}: a run without root is refused with exit 3 and the sudo command`, { skip: skip || shellSkip }, () => {
     const dir = workspace();
     const result = isRoot ? launch(shell, dir, ['--port', '9000'], {}, 65534) : launch(shell, dir, ['--port', '9000']);

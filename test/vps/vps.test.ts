@@ -22,8 +22,17 @@ import { httpsScenarios } from './scenarios/https.ts';
 
 const missing = await missingPrerequisite(RECIPES);
 const started = Date.now();
+// A narrowed run must never pass for the whole suite: `sudo -E` passes VPS_ONLY through to CI.
+const narrowed =
+  process.env.VPS_ONLY && (REQUIRE_E2E || process.env.CI === 'true')
+    ? `VPS_ONLY=${process.env.VPS_ONLY} is set with ${REQUIRE_E2E ? 'REQUIRE_E2E=1' : 'CI=true'}: CI runs every scenario; unset VPS_ONLY`
+    : undefined;
 
-if (missing) {
+if (narrowed) {
+  test('fresh-VPS suite: every scenario registered', () => {
+    throw new Error(narrowed);
+  });
+} else if (missing) {
   // a skipped test, not a skipped suite: node then counts it, and the reason shows in every reporter
   test('fresh-VPS suite', { skip: REQUIRE_E2E ? false : `fresh-VPS suite skipped: ${missing}` }, () => {
     throw new Error(`REQUIRE_E2E=1 and ${missing}`);

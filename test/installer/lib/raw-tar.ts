@@ -10,6 +10,8 @@ export interface RawEntry {
   body?: string | Buffer;
   linkpath?: string;
   mode?: number;
+  /** The size the header claims, when it must differ from the body's (a lying header). */
+  size?: number;
 }
 
 export function rawTar(entries: RawEntry[]): Buffer {
@@ -20,7 +22,7 @@ export function rawTar(entries: RawEntry[]): Buffer {
     const header = new Header({
       path: entry.path,
       type,
-      size: type === 'File' ? body.length : 0,
+      size: entry.size ?? (type === 'File' ? body.length : 0),
       mode: entry.mode ?? (type === 'Directory' ? 0o755 : 0o644),
       uid: 0,
       gid: 0,

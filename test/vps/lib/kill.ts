@@ -21,11 +21,26 @@ export interface SignalResult {
  * Runs `sh ./installer.sh ARGS` in DIR and sends `signal` once `condition` (a shell test) holds.
  * `$NEW_LOG` in the condition expands to the installer log lines written by this run only.
  */
-export async function signalWhen(
+export function signalWhen(
   vps: Vps,
   args: string[],
   condition: string,
   signal: 'KILL' | 'INT' = 'KILL',
+  dir = '/tmp',
+): Promise<SignalResult> {
+  const kill = `pkill -${signal} -f '^/[^ ]*/ai-proxy install'; pkill -${signal} -f '^sh \\./installer\\.sh'`;
+  return actWhen(vps, args, condition, kill, dir);
+}
+
+/**
+ * Runs `sh ./installer.sh ARGS` in DIR and runs `action` (a shell command in the VPS) once
+ * `condition` holds: a signal, or a change to the host while the installer is in a given step.
+ */
+export async function actWhen(
+  vps: Vps,
+  args: string[],
+  condition: string,
+  action: string,
   dir = '/tmp',
 ): Promise<SignalResult> {
   const offset = Number((await vps.execOk(`stat -c %s ${LOG_FILE} 2>/dev/null || echo 0`)).stdout.trim());
@@ -44,12 +59,12 @@ export async function signalWhen(
     `  i=$((i + 1)); if [ $i -gt 3000 ]; then echo 'the signal point was not reached within 150 s' >&2; exit 1; fi`,
     `  sleep 0.05`,
     `done`,
-    `pkill -${signal} -f '^/[^ ]*/ai-proxy install'; pkill -${signal} -f '^sh \\./installer\\.sh'`,
-    // a rollback after SIGINT may restart and health-check the old container: allow for it
+    action,
+    // a rollback may restart and health-check the old container: allow for it
     `i=0; while [ ! -e /root/bg.rc ]; do i=$((i + 1)); if [ $i -gt 4000 ]; then echo 'the installer did not end within 200 s of the signal' >&2; exit 1; fi; sleep 0.05; done`,
   ].join('\n');
   const r = await vps.exec(watch, { timeoutMs: 400_000 });
-  if (r.code !== 0) throw new Error(`signalling the installer at \`${condition}\` failed: ${r.output}`);
+  if (r.code !== 0) throw new Error(`acting on the installer at \`${condition}\` failed: ${r.output}`);
   const steps = (await vps.exec(`${newLog} | grep -o 'step \\[[0-9]*/[0-9]*\\] .*' | tail -n 1`)).stdout.trim();
   return {
     lastStep: steps,

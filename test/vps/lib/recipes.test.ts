@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { RECIPES, imageHash, imageTag, recipe, rootfsHash } from './recipes.ts';
 
@@ -6,7 +8,20 @@ test('every recipe has a distinct, stable image tag with the aip-vps- prefix', (
   const tags = RECIPES.map(imageTag);
   assert.equal(new Set(tags).size, RECIPES.length);
   for (const t of tags) assert.match(t, /^aip-vps-img:[a-z-]+-[0-9a-f]{12}$/);
-  assert.deepEqual(RECIPES.map(imageTag), tags, 'hashing is deterministic');
+  // Stable means: the next run, another process, finds the cached image under the same tag.
+  const other = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      `const m = await import(${JSON.stringify(join(import.meta.dirname, 'recipes.ts'))}); console.log(JSON.stringify(m.RECIPES.map(m.imageTag)));`,
+    ],
+    { encoding: 'utf8' },
+  );
+  assert.equal(other.status, 0, other.stderr);
+  assert.deepEqual(JSON.parse(other.stdout), tags, 'another process computes the same tags');
 });
 
 test('a package change changes both hashes; the rootfs hash ignores the package order', () => {

@@ -29,6 +29,19 @@ async function waitHealthy(vps: Vps): Promise<void> {
   );
 }
 
+/**
+ * The VPSes that got the mock upstream: on those the round trip is required, so a mock container
+ * gone missing (removed by a rollback, an uninstall, a failed restart) is a failure, not a pass.
+ */
+const withMock = new WeakSet<Vps>();
+
+/** The scenario removes the mock on purpose (uninstall): from now on no round trip is expected. */
+export function forgetMockUpstream(vps: Vps): void {
+  withMock.delete(vps);
+}
+
+export const hasMockUpstream = (vps: Vps): boolean => withMock.has(vps);
+
 /** Starts the mock upstream and adds it to the installed proxy's configuration (then restarts it). */
 export async function addMockUpstream(vps: Vps): Promise<void> {
   const token = randomBytes(32).toString('hex');
@@ -68,11 +81,18 @@ export async function addMockUpstream(vps: Vps): Promise<void> {
   await vps.execOk(`cat > ${path}`, { input: doc.toString() });
   await vps.execOk('docker restart ai-proxy >/dev/null');
   await waitHealthy(vps);
+  withMock.add(vps);
 }
 
-/** When the VPS has the mock upstream, a request for model vps-mock/echo must arrive there. */
-export async function upstreamRoundTrip(vps: Vps, port: number, token: string): Promise<void> {
-  if ((await vps.exec(`docker inspect ${MOCK_NAME} >/dev/null 2>&1`)).code !== 0) return;
+/**
+ * On a VPS that got the mock upstream, a request for model vps-mock/echo must arrive there; the
+ * mock container must still exist. Returns whether the round trip was checked (false: this VPS
+ * never had a mock, the caller's check covers the built-in echo model only).
+ */
+export async function upstreamRoundTrip(vps: Vps, port: number, token: string): Promise<boolean> {
+  if (!withMock.has(vps)) return false;
+  const present = await vps.exec(`docker inspect --format '{{.State.Status}}' ${MOCK_NAME}`);
+  assert.equal(present.code, 0, `the mock upstream container ${MOCK_NAME} is gone: ${present.output}`);
   // it has no health check of its own; after an engine restart it may still be starting
   await vps.waitFor(
     `curl -fsS -m 2 http://127.0.0.1:${MOCK_PORT}/ping`,
@@ -85,4 +105,5 @@ export async function upstreamRoundTrip(vps: Vps, port: number, token: string): 
   assert.equal(status, 200, `request through the mock upstream answered ${status}: ${JSON.stringify(answer)}`);
   assert.equal(contentOf(answer), nonce, `the upstream's echo did not come back: ${JSON.stringify(answer)}`);
   assert.ok((await mockLogLines(vps)) > before, 'the mock upstream logged no request: the answer did not come from it');
+  return true;
 }

@@ -3,10 +3,13 @@
 import assert from 'node:assert/strict';
 import type { Session } from '../lib/session.ts';
 import { CONFIG_DIR, assertFiles, assertInstalled } from '../lib/installed.ts';
-import { MOCK_NAME } from '../lib/upstream.ts';
+import { forgetMockUpstream, MOCK_NAME } from '../lib/upstream.ts';
 import { nextRelease } from '../lib/next-release.ts';
 import { startProbe, stopProbe } from '../lib/probe.ts';
 import { expected } from './expected.ts';
+
+/** The longest an upgrade may leave /ping unanswered in a test. */
+export const UPGRADE_GAP_BOUND_MS = 10_000;
 
 const sha = async (s: Session, file: string) =>
   (await s.vps.execOk(`sha256sum ${CONFIG_DIR}/${file}`)).stdout.split(' ')[0];
@@ -58,6 +61,14 @@ export async function upgrade(s: Session, port: number): Promise<void> {
   const probe = await stopProbe(s.vps);
   s.note = `downtime ${(probe.longestGapMs / 1000).toFixed(2)} s (${probe.failures}/${probe.probes} probes failed), upgrade took ${(r.ms / 1000).toFixed(1)} s`;
   assert.equal(r.code, 0);
+  // Generous (seen: 1.2-1.9 s, also at load 15 on 2 cores): never flaky, yet an upgrade that left
+  // the port dead while it built the image is past it. The goal (<= 2 s) is the benchmark's
+  // (bench/upgrade.ts); the precise figure of this run is in the note.
+  assert.ok(probe.probes >= 20, `only ${probe.probes} probes ran during the upgrade`);
+  assert.ok(
+    probe.longestGapMs <= UPGRADE_GAP_BOUND_MS,
+    `/ping was down ${probe.longestGapMs} ms (bound ${UPGRADE_GAP_BOUND_MS} ms)`,
+  );
   await assertInstalled(s.vps, { port, version: next.version });
   assert.equal(await configDigest(s), config, 'the configuration survived the upgrade byte for byte');
   assert.ok(await s.vps.inspect(oldImage), 'the previous image is kept (one step back stays possible)');
@@ -67,6 +78,7 @@ export async function upgrade(s: Session, port: number): Promise<void> {
 export async function uninstall(s: Session, port: number, purge: boolean): Promise<number> {
   // the mock upstream shares the image; an operator's unrelated container is not ours to judge
   await s.vps.execOk(`docker rm -f ${MOCK_NAME} >/dev/null 2>&1; docker rmi ${MOCK_NAME}:1 >/dev/null 2>&1; true`);
+  forgetMockUpstream(s.vps);
   const config = await configDigest(s);
   const r = await s.installer(purge ? ['--uninstall', '--purge', '--yes'] : ['--uninstall', '--yes']);
   assert.equal(r.code, 0);

@@ -1,0 +1,99 @@
+// Every step of a reinstall interrupted twice on the local engine: once by SIGINT (the installer
+// rolls back and exits 130) and once by SIGKILL (nothing runs on exit); each time the test checks,
+// from the installer's log, that the signal landed in the step the title names, and then a plain
+// re-run must end with a healthy, serving installation, nothing left over, .env byte for byte.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  exists,
+  freePort,
+  get,
+  inspect,
+  install,
+  newInstall,
+  RELEASE_ARCHIVE,
+  skipReason,
+  type TestInstall,
+} from './lib/harness.ts';
+import { interruptAt, type InterruptOptions } from './lib/interrupt.ts';
+
+const reason = skipReason();
+
+/** The steps of a reinstall (`--force` over a healthy installation), in order. */
+const STEPS = [
+  { title: 'Checking the host and the Docker engine' },
+  { title: 'Looking for an interrupted earlier run' },
+  { title: 'Verifying the release archive', slow: true }, // unpacks the ~110 MB executable
+  { title: 'Choosing the port' },
+  { title: 'Planning' },
+  { title: 'Extracting' }, // already done while verifying: only checked here
+  { title: 'Writing the configuration' },
+  { title: 'Building the image', slow: true },
+  { title: 'Starting the container' },
+  { title: 'Waiting until the container is healthy', slow: true },
+  { title: 'Cleaning up' },
+];
+
+describe('each step interrupted by SIGINT and by SIGKILL, then a re-run', { skip: reason ?? false }, () => {
+  let t: TestInstall;
+  let port: number;
+  let env: Buffer;
+  const argv = (...extra: string[]) => ['--archive', RELEASE_ARCHIVE, '--yes', '--port', String(port), ...extra];
+
+  async function assertHealthy(): Promise<void> {
+    const info = inspect(t.name);
+    assert.equal(info.State.Health.Status, 'healthy');
+    assert.equal((await get(port, '/ping')).status, 200);
+    assert.ok(!exists(`${t.name}-previous`), 'no previous container left');
+    assert.ok(!exists(`${t.name}-next`), 'no unfinished container left');
+    assert.equal(existsSync(t.ctx.paths.workDir), false, 'no build folder left');
+    assert.deepEqual(readFileSync(join(t.ctx.paths.configDir, '.env')), env, '.env byte for byte');
+  }
+
+  before(async () => {
+    t = newInstall();
+    port = await freePort();
+    const first = await install(t.ctx, argv());
+    assert.equal(first.code, 0, first.error?.message);
+    env = readFileSync(join(t.ctx.paths.configDir, '.env'));
+  });
+  after(() => t?.cleanup());
+
+  STEPS.forEach(({ title, slow }, index) => {
+    const step = index + 1;
+    // Slow steps are signalled as they run; fast ones are held at their start (lib/child.ts)
+    // until the signal is on its way, or it would land in a later step.
+    const where: Omit<InterruptOptions, 'signal'> = slow ? { step } : { step, hold: true };
+
+    test(`SIGINT in step ${step} (${title}): rolled back, exit 130, a re-run ends healthy`, async () => {
+      const before = inspect(t.name).Id;
+      const run = await interruptAt(t, argv('--force'), { ...where, signal: 'SIGINT' });
+      assert.equal(run.code, 130, run.output);
+      assert.equal(run.lastStarted, step, `the signal landed in step ${run.lastStarted}:\n${run.output}`);
+      assert.match(run.output, new RegExp(`✗ \\[${step}/11\\] ${title}.* — interrupted by SIGINT`));
+      // before the point of no return (11) the old container is the one serving again
+      if (step < 11) assert.equal(inspect(t.name).Id, before, 'the previous container serves again');
+      await assertHealthy();
+      const again = await install(t.ctx, argv());
+      assert.equal(again.code, 0, again.error?.message);
+      await assertHealthy();
+    });
+
+    test(`SIGKILL in step ${step} (${title}): a re-run ends healthy`, async () => {
+      const options: InterruptOptions =
+        step === 9
+          ? // the most delicate moment: the old container renamed away, the new one not started
+            { step, signal: 'SIGKILL', until: () => exists(`${t.name}-previous`) }
+          : { ...where, signal: 'SIGKILL' };
+      const run = await interruptAt(t, argv('--force'), options);
+      assert.equal(run.killedBy, 'SIGKILL', run.output);
+      assert.equal(run.lastStarted, step, `the kill landed in step ${run.lastStarted}:\n${run.log}`);
+      assert.equal(run.lastEnded, false, `step ${step} had finished before the kill:\n${run.log}`);
+      const again = await install(t.ctx, argv());
+      assert.equal(again.code, 0, again.error?.message);
+      await assertHealthy();
+    });
+  });
+});
