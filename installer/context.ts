@@ -42,6 +42,8 @@ export interface InstallContext {
   faultMarker: string;
   /** Environment (read for AI_PROXY_* defaults, DOCKER_HOST, NO_COLOR). */
   env: NodeJS.ProcessEnv;
+  /** Where the host's /etc and /run are read (firewall state, groups): '/' except in tests. */
+  hostRoot: string;
 }
 
 export function defaultContext(env: NodeJS.ProcessEnv = process.env): InstallContext {
@@ -65,19 +67,22 @@ export function defaultContext(env: NodeJS.ProcessEnv = process.env): InstallCon
     requireRoot: true,
     faultMarker: '/etc/ai-proxy-installer-fault-injection',
     env,
+    hostRoot: '/',
   };
 }
 
 /** A context for another container name (tests): every derived name follows it. */
 export function contextFor(
   base: string,
-  dirs: { workDir: string; configDir: string; logFile: string; lockFile: string },
+  dirs: { workDir: string; configDir: string; logFile: string; lockFile: string; hostRoot?: string },
   env: NodeJS.ProcessEnv = process.env,
 ): InstallContext {
+  const { hostRoot, ...paths } = dirs;
   const context = defaultContext(env);
   return {
     ...context,
-    paths: { ...dirs, dataDir: join(dirs.configDir, DATA_FOLDER) },
+    ...(hostRoot ? { hostRoot } : {}),
+    paths: { ...paths, dataDir: join(paths.configDir, DATA_FOLDER) },
     names: {
       container: base,
       previousContainer: `${base}-previous`,
@@ -99,4 +104,15 @@ export function labelKeys(ctx: InstallContext) {
     /** The host's HTTPS port: .env holds the container's (8443), so a re-run reads it here. */
     httpsPort: `${p}.https-port`,
   };
+}
+
+/**
+ * Whether a container is one this installer created, told by its labels and never by its name
+ * alone: an operator's own container called `ai-proxy` (or `ai-proxy-next`) is not ours to
+ * remove. The spec label is set on the container only, never on the image, so a container an
+ * operator started from our image does not count either.
+ */
+export function madeByInstaller(labels: Record<string, string>, ctx: InstallContext): boolean {
+  const keys = labelKeys(ctx);
+  return labels[keys.repo] === ctx.names.imageRepo && keys.spec in labels;
 }

@@ -125,12 +125,20 @@ trap 'exit 129' HUP
 trap 'exit 130' INT
 trap 'exit 143' TERM
 # Folders of launchers killed with SIGKILL (no trap runs) hold a ~110 MB executable each: remove
-# those whose launcher is gone. A folder without its pid file yet is left alone.
+# those whose launcher is gone. /tmp is shared, so only what a launcher run as root could have
+# made counts: a real folder (not a link) owned by root with mode 0700, holding a regular
+# launcher.pid owned by root (nobody else can put one there). Anything else, and a folder
+# without its pid file yet, is left alone and never read.
+ours() { # PATH TYPE MODE: PATH itself (never a link's target) is of TYPE, owned by root, mode MODE
+  [ -n "$(find "$1" -maxdepth 0 -type "$2" -user 0 -perm "$3" 2>/dev/null)" ]
+}
 for base in "${TMPDIR:-/tmp}" /tmp /var/tmp /root /var/lib; do
   for stale in "$base"/ai-proxy-launcher.*; do
-    [ -f "$stale/launcher.pid" ] || continue
-    pid=$(cat "$stale/launcher.pid")
-    if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then rm -rf "$stale"; fi
+    ours "$stale" d 0700 || continue
+    ours "$stale/launcher.pid" f 0600 || continue
+    pid=$(head -c 20 "$stale/launcher.pid")
+    case $pid in '' | *[!0-9]*) continue ;; esac
+    if ! kill -0 "$pid" 2>/dev/null; then rm -rf "$stale"; fi
   done
 done
 operator_umask=$(umask)

@@ -58,6 +58,25 @@ test('bad ports exit 8, from the flag or the environment', () => {
   );
 });
 
+test('a negative or too large --port is an invalid port (exit 8) with a one-line message', () => {
+  for (const argv of [['--port', '-1'], ['--port', '70000'], ['--port=-1'], ['--yes', '--port', '-80', '--json']]) {
+    try {
+      parseOptions(argv, {});
+      assert.fail(`${argv.join(' ')} was accepted`);
+    } catch (error) {
+      assert.ok(error instanceof InstallError, String(error));
+      assert.equal(error.exitCode, 8, argv.join(' '));
+      assert.doesNotMatch(error.message, /\n/);
+      assert.match(error.message, /invalid port from --port/);
+    }
+  }
+  // A dash-led word that is not a number is still a missing value (usage).
+  assert.equal(
+    code(() => parseOptions(['--port', '--yes'], {})),
+    2,
+  );
+});
+
 test('usage errors exit 2', () => {
   assert.equal(
     code(() => parseOptions(['--nope'], {})),

@@ -84,10 +84,15 @@ export const FLAGS: FlagDef[] = [
     help: 'with --swarm join: the manager printed by --swarm init (port default 2377)',
   },
   {
+    name: 'token-file',
+    value: 'FILE',
+    help: "with --swarm join: the file holding the join token --swarm init printed ('-': stdin)",
+  },
+  {
     name: 'token',
     value: 'TOKEN',
     env: 'AI_PROXY_SWARM_TOKEN',
-    help: 'with --swarm join: the join token printed by --swarm init',
+    help: 'with --swarm join: refused on the command line (ps shows it to every user); use --token-file or the environment',
   },
   { name: 'replicas', value: 'N', help: 'with --swarm init/upgrade: N tasks in all instead of one per node' },
   {
@@ -124,11 +129,31 @@ export interface Options {
 
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
 
+const VALUE_FLAGS = new Set(FLAGS.filter((flag) => flag.value).map((flag) => `--${flag.name}`));
+
+/**
+ * `--port -1` is a bad port, not a missing value: parseArgs would call any dash-led word after
+ * a flag ambiguous (exit 2). A negative number can never be a flag, so it is joined to its flag
+ * as `--port=-1` and reaches the flag's own check (exit 8 for a port).
+ */
+function joinNegativeValues(argv: string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const next = argv[i + 1];
+    if (VALUE_FLAGS.has(arg) && next !== undefined && /^-[0-9]/.test(next)) {
+      joined.push(`${arg}=${next}`);
+      i++;
+    } else joined.push(arg);
+  }
+  return joined;
+}
+
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
   let values: Record<string, string | boolean | undefined>;
   try {
     const parsed = parseArgs({
-      args: argv,
+      args: joinNegativeValues(argv),
       strict: true,
       allowPositionals: false,
       options: Object.fromEntries(

@@ -48,7 +48,8 @@ export const EXIT_MEANINGS: ReadonlyArray<{ code: ExitCode; meaning: string }> =
   { code: EXIT.extractFailed, meaning: 'extraction into /tmp/ai-proxy failed' },
   {
     code: EXIT.configFailed,
-    meaning: 'configuration failed: /srv/ai-proxy, .env, provider-config.yaml or Dockerfile update',
+    meaning:
+      'configuration failed: /srv/ai-proxy, .env, provider-config.yaml or Dockerfile update; a host group or account already has the container gid 1001',
   },
   { code: EXIT.buildFailed, meaning: 'image build failed; Swarm: the image is missing on a node' },
   {

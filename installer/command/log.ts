@@ -17,7 +17,7 @@ export function openLog(path: string): Logger {
     path,
     line(message: string) {
       try {
-        appendFileSync(path, `${new Date().toISOString()} ${message}\n`);
+        appendFileSync(path, `${new Date().toISOString()} ${redactJoinTokens(message)}\n`);
       } catch {
         // a full disk must not turn into a second failure
       }
@@ -25,6 +25,14 @@ export function openLog(path: string): Logger {
   };
   logger.line(`--- ai-proxy installer pid ${process.pid}: ${process.argv.slice(2).join(' ')}`);
   return logger;
+}
+
+/**
+ * A Swarm join token lets any machine join the cluster and receive its secrets: it never goes
+ * into the log, whatever line (an argument list, an engine error) carries it.
+ */
+export function redactJoinTokens(text: string): string {
+  return text.replace(/SWMTKN-[0-9A-Za-z-]*/g, 'SWMTKN-<redacted>');
 }
 
 /** A logger that writes nowhere (`--dry-run` touches nothing). */

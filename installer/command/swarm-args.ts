@@ -1,5 +1,6 @@
 // The --swarm flags and their combinations, checked before anything touches the host: a join
 // token that cannot be one is refused here (exit 2) instead of by the manager after a wait.
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { EXIT } from './exit-codes.ts';
 import { InstallError } from './errors.ts';
@@ -26,6 +27,38 @@ function usage(message: string, hint: string): InstallError {
   return new InstallError(EXIT.usage, message, hint);
 }
 
+const TOKEN_FILE_MAX = 4096;
+const TOKEN_HINT =
+  "pass it on stdin instead: echo 'SWMTKN-...' | sudo ./installer.sh --swarm join --manager ADDR --token-file -";
+
+type Str = (flag: string) => { value: string | undefined; source: string };
+
+/**
+ * The join token, from --token-file (a file, or stdin as `-`) or AI_PROXY_SWARM_TOKEN; never
+ * from the command line, where `ps` and /proc show it to every user of the host for as long as
+ * the installer runs. Messages name where it came from, never the token.
+ */
+function tokenFrom(str: Str): { value: string | undefined; source: string } {
+  const flag = str('token');
+  if (flag.source === '--token')
+    throw usage('a join token on the command line is visible to every user of this host (ps)', TOKEN_HINT);
+  const file = str('token-file').value;
+  if (file === undefined) return flag;
+  const source = file === '-' ? 'stdin' : file;
+  let text: string;
+  try {
+    text = readFileSync(file === '-' ? 0 : file)
+      .subarray(0, TOKEN_FILE_MAX)
+      .toString('utf8');
+  } catch (error) {
+    throw usage(
+      `cannot read the join token from ${source}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      'give a readable file, or - for stdin',
+    );
+  }
+  return { value: text.split('\n')[0]?.trim() || undefined, source: `--token-file ${source}` };
+}
+
 /** `ADDR`, `ADDR:PORT` or `[IPv6]:PORT` -> `host:port` (default port 2377); undefined when invalid. */
 export function normalizeManager(text: string): string | undefined {
   const v6 = /^\[([0-9A-Fa-f:.]+)\](?::(\d{1,5}))?$/.exec(text);
@@ -42,25 +75,25 @@ export function normalizeManager(text: string): string | undefined {
 }
 
 export function parseSwarmOptions(
-  str: (flag: string) => { value: string | undefined; source: string },
+  str: Str,
   options: { uninstall: boolean; bindGiven: boolean; port?: number },
 ): SwarmOptions | undefined {
   const mode = str('swarm').value;
   const manager = str('manager');
-  const token = str('token');
+  const token = tokenFrom(str);
   const replicas = str('replicas').value;
   const advertise = str('advertise-addr').value;
   if (mode === undefined) {
     const stray = [
       manager.value && '--manager',
-      token.value && token.source === '--token' && '--token',
+      token.value && token.source !== 'AI_PROXY_SWARM_TOKEN' && token.source,
       replicas && '--replicas',
       advertise && '--advertise-addr',
     ].filter(Boolean);
     if (stray.length)
       throw usage(
         `${stray[0]} only makes sense with --swarm`,
-        'e.g. sudo ./installer.sh --swarm join --manager ADDR --token TOKEN',
+        "e.g. echo 'SWMTKN-...' | sudo ./installer.sh --swarm join --manager ADDR --token-file -",
       );
     return undefined;
   }
@@ -80,7 +113,7 @@ export function parseSwarmOptions(
   if (mode === 'join') {
     if (!manager.value || !token.value)
       throw usage(
-        '--swarm join needs --manager ADDR and --token TOKEN',
+        '--swarm join needs --manager ADDR and the join token (--token-file FILE, or - for stdin)',
         'copy the exact command --swarm init printed on the manager',
       );
     const normalized = normalizeManager(manager.value);
@@ -93,8 +126,8 @@ export function parseSwarmOptions(
       );
     swarm.manager = normalized;
     swarm.token = token.value;
-  } else if (manager.value || token.source === '--token') {
-    throw usage(`--manager and --token only make sense with --swarm join`, 'drop them');
+  } else if (manager.value || (token.value && token.source !== 'AI_PROXY_SWARM_TOKEN')) {
+    throw usage(`--manager and --token-file only make sense with --swarm join`, 'drop them');
   }
   if (replicas !== undefined) {
     if (mode !== 'init' && mode !== 'upgrade')

@@ -30,8 +30,8 @@ export function printSwarmSuccess(out: Output, configDir: string, port: number, 
   }
   lines.push(
     '',
-    'On each further VPS, copy the two files and run:',
-    `  sudo ./installer.sh --swarm join --manager ${swarm?.join?.manager} --token ${swarm?.join?.token}`,
+    'On each further VPS, copy the two files and run (the token goes on stdin: no other user sees it in ps):',
+    `  echo '${swarm?.join?.token}' | sudo ./installer.sh --swarm join --manager ${swarm?.join?.manager} --token-file -`,
   );
   out.write(`${lines.join('\n')}\n`);
 }

@@ -16,6 +16,9 @@ export interface ContainerState {
   bind: string | undefined;
 }
 
+/** The label Swarm puts on every task container: the name of its service. */
+const SWARM_SERVICE_LABEL = 'com.docker.swarm.service.name';
+
 export interface PublishedPort {
   container: string;
   hostIp: string;
@@ -90,21 +93,25 @@ export class Containers {
 
   /** This host's containers of a Swarm service's tasks (`<service>.<slot or node>.<task>`), running or not. */
   async ofService(service: string): Promise<ContainerListing[]> {
-    const filters = JSON.stringify({ label: [`com.docker.swarm.service.name=${service}`] });
+    const filters = JSON.stringify({ label: [`${SWARM_SERVICE_LABEL}=${service}`] });
     return (await this.#docker.listContainers({ all: true, filters })).map(listing);
   }
 
-  /** Removes this host's exited containers whose name starts with `prefix`; returns how many. */
+  /**
+   * Removes this host's exited task containers of the Swarm services whose name starts with
+   * `prefix`; returns how many. The service is read from the label Swarm puts on its tasks, not
+   * from the container's name, which anyone can choose.
+   */
   async removeFinished(prefix: string): Promise<number> {
     const list = await this.#docker.listContainers({
       all: true,
-      filters: JSON.stringify({ name: [prefix], status: ['exited', 'created', 'dead'] }),
+      filters: JSON.stringify({ label: [SWARM_SERVICE_LABEL], status: ['exited', 'created', 'dead'] }),
     });
     let removed = 0;
-    for (const c of list.map(listing)) {
-      if (!c.name.startsWith(prefix)) continue;
+    for (const c of list) {
+      if (!c.Labels?.[SWARM_SERVICE_LABEL]?.startsWith(prefix)) continue;
       await this.#docker
-        .getContainer(c.id)
+        .getContainer(c.Id)
         .remove({ v: true })
         .then(
           () => removed++,
@@ -154,8 +161,7 @@ export class Containers {
             `the container exited with code ${last.exitCode}${logs ? `: ${logs.split('\n').pop()}` : ''}`,
           );
         }
-        if (last.health === 'unhealthy')
-          throw new Error(`the container is unhealthy (${await this.lastHealthLog(name)})`);
+        if (last.health === 'unhealthy') throw new Error(await this.unhealthyReason(name, last));
         return undefined;
       },
       { timeoutMs, signal, delayMs: 250 },
@@ -165,6 +171,18 @@ export class Containers {
     throw new Error(
       `the container did not become healthy within ${Math.round(timeoutMs / 1000)} s (health: ${last?.health ?? 'unknown'}${log ? `, last check ${log}` : ''})`,
     );
+  }
+
+  /**
+   * Why Docker reports the container unhealthy: the last check's output, or, when no check ever
+   * ran, its exit. Docker marks a container unhealthy when it stops, and with a restart policy it
+   * is running again by the next look: only its exit code and last log line say what happened.
+   */
+  private async unhealthyReason(name: string, state: ContainerState): Promise<string> {
+    const check = await this.lastHealthLog(name);
+    if (check) return `the container is unhealthy (${check})`;
+    const logs = await this.logsTail(name, 3);
+    return `the container exited with code ${state.exitCode}${logs ? `: ${logs.split('\n').pop()}` : ''} before any health check ran (Docker keeps restarting it)`;
   }
 
   /** The last health check's exit code and output, or '' when there is none. */

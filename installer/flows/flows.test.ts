@@ -9,15 +9,16 @@ import { uninstallFlow } from './uninstall.ts';
 const TOKEN = `SWMTKN-1-${'a1'.repeat(25)}-${'b'.repeat(25)}`;
 
 /** The progress counter's total before any branch is chosen: the host check plus the flow's steps. */
-const total = (flow: Flow, argv: string[]) => 1 + countSteps(flow.items, parseOptions(argv, {}));
+const total = (flow: Flow, argv: string[]) =>
+  1 + countSteps(flow.items, parseOptions(argv, { AI_PROXY_SWARM_TOKEN: TOKEN }));
 
 test('each flow counts the progress lines an operator sees, --purge included', () => {
-  assert.equal(total(installFlow, []), 12);
+  assert.equal(total(installFlow, []), 13);
   assert.equal(total(uninstallFlow, ['--uninstall']), 3);
   assert.equal(total(uninstallFlow, ['--uninstall', '--purge']), 4);
   assert.equal(total(swarmFlows.init, ['--swarm', 'init']), 17);
   assert.equal(total(swarmFlows.upgrade, ['--swarm', 'upgrade']), 17, "a manager's, until the role says worker");
-  assert.equal(total(swarmFlows.join, ['--swarm', 'join', '--manager', '10.0.0.2', '--token', TOKEN]), 8);
+  assert.equal(total(swarmFlows.join, ['--swarm', 'join', '--manager', '10.0.0.2']), 8);
   assert.equal(total(swarmFlows.leave, ['--swarm', 'leave']), 3);
 });
 

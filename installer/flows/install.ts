@@ -1,5 +1,6 @@
 // The single-VPS install, upgrade and reconfiguration, as data: look (recover, verify, port,
-// plan), pass the gate, change (extract, configure, data folder, build, start, wait), commit (clean up).
+// plan), pass the gate, change (extract, reserve the group, configure, data folder, build, start,
+// wait), commit (clean up).
 import { printSuccess, summarize } from '../command/summary.ts';
 import { build } from '../steps/build.ts';
 import { cleanUp } from '../steps/clean-up.ts';
@@ -9,6 +10,7 @@ import { extract } from '../steps/extract.ts';
 import { planInstall, planLines, unchangedLine } from '../steps/plan-install.ts';
 import { prepareDataDir } from '../steps/prepare-data-dir.ts';
 import { recover } from '../steps/recover.ts';
+import { reserveGroup } from '../steps/reserve-group.ts';
 import { startContainer } from '../steps/start-container.ts';
 import { verifyArchive } from '../steps/verify-archive.ts';
 import { waitHealthy } from '../steps/wait-healthy.ts';
@@ -24,6 +26,7 @@ export const installFlow = flow('install')
   .gate({ plan: planLines, confirm: true, unchanged: unchangedLine })
   .phase('apply')
   .step(extract)
+  .step(reserveGroup)
   .step(configure)
   .step(prepareDataDir)
   .step(build)

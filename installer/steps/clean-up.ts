@@ -3,7 +3,7 @@
 // installation unhealthy, so problems are warnings, not failures.
 import { EXIT } from '../command/exit-codes.ts';
 import { removeWorkDir } from '../archive/work-dir.ts';
-import { labelKeys, type InstallContext } from '../context.ts';
+import { labelKeys, madeByInstaller, type InstallContext } from '../context.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { Step } from '../flows/step.ts';
 
@@ -36,7 +36,7 @@ export const cleanUp: Step<{ engine: Engine; imageId: string; previousImageId?: 
     const { previousContainer } = run.ctx.names;
     await attempt(`remove ${previousContainer}`, async () => {
       const previous = await engine.containers.inspect(previousContainer);
-      if (previous) {
+      if (previous && madeByInstaller(previous.labels, run.ctx)) {
         await engine.containers.remove(previous.id);
         notes.push(`removed ${previousContainer}`);
       }

@@ -10,6 +10,8 @@ import { InstallError } from '../command/errors.ts';
 import { setDockerfilePort } from '../archive/dockerfile.ts';
 import { ConfigInvalid, configChange, type ConfigChange } from '../config-files/config-change.ts';
 import { labelKeys } from '../context.ts';
+import { activeFirewalls, firewallWarning } from '../host/firewall.ts';
+import { gidHolders, judgeGid } from '../host/groups.ts';
 import type { ContainerState } from '../engine/containers.ts';
 import { containerSpec, type RunSpec } from '../engine/container-spec.ts';
 import type { Engine } from '../engine/engine.ts';
@@ -120,6 +122,8 @@ export const planInstall: Step<PlanInput, InstallPlan> = {
   exitCode: EXIT.configFailed,
   run: async (run, _undo, input) => {
     const { archive, port } = input;
+    // Refused here, before the gate, so --dry-run says it too; reserved after it (reserve-group.ts).
+    judgeGid(run.ctx.containerGid, gidHolders(run.ctx.containerGid, run.ctx.hostRoot));
     const { config, https } = planConfiguration(run, archive, port);
     let dockerfile: string;
     try {
@@ -135,6 +139,9 @@ export const planInstall: Step<PlanInput, InstallPlan> = {
     const spec = containerSpec(runSpec(run, { ...input, https }, run.ctx.names.container, imageRef, {}));
     const specHash = createHash('sha256').update(JSON.stringify(spec)).update(archive.sha).digest('hex');
     const action = decideAction(run, input, config, specHash);
+    const published = [port, ...(https.httpPort ? [https.httpPort.host] : [])];
+    const warning = firewallWarning(input.bind, published, activeFirewalls(run.ctx.hostRoot));
+    if (warning) run.progress.warn(warning);
     return { detail: action, value: { config, https, dockerfile, imageRef, specHash, action } };
   },
 };

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { EXIT } from '../command/exit-codes.ts';
 import type { Logger } from '../command/log.ts';
 import { removeWorkDir } from '../archive/work-dir.ts';
-import type { InstallContext } from '../context.ts';
+import { madeByInstaller, type InstallContext } from '../context.ts';
 import type { ContainerState } from '../engine/containers.ts';
 import type { Engine } from '../engine/engine.ts';
 import { poll } from '../engine/poll.ts';
@@ -20,12 +20,12 @@ async function recoverLeftovers(
   const { container, previousContainer, nextContainer } = ctx.names;
   const done: string[] = [];
   const next = await engine.containers.inspect(nextContainer);
-  if (next) {
+  if (next && madeByInstaller(next.labels, ctx)) {
     await engine.containers.remove(next.id);
     done.push(`removed the unfinished container ${nextContainer}`);
   }
   const previous = await engine.containers.inspect(previousContainer);
-  if (previous) {
+  if (previous && madeByInstaller(previous.labels, ctx)) {
     const current = await engine.containers.inspect(container);
     if (current && current.running && current.health === 'healthy') {
       await engine.containers.remove(previous.id);

@@ -1,7 +1,10 @@
 // `--uninstall`: remove the containers this installer made (the current one and any left by an
-// interrupted run). The configuration in /srv/ai-proxy stays unless --purge says otherwise.
+// interrupted run), found by name and then proven ours by their labels: a container of the same
+// name without them is the operator's and is left alone. The configuration in /srv/ai-proxy
+// stays unless --purge says otherwise.
 import { EXIT } from '../command/exit-codes.ts';
 import { InstallError } from '../command/errors.ts';
+import { madeByInstaller } from '../context.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { Step } from '../flows/step.ts';
 
@@ -11,9 +14,17 @@ export const removeContainers: Step<{ engine: Engine }> = {
   run: async (run, _undo, { engine }) => {
     const { container, previousContainer, nextContainer } = run.ctx.names;
     const removed: string[] = [];
+    const foreign: string[] = [];
     for (const name of [container, previousContainer, nextContainer]) {
       const found = await engine.containers.inspect(name);
       if (!found) continue;
+      if (!madeByInstaller(found.labels, run.ctx)) {
+        foreign.push(name);
+        run.progress.warn(
+          `left the container ${name} alone: it does not carry the installer's ${run.ctx.labelPrefix}.* labels, so it is not one this installer made`,
+        );
+        continue;
+      }
       try {
         await engine.containers.remove(found.id);
       } catch (error) {
@@ -25,6 +36,7 @@ export const removeContainers: Step<{ engine: Engine }> = {
       }
       removed.push(name);
     }
-    return removed.length ? `removed ${removed.join(', ')}` : 'no container installed';
+    const kept = foreign.length ? ` (not ours, kept: ${foreign.join(', ')})` : '';
+    return `${removed.length ? `removed ${removed.join(', ')}` : 'no container installed'}${kept}`;
   },
 };

@@ -1,4 +1,7 @@
 import { test } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { parseOptions } from '../command/args.ts';
 import { InstallError } from '../command/errors.ts';
@@ -19,9 +22,41 @@ const code = (argv: string[], env: NodeJS.ProcessEnv = {}): number | undefined =
   return undefined;
 };
 
+const ENV = { AI_PROXY_SWARM_TOKEN: TOKEN };
+
+test('the join token is read from --token-file or the environment, never taken from the command line', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'aip-inst-token-'));
+  try {
+    const file = join(dir, 'token');
+    writeFileSync(file, `${TOKEN}\n`, { mode: 0o600 });
+    const fromFile = parseOptions(['--swarm', 'join', '--manager', '10.0.0.2', '--token-file', file], {});
+    assert.equal(fromFile.swarm?.token, TOKEN);
+    for (const argv of [
+      ['--swarm', 'join', '--manager', '10.0.0.2', '--token', TOKEN],
+      ['--swarm', 'join', '--manager', '10.0.0.2', `--token=${TOKEN}`],
+    ]) {
+      try {
+        parseOptions(argv, {});
+        assert.fail('a token on the command line was accepted');
+      } catch (error) {
+        assert.ok(error instanceof InstallError);
+        assert.equal(error.exitCode, 2);
+        assert.match(error.message, /visible to every user of this host/);
+        assert.match(error.hint ?? '', /--token-file -/);
+        assert.doesNotMatch(`${error.message} ${error.hint}`, /SWMTKN-1-a1/, 'the token is not repeated');
+      }
+    }
+    const missing = join(dir, 'absent');
+    assert.equal(code(['--swarm', 'join', '--manager', '10.0.0.2', '--token-file', missing]), 2);
+    assert.equal(code(['--swarm', 'init', '--token-file', file]), 2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('--swarm flags parse, and bad combinations exit 2 before anything runs', () => {
-  const join = parseOptions(['--swarm', 'join', '--manager', '10.0.0.2', '--token', TOKEN], {});
-  assert.deepEqual(join.swarm, { mode: 'join', manager: '10.0.0.2:2377', token: TOKEN });
+  const joining = parseOptions(['--swarm', 'join', '--manager', '10.0.0.2'], ENV);
+  assert.deepEqual(joining.swarm, { mode: 'join', manager: '10.0.0.2:2377', token: TOKEN });
   assert.deepEqual(
     parseOptions(['--swarm', 'init', '--replicas', '3', '--advertise-addr', '10.0.0.2', '--port', '9000'], {}).swarm,
     { mode: 'init', replicas: 3, advertiseAddr: '10.0.0.2' },
@@ -33,9 +68,9 @@ test('--swarm flags parse, and bad combinations exit 2 before anything runs', ()
   assert.equal(parseOptions([], {}).swarm, undefined);
   assert.equal(code(['--swarm', 'start']), 2);
   assert.equal(code(['--swarm', 'join', '--manager', '10.0.0.2']), 2);
-  assert.equal(code(['--swarm', 'join', '--manager', '10.0.0.2', '--token', 'SWMTKN-1-short']), 2);
-  assert.equal(code(['--swarm', 'join', '--manager', 'bad host', '--token', TOKEN]), 2);
-  assert.equal(code(['--swarm', 'join', '--manager', 'm', '--token', TOKEN, '--port', '80']), 2);
+  assert.equal(code(['--swarm', 'join', '--manager', '10.0.0.2'], { AI_PROXY_SWARM_TOKEN: 'SWMTKN-1-short' }), 2);
+  assert.equal(code(['--swarm', 'join', '--manager', 'bad host'], ENV), 2);
+  assert.equal(code(['--swarm', 'join', '--manager', 'm', '--port', '80'], ENV), 2);
   assert.equal(code(['--swarm', 'init', '--bind', '127.0.0.1']), 2);
   assert.equal(code(['--swarm', 'init', '--token', TOKEN]), 2);
   assert.equal(code(['--swarm', 'leave', '--replicas', '2']), 2);

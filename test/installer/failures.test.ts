@@ -124,7 +124,7 @@ describe('installer failures and their exit codes', { skip: reason ?? false }, (
     // the build folder after extraction (a /tmp cleaner, a second admin), so the Dockerfile's
     // COPY fails in the engine. The installer is held at the start of the build while it happens.
     const run = await interruptAt(t, argv(), {
-      step: 8,
+      step: 9,
       hold: true,
       act: () => rmSync(join(t.ctx.paths.workDir, 'ai-proxy')),
     });
@@ -158,7 +158,11 @@ describe('installer failures and their exit codes', { skip: reason ?? false }, (
   test('3: not root', async () => {
     chmodSync(t.root, 0o755);
     const child = spawn(process.execPath, ['--import', 'tsx', resolve('test/installer/lib/child.ts'), ...argv()], {
-      env: { ...process.env, HOME: '/tmp', AIP_INST_CONTEXT: JSON.stringify({ name: t.name, dirs: t.ctx.paths }) },
+      env: {
+        ...process.env,
+        HOME: '/tmp',
+        AIP_INST_CONTEXT: JSON.stringify({ name: t.name, dirs: { ...t.ctx.paths, hostRoot: t.ctx.hostRoot } }),
+      },
       uid: 65534,
       gid: 65534,
       stdio: ['ignore', 'pipe', 'pipe'],

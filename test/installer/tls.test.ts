@@ -12,7 +12,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { contextFor, type InstallContext } from '../../installer/context.ts';
-import { docker, freePort, get, inspect, install, RELEASE_ARCHIVE, skipReason, tokenOf } from './lib/harness.ts';
+import {
+  docker,
+  freePort,
+  get,
+  hostAccounts,
+  inspect,
+  install,
+  RELEASE_ARCHIVE,
+  skipReason,
+  tokenOf,
+} from './lib/harness.ts';
 
 /** The proxy in an archive built before #9's proxy side cannot serve TLS: skip, saying so. */
 function tlsSupportMissing(): string | undefined {
@@ -156,6 +166,7 @@ describe('installer HTTPS with the operator certificate on the local engine', { 
       configDir: join(root, 'srv'),
       logFile: join(root, 'installer.log'),
       lockFile: join(root, 'installer.lock'),
+      hostRoot: hostAccounts(join(root, 'host')),
     });
     pki = makePki(mkdtempSync(join(tmpdir(), 'aip-tlsi-pki-')));
     plainPort = await freePort();

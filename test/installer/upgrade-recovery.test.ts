@@ -98,13 +98,13 @@ describe('upgrade, signals and recovery on the local engine', { skip: reason ?? 
 
   test('SIGKILL mid-upgrade, the old container renamed away, then a re-run restores and ends healthy', async () => {
     const run = await interruptAt(t, argv(upgradeArchive, '--force'), {
-      step: 9,
+      step: 10,
       signal: 'SIGKILL',
       until: () => exists(`${t.name}-previous`),
     });
     assert.equal(run.killedBy, 'SIGKILL', run.output);
-    assert.equal(run.lastStarted, 9, `the kill landed in step ${run.lastStarted}, not in "Starting the container"`);
-    assert.equal(run.lastEnded, false, 'step 9 had finished before the kill');
+    assert.equal(run.lastStarted, 10, `the kill landed in step ${run.lastStarted}, not in "Starting the container"`);
+    assert.equal(run.lastEnded, false, 'step 10 had finished before the kill');
     assert.ok(exists(`${t.name}-previous`), 'the kill left the old container under its temporary name');
     const again = await install(t.ctx, argv(upgradeArchive));
     assert.equal(again.code, 0, again.error?.message);

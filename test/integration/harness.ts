@@ -35,13 +35,6 @@ export interface RunningProxy {
   close(): Promise<void>;
 }
 
-export interface StartOptions {
-  /** More .env lines (DATA_DIR=data turns client keys and the ledger on). */
-  env?: string;
-  /** The gateway's clock (budget periods, key expiry); in this process only. */
-  clock?: () => number;
-}
-
 /** A proxy in this test process: its server object and its log lines are at hand. */
 export interface InProcessProxy extends RunningProxy {
   proxy: ProxyServer;
@@ -68,9 +61,9 @@ async function waitForLine(
 }
 
 /** The proxy for a suite: in this process from src/, or the release executable as a child. */
-export async function startProxy(yaml: string, options: StartOptions = {}): Promise<RunningProxy> {
-  const dir = writeConfigDir(yaml, options.env);
-  if (proxyTarget() === 'executable' && !options.clock) {
+export async function startProxy(yaml: string): Promise<RunningProxy> {
+  const dir = writeConfigDir(yaml);
+  if (proxyTarget() === 'executable') {
     const px = await startProxyProcess(dir);
     return {
       url: px.url,
@@ -83,15 +76,22 @@ export async function startProxy(yaml: string, options: StartOptions = {}): Prom
       },
     };
   }
-  return startInProcessProxy(yaml, dir, options);
+  return inProcessProxy(dir);
+}
+
+export interface StartOptions {
+  /** More .env lines (DATA_DIR=data turns client keys and the ledger on). */
+  env?: string;
+  /** The gateway's clock (budget periods, key expiry). */
+  clock?: () => number;
 }
 
 /** The proxy from src/ in this process, whatever the target: for tests that look inside it. */
-export async function startInProcessProxy(
-  yaml: string,
-  dir = writeConfigDir(yaml),
-  options: Pick<StartOptions, 'clock'> = {},
-): Promise<InProcessProxy> {
+export function startInProcessProxy(yaml: string, options: StartOptions = {}): Promise<InProcessProxy> {
+  return inProcessProxy(writeConfigDir(yaml, options.env), options);
+}
+
+async function inProcessProxy(dir: string, options: StartOptions = {}): Promise<InProcessProxy> {
   // The environment of the test runner must not leak into the config under test.
   const config = loadConfig(dir, {});
   const logs: string[] = [];

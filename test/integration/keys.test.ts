@@ -15,7 +15,7 @@ import { SqliteStore } from '../../src/store/sqlite.ts';
 import { startAnthropicMock } from '../mocks/anthropic.ts';
 import { startOpenAIMock } from '../mocks/openai.ts';
 import type { MockUpstream } from '../mocks/server.ts';
-import { anthropicProvider, openaiProvider, startProxy, TOKEN, type RunningProxy } from './harness.ts';
+import { anthropicProvider, openaiProvider, startInProcessProxy, TOKEN, type InProcessProxy } from './harness.ts';
 
 const DAY = 86_400_000;
 
@@ -36,7 +36,7 @@ describe('client keys through the proxy', () => {
   let oa: MockUpstream;
   let slow: MockUpstream;
   let an: MockUpstream;
-  let px: RunningProxy;
+  let px: InProcessProxy;
   let store: SqliteStore;
   let clockOffset = 0;
 
@@ -44,7 +44,7 @@ describe('client keys through the proxy', () => {
     oa = await startOpenAIMock();
     slow = await startOpenAIMock({ eventDelayMs: 150 });
     an = await startAnthropicMock();
-    px = await startProxy(
+    px = await startInProcessProxy(
       `providers:
 ${openaiProvider('oa', oa.url, '    models: [gpt-4o, gpt-4o-mini]\n')}${openaiProvider('slow', slow.url, '    models: [slow-model]\n')}${anthropicProvider('an', an.url, '    models: [claude-sonnet]\n')}
 routes:

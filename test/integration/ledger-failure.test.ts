@@ -10,7 +10,7 @@ import { createKey } from '../../src/keys/service.ts';
 import { SqliteStore } from '../../src/store/sqlite.ts';
 import { startOpenAIMock } from '../mocks/openai.ts';
 import type { MockUpstream } from '../mocks/server.ts';
-import { type InProcessProxy, openaiProvider, startInProcessProxy, TOKEN, writeConfigDir } from './harness.ts';
+import { openaiProvider, startInProcessProxy, TOKEN, type InProcessProxy } from './harness.ts';
 
 interface Health {
   status: string;
@@ -24,9 +24,9 @@ describe('a locked ledger database', () => {
 
   before(async () => {
     oa = await startOpenAIMock();
-    // In this process: the test reads the proxy's log lines.
-    const yaml = `providers:\n${openaiProvider('oa', oa.url, '    models: [gpt-4o]\n')}`;
-    px = await startInProcessProxy(yaml, writeConfigDir(yaml, 'DATA_DIR=data\n'));
+    px = await startInProcessProxy(`providers:\n${openaiProvider('oa', oa.url, '    models: [gpt-4o]\n')}`, {
+      env: 'DATA_DIR=data\n',
+    });
     path = join(px.dir, 'data', 'ai-proxy.db');
   });
   after(async () => {

@@ -16,6 +16,7 @@ import {
   writeSync,
   closeSync,
   statSync,
+  symlinkSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
@@ -265,13 +266,52 @@ test('a folder left by a killed launcher is removed by the next run; a live one 
     ['ai-proxy-launcher.dead01', dead],
     ['ai-proxy-launcher.live01', process.pid],
   ] as const) {
-    mkdirSync(join(tmp, name));
-    writeFileSync(join(tmp, name, 'launcher.pid'), `${pid}\n`);
-    writeFileSync(join(tmp, name, 'ai-proxy'), 'left behind');
+    plantLauncherDir(join(tmp, name), pid);
   }
   const result = launch('dash', dir, ['--version'], { TMPDIR: tmp });
   assert.equal(result.status, 0, result.stderr);
   assert.deepEqual(readdirSync(tmp), ['ai-proxy-launcher.live01']);
+});
+
+/** A folder as a launcher run as root makes it: 0700, with a 0600 launcher.pid. */
+function plantLauncherDir(path: string, pid: number): void {
+  mkdirSync(path, { mode: 0o700 });
+  chmodSync(path, 0o700);
+  writeFileSync(join(path, 'launcher.pid'), `${pid}\n`, { mode: 0o600 });
+  writeFileSync(join(path, 'ai-proxy'), 'left behind');
+}
+
+// /tmp is shared: what another user planted under the launcher's folder names (their own
+// folder, a link to a folder elsewhere, a link as the pid file) is neither removed nor read.
+test('the stale-folder sweep touches only root-owned 0700 folders with a root-owned pid file', {
+  skip: isRoot ? false : 'needs root (it plants folders owned by others)',
+}, () => {
+  const dir = scratch('sweep');
+  const tmp = join(dir, 'tmp');
+  mkdirSync(tmp, { mode: 0o1777 });
+  chmodSync(tmp, 0o1777);
+  const launcher = launcherAround(dir, '#!/bin/sh\nexit 0\n');
+  const dead = spawnSync('true').pid;
+  const elsewhere = join(dir, 'elsewhere');
+  plantLauncherDir(elsewhere, dead);
+  plantLauncherDir(join(tmp, 'ai-proxy-launcher.killed'), dead);
+  plantLauncherDir(join(tmp, 'ai-proxy-launcher.foreign'), dead);
+  run('chown', ['-R', '65534:65534', join(tmp, 'ai-proxy-launcher.foreign')]);
+  plantLauncherDir(join(tmp, 'ai-proxy-launcher.open'), dead);
+  chmodSync(join(tmp, 'ai-proxy-launcher.open'), 0o755);
+  symlinkSync(elsewhere, join(tmp, 'ai-proxy-launcher.link'));
+  mkdirSync(join(tmp, 'ai-proxy-launcher.pidlink'), { mode: 0o700 });
+  symlinkSync(join(elsewhere, 'launcher.pid'), join(tmp, 'ai-proxy-launcher.pidlink', 'launcher.pid'));
+  for (const [shell] of shells.filter(([, reason]) => !reason)) {
+    const result = run('sh', ['-c', `${shell} "$0"`, launcher], { env: { ...process.env, TMPDIR: tmp } });
+    assert.equal(result.status, 0, `${shell}: ${result.stderr}`);
+    assert.deepEqual(
+      readdirSync(tmp).sort(),
+      ['ai-proxy-launcher.foreign', 'ai-proxy-launcher.link', 'ai-proxy-launcher.open', 'ai-proxy-launcher.pidlink'],
+      `${shell}: only the root-owned folder of a killed launcher is removed`,
+    );
+    assert.deepEqual(readdirSync(elsewhere).sort(), ['ai-proxy', 'launcher.pid'], `${shell}: a link's target is kept`);
+  }
 });
 
 // A SIGTERM sent to the launcher alone (a CI runner, systemd, `kill`) must reach the installer

@@ -2,7 +2,7 @@
 // (prefix aip-inst-), so tests never touch /srv/ai-proxy, /tmp/ai-proxy or the `ai-proxy`
 // container of anyone else on this shared engine.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -43,6 +43,18 @@ export interface TestInstall {
   cleanup(): void;
 }
 
+/**
+ * A copy of this host's account files: the installer reserves the container's gid as a group
+ * there (groupadd --prefix), so parallel tests never race on, or leave a group in, /etc/group.
+ */
+export function hostAccounts(root: string): string {
+  mkdirSync(join(root, 'etc'), { recursive: true });
+  for (const file of ['group', 'passwd', 'gshadow']) {
+    if (existsSync(join('/etc', file))) copyFileSync(join('/etc', file), join(root, 'etc', file));
+  }
+  return root;
+}
+
 export function newInstall(): TestInstall {
   const root = mkdtempSync(join(tmpdir(), 'aip-inst-'));
   const name = `aip-inst-${randomBytes(4).toString('hex')}`;
@@ -51,6 +63,7 @@ export function newInstall(): TestInstall {
     configDir: join(root, 'srv'),
     logFile: join(root, 'installer.log'),
     lockFile: join(root, 'installer.lock'),
+    hostRoot: hostAccounts(join(root, 'host')),
   });
   return {
     ctx,

@@ -39,7 +39,7 @@ export async function interruptAt(t: TestInstall, argv: string[], options: Inter
     env: {
       ...process.env,
       NO_COLOR: '1',
-      AIP_INST_CONTEXT: JSON.stringify({ name: t.name, dirs: t.ctx.paths }),
+      AIP_INST_CONTEXT: JSON.stringify({ name: t.name, dirs: { ...t.ctx.paths, hostRoot: t.ctx.hostRoot } }),
       AIP_INST_HOLD_STEP: options.hold ? String(options.step) : '',
       AIP_INST_RELEASE: release,
     },

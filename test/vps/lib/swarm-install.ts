@@ -10,10 +10,12 @@ export interface Join {
   token: string;
 }
 
-/** The join command `--swarm init` prints: `... --swarm join --manager ADDR:PORT --token SWMTKN-...`. */
+/** The join command `--swarm init` prints: `echo 'SWMTKN-...' | sudo ./installer.sh --swarm join --manager ADDR:PORT --token-file -`. */
 export function parseJoin(output: string): Join | undefined {
-  const m = /--swarm join --manager (\S+) --token (SWMTKN-\S+)/.exec(output);
-  return m?.[1] && m[2] ? { manager: m[1], token: m[2] } : undefined;
+  const m = /echo '(SWMTKN-[^'\s]+)' \| sudo \.\/installer\.sh --swarm join --manager (\S+) --token-file -/.exec(
+    output,
+  );
+  return m?.[1] && m[2] ? { manager: m[2], token: m[1] } : undefined;
 }
 
 /** Whether the release uploaded to this VPS has `--swarm` (its --help lists it). */
@@ -38,7 +40,10 @@ export async function initAndJoin(cluster: SwarmVpses, release?: Release): Promi
   const joins: InstallerRun[] = [];
   for (const w of cluster.workers) {
     await w.session.upload(release);
-    const j = await w.session.installer(['--swarm', 'join', '--manager', join.manager, '--token', join.token, '--yes']);
+    // The environment rather than stdin here: the test's exec has no stdin to pipe it through.
+    const j = await w.session.installer(['--swarm', 'join', '--manager', join.manager, '--yes'], {
+      env: { AI_PROXY_SWARM_TOKEN: join.token },
+    });
     if (j.code !== 0) throw new Error(`node ${w.index + 1}: --swarm join exited ${j.code}:\n${j.output.slice(-2000)}`);
     joins.push(j);
   }

@@ -3,13 +3,19 @@ import { createServer, type Server } from 'node:http';
 import { test } from 'node:test';
 import { SwarmProbe, describeProbes, type SwarmNode } from './swarm.ts';
 import { parseJoin } from './swarm-install.ts';
+import { printSwarmSuccess, type SwarmSummary } from '../../../installer/command/swarm-summary.ts';
 
 test('the join command is read from what --swarm init prints', () => {
-  const out =
-    'On each further VPS, copy the two files and run:\n  sudo ./installer.sh --swarm join --manager 172.29.7.10:2377 --token SWMTKN-1-abc-def\n';
+  let out = '';
+  printSwarmSuccess({ isTTY: false, write: (text) => void (out += text) }, '/srv/ai-proxy', 8080, {
+    ok: true,
+    exitCode: 0,
+    action: 'install',
+    swarm: { role: 'manager', join: { manager: '172.29.7.10:2377', token: 'SWMTKN-1-abc-def' } },
+  } as SwarmSummary);
   assert.deepEqual(parseJoin(out), { manager: '172.29.7.10:2377', token: 'SWMTKN-1-abc-def' });
   assert.equal(
-    parseJoin('sudo ./installer.sh --swarm join --manager 10.0.0.2:2377 --token TOKEN'),
+    parseJoin("echo 'TOKEN' | sudo ./installer.sh --swarm join --manager 10.0.0.2:2377 --token-file -"),
     undefined,
     'not a Swarm token',
   );

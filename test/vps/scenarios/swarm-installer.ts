@@ -95,15 +95,9 @@ export function swarmInstallerSteps(): SwarmStep[] {
           // same swarm, a secret that is not its own: well-formed, wrong
           const parts = join.token.split('-');
           parts[parts.length - 1] = 'x'.repeat((parts[parts.length - 1] ?? '').length);
-          const wrong = await spare.session.installer([
-            '--swarm',
-            'join',
-            '--manager',
-            join.manager,
-            '--token',
-            parts.join('-'),
-            '--yes',
-          ]);
+          const wrong = await spare.session.installer(['--swarm', 'join', '--manager', join.manager, '--yes'], {
+            env: { AI_PROXY_SWARM_TOKEN: parts.join('-') },
+          });
           assert.equal(wrong.code, 2, `a wrong token: exit ${wrong.code}\n${wrong.output.slice(-1500)}`);
           assertOneLineError(wrong.output, /token/i);
           assert.equal(await swarmState(spare), 'inactive', 'not left half-joined');
@@ -112,15 +106,10 @@ export function swarmInstallerSteps(): SwarmStep[] {
             '',
             'no ai-proxy image is left',
           );
-          const away = await spare.session.installer([
-            '--swarm',
-            'join',
-            '--manager',
-            `${r.cluster.subnet}.250:2377`,
-            '--token',
-            join.token,
-            '--yes',
-          ]);
+          const away = await spare.session.installer(
+            ['--swarm', 'join', '--manager', `${r.cluster.subnet}.250:2377`, '--yes'],
+            { env: { AI_PROXY_SWARM_TOKEN: join.token } },
+          );
           assert.equal(away.code, 5, `an unreachable manager: exit ${away.code}\n${away.output.slice(-1500)}`);
           assertOneLineError(away.output, /manager/);
           assert.equal(await swarmState(spare), 'inactive', 'not left half-joined');
