@@ -164,6 +164,40 @@ export const MUTATIONS = [
       },
     ],
   },
+  {
+    id: 'console-csrf-token',
+    behaviour: "a console change without the session's CSRF token is refused",
+    edits: [
+      {
+        file: 'src/console/api.ts',
+        find: "      if (!sameToken(typeof token === 'string' ? token : undefined, c.session.csrf))\n",
+        replace: '      if (false) // mutant: the CSRF token is not checked\n',
+      },
+    ],
+    fails: [
+      {
+        file: 'src/console/app.test.ts',
+        name: 'refuses changes without the CSRF token, with a forged one, or from another site',
+      },
+    ],
+  },
+  {
+    id: 'console-sign-in-limit',
+    behaviour: 'console sign-ins stop after too many failures from one address',
+    edits: [
+      {
+        file: 'src/console/api.ts',
+        find: '  const wait = c.limiter.retryAfter(address);\n',
+        replace: '  const wait = 0; // mutant: failed sign-ins are never limited\n',
+      },
+    ],
+    fails: [
+      {
+        file: 'src/console/app.test.ts',
+        name: 'limits failed sign-ins per address (429 with Retry-After), logging each failure and the refusals as a count',
+      },
+    ],
+  },
 ];
 
 /** What a mutant needs of the tree; node_modules and pkg/ are linked. */

@@ -13,6 +13,7 @@ Commands:
   hold                       keep a container alive doing nothing (the installer's port holder)
   keys <command>             client keys: create, list, show, update, revoke, rotate (see: ai-proxy keys --help)
   usage [options]            the usage ledger by key, model, provider, day (see: ai-proxy usage --help)
+  console hash-password      the CONSOLE_PASSWORD_HASH line for a web console password (docs/console.md)
   install [options]          install or upgrade on this host (see: ai-proxy install --help)
   --version                  print the version
   --help                     print this help
@@ -44,6 +45,8 @@ async function run(argv: string[]): Promise<void> {
       return (await import('./cli/keys.ts')).keysCommand(rest);
     case 'usage':
       return (await import('./cli/usage.ts')).usageCommand(rest);
+    case 'console':
+      return (await import('./cli/console.ts')).consoleCommand(rest);
     case 'install':
       return (await import('../installer/cli.ts')).installCommand(rest);
     default:

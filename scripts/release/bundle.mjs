@@ -1,16 +1,18 @@
 // Step "bundle": esbuild turns src/main.ts and everything it imports into CommonJS, because a
 // Node single executable runs one script and can only require built-in modules.
-// Four files: OUT_FILE (serve, healthcheck, config, keys, usage) and, beside it, code that `serve`
+// Six files: OUT_FILE (serve, healthcheck, config, keys, usage) and, beside it, code that `serve`
 // never runs in most deployments: installer.cjs (`ai-proxy install`: dockerode, ssh2, grpc, tar;
 // 3/4 of all code), acme.cjs (ACME certificate orders: acme-client, axios, x509; half of what is
-// left) and pg.cjs (the PostgreSQL store and the `pg` client, only with DATABASE_URL). In the
-// main script their source alone would sit in the proxy's memory for nothing.
+// left), pg.cjs (the PostgreSQL store and the `pg` client, only with DATABASE_URL), console.cjs
+// (the web console with its pages, scripts and uPlot as strings, only with CONSOLE_*) and
+// console-worker.cjs (the console's SQLite thread, whose text console.cjs hands to a Worker).
+// In the main script their source alone would sit in the proxy's memory for nothing.
 // executable.mjs stores them as SEA assets (sea-config.json lists them); each import of them
 // becomes a loader that evaluates the asset (or the file beside the bundle) on first use.
 // Usage: node bundle.mjs OUT_FILE VERSION COMMIT NODE_VERSION
 import { build } from 'esbuild';
 import { readFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { constants as http2Constants } from 'node:http2';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,9 +28,12 @@ const LAZY = {
   'installer.cjs': ['installer/cli.ts', 'src/main.ts'],
   'acme.cjs': ['src/tls/acme/order.ts', 'src/tls/acme/manager.ts'],
   'pg.cjs': ['src/store/postgres.ts', 'src/store/open.ts'],
+  'console.cjs': ['src/console/start.ts', 'src/cli/serve.ts'],
 };
+// asset -> [entry module, the module that hands its text to a Worker (replaced, see embedded)]
+const WORKERS = { 'console-worker.cjs': ['src/console/store-worker.ts', 'src/console/worker-code.ts'] };
 const listed = JSON.parse(readFileSync(new URL('./sea-config.json', import.meta.url), 'utf8')).assets;
-if (JSON.stringify(listed) !== JSON.stringify(Object.keys(LAZY)))
+if (JSON.stringify(listed) !== JSON.stringify([...Object.keys(LAZY), ...Object.keys(WORKERS)]))
   throw new Error('scripts/release/sea-config.json "assets" must list exactly the lazy files bundle.mjs writes');
 // The one module the files share by identity: main.ts tests `instanceof ExitError` on what the
 // installer throws, so a lazy file takes the main script's class instead of its own copy.
@@ -129,6 +134,43 @@ const lazyHttp2 = {
   },
 };
 
+/** The console's files (src/console/ui/, and uPlot's that ui/vendor.json names) as one object. */
+function consoleFiles() {
+  const dir = join(ROOT, 'src/console/ui');
+  const files = {};
+  for (const name of readdirSync(dir).sort())
+    if (name !== 'vendor.json') files[name] = readFileSync(join(dir, name), 'utf8');
+  const vendor = JSON.parse(readFileSync(join(dir, 'vendor.json'), 'utf8'));
+  for (const [name, path] of Object.entries(vendor)) files[name] = readFileSync(join(ROOT, path), 'utf8');
+  return files;
+}
+
+/**
+ * Modules that read files beside themselves in development: in the bundle, the console's static
+ * files become strings in console.cjs, and a worker's code is read from its SEA asset (or the file
+ * beside the bundle) when the Worker starts.
+ */
+const embedded = {
+  name: 'embedded',
+  setup(b) {
+    b.onLoad({ filter: /src\/console\/ui-files\.ts$/ }, () => ({
+      contents: `export const readUiFiles = () => (${JSON.stringify(consoleFiles())});`,
+      loader: 'js',
+    }));
+    for (const [asset, [, reader]] of Object.entries(WORKERS)) {
+      b.onLoad({ filter: new RegExp(`${reader.replace(/\./g, '\\.')}$`) }, () => ({
+        contents: `
+import { isSea, getAsset } from 'node:sea';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+export const storeWorkerCode = () => ({ code: isSea() ? getAsset(${JSON.stringify(asset)}, 'utf8') : readFileSync(join(__dirname, ${JSON.stringify(asset)}), 'utf8') });
+`,
+        loader: 'js',
+      }));
+    }
+  },
+};
+
 /** In installer.cjs, src/exit-error.ts is the main script's module. */
 const sharedExitError = {
   name: 'shared-exit-error',
@@ -140,6 +182,15 @@ const sharedExitError = {
 const results = await Promise.all([
   build({ ...common, entryPoints: ['src/main.ts'], outfile, plugins: [lazyOut, lazyHttp2] }),
   ...Object.entries(LAZY).map(([asset, [entry]]) =>
+    build({
+      ...common,
+      entryPoints: [entry],
+      outfile: join(dirname(outfile), asset),
+      // lazyOut: the console's store code loads pg.cjs like the main script does, not a copy of pg.
+      plugins: [sharedExitError, embedded, lazyOut],
+    }),
+  ),
+  ...Object.entries(WORKERS).map(([asset, [entry]]) =>
     build({ ...common, entryPoints: [entry], outfile: join(dirname(outfile), asset), plugins: [sharedExitError] }),
   ),
 ]);
@@ -154,5 +205,5 @@ const label = (result) => {
   const top = [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 5);
   return `${(total / 1024).toFixed(0)} KB (${top.map(([n, b]) => `${n} ${(b / 1024).toFixed(0)} KB`).join(', ')})`;
 };
-const names = ['main script', ...Object.keys(LAZY)];
+const names = ['main script', ...Object.keys(LAZY), ...Object.keys(WORKERS)];
 console.log(`[release]    ${results.map((r, i) => `${names[i]} ${label(r)}`).join('; ')}`);

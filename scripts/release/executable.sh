@@ -29,10 +29,12 @@ chmod 0755 "$wrap/node"
 ln -s "$ROOT/node_modules/.bin/postject" "$wrap/postject"
 mkdir -p "$wrap/tmp" "$SEA_DIR" || fail "cannot create $SEA_DIR: make it writable for this user"
 command -v flock >/dev/null || fail 'flock is missing: apt-get install util-linux'
+# The lazy files bundle.mjs writes beside the main script, as sea-config.json lists them.
+assets=$("$NODE24" -p "require('$ROOT/scripts/release/sea-config.json').assets.join(' ')")
 # shellcheck disable=SC2016 # expanded by the inner shell, from its arguments
 flock "$SEA_DIR/.lock" sh -c '
   cp "$1" "$2/ai-proxy.cjs"
-  cp "$(dirname "$1")/installer.cjs" "$(dirname "$1")/acme.cjs" "$(dirname "$1")/pg.cjs" "$2/"
+  for asset in $9; do cp "$(dirname "$1")/$asset" "$2/"; done
   PATH="$3:$PATH" TMPDIR="$3/tmp" node "$4/scripts/release/executable.mjs" "$2/ai-proxy.cjs" "$5" "$6" "$7" "$8"
-' sh "$BUNDLE" "$SEA_DIR" "$wrap" "$ROOT" "$RUNTIME" "$OUT" "$ARCH" "$CODE_CACHE" >"$LOG" 2>&1 ||
+' sh "$BUNDLE" "$SEA_DIR" "$wrap" "$ROOT" "$RUNTIME" "$OUT" "$ARCH" "$CODE_CACHE" "$assets" >"$LOG" 2>&1 ||
   { cat "$LOG" >&2; fail "pkg could not make the $ARCH executable"; }

@@ -25,6 +25,7 @@ export function describeConfig(c: LoadedConfig): Record<string, unknown> {
     auth_token: redact(c.env.authToken),
     server: c.server,
     tls: describeTls(c),
+    console: describeConsole(c),
     store: describeStore(c),
     ledger: c.ledger ?? null,
     prices: Object.keys(c.prices ?? {}).length,
@@ -60,6 +61,18 @@ function describeStore(c: LoadedConfig): Record<string, unknown> {
   if (t.kind === 'postgres') return { kind: 'postgres', location: redactUrl(t.url) };
   if (t.kind === 'sqlite') return { kind: 'sqlite', location: t.path };
   return { kind: 'none', reason: `${t.reason}: client keys and the ledger are off` };
+}
+
+/** Where the console is served and how one signs in (never the hash itself). */
+function describeConsole(c: LoadedConfig): Record<string, unknown> | null {
+  const k = c.env.console;
+  if (!k) return null;
+  return {
+    listener:
+      k.port === undefined ? null : `http://${k.host.includes(':') ? `[${k.host}]` : k.host}:${k.port}/console/`,
+    on_public_port: k.onPublicPort,
+    sign_in: k.passwordHash ? 'console password (CONSOLE_PASSWORD_HASH)' : 'AUTH_TOKEN',
+  };
 }
 
 /** HTTPS settings: paths and names only, never the files' contents. */

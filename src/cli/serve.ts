@@ -6,14 +6,19 @@ import type { AddressInfo } from 'node:net';
 import type { Server as TlsServer } from 'node:tls';
 import { ExitError, listenFailure } from '../exit-error.ts';
 import { resolveConfigDir } from '../config/dir.ts';
+import type { ConsoleEnv } from '../config/env.ts';
+import { DEFAULT_CONSOLE_HOST } from '../contract/variables.ts';
 import { ProxyServer } from '../http/server.ts';
 import { INSTANCE_VAR, sharedNetwork, watchNetwork } from '../http/shared-network.ts';
 import { drainSettingsNow } from '../config/drain-now.ts';
+import { healthReport } from '../observability/health.ts';
 import { Logger } from '../observability/logger.ts';
+import { openStore, storeTarget } from '../store/open.ts';
+import type { RunningConsole } from '../console/start.ts';
 import type { TlsSetup } from '../tls/setup.ts';
 import { build } from '../version.ts';
 import { parseFlags } from './args.ts';
-import { loadOrExit } from './config-check.ts';
+import { describeConfig, loadOrExit } from './config-check.ts';
 import { logDrain } from './drain-log.ts';
 
 /** sysexits' "temporary failure, try again": the restart policy does. */
@@ -34,7 +39,7 @@ export function idleGraceMs(shared: boolean, delaySeconds: number): number {
 const DRAIN_REPORT_MS = 5000;
 
 export async function serveCommand(argv: string[]): Promise<void> {
-  const flags = parseFlags(argv, ['config-dir', 'port', 'host'], 'serve');
+  const flags = parseFlags(argv, ['config-dir', 'port', 'host', 'console-port'], 'serve');
   const config = loadOrExit(resolveConfigDir(flags['config-dir']));
   const port = flags.port !== undefined ? Number(flags.port) : config.env.port;
   if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -52,6 +57,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   });
   for (const w of config.warnings) log.warn(w);
   await proxy.startGateway();
+  const webConsole = await openConsole(consoleSettings(config.env.console, flags['console-port']), proxy, log);
   // A bug in one request must not take every other request down with it.
   const onRejection = (reason: unknown) =>
     log.error('unhandled promise rejection', {
@@ -123,7 +129,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     }
   } catch (error) {
     process.off('unhandledRejection', onRejection);
-    await tls?.close();
+    await Promise.all([tls?.close(), webConsole?.close()]);
     log.flush();
     throw error;
   }
@@ -153,7 +159,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
         reportEveryMs: DRAIN_REPORT_MS,
         report: (p) => logDrain(log, p),
       });
-      Promise.all([drained, tls?.close()]).then(() => {
+      Promise.all([drained, tls?.close(), webConsole?.close()]).then(() => {
         log.info('stopped');
         log.flush();
         resolve();
@@ -163,4 +169,39 @@ export async function serveCommand(argv: string[]): Promise<void> {
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
   });
+}
+
+/** CONSOLE_* from the config; `--console-port N` (0: any free port, for tests) turns it on too. */
+function consoleSettings(env: ConsoleEnv | undefined, portFlag: string | undefined): ConsoleEnv | undefined {
+  if (portFlag === undefined) return env;
+  const port = Number(portFlag);
+  if (!/^\d+$/.test(portFlag) || port > 65535) throw new ExitError(2, `serve: invalid --console-port "${portFlag}"`);
+  return { host: DEFAULT_CONSOLE_HOST, onPublicPort: false, passwordHash: undefined, ...env, port };
+}
+
+/** The web console (src/console/, loaded only when it is on): its own listener, /console/ on PORT or both. */
+async function openConsole(
+  env: ConsoleEnv | undefined,
+  proxy: ProxyServer,
+  log: Logger,
+): Promise<RunningConsole | undefined> {
+  if (!env) return undefined;
+  const { startConsole } = await import('../console/start.ts');
+  const config = proxy.runtime.config;
+  let running: RunningConsole;
+  try {
+    running = await startConsole({
+      env,
+      logger: log,
+      health: () => JSON.parse(healthReport(proxy.app.health).body) as Record<string, unknown>,
+      config: () => describeConfig(proxy.runtime.config),
+      authToken: () => proxy.runtime.config.env.authToken,
+      storeTarget: storeTarget(config.env.store ?? { databaseUrl: undefined, dataDir: undefined }, config.dir),
+      openStore: (target) => openStore(target, { postgresQueryTimeoutMs: 15_000 }),
+    });
+  } catch (error) {
+    throw listenFailure(`console port ${env.port}`, error, 'another process uses it; set CONSOLE_PORT in .env');
+  }
+  if (env.onPublicPort) proxy.mount('/console', running.publicListener);
+  return running;
 }

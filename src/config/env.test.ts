@@ -114,3 +114,42 @@ describe('layerVars without secret files', () => {
     assert.deepEqual(layerVars({ A: 'file', B: 'file' }, {}, { A: 'env', C: undefined }).vars, { A: 'env', B: 'file' });
   });
 });
+
+describe('validateEnv: the console', () => {
+  const hash = `$scrypt$ln=15,r=8,p=1$${'A'.repeat(24)}$${'B'.repeat(44)}`;
+  const tls = { TLS_CERT_FILE: 'c.pem', TLS_KEY_FILE: 'k.pem' };
+
+  it('is off unless CONSOLE_PORT or CONSOLE_ON_PUBLIC_PORT is set, and on loopback by default', () => {
+    assert.equal(validateEnv({ AUTH_TOKEN: TOKEN }).console, undefined);
+    assert.deepEqual(validateEnv({ AUTH_TOKEN: TOKEN, CONSOLE_PORT: '9090' }).console, {
+      port: 9090,
+      host: '127.0.0.1',
+      onPublicPort: false,
+      passwordHash: undefined,
+    });
+    const both = validateEnv({
+      AUTH_TOKEN: TOKEN,
+      ...tls,
+      CONSOLE_ON_PUBLIC_PORT: 'true',
+      CONSOLE_PASSWORD_HASH: hash,
+    });
+    assert.deepEqual(both.console, { port: undefined, host: '127.0.0.1', onPublicPort: true, passwordHash: hash });
+  });
+
+  it('refuses the public port without HTTPS, clashing ports, bad hashes and settings of an off console', () => {
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ CONSOLE_ON_PUBLIC_PORT: 'true' }, /CONSOLE_ON_PUBLIC_PORT: needs HTTPS/],
+      [{ CONSOLE_ON_PUBLIC_PORT: 'perhaps' }, /not true or false/],
+      [{ CONSOLE_PORT: '8080' }, /taken by PORT/],
+      [{ CONSOLE_PORT: '0' }, /CONSOLE_PORT/],
+      [{ CONSOLE_PORT: '9090', CONSOLE_HOST: 'a b' }, /CONSOLE_HOST/],
+      [{ CONSOLE_PORT: '9090', CONSOLE_PASSWORD_HASH: 'hunter2' }, /CONSOLE_PASSWORD_HASH: not a hash/],
+      [{ CONSOLE_HOST: '0.0.0.0' }, /CONSOLE_HOST: set while the console is off/],
+    ];
+    for (const [vars, message] of cases)
+      assert.throws(
+        () => validateEnv({ AUTH_TOKEN: TOKEN, ...vars }),
+        (e: Error) => e instanceof EnvError && message.test(e.message),
+      );
+  });
+});

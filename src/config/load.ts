@@ -6,6 +6,7 @@ import { EnvError, parseEnv, validateEnv, type EnvConfig } from './env.ts';
 import { layerVars, readSecretFiles, refreshFromSecrets, resolveSecretsDir, type VarSource } from './secrets.ts';
 import { ConfigError, parseProviderConfig } from './provider-config.ts';
 import { ENV_FILE, PROVIDER_FILE } from '../contract/container.ts';
+import { CONSOLE_VARIABLES } from '../contract/variables.ts';
 import type {
   LedgerSettings,
   PriceEntry,
@@ -165,6 +166,7 @@ export function loadConfig(dir: string, env: Record<string, string | undefined> 
       'LOG_LEVEL',
       'DATA_DIR',
       'DATABASE_URL',
+      ...CONSOLE_VARIABLES,
     ]));
     envConfig = validateEnv(vars);
   } catch (error) {

@@ -2,14 +2,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeConfig } from '../cli/config-check.ts';
 import { loadConfig } from '../config/load.ts';
-import { isSecret, TLS_VARIABLES } from './variables.ts';
+import { CONSOLE_VARIABLES, isSecret, TLS_VARIABLES } from './variables.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-test('PORT, LOG_LEVEL and the HTTPS settings are plain; the token and any other variable are secrets', () => {
-  for (const name of ['PORT', 'LOG_LEVEL', ...TLS_VARIABLES]) assert.equal(isSecret(name), false, name);
-  for (const name of ['AUTH_TOKEN', 'OPENAI_API_KEY', 'MY_OWN_KEY']) assert.equal(isSecret(name), true, name);
+test('PORT, LOG_LEVEL, the HTTPS and console settings are plain; the token, the console password hash and any other variable are secrets', () => {
+  for (const name of ['PORT', 'LOG_LEVEL', ...TLS_VARIABLES, ...CONSOLE_VARIABLES])
+    assert.equal(isSecret(name), false, name);
+  for (const name of ['AUTH_TOKEN', 'CONSOLE_PASSWORD_HASH', 'OPENAI_API_KEY', 'MY_OWN_KEY'])
+    assert.equal(isSecret(name), true, name);
 });
 
 test('`ai-proxy config` redacts exactly the secrets', () => {

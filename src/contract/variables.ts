@@ -18,11 +18,26 @@ export const TLS_VARIABLES = [
 ] as const;
 
 /**
+ * The web console's settings that hold no secret (docs/console.md): the installer publishes
+ * CONSOLE_PORT on the host's loopback, the proxy listens there. CONSOLE_PASSWORD_HASH is a secret.
+ */
+export const CONSOLE_VARIABLES = ['CONSOLE_PORT', 'CONSOLE_HOST', 'CONSOLE_ON_PUBLIC_PORT'] as const;
+
+/** CONSOLE_HOST when .env does not set it: the console answers on loopback only. */
+export const DEFAULT_CONSOLE_HOST = '127.0.0.1';
+
+/**
  * Variables whose values are not secrets: `ai-proxy config` shows them as they are and a Swarm
  * service carries them as plain environment. Every other variable is a secret (AUTH_TOKEN and the
  * provider keys, whatever their names): redacted, or a Docker secret.
  */
-const PLAIN_VARIABLES: ReadonlySet<string> = new Set(['PORT', 'LOG_LEVEL', 'DATA_DIR', ...TLS_VARIABLES]);
+const PLAIN_VARIABLES: ReadonlySet<string> = new Set([
+  'PORT',
+  'LOG_LEVEL',
+  'DATA_DIR',
+  ...TLS_VARIABLES,
+  ...CONSOLE_VARIABLES,
+]);
 
 export function isSecret(variable: string): boolean {
   return !PLAIN_VARIABLES.has(variable);

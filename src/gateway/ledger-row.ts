@@ -1,6 +1,6 @@
 // A finished request as its ledger row: who (the key's id; none for AUTH_TOKEN), what it used,
 // what it cost and how it went.
-import type { LedgerRow } from '../ledger/row.ts';
+import type { FailedAttempt, LedgerRow } from '../ledger/row.ts';
 import type { Usage } from '../translate/types.ts';
 import type { Principal } from './gateway.ts';
 
@@ -19,6 +19,8 @@ export interface FinishedRequest {
   latencyMs: number;
   ttfbMs: number | undefined;
   error: string | undefined;
+  /** Upstream attempts that failed before the answer (retries, fallbacks). */
+  attempts?: FailedAttempt[] | undefined;
 }
 
 /** An upstream's error message can be long; the row keeps its first line's worth. */
@@ -43,5 +45,6 @@ export function ledgerRow(p: Principal, r: FinishedRequest, costNano: number | n
     latencyMs: Math.round(r.latencyMs * 10) / 10,
     ttfbMs: r.ttfbMs === undefined ? null : Math.round(r.ttfbMs * 10) / 10,
     error: r.error === undefined ? null : r.error.slice(0, MAX_ERROR),
+    attempts: r.attempts ?? null,
   };
 }

@@ -195,5 +195,6 @@ function finishedRequest(ctx: RequestContext, status: number): FinishedRequest {
     latencyMs,
     ttfbMs: ctx.ttfbMs,
     error: ctx.error,
+    attempts: ctx.failedAttempts,
   };
 }

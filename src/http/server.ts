@@ -1,6 +1,6 @@
 // The listening server: node:http (or node:https) around the request handler (app.ts), with
 // answers for malformed or slow requests, config reload and graceful drain.
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TlsOptions } from 'node:tls';
 import { type LoadedConfig, loadProviderFile } from '../config/load.ts';
@@ -129,6 +129,23 @@ export class ProxyServer {
       location: target.kind === 'postgres' ? redactUrl(target.url) : target.path,
       keys: health.keys.keys,
       ledger: this.config.ledger?.enabled !== false,
+    });
+  }
+
+  /**
+   * Serves `prefix` and the paths under it with another handler (the console on PORT, when
+   * CONSOLE_ON_PUBLIC_PORT is set); every other request goes to the proxy as before. Without a
+   * mount the proxy's handler is the listener itself: not even the prefix check is added.
+   */
+  mount(prefix: string, handler: (req: IncomingMessage, res: ServerResponse) => void): void {
+    const proxy = this.app.handle;
+    this.server.off('request', proxy);
+    this.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      const url = req.url ?? '/';
+      const next = url.charCodeAt(prefix.length);
+      // "/console", "/console/..." and "/console?..." only: not "/consoles".
+      if (url.startsWith(prefix) && (Number.isNaN(next) || next === 47 || next === 63)) handler(req, res);
+      else proxy(req, res);
     });
   }
 

@@ -1,9 +1,19 @@
 // Ledger queries, bounded by design: every query has a time range, a row or group limit, and
 // filters that each have an index ((key_id, ts), (model, ts), (provider, ts), (route, ts), (ts)).
 // The SQL is built here once for both back ends; only the placeholder style differs.
-import type { LedgerRow } from './row.ts';
+import type { FailedAttempt, LedgerRow } from './row.ts';
 
-export const USAGE_DIMENSIONS = ['key', 'route', 'model', 'provider', 'endpoint', 'status', 'day', 'hour'] as const;
+export const USAGE_DIMENSIONS = [
+  'key',
+  'route',
+  'model',
+  'provider',
+  'endpoint',
+  'status',
+  'day',
+  'hour',
+  'minute',
+] as const;
 export type UsageDimension = (typeof USAGE_DIMENSIONS)[number];
 
 export interface LedgerFilter {
@@ -27,7 +37,7 @@ export interface UsageQuery extends LedgerFilter {
 }
 
 export interface UsageGroup {
-  /** The group's value per dimension: key id ("admin" for AUTH_TOKEN), names, status, or the UTC day/hour. */
+  /** The group's value per dimension: key id ("admin" for AUTH_TOKEN), names, status, or the UTC day/hour/minute. */
   group: Partial<Record<UsageDimension, string>>;
   requests: number;
   errors: number;
@@ -71,6 +81,7 @@ const DIMENSION_SQL: Record<UsageDimension, string> = {
   status: 'status',
   day: '(ts / 86400000)',
   hour: '(ts / 3600000)',
+  minute: '(ts / 60000)',
 };
 
 export interface Sql {
@@ -79,7 +90,7 @@ export interface Sql {
 }
 
 /** Builds SQL with numbered ($1) or positional (?) placeholders. */
-class SqlBuilder {
+export class SqlBuilder {
   params: (string | number)[] = [];
   constructor(private readonly numbered: boolean) {}
   add(value: string | number): string {
@@ -142,13 +153,14 @@ export function usageSql(q: UsageQuery, numbered: boolean): Sql {
 }
 
 /** Back ends return numbers as numbers or (PostgreSQL sums) as strings: one conversion for both. */
-function num(v: unknown): number {
+export function num(v: unknown): number {
   return typeof v === 'number' ? v : v === null || v === undefined ? 0 : Number(v);
 }
 
 function dimensionValue(d: UsageDimension, v: unknown): string {
   if (d === 'day') return new Date(num(v) * 86_400_000).toISOString().slice(0, 10);
   if (d === 'hour') return `${new Date(num(v) * 3_600_000).toISOString().slice(0, 13)}:00Z`;
+  if (d === 'minute') return `${new Date(num(v) * 60_000).toISOString().slice(0, 16)}Z`;
   return String(v ?? '');
 }
 
@@ -188,6 +200,17 @@ export function requestsSql(q: RequestQuery, numbered: boolean): Sql & { limit: 
   return { text, params: b.params, limit };
 }
 
+/** The attempts column (JSON text, or NULL in rows written before it existed). */
+function parseAttempts(v: unknown): FailedAttempt[] | null {
+  if (typeof v !== 'string' || v === '') return null;
+  try {
+    const parsed: unknown = JSON.parse(v);
+    return Array.isArray(parsed) ? (parsed as FailedAttempt[]) : null;
+  } catch {
+    return null;
+  }
+}
+
 export function requestPage(rows: Record<string, unknown>[], limit: number): RequestPage {
   const page = rows.slice(0, limit).map((r) => ({
     id: num(r.id),
@@ -207,6 +230,7 @@ export function requestPage(rows: Record<string, unknown>[], limit: number): Req
     latencyMs: num(r.latency_ms),
     ttfbMs: r.ttfb_ms === null ? null : num(r.ttfb_ms),
     error: r.error === null ? null : String(r.error),
+    attempts: parseAttempts(r.attempts),
   }));
   const last = page.at(-1);
   return { rows: page, next: rows.length > limit && last ? `${last.ts}:${last.id}` : null };
@@ -216,7 +240,7 @@ export interface QuantileQuery extends LedgerFilter {
   /** Latency to the end of the response, or time to the upstream's first byte. */
   metric: 'latency' | 'ttfb';
   /** One dimension to split by (provider, for a console's per-provider p50/p95), or none. */
-  by?: Exclude<UsageDimension, 'day' | 'hour'>;
+  by?: Exclude<UsageDimension, 'day' | 'hour' | 'minute'>;
   /** Quantiles in (0, 1], e.g. [0.5, 0.95]. */
   quantiles: number[];
 }

@@ -30,7 +30,24 @@ export interface LedgerRow {
   ttfbMs: number | null;
   /** One line on what went wrong, when something did. */
   error: string | null;
+  /**
+   * Upstream attempts that failed before the answer (retries and fallbacks), oldest first;
+   * null when the first attempt answered or none was made.
+   */
+  attempts?: FailedAttempt[] | null;
 }
+
+/** An upstream attempt that did not answer: where it went, what the client would have seen, how long it took. */
+export interface FailedAttempt {
+  provider: string;
+  model: string;
+  status: number;
+  error: string;
+  ms: number;
+}
+
+/** At most this many attempts are kept per row (retries times targets is bounded by the config). */
+export const MAX_ATTEMPTS_KEPT = 20;
 
 /** The ledger columns in one order, shared by both back ends' INSERTs. */
 export const LEDGER_COLUMNS = [
@@ -50,6 +67,7 @@ export const LEDGER_COLUMNS = [
   'latency_ms',
   'ttfb_ms',
   'error',
+  'attempts',
 ] as const;
 
 /** The row's values in LEDGER_COLUMNS order (booleans as 0/1: both back ends store an integer). */
@@ -71,5 +89,6 @@ export function rowValues(r: LedgerRow): (string | number | null)[] {
     r.latencyMs,
     r.ttfbMs,
     r.error,
+    r.attempts?.length ? JSON.stringify(r.attempts.slice(0, MAX_ATTEMPTS_KEPT)) : null,
   ];
 }

@@ -1,6 +1,7 @@
 // What one request did, filled in as it goes (src/http/ creates it, src/proxy/ adds the model,
 // provider, attempts and usage), and what it leaves behind: one log line and the request metrics.
 import type { Principal } from '../gateway/gateway.ts';
+import type { FailedAttempt } from '../ledger/row.ts';
 import { clip } from '../limits/clip.ts';
 import { MAX_ERROR_MESSAGE, MAX_LOG_FIELD } from '../limits/model.ts';
 import type { Usage } from '../translate/types.ts';
@@ -29,6 +30,8 @@ export interface RequestContext {
   /** ms from the request's arrival to the response headers of the upstream attempt that answered. */
   ttfbMs: number | undefined;
   error: string | undefined;
+  /** Upstream attempts that failed (retries, fallbacks); undefined until one does. */
+  failedAttempts: FailedAttempt[] | undefined;
   clientClosed: boolean;
   /** Who made the request (AUTH_TOKEN or a client key), once authenticated. */
   client: Principal | undefined;
@@ -53,6 +56,7 @@ export function newRequestContext(id: string, method: string, path: string, star
     usage: undefined,
     ttfbMs: undefined,
     error: undefined,
+    failedAttempts: undefined,
     clientClosed: false,
     client: undefined,
   };

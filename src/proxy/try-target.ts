@@ -9,6 +9,7 @@ import { decideRetry } from '../upstream/retry.ts';
 import { TranslateError } from '../translate/errors.ts';
 import { upstreamErrorInfo } from '../translate/response-json.ts';
 import { type ErrorType, ProxyError } from '../http/errors.ts';
+import { MAX_ATTEMPTS_KEPT } from '../ledger/row.ts';
 import { failureKindLabel } from '../observability/labels.ts';
 import type { RequestContext } from '../observability/request-record.ts';
 import type { ProxyDeps } from './handle-api.ts';
@@ -46,6 +47,7 @@ export async function tryTarget(
   let current = plan;
   let probed = false;
   for (let attempt = 1; ; attempt++) {
+    const startedAt = performance.now();
     const result = await attemptOnce(p, current, ctx, abort, deps);
     if (result === undefined) return undefined;
     if (current.ifUnsupported && endpointMissing(result)) {
@@ -78,6 +80,7 @@ export async function tryTarget(
       failure = result;
       recordFailure(p, result.error.message, deps, result.reason);
     }
+    noteFailedAttempt(ctx, target, failure.error, performance.now() - startedAt, deps);
     if (ctx.clientClosed) return undefined;
     const delayMs = retryDelay(attempt, p, failure, deps);
     if (delayMs === undefined) return failure.error;
@@ -218,6 +221,25 @@ function recordFailure(p: RuntimeProvider, message: string, deps: ProxyDeps, rea
   p.state.lastError = deps.logger.scrub(message);
   p.state.lastErrorAt = Date.now();
   deps.metrics.upstreamErrors.inc(`${p.label},${failureKindLabel(reason)}`);
+}
+
+/** The request's trail of failed attempts, for its ledger row (allocated on the first failure only). */
+function noteFailedAttempt(
+  ctx: RequestContext,
+  target: RuntimeTarget,
+  error: ProxyError,
+  ms: number,
+  deps: ProxyDeps,
+): void {
+  const trail = (ctx.failedAttempts ??= []);
+  if (trail.length >= MAX_ATTEMPTS_KEPT) return;
+  trail.push({
+    provider: target.provider.name,
+    model: target.model,
+    status: error.status,
+    error: deps.logger.scrub(error.message).slice(0, 300),
+    ms: Math.round(ms),
+  });
 }
 
 function recordSuccess(p: RuntimeProvider): void {

@@ -15,6 +15,17 @@ import {
   type RequestQuery,
   type UsageQuery,
 } from '../ledger/query.ts';
+import {
+  type Cell,
+  HISTOGRAM_COLUMNS,
+  HOUR_MS,
+  HOURLY_COLUMNS,
+  histogramQuantiles,
+  hourlyQuantilesSql,
+  hourlyUsageSql,
+  rollupCells,
+  upsertSql,
+} from '../ledger/rollup.ts';
 import { LEDGER_COLUMNS, rowValues, type LedgerRow } from '../ledger/row.ts';
 import type { CounterRef, LeaseRequest } from '../quota/grant.ts';
 import { keyFromRow, KEY_COLUMNS, keyValues } from './key-rows.ts';
@@ -52,7 +63,10 @@ const LEDGER_ARRAY_TYPES = [
   'float8',
   'float8',
   'text',
+  'text',
 ];
+const UPSERT = upsertSql('postgres');
+
 /** Serialises schema migrations of replicas that start at once. */
 const MIGRATION_LOCK = 7_236_218;
 
@@ -196,15 +210,24 @@ export class PostgresStore implements Store {
       const columns: (string | number | null)[][] = LEDGER_COLUMNS.map(() => []);
       for (const r of rows) rowValues(r).forEach((v, i) => columns[i]!.push(v));
       const arrays = LEDGER_ARRAY_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ');
-      await this.db.pool.query(
-        `INSERT INTO ledger (${LEDGER_COLUMNS.join(', ')}) SELECT * FROM unnest(${arrays})`,
-        columns,
-      );
+      const cells = rollupCells(rows);
+      const transpose = (cellRows: Cell[], width: number) =>
+        Array.from({ length: width }, (_, i) => cellRows.map((c) => c[i]!));
+      // The rows and the rollup cells they add to, in one transaction.
+      await this.db.transaction(async (c) => {
+        await c.query(`INSERT INTO ledger (${LEDGER_COLUMNS.join(', ')}) SELECT * FROM unnest(${arrays})`, columns);
+        await c.query(UPSERT.hourly, transpose(cells.hourly, HOURLY_COLUMNS.length));
+        await c.query(UPSERT.histogram, transpose(cells.histogram, HISTOGRAM_COLUMNS.length));
+      });
     });
   }
 
   deleteRowsBefore(before: number, limit: number): Promise<number> {
     return this.db.call('deleting old ledger rows', async () => {
+      // The rollup's hours that end before the cut go with their rows.
+      const hour = Math.floor(before / HOUR_MS);
+      await this.db.pool.query('DELETE FROM ledger_hourly WHERE hour < $1', [hour]);
+      await this.db.pool.query('DELETE FROM ledger_hourly_latency WHERE hour < $1', [hour]);
       const r = await this.db.pool.query(
         'DELETE FROM ledger WHERE id IN (SELECT id FROM ledger WHERE ts < $1 ORDER BY ts LIMIT $2)',
         [before, limit],
@@ -231,6 +254,20 @@ export class PostgresStore implements Store {
     return this.db.call('querying latency quantiles', async () => {
       const { text, params } = quantilesSql(query, true);
       return quantileGroups(query, await this.db.rows(text, params));
+    });
+  }
+
+  hourlyUsage(query: UsageQuery) {
+    return this.db.call('querying the hourly rollup', async () => {
+      const { text, params } = hourlyUsageSql(query, true);
+      return usageGroups(query, await this.db.rows(text, params));
+    });
+  }
+
+  hourlyQuantiles(query: QuantileQuery) {
+    return this.db.call('querying the hourly latency histograms', async () => {
+      const { text, params } = hourlyQuantilesSql(query, true);
+      return histogramQuantiles(query, await this.db.rows(text, params));
     });
   }
 

@@ -5,7 +5,9 @@
 // A name is unique among keys that are not revoked, so a revoked key's name can be given again
 // while its ledger rows keep pointing at the old key's id.
 
-export const SCHEMA_VERSION = 1;
+import { rollupMigration } from '../ledger/rollup.ts';
+
+export const SCHEMA_VERSION = 3;
 
 const sqlite: string[] = [
   `CREATE TABLE api_keys (
@@ -45,6 +47,10 @@ const sqlite: string[] = [
     amount INTEGER NOT NULL, expires_at INTEGER NOT NULL,
     PRIMARY KEY (key_id, metric, window_start, holder)
   ) WITHOUT ROWID;`,
+  // 2: the failed upstream attempts before a request's answer (retries, fallbacks), as JSON.
+  'ALTER TABLE ledger ADD COLUMN attempts TEXT;',
+  // 3: the hourly rollup the console's overview reads (src/ledger/rollup.ts), filled from the rows there.
+  rollupMigration('sqlite'),
 ];
 
 const postgres: string[] = [
@@ -85,6 +91,8 @@ const postgres: string[] = [
     amount BIGINT NOT NULL, expires_at BIGINT NOT NULL,
     PRIMARY KEY (key_id, metric, window_start, holder)
   );`,
+  'ALTER TABLE ledger ADD COLUMN attempts TEXT;',
+  rollupMigration('postgres'),
 ];
 
 export const MIGRATIONS = { sqlite, postgres } as const;

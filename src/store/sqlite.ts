@@ -15,6 +15,14 @@ import {
   type RequestQuery,
   type UsageQuery,
 } from '../ledger/query.ts';
+import {
+  HOUR_MS,
+  histogramQuantiles,
+  hourlyQuantilesSql,
+  hourlyUsageSql,
+  rollupCells,
+  upsertSql,
+} from '../ledger/rollup.ts';
 import { LEDGER_COLUMNS, rowValues, type LedgerRow } from '../ledger/row.ts';
 import type { CounterRef, LeaseRequest } from '../quota/grant.ts';
 import { keyFromRow, KEY_COLUMNS, keyValues } from './key-rows.ts';
@@ -22,6 +30,8 @@ import { META_TABLE_SQL, MIGRATIONS, newerSchemaMessage, SCHEMA_VERSION } from '
 import { SqliteDb } from './sqlite-db.ts';
 import { SqliteQuota } from './sqlite-quota.ts';
 import { KEY_PAGE, pageOfChanges, StoreError, type KeyChanges, type QuotaFlush, type Store } from './types.ts';
+
+const UPSERT = upsertSql('sqlite');
 
 export const DATABASE_FILE = 'ai-proxy.db';
 
@@ -145,18 +155,27 @@ export class SqliteStore implements Store {
       this.db.transaction(() => {
         const insert = this.db.statement(sql);
         for (const r of rows) insert.run(...rowValues(r));
+        const cells = rollupCells(rows);
+        const hourly = this.db.statement(UPSERT.hourly);
+        for (const c of cells.hourly) hourly.run(...c);
+        const histogram = this.db.statement(UPSERT.histogram);
+        for (const c of cells.histogram) histogram.run(...c);
       }),
     );
   }
 
   deleteRowsBefore(before: number, limit: number): Promise<number> {
-    return this.db.call('deleting old ledger rows', () =>
-      Number(
+    return this.db.call('deleting old ledger rows', () => {
+      // The rollup's hours that end before the cut go with their rows.
+      const hour = Math.floor(before / HOUR_MS);
+      this.db.run('DELETE FROM ledger_hourly WHERE hour < ?', [hour]);
+      this.db.run('DELETE FROM ledger_hourly_latency WHERE hour < ?', [hour]);
+      return Number(
         this.db
           .statement('DELETE FROM ledger WHERE id IN (SELECT id FROM ledger WHERE ts < ? ORDER BY ts LIMIT ?)')
           .run(before, limit).changes,
-      ),
-    );
+      );
+    });
   }
 
   usage(query: UsageQuery) {
@@ -177,6 +196,20 @@ export class SqliteStore implements Store {
     return this.db.call('querying latency quantiles', () => {
       const { text, params } = quantilesSql(query, false);
       return quantileGroups(query, this.db.query(text, params));
+    });
+  }
+
+  hourlyUsage(query: UsageQuery) {
+    return this.db.call('querying the hourly rollup', () => {
+      const { text, params } = hourlyUsageSql(query, false);
+      return usageGroups(query, this.db.query(text, params));
+    });
+  }
+
+  hourlyQuantiles(query: QuantileQuery) {
+    return this.db.call('querying the hourly latency histograms', () => {
+      const { text, params } = hourlyQuantilesSql(query, false);
+      return histogramQuantiles(query, this.db.query(text, params));
     });
   }
 

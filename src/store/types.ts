@@ -74,6 +74,13 @@ export interface Store {
   requests(query: RequestQuery): Promise<RequestPage>;
   /** Latency or TTFB quantiles (p50, p95...), overall or per provider, route, model or key. */
   quantiles(query: QuantileQuery): Promise<QuantileGroup[]>;
+  /**
+   * usage() from the hourly rollup (src/ledger/rollup.ts): whole hours only, by key, route, model,
+   * provider, day or hour, no outcome filter; reads hours of sums instead of rows.
+   */
+  hourlyUsage(query: UsageQuery): Promise<UsageGroup[]>;
+  /** Quantile estimates from the rollup's histograms: whole hours, overall or per provider. */
+  hourlyQuantiles(query: QuantileQuery): Promise<QuantileGroup[]>;
 
   // Limit counters (see src/quota/grant.ts).
   acquireLease(request: LeaseRequest): Promise<LeaseGrant>;

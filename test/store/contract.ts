@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createKey, revokeKey, rotateKey, updateKey } from '../../src/keys/service.ts';
+import type { UsageDimension } from '../../src/ledger/query.ts';
+import { BUCKET_BOUNDS, bucketOf } from '../../src/ledger/rollup.ts';
 import type { LedgerRow } from '../../src/ledger/row.ts';
 import { computeGrant, MINUTE_MS } from '../../src/quota/grant.ts';
 import { SCHEMA_VERSION } from '../../src/store/schema.ts';
@@ -134,7 +136,24 @@ export function storeContract(name: string, harness: StoreHarness): void {
         row({ requestId: 'r2', ts: T0 + HOUR, cachedTokens: 40, costNano: 2000 }),
         row({ requestId: 'r3', keyId: null, model: 'claude', provider: 'anthropic', costNano: null }),
         row({ requestId: 'r4', ts: T0 + 25 * HOUR, status: 429, inputTokens: 0, outputTokens: 0, costNano: 0 }),
-        row({ requestId: 'r5', keyId: 'key_b', stream: true, ttfbMs: null, error: 'upstream failed', status: 502 }),
+        row({
+          requestId: 'r5',
+          keyId: 'key_b',
+          stream: true,
+          ttfbMs: null,
+          error: 'upstream failed',
+          status: 502,
+          attempts: [
+            {
+              provider: 'openai',
+              model: 'gpt-4o',
+              status: 504,
+              error: 'upstream openai did not answer in time',
+              ms: 30000,
+            },
+            { provider: 'anthropic', model: 'claude', status: 502, error: 'upstream failed', ms: 12 },
+          ],
+        }),
       ]);
       const range = { since: T0 - HOUR, until: T0 + 48 * HOUR };
       const byKey = await store.usage({ ...range, by: ['key'] });
@@ -149,6 +168,12 @@ export function storeContract(name: string, harness: StoreHarness): void {
       assert.deepEqual(byDay.map((g) => [g.group.day, g.requests]).sort(), [
         ['2026-01-15', 4],
         ['2026-01-16', 1],
+      ]);
+      // Per-minute points for a chart of the last hour.
+      const byMinute = await store.usage({ since: T0, until: T0 + 2 * HOUR, by: ['minute'] });
+      assert.deepEqual(byMinute.map((g) => [g.group.minute, g.requests]).sort(), [
+        ['2026-01-15T10:00Z', 3],
+        ['2026-01-15T11:00Z', 1],
       ]);
       const anthropic = await store.usage({ ...range, by: ['provider', 'model'], providers: ['anthropic'] });
       assert.deepEqual(
@@ -181,6 +206,16 @@ export function storeContract(name: string, harness: StoreHarness): void {
         failed.rows.map((r) => [r.requestId, r.stream, r.ttfbMs, r.error]),
         [['r5', true, null, 'upstream failed']],
       );
+      // The failed attempts before the answer (retries, fallbacks) come back as written.
+      assert.deepEqual(
+        failed.rows[0]!.attempts?.map((a) => [a.provider, a.status, a.ms]),
+        [
+          ['openai', 504, 30000],
+          ['anthropic', 502, 12],
+        ],
+      );
+      const ok = await store.requests({ ...range, keyIds: ['admin'] });
+      assert.equal(ok.rows[0]!.attempts, null);
     });
 
     it('computes nearest-rank latency quantiles per provider', async () => {
@@ -208,6 +243,80 @@ export function storeContract(name: string, harness: StoreHarness): void {
       assert.equal(await store.deleteRowsBefore(at + 1, 100), 20);
     });
 
+    it('sums whole hours from the hourly rollup exactly as usage() sums the rows', async () => {
+      const range = { since: T0 - HOUR, until: T0 + 48 * HOUR };
+      const pick = (g: {
+        requests: number;
+        errors: number;
+        inputTokens: number;
+        outputTokens: number;
+        cachedTokens: number;
+        costNano: number;
+        unpricedRequests: number;
+        maxLatencyMs: number;
+      }) => [
+        g.requests,
+        g.errors,
+        g.inputTokens,
+        g.outputTokens,
+        g.cachedTokens,
+        g.costNano,
+        g.unpricedRequests,
+        g.maxLatencyMs,
+      ];
+      const dimsList: UsageDimension[][] = [
+        [],
+        ['key'],
+        ['model', 'provider'],
+        ['day'],
+        ['hour', 'route'],
+        ['key', 'day'],
+      ];
+      for (const by of dimsList) {
+        const raw = await store.usage({ ...range, by });
+        const rolled = await store.hourlyUsage({ ...range, by });
+        const key = (g: { group: Record<string, string | undefined> }) => JSON.stringify(g.group);
+        assert.deepEqual(
+          new Map(rolled.map((g) => [key(g), pick(g)])),
+          new Map(raw.map((g) => [key(g), pick(g)])),
+          `by ${by.join(',')}`,
+        );
+      }
+      const admin = await store.hourlyUsage({ ...range, by: ['key'], keyIds: ['admin'] });
+      assert.deepEqual(
+        admin.map((g) => [g.group.key, g.requests]),
+        [['admin', 1]],
+      );
+      await assert.rejects(store.hourlyUsage({ since: T0 + 1, until: T0 + HOUR, by: [] }), RangeError);
+      await assert.rejects(store.hourlyUsage({ ...range, by: ['status'] }), RangeError);
+      // Latency quantiles from the histograms: within the bucket of the exact value.
+      const [exact] = await store.quantiles({ ...range, metric: 'latency', quantiles: [0.5] });
+      const [estimate] = await store.hourlyQuantiles({ ...range, metric: 'latency', quantiles: [0.5] });
+      assert.equal(estimate!.count, exact!.count);
+      const v = exact!.values['0.5']!;
+      const b = bucketOf(v);
+      assert.ok(
+        estimate!.values['0.5']! >= (b === 0 ? 0 : BUCKET_BOUNDS[b - 1]!) &&
+          estimate!.values['0.5']! <= BUCKET_BOUNDS[b]!,
+        `${estimate!.values['0.5']} is in the bucket of ${v}`,
+      );
+    });
+
+    it('fills the rollup from the rows already there when it migrates to it', async () => {
+      await harness.exec('DROP TABLE ledger_hourly');
+      await harness.exec('DROP TABLE ledger_hourly_latency');
+      await harness.exec("UPDATE store_meta SET value = 2 WHERE name = 'schema'");
+      const again = await harness.reopen();
+      try {
+        const range = { since: T0 - HOUR, until: T0 + 48 * HOUR, by: ['key', 'hour'] as UsageDimension[] };
+        const sums = (groups: { group: object; requests: number; costNano: number }[]) =>
+          new Map(groups.map((g) => [JSON.stringify(g.group), [g.requests, g.costNano]]));
+        assert.deepEqual(sums(await again.hourlyUsage(range)), sums(await again.usage(range)));
+      } finally {
+        await again.close();
+      }
+    });
+
     it('deletes rows older than a time, in chunks', async () => {
       assert.equal(await store.deleteRowsBefore(T0 + 2 * HOUR, 2), 2);
       assert.equal(await store.deleteRowsBefore(T0 + 2 * HOUR, 2), 2);
@@ -216,6 +325,12 @@ export function storeContract(name: string, harness: StoreHarness): void {
       assert.deepEqual(
         left.rows.map((r) => r.requestId),
         ['r4'],
+      );
+      // The rollup's hours before the cut went with their rows; the later ones stay.
+      const rolled = await store.hourlyUsage({ since: T0 - HOUR, until: T0 + 48 * HOUR, by: ['hour'] });
+      assert.deepEqual(
+        rolled.map((g) => [g.group.hour, g.requests]),
+        [['2026-01-16T11:00Z', 1]],
       );
     });
 
