@@ -31,6 +31,7 @@ import {
   type TestInstall,
 } from './lib/harness.ts';
 import { interruptAt } from './lib/interrupt.ts';
+import { stepNumber } from './lib/steps.ts';
 
 const reason = skipReason();
 
@@ -124,7 +125,7 @@ describe('installer failures and their exit codes', { skip: reason ?? false }, (
     // the build folder after extraction (a /tmp cleaner, a second admin), so the Dockerfile's
     // COPY fails in the engine. The installer is held at the start of the build while it happens.
     const run = await interruptAt(t, argv(), {
-      step: 9,
+      step: stepNumber('Building the image'),
       hold: true,
       act: () => rmSync(join(t.ctx.paths.workDir, 'ai-proxy')),
     });

@@ -18,25 +18,11 @@ import {
   type TestInstall,
 } from './lib/harness.ts';
 import { interruptAt, type InterruptOptions } from './lib/interrupt.ts';
+import { INSTALL_STEPS } from './lib/steps.ts';
 
 const reason = skipReason();
 
-/** The steps of a reinstall (`--force` over a healthy installation), in order. */
-const STEPS = [
-  { title: 'Checking the host and the Docker engine' },
-  { title: 'Looking for an interrupted earlier run' },
-  { title: 'Verifying the release archive', slow: true }, // unpacks the ~110 MB executable
-  { title: 'Choosing the port' },
-  { title: 'Planning' },
-  { title: 'Extracting' }, // already done while verifying: only checked here
-  { title: "Reserving gid 1001 for the container's group" },
-  { title: 'Writing the configuration' },
-  { title: 'Preparing the data folder' },
-  { title: 'Building the image', slow: true },
-  { title: 'Starting the container' },
-  { title: 'Waiting until the container is healthy', slow: true },
-  { title: 'Cleaning up' },
-];
+const STEPS = INSTALL_STEPS;
 
 describe('each step interrupted by SIGINT and by SIGKILL, then a re-run', { skip: reason ?? false }, () => {
   let t: TestInstall;

@@ -19,6 +19,7 @@ import {
 } from './lib/harness.ts';
 import { archiveWithVersion } from './lib/variant.ts';
 import { interruptAt } from './lib/interrupt.ts';
+import { stepNumber } from './lib/steps.ts';
 
 const reason = skipReason();
 const UPGRADE_GAP_BOUND_MS = 15_000;
@@ -97,14 +98,15 @@ describe('upgrade, signals and recovery on the local engine', { skip: reason ?? 
   });
 
   test('SIGKILL mid-upgrade, the old container renamed away, then a re-run restores and ends healthy', async () => {
+    const step = stepNumber('Starting the container');
     const run = await interruptAt(t, argv(upgradeArchive, '--force'), {
-      step: 10,
+      step,
       signal: 'SIGKILL',
       until: () => exists(`${t.name}-previous`),
     });
     assert.equal(run.killedBy, 'SIGKILL', run.output);
-    assert.equal(run.lastStarted, 10, `the kill landed in step ${run.lastStarted}, not in "Starting the container"`);
-    assert.equal(run.lastEnded, false, 'step 10 had finished before the kill');
+    assert.equal(run.lastStarted, step, `the kill landed in step ${run.lastStarted}, not in "Starting the container"`);
+    assert.equal(run.lastEnded, false, `step ${step} had finished before the kill`);
     assert.ok(exists(`${t.name}-previous`), 'the kill left the old container under its temporary name');
     const again = await install(t.ctx, argv(upgradeArchive));
     assert.equal(again.code, 0, again.error?.message);
