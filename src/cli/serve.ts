@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server as TlsServer } from 'node:tls';
 import { ExitError, listenFailure } from '../exit-error.ts';
 import { resolveConfigDir } from '../config/dir.ts';
-import type { ConsoleEnv } from '../config/env.ts';
+import type { ConsoleEnv } from '../config/console-env.ts';
 import { DEFAULT_CONSOLE_HOST } from '../contract/variables.ts';
 import { ProxyServer } from '../http/server.ts';
 import { INSTANCE_VAR, sharedNetwork, watchNetwork } from '../http/shared-network.ts';

@@ -5,7 +5,8 @@
 // proxy started with.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type DrainEnv, parseEnv, validateDrainEnv } from './env.ts';
+import { type DrainEnv, validateDrainEnv } from './drain-env.ts';
+import { parseEnv } from './env.ts';
 import { ENV_FILE } from '../contract/container.ts';
 import { layerVars, readSecretFiles, resolveSecretsDir } from './secrets.ts';
 

@@ -3,7 +3,13 @@
 // reads an installed .env with this parser too, so both read every value alike.
 import { ACME_STATE_DIR, ENV_FILE } from '../contract/container.ts';
 import { isDnsName } from '../contract/names.ts';
-import { DEFAULT_CONSOLE_HOST, DEFAULT_PORT } from '../contract/variables.ts';
+import { DEFAULT_PORT } from '../contract/variables.ts';
+import { type ConsoleEnv, validateConsoleEnv } from './console-env.ts';
+import { type DrainEnv, validateDrainEnv } from './drain-env.ts';
+import { EnvError, optionalPort } from './env-values.ts';
+import { type StoreEnv, validateStoreEnv } from './store-env.ts';
+
+export { EnvError } from './env-values.ts';
 
 export interface EnvConfig {
   port: number;
@@ -17,37 +23,6 @@ export interface EnvConfig {
   /** The web console (src/console/); undefined: off. */
   console?: ConsoleEnv;
 }
-
-/** Where the console is served and who may sign in (docs/console.md). */
-export interface ConsoleEnv {
-  /** The console's own listener (plain HTTP); undefined: none. */
-  port: number | undefined;
-  /** Its address: loopback unless the operator says otherwise (a container publishes it on the host's loopback). */
-  host: string;
-  /** Also under /console/ on PORT, which must serve HTTPS. */
-  onPublicPort: boolean;
-  /** scrypt hash of the console password (`ai-proxy console hash-password`); undefined: AUTH_TOKEN signs in. */
-  passwordHash: string | undefined;
-}
-
-/** DATABASE_URL wins over DATA_DIR; DATA_DIR may be relative to the config folder. */
-export interface StoreEnv {
-  databaseUrl: string | undefined;
-  dataDir: string | undefined;
-}
-
-/** What SIGTERM does (docs/configuration.md#draining). */
-export interface DrainEnv {
-  /** DRAIN_TIMEOUT: the longest requests and streams may still run after SIGTERM, in seconds */
-  timeoutSeconds: number;
-  /** DRAIN_DELAY: how long the port stays open after SIGTERM while readiness says no, in seconds */
-  delaySeconds: number;
-}
-
-/** Long enough for a long answer of a reasoning model or an agent's tool loop. */
-export const DEFAULT_DRAIN_TIMEOUT_S = 600;
-export const MAX_DRAIN_TIMEOUT_S = 24 * 3600;
-export const MAX_DRAIN_DELAY_S = 300;
 
 /** TLS settings as written (paths may be relative to the config folder; src/tls/ resolves them). */
 export type TlsEnv = { httpPort: number | undefined; publicHttpsPort: number } & (
@@ -63,22 +38,10 @@ export type TlsEnv = { httpPort: number | undefined; publicHttpsPort: number } &
 );
 
 export const DEFAULT_ACME_DIRECTORY = 'https://acme-v02.api.letsencrypt.org/directory';
-/** `$scrypt$ln=15,r=8,p=1$SALT$HASH` (base64): what `ai-proxy console hash-password` prints. */
-export const PASSWORD_HASH_FORMAT =
-  /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9+/]{16,88}={0,2})\$([A-Za-z0-9+/]{43,88}={0,2})$/;
-
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const MIN_AUTH_TOKEN_LENGTH = 32;
-
-/** An .env problem, with the line it was found on when there is one. */
-export class EnvError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'EnvError';
-  }
-}
 
 const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -165,85 +128,6 @@ export function validateEnv(record: Record<string, string | undefined>): EnvConf
     store: validateStoreEnv(record),
     ...(consoleEnv ? { console: consoleEnv } : {}),
   };
-}
-
-function seconds(record: Record<string, string | undefined>, name: string, fallback: number, max: number): number {
-  const text = record[name]?.trim();
-  if (!text) return fallback;
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || value > max)
-    throw new EnvError(`${name}: "${text}" is not a number of seconds from 0 to ${max}`);
-  return value;
-}
-
-/** DRAIN_TIMEOUT (default 600) and DRAIN_DELAY (default 0), whole seconds. */
-export function validateDrainEnv(record: Record<string, string | undefined>): DrainEnv {
-  return {
-    timeoutSeconds: seconds(record, 'DRAIN_TIMEOUT', DEFAULT_DRAIN_TIMEOUT_S, MAX_DRAIN_TIMEOUT_S),
-    delaySeconds: seconds(record, 'DRAIN_DELAY', 0, MAX_DRAIN_DELAY_S),
-  };
-}
-
-const BOOLEAN: Record<string, boolean> = { true: true, '1': true, yes: true, false: false, '0': false, no: false };
-
-/** The console's variables (docs/console.md); undefined when it is off. */
-export function validateConsoleEnv(
-  record: Record<string, string | undefined>,
-  port: number,
-  tls: TlsEnv | undefined,
-): ConsoleEnv | undefined {
-  const get = (name: string) => record[name]?.trim() || undefined;
-  const consolePort = optionalPort(record, 'CONSOLE_PORT');
-  const publicText = get('CONSOLE_ON_PUBLIC_PORT')?.toLowerCase();
-  const onPublicPort = publicText === undefined ? false : BOOLEAN[publicText];
-  if (onPublicPort === undefined) throw new EnvError(`CONSOLE_ON_PUBLIC_PORT: "${publicText}" is not true or false`);
-  if (onPublicPort && !tls)
-    throw new EnvError(
-      'CONSOLE_ON_PUBLIC_PORT: needs HTTPS on PORT (TLS_CERT_FILE/TLS_KEY_FILE or ACME_DOMAIN); without it use CONSOLE_PORT on loopback and an SSH tunnel',
-    );
-  const host = get('CONSOLE_HOST');
-  const passwordHash = get('CONSOLE_PASSWORD_HASH');
-  if (consolePort === undefined && !onPublicPort) {
-    for (const name of ['CONSOLE_HOST', 'CONSOLE_PASSWORD_HASH'] as const)
-      if (get(name)) throw new EnvError(`${name}: set while the console is off (set CONSOLE_PORT, or remove ${name})`);
-    return undefined;
-  }
-  if (consolePort !== undefined && (consolePort === port || consolePort === tls?.httpPort))
-    throw new EnvError(`CONSOLE_PORT: ${consolePort} is taken by ${consolePort === port ? 'PORT' : 'HTTP_PORT'}`);
-  if (host !== undefined && !/^[A-Za-z0-9.:-]{1,253}$/.test(host))
-    throw new EnvError(`CONSOLE_HOST: "${host.slice(0, 60)}" is not an address (e.g. 127.0.0.1)`);
-  if (passwordHash !== undefined && !PASSWORD_HASH_FORMAT.test(passwordHash))
-    throw new EnvError(
-      'CONSOLE_PASSWORD_HASH: not a hash made by `ai-proxy console hash-password` ($scrypt$ln=...,r=...,p=...$SALT$HASH)',
-    );
-  return { port: consolePort, host: host ?? DEFAULT_CONSOLE_HOST, onPublicPort, passwordHash };
-}
-
-/** The store's variables: DATABASE_URL (PostgreSQL, shared by replicas) or DATA_DIR (SQLite file). */
-export function validateStoreEnv(record: Record<string, string | undefined>): StoreEnv {
-  const databaseUrl = record.DATABASE_URL?.trim() || undefined;
-  const dataDir = record.DATA_DIR?.trim() || undefined;
-  if (databaseUrl !== undefined) {
-    let protocol = '';
-    try {
-      protocol = new URL(databaseUrl).protocol;
-    } catch {
-      // reported below
-    }
-    if (protocol !== 'postgres:' && protocol !== 'postgresql:')
-      throw new EnvError('DATABASE_URL: expected postgres://USER:PASSWORD@HOST:5432/DATABASE');
-  }
-  if (dataDir !== undefined && /[\0\n]/.test(dataDir)) throw new EnvError('DATA_DIR: not a usable folder path');
-  return { databaseUrl, dataDir };
-}
-
-function optionalPort(record: Record<string, string | undefined>, name: string): number | undefined {
-  const text = record[name]?.trim();
-  if (!text) return undefined;
-  const port = Number(text);
-  if (!/^\d+$/.test(text) || port < 1 || port > 65535)
-    throw new EnvError(`${name}: "${text}" is not a port number (use 1-65535)`);
-  return port;
 }
 
 /** The HTTPS variables (see docs/configuration.md#https); undefined when TLS is off. */

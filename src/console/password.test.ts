@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PASSWORD_HASH_FORMAT } from '../config/env.ts';
+import { PASSWORD_HASH_FORMAT } from '../config/console-env.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 
 describe('console password', () => {

@@ -2,7 +2,7 @@
 // `$scrypt$ln=15,r=8,p=1$SALT$HASH` (base64). N = 2^15 with r = 8 takes 32 MiB and tens of
 // milliseconds per check, on libuv's thread pool: slow for a guesser, invisible to the proxy.
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
-import { PASSWORD_HASH_FORMAT } from '../config/env.ts';
+import { PASSWORD_HASH_FORMAT } from '../config/console-env.ts';
 
 const LOG_N = 15;
 const R = 8;

@@ -4,7 +4,7 @@
 // request path, and on PORT only a path prefix check routes /console/ here.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ConsoleEnv } from '../config/env.ts';
+import type { ConsoleEnv } from '../config/console-env.ts';
 import { TokenAuth } from '../http/auth.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { StoreTarget } from '../store/open.ts';

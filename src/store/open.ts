@@ -4,7 +4,8 @@
 // provider-config.yaml is being edited.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { EnvError, parseEnv, validateStoreEnv, type StoreEnv } from '../config/env.ts';
+import { EnvError, parseEnv } from '../config/env.ts';
+import { type StoreEnv, validateStoreEnv } from '../config/store-env.ts';
 import { ENV_FILE } from '../contract/container.ts';
 import { layerVars, readSecretFiles, resolveSecretsDir } from '../config/secrets.ts';
 import { DATABASE_FILE, SqliteStore } from './sqlite.ts';
