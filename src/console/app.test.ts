@@ -1,85 +1,15 @@
 // The console's handler in memory (no port): the sign-in gate, the session cookie, CSRF and
-// same-origin checks, the CSP and the absence of inline script, and the API over a real SQLite
-// store (in its worker thread) with the keys service behind it.
+// same-origin checks, the CSP and the absence of inline script, sign-in limits.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { describeConfig } from '../cli/config-check.ts';
-import { inMemoryApp, requestInMemory, TEST_TOKEN } from '../http/in-memory.ts';
-import type { LedgerRow } from '../ledger/row.ts';
-import { healthReport } from '../observability/health.ts';
+import { requestInMemory, TEST_TOKEN } from '../http/in-memory.ts';
 import { Logger } from '../observability/logger.ts';
-import { openStore, storeTarget } from '../store/open.ts';
-import { DATABASE_FILE, SqliteStore } from '../store/sqlite.ts';
+import { type Handler, HOST, SAME_ORIGIN, setup, signIn } from './in-memory-console.ts';
 import { hashPassword } from './password.ts';
 import { REFUSAL_WINDOW_MS } from './sign-in-limit.ts';
-import { buildConsole } from './start.ts';
 import { readUiFiles } from './ui-files.ts';
 import { CSP } from './web.ts';
-
-const YAML = 'providers:\n  - name: echo\n    type: echo\n    models: [echo]\n';
-const HOST = 'console.test';
-const SAME_ORIGIN = { host: HOST, origin: `http://${HOST}`, 'sec-fetch-site': 'same-origin' };
-
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
-function setup(extraEnv: Record<string, string> = {}, logger = new Logger('silent')) {
-  const dir = mkdtempSync(join(tmpdir(), 'aip-console-'));
-  const proxy = inMemoryApp(YAML, { DATA_DIR: dir, ...extraEnv });
-  const env = proxy.runtime.config.env.console ?? {
-    port: undefined,
-    host: '127.0.0.1',
-    onPublicPort: false,
-    passwordHash: undefined,
-  };
-  const config = proxy.runtime.config;
-  const built = buildConsole({
-    env,
-    logger,
-    health: () => JSON.parse(healthReport(proxy.health).body) as Record<string, unknown>,
-    config: () => describeConfig(config),
-    authToken: () => config.env.authToken,
-    storeTarget: storeTarget(config.env.store!, config.dir),
-    openStore: (target) => openStore(target),
-  });
-  return { dir, built, handler: built.app.listener(false, true) as Handler };
-}
-
-async function signIn(handler: Handler, secret = TEST_TOKEN, origin = SAME_ORIGIN.origin) {
-  const r = await requestInMemory(handler, '/console/api/sign-in', {
-    method: 'POST',
-    headers: { ...SAME_ORIGIN, origin, 'content-type': 'application/json' },
-    body: { secret },
-  });
-  const cookie = r.headers['set-cookie']?.split(';')[0] ?? '';
-  const csrf = r.status === 200 ? (r.json() as { csrf: string }).csrf : '';
-  return { r, cookie, csrf };
-}
-
-function row(over: Partial<LedgerRow>): LedgerRow {
-  return {
-    ts: Date.now(),
-    requestId: 'req',
-    keyId: null,
-    endpoint: '/v1/chat/completions',
-    route: 'echo',
-    provider: 'echo',
-    model: 'echo',
-    stream: false,
-    status: 200,
-    inputTokens: 10,
-    outputTokens: 5,
-    cachedTokens: 0,
-    costNano: 1000,
-    latencyMs: 20,
-    ttfbMs: 5,
-    error: null,
-    ...over,
-  };
-}
 
 describe('console handler', () => {
   let t: ReturnType<typeof setup>;
@@ -180,125 +110,6 @@ describe('console handler', () => {
     );
     assert.equal((await create({ host: HOST, origin: 'http://evil.example', 'x-csrf-token': csrf })).status, 403);
     assert.equal((await create({ ...SAME_ORIGIN, 'x-csrf-token': csrf })).status, 201, 'the real page');
-  });
-
-  it('creates, changes and revokes keys through the keys service; the secret is shown once', async () => {
-    const { cookie, csrf } = await signIn(t.handler);
-    const headers = { ...SAME_ORIGIN, cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' };
-    const created = await requestInMemory(t.handler, '/console/api/keys', {
-      method: 'POST',
-      headers,
-      body: { name: 'alice', models: 'echo*', rpm: '60', budget: '20/month', expires: '90d' },
-    });
-    assert.equal(created.status, 201, created.body);
-    const { key, secret } = created.json() as { key: Record<string, unknown>; secret: string };
-    assert.match(secret, /^aip_[0-9A-Za-z]{43}$/);
-    assert.deepEqual(
-      [key.name, key.models, key.rpm, key.budget, key.budget_period],
-      ['alice', ['echo*'], 60, '20.00', 'month'],
-    );
-    const bad = await requestInMemory(t.handler, '/console/api/keys', {
-      method: 'POST',
-      headers,
-      body: { name: 'x', rpm: '-1' },
-    });
-    assert.equal(bad.status, 400);
-    assert.match((bad.json() as { error: { message: string } }).error.message, /rpm/);
-    const dup = await requestInMemory(t.handler, '/console/api/keys', {
-      method: 'POST',
-      headers,
-      body: { name: 'alice' },
-    });
-    assert.equal(dup.status, 409);
-    const changed = await requestInMemory(t.handler, `/console/api/keys/${key.id}`, {
-      method: 'PATCH',
-      headers,
-      body: { rpm: 'none', tpm: '200k' },
-    });
-    assert.equal(changed.status, 200, changed.body);
-    assert.deepEqual(
-      [
-        (changed.json() as { key: { rpm: unknown; tpm: unknown } }).key.rpm,
-        (changed.json() as { key: { tpm: unknown } }).key.tpm,
-      ],
-      [null, 200_000],
-    );
-    const list = await requestInMemory(t.handler, '/console/api/keys', { headers: { cookie } });
-    assert.ok(!list.body.includes(secret), 'the list never holds a secret');
-    assert.ok(!list.body.includes('"hash"'), 'nor a hash');
-    const revoked = await requestInMemory(t.handler, `/console/api/keys/${key.id}/revoke`, {
-      method: 'POST',
-      headers,
-      body: {},
-    });
-    assert.equal((revoked.json() as { key: { status: string } }).key.status, 'revoked');
-    // The CLI's store sees the same key, revoked.
-    const store = SqliteStore.open(join(t.dir, DATABASE_FILE));
-    try {
-      const stored = await store.findKey({ id: String(key.id) });
-      assert.equal(stored?.name, 'alice');
-      assert.notEqual(stored?.revokedAt, null);
-    } finally {
-      await store.close();
-    }
-  });
-
-  it('draws the overview and the requests table from the ledger', async () => {
-    const store = SqliteStore.open(join(t.dir, DATABASE_FILE));
-    const now = Date.now();
-    try {
-      await store.insertRows([
-        row({ ts: now - 1000, requestId: 'a' }),
-        row({ ts: now - 2000, requestId: 'b', latencyMs: 40 }),
-        row({
-          ts: now - 3000,
-          requestId: 'c',
-          status: 502,
-          error: 'upstream failed',
-          costNano: null,
-          inputTokens: 0,
-          outputTokens: 0,
-        }),
-      ]);
-    } finally {
-      await store.close();
-    }
-    const { cookie } = await signIn(t.handler);
-    const o = (await requestInMemory(t.handler, '/console/api/overview?range=1h', { headers: { cookie } })).json() as {
-      totals: { requests: number; errors: number; costNano: number };
-      series: { t: number[]; requests: number[] };
-      providers: { name: string; latency: { p50: number } }[];
-    };
-    assert.deepEqual([o.totals.requests, o.totals.errors, o.totals.costNano], [3, 1, 2000]);
-    assert.equal(o.series.t.length, 60);
-    assert.equal(
-      o.series.requests.reduce((a, b) => a + b, 0),
-      3,
-    );
-    assert.equal(o.providers.find((p) => p.name === 'echo')?.latency.p50, 20);
-    const page = (
-      await requestInMemory(t.handler, '/console/api/requests?range=1h&outcome=error', { headers: { cookie } })
-    ).json() as {
-      rows: { id: number; ts: number; requestId: string }[];
-    };
-    assert.deepEqual(
-      page.rows.map((r) => r.requestId),
-      ['c'],
-    );
-    const one = await requestInMemory(t.handler, `/console/api/requests/${page.rows[0]!.ts}-${page.rows[0]!.id}`, {
-      headers: { cookie },
-    });
-    assert.equal((one.json() as { request: { error: string } }).request.error, 'upstream failed');
-    assert.equal(
-      (await requestInMemory(t.handler, '/console/api/requests/1-999', { headers: { cookie } })).status,
-      404,
-    );
-    for (const q of ['range=9y', 'limit=5000', 'since=5&until=1', 'outcome=maybe', 'model=%3Cscript%3E'])
-      assert.equal(
-        (await requestInMemory(t.handler, `/console/api/requests?${q}`, { headers: { cookie } })).status,
-        400,
-        q,
-      );
   });
 
   it('limits failed sign-ins per address (429 with Retry-After), logging each failure and the refusals as a count', async () => {
