@@ -75,11 +75,16 @@ async function recoverLeftovers(
       // The port goes back to what the old proxy had: its own, or the holder it had joined.
       const newHolder = await ours(holder);
       if (newHolder && newHolder.id !== previous.joinedTo) await containers.remove(newHolder.id);
+      // A stop the killed run had sent goes on in the engine without it: the old proxy may be
+      // draining while Docker still calls it running and healthy. Stopping it here (a no-op when
+      // it is stopped) waits for that stop, so the start that follows is the last word.
       if (previousHolder) {
         await containers.rename(previousHolder.id, holder);
+        await containers.stop(previousHolder.id, HARDENING.stopSeconds);
         await containers.start(previousHolder.id);
       }
       await containers.rename(previous.id, container);
+      await containers.stop(previous.id, HARDENING.stopSeconds);
       await containers.start(previous.id);
       done.push(
         `restored ${previousContainer} as ${container}${current ? ` (replacing an unhealthy ${container})` : ''}`,
