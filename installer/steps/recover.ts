@@ -40,7 +40,12 @@ async function recoverLeftovers(
     );
   const next = await ours(nextContainer);
   if (next) {
-    if (next.running && !(await containers.inspect(container)) && (await draining()).length) {
+    const handingOver =
+      next.running &&
+      !(await containers.inspect(container)) &&
+      !(await ours(previousContainer)) &&
+      (await draining()).length > 0;
+    if (handingOver) {
       // Killed in the hand-over between its renames: the new proxy had been proven, it serves.
       await containers.rename(next.id, container);
       done.push(`completed the hand-over to ${container}`);

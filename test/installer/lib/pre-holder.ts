@@ -5,10 +5,9 @@ import { docker, inspect, type TestInstall } from './harness.ts';
 
 export async function makePreHolder(t: TestInstall, port: number): Promise<string> {
   const current = inspect(t.name);
-  const labels = Object.entries(current.Config.Labels as Record<string, string>).flatMap(([k, v]) => [
-    '--label',
-    `${k}=${v}`,
-  ]);
+  // the settings hash of a container made by the older installer differs from this one's
+  const all = { ...(current.Config.Labels as Record<string, string>), 'io.ai-proxy.spec-sha256': 'pre-holder' };
+  const labels = Object.entries(all).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
   for (const name of [t.name, `${t.name}-holder`]) docker(['rm', '-f', name]);
   const id = docker([
     'run',
@@ -38,6 +37,8 @@ export async function makePreHolder(t: TestInstall, port: number): Promise<strin
     `type=bind,source=${t.ctx.paths.configDir},target=/app/config,readonly`,
     '--mount',
     `type=bind,source=${t.ctx.paths.dataDir},target=/app/data`,
+    '--network',
+    'bridge',
     '--publish',
     `0.0.0.0:${port}:${port}`,
     current.Config.Image,
