@@ -1,54 +1,36 @@
 // Limit counters and leases in PostgreSQL (the scheme: src/quota/grant.ts). A grant locks its
 // counter row for the transaction (the upsert), so grants of one counter are serialised across
 // every replica; flushes lock rows in one order, so they cannot deadlock each other.
-import { computeGrant, isPerMinute, MINUTE_MS, type CounterRef, type LeaseRequest } from '../quota/grant.ts';
+import type pg from 'pg';
+import {
+  computeGrant,
+  isPerMinute,
+  MINUTE_MS,
+  type CounterRef,
+  type LeaseGrant,
+  type LeaseRequest,
+} from '../quota/grant.ts';
 import type { PgDb } from './pg-db.ts';
 import type { QuotaFlush } from './types.ts';
 
 export class PostgresQuota {
   constructor(private readonly db: PgDb) {}
 
-  acquireLease(r: LeaseRequest) {
-    const { keyId, metric, window } = r.ref;
-    return this.db.call('taking a limit lease', () =>
+  acquireLease(r: LeaseRequest): Promise<LeaseGrant> {
+    return this.acquireLeases([r]).then((g) => g[0]!);
+  }
+
+  /**
+   * Several grants in one transaction. Counter rows are locked in one order for every holder
+   * (as flushes do), so two batches cannot deadlock; the grants come back in the requests' order.
+   */
+  acquireLeases(requests: readonly LeaseRequest[]): Promise<LeaseGrant[]> {
+    const order = requests.map((_, i) => i).sort((a, b) => compareRefs(requests[a]!.ref, requests[b]!.ref));
+    return this.db.call('taking limit leases', () =>
       this.db.transaction(async (c) => {
-        // The upsert locks the counter row until COMMIT: grants of one counter are serialised.
-        const used = Number(
-          (
-            await c.query(
-              `INSERT INTO quota_counters (key_id, metric, window_start, used) VALUES ($1, $2, $3, $4)
-               ON CONFLICT (key_id, metric, window_start) DO UPDATE SET used = quota_counters.used + EXCLUDED.used
-               RETURNING used`,
-              [keyId, metric, window, r.pending],
-            )
-          ).rows[0].used,
-        );
-        const previousUsed = isPerMinute(metric)
-          ? Number(
-              (
-                await c.query(
-                  'SELECT used FROM quota_counters WHERE key_id = $1 AND metric = $2 AND window_start = $3',
-                  [keyId, metric, window - MINUTE_MS],
-                )
-              ).rows[0]?.used ?? 0,
-            )
-          : 0;
-        const o = (
-          await c.query(
-            `SELECT COALESCE(SUM(amount), 0) AS others, COUNT(*) AS holders FROM quota_leases
-             WHERE key_id = $1 AND metric = $2 AND window_start = $3 AND holder <> $4 AND expires_at > $5 AND amount > 0`,
-            [keyId, metric, window, r.holder, r.now],
-          )
-        ).rows[0];
-        const state = { used, previousUsed, others: Number(o.others), otherHolders: Number(o.holders) };
-        const grant = computeGrant(metric, state, r.limit, window, r.now);
-        await c.query(
-          `INSERT INTO quota_leases (key_id, metric, window_start, holder, amount, expires_at)
-           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key_id, metric, window_start, holder)
-           DO UPDATE SET amount = EXCLUDED.amount, expires_at = EXCLUDED.expires_at`,
-          [keyId, metric, window, r.holder, grant, r.now + r.leaseMs],
-        );
-        return { ...state, grant };
+        const grants: LeaseGrant[] = new Array(requests.length);
+        for (const i of order) grants[i] = await grant(c, requests[i]!);
+        return grants;
       }),
     );
   }
@@ -80,12 +62,14 @@ export class PostgresQuota {
   }
 
   releaseLeases(holder: string, refs: readonly CounterRef[]): Promise<void> {
+    if (refs.length === 0) return Promise.resolve();
+    // One statement for the whole list: a flush may give back thousands of idle leases at once.
     return this.db.call('releasing limit leases', async () => {
-      for (const ref of refs)
-        await this.db.pool.query(
-          'DELETE FROM quota_leases WHERE key_id = $1 AND metric = $2 AND window_start = $3 AND holder = $4',
-          [ref.keyId, ref.metric, ref.window, holder],
-        );
+      await this.db.pool.query(
+        `DELETE FROM quota_leases WHERE holder = $1 AND (key_id, metric, window_start) IN
+         (SELECT * FROM unnest($2::text[], $3::text[], $4::bigint[]))`,
+        [holder, refs.map((r) => r.keyId), refs.map((r) => r.metric), refs.map((r) => r.window)],
+      );
     });
   }
 
@@ -125,4 +109,46 @@ function compareRefs(a: CounterRef, b: CounterRef): number {
         : a.metric > b.metric
           ? 1
           : a.window - b.window;
+}
+
+/** One grant inside a transaction; the upsert locks the counter row until COMMIT, so grants of one counter are serialised. */
+async function grant(c: pg.PoolClient, r: LeaseRequest): Promise<LeaseGrant> {
+  const { keyId, metric, window } = r.ref;
+  const used = Number(
+    (
+      await c.query(
+        `INSERT INTO quota_counters (key_id, metric, window_start, used) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (key_id, metric, window_start) DO UPDATE SET used = quota_counters.used + EXCLUDED.used
+         RETURNING used`,
+        [keyId, metric, window, r.pending],
+      )
+    ).rows[0].used,
+  );
+  const previousUsed = isPerMinute(metric)
+    ? Number(
+        (
+          await c.query('SELECT used FROM quota_counters WHERE key_id = $1 AND metric = $2 AND window_start = $3', [
+            keyId,
+            metric,
+            window - MINUTE_MS,
+          ])
+        ).rows[0]?.used ?? 0,
+      )
+    : 0;
+  const o = (
+    await c.query(
+      `SELECT COALESCE(SUM(amount), 0) AS others, COUNT(*) AS holders FROM quota_leases
+       WHERE key_id = $1 AND metric = $2 AND window_start = $3 AND holder <> $4 AND expires_at > $5 AND amount > 0`,
+      [keyId, metric, window, r.holder, r.now],
+    )
+  ).rows[0];
+  const state = { used, previousUsed, others: Number(o.others), otherHolders: Number(o.holders) };
+  const granted = computeGrant(metric, state, r.limit, window, r.now);
+  await c.query(
+    `INSERT INTO quota_leases (key_id, metric, window_start, holder, amount, expires_at)
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key_id, metric, window_start, holder)
+     DO UPDATE SET amount = EXCLUDED.amount, expires_at = EXCLUDED.expires_at`,
+    [keyId, metric, window, r.holder, granted, r.now + r.leaseMs],
+  );
+  return { ...state, grant: granted };
 }

@@ -274,6 +274,9 @@ export class PostgresStore implements Store {
   acquireLease(r: LeaseRequest) {
     return this.quota.acquireLease(r);
   }
+  acquireLeases(requests: readonly LeaseRequest[]) {
+    return this.quota.acquireLeases(requests);
+  }
   flushQuota(holder: string, flushes: readonly QuotaFlush[], now: number, leaseMs: number) {
     return this.quota.flushQuota(holder, flushes, now, leaseMs);
   }

@@ -216,6 +216,9 @@ export class SqliteStore implements Store {
   acquireLease(r: LeaseRequest) {
     return this.quota.acquireLease(r);
   }
+  acquireLeases(requests: readonly LeaseRequest[]) {
+    return this.quota.acquireLeases(requests);
+  }
   flushQuota(holder: string, flushes: readonly QuotaFlush[], now: number, leaseMs: number) {
     return this.quota.flushQuota(holder, flushes, now, leaseMs);
   }

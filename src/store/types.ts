@@ -84,6 +84,8 @@ export interface Store {
 
   // Limit counters (see src/quota/grant.ts).
   acquireLease(request: LeaseRequest): Promise<LeaseGrant>;
+  /** Several grants in one transaction, in the requests' order (what a limiter asks for at once). */
+  acquireLeases(requests: readonly LeaseRequest[]): Promise<LeaseGrant[]>;
   /** Adds each delta to its counter, shrinks this holder's leases by as much, and renews them all. */
   flushQuota(holder: string, flushes: readonly QuotaFlush[], now: number, leaseMs: number): Promise<void>;
   /** Gives up this holder's leases on these counters (idle, or the window is over). */
