@@ -235,4 +235,21 @@ describe('limiter: keys back from idle and new minutes', () => {
     await l.flush();
     assert.equal(l.size, 0);
   });
+
+  it('flushes many counters in parts, serving the event loop between them, and commits every one', async () => {
+    now = T;
+    const l = limiter();
+    const keys = Array.from({ length: 150 }, () => key({ tpm: 1_000_000 }));
+    assert.deepEqual(await Promise.all(keys.map((k) => l.admit(k))), Array(150).fill(undefined));
+    for (const k of keys) l.record(k, 7, null);
+    let served = false;
+    setImmediate(() => {
+      served = true;
+    });
+    await l.flush();
+    assert.ok(served, 'something else ran while the flush was under way');
+    const minute = T - (T % 60_000);
+    const used = await store.counters(keys.map((k) => ({ keyId: k.id, metric: 'tpm' as const, window: minute })));
+    assert.deepEqual(used, Array(150).fill(7));
+  });
 });

@@ -91,7 +91,13 @@ export class PostgresQuota {
     );
   }
 
-  flushQuota(holder: string, flushes: readonly QuotaFlush[], now: number, leaseMs: number): Promise<void> {
+  flushQuota(
+    holder: string,
+    flushes: readonly QuotaFlush[],
+    now: number,
+    leaseMs: number,
+    renew = true,
+  ): Promise<void> {
     // One lock order for every holder (key, metric, window), so concurrent flushes cannot deadlock.
     const ordered = flushes.filter((f) => f.delta !== 0).sort((a, b) => compareRefs(a.ref, b.ref));
     const refs = columns(ordered.map((f) => f.ref));
@@ -112,11 +118,12 @@ export class PostgresQuota {
             [...refs, deltas, holder],
           );
         }
-        await c.query('UPDATE quota_leases SET expires_at = $1 WHERE holder = $2 AND expires_at > $3', [
-          now + leaseMs,
-          holder,
-          now,
-        ]);
+        if (renew)
+          await c.query('UPDATE quota_leases SET expires_at = $1 WHERE holder = $2 AND expires_at > $3', [
+            now + leaseMs,
+            holder,
+            now,
+          ]);
       }),
     );
   }

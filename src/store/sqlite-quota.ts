@@ -56,7 +56,13 @@ export class SqliteQuota {
     return { ...state, grant };
   }
 
-  flushQuota(holder: string, flushes: readonly QuotaFlush[], now: number, leaseMs: number): Promise<void> {
+  flushQuota(
+    holder: string,
+    flushes: readonly QuotaFlush[],
+    now: number,
+    leaseMs: number,
+    renew = true,
+  ): Promise<void> {
     return this.db.call('flushing limit counters', () =>
       this.db.transaction(() => {
         for (const { ref, delta } of flushes) {
@@ -72,11 +78,12 @@ export class SqliteQuota {
             [delta, ref.keyId, ref.metric, ref.window, holder],
           );
         }
-        this.db.run('UPDATE quota_leases SET expires_at = ? WHERE holder = ? AND expires_at > ?', [
-          now + leaseMs,
-          holder,
-          now,
-        ]);
+        if (renew)
+          this.db.run('UPDATE quota_leases SET expires_at = ? WHERE holder = ? AND expires_at > ?', [
+            now + leaseMs,
+            holder,
+            now,
+          ]);
       }),
     );
   }

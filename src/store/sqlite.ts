@@ -219,8 +219,8 @@ export class SqliteStore implements Store {
   acquireLeases(requests: readonly LeaseRequest[]) {
     return this.quota.acquireLeases(requests);
   }
-  flushQuota(holder: string, flushes: readonly QuotaFlush[], now: number, leaseMs: number) {
-    return this.quota.flushQuota(holder, flushes, now, leaseMs);
+  flushQuota(holder: string, flushes: readonly QuotaFlush[], now: number, leaseMs: number, renew = true) {
+    return this.quota.flushQuota(holder, flushes, now, leaseMs, renew);
   }
   releaseLeases(holder: string, refs: readonly CounterRef[]) {
     return this.quota.releaseLeases(holder, refs);

@@ -401,6 +401,17 @@ export function storeContract(name: string, harness: StoreHarness): void {
       );
     });
 
+    it('renews leases with a flush unless told not yet (a large flush in parts)', async () => {
+      const ref = { keyId: 'key_renew', metric: 'budget' as const, window: 0 };
+      const lease = (holder: string, now: number) =>
+        store.acquireLease({ holder, ref, limit: 1000, pending: 0, now, leaseMs: 10_000 });
+      assert.equal((await lease('A', T0)).grant, 500);
+      await store.flushQuota('A', [{ ref, delta: 10 }], T0 + 5000, 10_000, false);
+      assert.equal((await lease('B', T0 + 12_000)).others, 0, 'not renewed: expired after 10 s');
+      await store.flushQuota('B', [{ ref, delta: 10 }], T0 + 15_000, 10_000);
+      assert.ok((await lease('C', T0 + 24_000)).others > 0, 'renewed: still held 9 s after the flush');
+    });
+
     it('weighs the previous minute in per-minute limits and prunes old windows', async () => {
       const window = T0 - (T0 % MINUTE_MS);
       const prev = { keyId: 'key_m', metric: 'rpm' as const, window: window - MINUTE_MS };
