@@ -6,6 +6,7 @@ import { EXIT } from '../command/exit-codes.ts';
 import type { Logger } from '../command/log.ts';
 import { removeWorkDir } from '../archive/work-dir.ts';
 import { madeByInstaller, type InstallContext } from '../context.ts';
+import { HARDENING } from '../engine/container-spec.ts';
 import type { ContainerState } from '../engine/containers.ts';
 import type { Engine } from '../engine/engine.ts';
 import { poll } from '../engine/poll.ts';
@@ -33,6 +34,10 @@ async function recoverLeftovers(
     } else {
       if (current) await engine.containers.remove(current.id);
       await engine.containers.rename(previous.id, container);
+      // A stop the killed run had sent goes on in the engine without it: the old proxy may be
+      // draining while Docker still calls it running and healthy. Stopping it here (a no-op when
+      // it is stopped) waits for that stop, so the start that follows is the last word.
+      await engine.containers.stop(previous.id, HARDENING.stopSeconds);
       await engine.containers.start(previous.id);
       done.push(
         `restored ${previousContainer} as ${container}${current ? ` (replacing an unhealthy ${container})` : ''}`,

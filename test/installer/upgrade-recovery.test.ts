@@ -5,8 +5,11 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import {
+  docker,
   exists,
   freePort,
   get,
@@ -15,6 +18,7 @@ import {
   newInstall,
   RELEASE_ARCHIVE,
   skipReason,
+  tokenOf,
   type TestInstall,
 } from './lib/harness.ts';
 import { archiveWithVersion } from './lib/variant.ts';
@@ -111,6 +115,31 @@ describe('upgrade, signals and recovery on the local engine', { skip: reason ?? 
     const again = await install(t.ctx, argv(upgradeArchive));
     assert.equal(again.code, 0, again.error?.message);
     assert.match(again.stdout, /Looking for an interrupted earlier run — (restored|removed)/);
+    await assertHealthyInstall(t, port);
+  });
+
+  test('a stop the killed run had sent is still under way: the re-run waits for it and ends serving', async () => {
+    // A request whose body never ends keeps the old proxy draining after its SIGTERM, while Docker
+    // still reports it running and healthy: the state a run killed just after asking the engine
+    // to stop the old container leaves behind.
+    const held = connect(port, '127.0.0.1');
+    await once(held, 'connect');
+    held.on('error', () => undefined);
+    held.write(
+      `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${tokenOf(t.ctx)}\r\n` +
+        'content-type: application/json\r\ncontent-length: 1000\r\n\r\n{"model":',
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    docker(['rename', t.name, `${t.name}-previous`]);
+    docker(['kill', '--signal', 'TERM', `${t.name}-previous`]);
+    assert.equal(inspect(`${t.name}-previous`).State.Health.Status, 'healthy', 'draining, still reported healthy');
+    const again = await install(t.ctx, argv(upgradeArchive));
+    assert.equal(again.code, 0, again.error?.message);
+    assert.match(again.stdout, /Looking for an interrupted earlier run — restored/);
+    // the drain ends as soon as its last request does: the container must outlive it
+    held.destroy();
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.equal(inspect(t.name).State.Running, true, 'the restored container still runs once its old drain ended');
     await assertHealthyInstall(t, port);
   });
 });
