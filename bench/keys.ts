@@ -11,6 +11,9 @@
 // Per variant: requests/s at N connections, p50/p99 at a fixed rate (evenly spaced) and what the
 // proxy adds to the floor, CPU per request, idle and peak RSS, and the ledger rows written.
 // Needs wrk (bench/setup.sh). Usage: npm run bench:keys -- [--seconds 10] [--keys 10000]
+//   [--variants 0,5,7]           only these rows of VARIANTS (0-based), direct always
+//   [--baseline PATH.cjs]        also run each row on this bundle of another build ("before"),
+//                                right before src/'s ("after"), for a before/after in one run
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -33,6 +36,8 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     rate: { type: 'string', default: '1000' },
     keys: { type: 'string', default: '10000' },
+    variants: { type: 'string' },
+    baseline: { type: 'string' },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -47,6 +52,8 @@ const log = (m: string) => process.stderr.write(`[bench:keys] ${m}\n`);
 
 interface Variant {
   name: string;
+  /** A bundle to run instead of src/'s (the "before" of a before/after run). */
+  bundle?: string;
   keys: number;
   store: 'none' | 'sqlite' | 'postgres';
   ledger: boolean;
@@ -63,6 +70,21 @@ const VARIANTS: Variant[] = [
   { name: '1 key, ledger on, PostgreSQL', keys: 1, store: 'postgres', ledger: true },
   { name: `${many} keys, ledger on, PostgreSQL`, keys: MANY, store: 'postgres', ledger: true },
 ];
+
+const chosen = values.variants
+  ? values.variants.split(',').map((i) => {
+      const v = VARIANTS[Number(i)];
+      if (!v) throw new Error(`--variants: no variant ${i} (0 to ${VARIANTS.length - 1})`);
+      return v;
+    })
+  : VARIANTS;
+const baseline = values.baseline ? resolve(values.baseline) : undefined;
+const RUNS: Variant[] = baseline
+  ? chosen.flatMap((v) => [
+      { ...v, name: `${v.name} (before)`, bundle: baseline },
+      { ...v, name: `${v.name} (after)` },
+    ])
+  : chosen;
 
 /** The store of one variant: an SQLite folder (DATA_DIR) or a new database on the local server (DATABASE_URL). */
 interface StoreLocation {
@@ -126,7 +148,7 @@ async function startVariant(
   const secrets = v.keys > 0 && location ? await makeKeys(location, v.keys) : [BENCH_AUTH_TOKEN];
   const tokens = join(dir, 'tokens.txt');
   writeFileSync(tokens, `${secrets.join('\n')}\n`);
-  const bundle = await bundleProxy(ctx);
+  const bundle = v.bundle ?? (await bundleProxy(ctx));
   const proc = startProcess(
     node24,
     [...proxyExecArgv(ctx), bundle, 'serve', '--config-dir', config],
@@ -232,7 +254,7 @@ async function main(): Promise<void> {
       direct,
     );
     rows.push(direct);
-    for (const [i, v] of VARIANTS.entries()) {
+    for (const [i, v] of RUNS.entries()) {
       const row: Row = { name: v.name };
       const dir = join(workDir, `v${i}`);
       mkdirSync(dir);

@@ -166,6 +166,13 @@ umask "$operator_umask"
 # to this launcher alone (kill, systemd, a CI runner) is passed on at once, so the installer rolls
 # back now rather than after it finishes. Its stdin is passed through fd 3: an asynchronous
 # command's own stdin is /dev/null, and the installer's prompts must reach the terminal.
+# A signal that arrives while the installer is being started is kept, and passed on once its pid
+# is known (before, it would end this launcher alone and leave the installer running orphaned).
+pending=
+for sig in HUP INT TERM; do
+  # shellcheck disable=SC2064 # the signal name is fixed now
+  trap "pending=$sig" "$sig"
+done
 exec 3<&0
 "$dir/ai-proxy" install --archive "$dir/release.tar.gz" "$@" <&3 3<&- &
 exec 3<&-
@@ -174,6 +181,7 @@ for sig in HUP INT TERM; do
   # shellcheck disable=SC2064 # the signal name is fixed now, the pid is fixed already
   trap "kill -$sig $child 2>/dev/null" "$sig"
 done
+[ -z "$pending" ] || kill "-$pending" "$child" 2>/dev/null
 while :; do
   wait "$child"
   rc=$?

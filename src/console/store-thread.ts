@@ -24,6 +24,7 @@ const METHODS = [
   'hourlyUsage',
   'hourlyQuantiles',
   'acquireLease',
+  'acquireLeases',
   'flushQuota',
   'releaseLeases',
   'counters',

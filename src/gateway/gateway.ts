@@ -98,7 +98,7 @@ export class Gateway {
     );
     this.limiter = new QuotaLimiter(
       {
-        acquireLease: async (r) => (await handle.get()).acquireLease(r),
+        acquireLeases: async (r) => (await handle.get()).acquireLeases(r),
         flushQuota: async (...a) => (await handle.get()).flushQuota(...a),
         releaseLeases: async (...a) => (await handle.get()).releaseLeases(...a),
         pruneQuota: async (...a) => (await handle.get()).pruneQuota(...a),

@@ -135,3 +135,121 @@ describe('limiter', () => {
     assert.deepEqual(await store.counters([{ keyId: k.id, metric: 'rpm', window: T - (T % 60_000) }]), [4]);
   });
 });
+
+describe('limiter: keys back from idle and new minutes', () => {
+  /** The real store, with its lease transactions counted. */
+  const counting = () => {
+    const calls: number[] = [];
+    const s = {
+      acquireLeases: (r: Parameters<SqliteStore['acquireLeases']>[0]) => {
+        calls.push(r.length);
+        return store.acquireLeases(r);
+      },
+      flushQuota: store.flushQuota.bind(store),
+      releaseLeases: store.releaseLeases.bind(store),
+      pruneQuota: store.pruneQuota.bind(store),
+    };
+    return { s, calls };
+  };
+  const rpmNow = (k: LimitedKey) => store.counters([{ keyId: k.id, metric: 'rpm', window: now - (now % 60_000) }]);
+
+  it('admits a key back from idle at once and counts that request with the lease taken meanwhile', async () => {
+    now = T;
+    const { s, calls } = counting();
+    const l = new QuotaLimiter(s, 'h', { clock: () => now });
+    const k = key({ rpm: 100, budgetNano: 1_000_000 });
+    const first = l.admit(k);
+    assert.ok(first instanceof Promise, 'the first request of a key waits for its leases');
+    assert.equal(await first, undefined);
+    await l.flush();
+    now += 4000; // idle longer than idleMs: the leases go back to the store
+    await l.flush();
+    assert.equal(l.size, 2, 'the counters stay, without leases');
+    const before = calls.length;
+    assert.equal(l.admit(k), undefined, 'admitted without waiting for the store');
+    const third = l.admit(k);
+    assert.ok(third instanceof Promise, 'one request on the state seen; the next waits for the lease');
+    assert.equal(await third, undefined);
+    await l.flush();
+    assert.equal(calls.length, before + 1, 'both leases in one transaction');
+    assert.deepEqual(await rpmNow(k), [3]);
+  });
+
+  it('admits the first request of a new minute at once, from the minute before', async () => {
+    now = T;
+    const l = limiter();
+    const k = key({ rpm: 100 });
+    assert.equal(await admit(l, k), undefined);
+    now = T + 60_000;
+    assert.equal(l.admit(k), undefined);
+    await l.flush();
+    assert.deepEqual(await rpmNow(k), [1]);
+  });
+
+  it('waits for the store when the state seen leaves no room', async () => {
+    now = T;
+    const l = limiter();
+    const k = key({ rpm: 2 });
+    for (let i = 0; i < 2; i++) assert.equal(await admit(l, k), undefined);
+    await l.flush();
+    now += 4000;
+    await l.flush();
+    const r = l.admit(k);
+    assert.ok(r instanceof Promise);
+    assert.equal((await r)?.metric, 'rpm');
+  });
+
+  it('goes at most one request over a limit another process used up meanwhile (the documented tolerance)', async () => {
+    now = T;
+    const a = limiter();
+    const b = new QuotaLimiter(store, 'other', { clock: () => now });
+    const k = key({ rpm: 4 });
+    assert.equal(await admit(a, k), undefined);
+    await a.flush();
+    now += 4000;
+    await a.flush(); // a's lease is back in the store
+    for (let i = 0; i < 3; i++) assert.equal(await admit(b, k), undefined, `b's request ${i + 1}`);
+    await b.flush();
+    assert.equal(a.admit(k), undefined, 'a still sees room: admitted on what it saw');
+    assert.equal((await admit(a, k))?.metric, 'rpm', 'then the lease tells a the limit is reached');
+    await a.stop();
+    await b.stop();
+    assert.deepEqual(await rpmNow(k), [5]);
+  });
+
+  it('takes the leases wanted at the same moment in one transaction', async () => {
+    now = T;
+    const { s, calls } = counting();
+    const l = new QuotaLimiter(s, 'h', { clock: () => now });
+    const keys = Array.from({ length: 10 }, () => key({ rpm: 10, tpm: 1000 }));
+    assert.deepEqual(await Promise.all(keys.map((k) => l.admit(k))), Array(10).fill(undefined));
+    assert.deepEqual(calls, [20]);
+  });
+
+  it('forgets counters whose minute is long over', async () => {
+    now = T;
+    const l = limiter();
+    const k = key({ rpm: 10 });
+    assert.equal(await admit(l, k), undefined);
+    now = T + 2 * 60_000;
+    await l.flush();
+    assert.equal(l.size, 0);
+  });
+
+  it('flushes many counters in parts, serving the event loop between them, and commits every one', async () => {
+    now = T;
+    const l = limiter();
+    const keys = Array.from({ length: 150 }, () => key({ tpm: 1_000_000 }));
+    assert.deepEqual(await Promise.all(keys.map((k) => l.admit(k))), Array(150).fill(undefined));
+    for (const k of keys) l.record(k, 7, null);
+    let served = false;
+    setImmediate(() => {
+      served = true;
+    });
+    await l.flush();
+    assert.ok(served, 'something else ran while the flush was under way');
+    const minute = T - (T % 60_000);
+    const used = await store.counters(keys.map((k) => ({ keyId: k.id, metric: 'tpm' as const, window: minute })));
+    assert.deepEqual(used, Array(150).fill(7));
+  });
+});

@@ -1,13 +1,24 @@
 // Per-key limits in one proxy process: requests are admitted against this process's leases in
 // memory (see grant.ts for the scheme and its worst case); a database round trip happens only
 // when a lease runs out. Store operations of one process run one at a time, so the local view
-// of each lease always matches the store's. When the store fails (disk full, database down),
-// the process keeps enforcing every limit on its own from the last state it saw, and says so
-// in health(): requests never fail because of the store.
+// of each lease always matches the store's; leases wanted meanwhile are taken together in one
+// transaction. When the store fails (disk full, database down), the process keeps enforcing
+// every limit on its own from the last state it saw, and says so in health(): requests never
+// fail because of the store.
+//
+// A lease unused for idleMs goes back to the store so other processes can have it, but the
+// counter stays in memory with the last state the store reported. When its key comes back (or a
+// new minute begins for a per-minute limit), one request is admitted against that state at once
+// and the new lease is taken in the background, that request's use committed with it; further
+// requests of the counter wait for the lease as before. So a key used every few seconds never
+// waits for the store. The tolerance this adds (docs/keys.md): other processes' use since the
+// state was seen is unknown, so per process and limit, one request per window (minute or budget
+// period) may go beyond the limit; a counter that holds a lease never admits beyond it.
 import { periodStart } from '../keys/periods.ts';
 import type { KeyRecord } from '../keys/types.ts';
 import type { Store } from '../store/types.ts';
-import { effectiveLimit, isPerMinute, MINUTE_MS, type CounterRef, type LeaseGrant } from './grant.ts';
+import { type Counter, counterKey, hasRoom, newCounter, previousRef, seenRoom } from './counter.ts';
+import { effectiveLimit, isPerMinute, MINUTE_MS, type CounterRef } from './grant.ts';
 import { type Refusal, refusalOf } from './refusal.ts';
 
 export type { Refusal } from './refusal.ts';
@@ -16,7 +27,17 @@ export type LimitedKey = Pick<
   KeyRecord,
   'id' | 'name' | 'rpm' | 'tpm' | 'budgetNano' | 'budgetTokens' | 'budgetPeriod'
 >;
-type QuotaStore = Pick<Store, 'acquireLease' | 'flushQuota' | 'releaseLeases' | 'pruneQuota'>;
+type QuotaStore = Pick<Store, 'acquireLeases' | 'flushQuota' | 'releaseLeases' | 'pruneQuota'>;
+
+/**
+ * Counters in one store transaction at most. SQLite runs on the event loop: a flush of 9,000
+ * counters in one transaction stalled it for 70-240 ms (a 2-core build machine), so large ones go
+ * in parts of about 5-10 ms each, with requests served between them.
+ */
+const BATCH = 64;
+
+/** Lets the event loop serve what waits (requests, sockets) between two parts of a large store operation. */
+const yieldToRequests = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export interface LimiterOptions {
   /** How long a lease is valid in the store without renewal (a crashed process's share comes back after this). */
@@ -27,28 +48,12 @@ export interface LimiterOptions {
   idleMs?: number;
   /** After a store failure, how long to enforce locally before asking the store again. */
   retryMs?: number;
+  /** A budget counter without a lease is forgotten after this long unused (per-minute ones when their minute is 2 minutes old). */
+  forgetMs?: number;
   onError?: (message: string) => void;
   /** Milliseconds since the epoch (tests move it). */
   clock?: () => number;
 }
-
-interface Counter {
-  ref: CounterRef;
-  limit: number;
-  /** This process's lease: what it may use beyond the committed count. */
-  allowance: number;
-  /** Used here and not yet written to the store. */
-  pending: number;
-  /** The lease is trusted until then (renewed by every successful store call). */
-  validUntil: number;
-  lastUse: number;
-  known: Omit<LeaseGrant, 'grant'>;
-  acquiring: Promise<void> | undefined;
-  /** The allowance was computed here after a store failure, not granted: never renewed, only replaced. */
-  degraded: boolean;
-}
-
-const key = (r: CounterRef) => `${r.keyId}\u0000${r.metric}\u0000${r.window}`;
 
 export class QuotaLimiter {
   private readonly counters = new Map<string, Counter>();
@@ -59,6 +64,10 @@ export class QuotaLimiter {
   private readonly flushMs: number;
   private readonly idleMs: number;
   private readonly retryMs: number;
+  private readonly forgetMs: number;
+  /** Counters waiting for a lease, and the store operation that will take them. */
+  private wanted: Counter[] = [];
+  private batch: Promise<void> | undefined;
   private readonly now: () => number;
   /** The last store failure (for /health); cleared by the next success. */
   lastError: string | undefined;
@@ -72,6 +81,7 @@ export class QuotaLimiter {
     this.flushMs = options.flushMs ?? 1000;
     this.idleMs = options.idleMs ?? 3000;
     this.retryMs = options.retryMs ?? 5000;
+    this.forgetMs = options.forgetMs ?? 600_000;
     this.now = options.clock ?? Date.now;
   }
 
@@ -102,31 +112,18 @@ export class QuotaLimiter {
   }
 
   private counter(ref: CounterRef, limit: number, now: number): Counter {
-    let c = this.counters.get(key(ref));
+    const id = counterKey(ref);
+    let c = this.counters.get(id);
     if (!c) {
-      c = {
-        ref,
-        limit,
-        allowance: 0,
-        pending: 0,
-        validUntil: 0,
-        lastUse: now,
-        known: { used: 0, previousUsed: 0, others: 0, otherHolders: 0 },
-        acquiring: undefined,
-        degraded: false,
-      };
-      this.counters.set(key(ref), c);
+      const before = previousRef(ref);
+      c = newCounter(ref, limit, now, before && this.counters.get(counterKey(before)));
+      this.counters.set(id, c);
     } else if (c.limit !== limit) {
       // The key's limit changed: the lease was granted under the old one.
       c.limit = limit;
       c.validUntil = 0;
     }
     return c;
-  }
-
-  private static hasRoom(c: Counter, now: number): boolean {
-    if (now >= c.validUntil) return false;
-    return c.ref.metric === 'rpm' ? c.pending + 1 <= c.allowance : c.pending < c.allowance;
   }
 
   /**
@@ -137,11 +134,16 @@ export class QuotaLimiter {
     const limits = this.limitsOf(k, now);
     if (limits.length === 0) return undefined;
     const counters = limits.map((l) => this.counter(l.ref, l.limit, now));
-    const short = counters.filter((c) => !QuotaLimiter.hasRoom(c, now));
+    const short = counters.filter((c) => !hasRoom(c, now));
     if (short.length === 0) return this.take(counters, now);
+    // Back from idle or in a new minute: admitted on the last state seen, the leases taken meanwhile.
+    if (short.every((c) => !c.acquiring && seenRoom(c, now))) {
+      for (const c of short) void this.acquire(c);
+      return this.take(counters, now);
+    }
     return Promise.all(short.map((c) => this.acquire(c))).then(() => {
       const later = this.now();
-      const still = counters.find((c) => !QuotaLimiter.hasRoom(c, later));
+      const still = counters.find((c) => !hasRoom(c, later));
       return still ? this.refusal(k, still, later) : this.take(counters, later);
     });
   }
@@ -173,39 +175,65 @@ export class QuotaLimiter {
     return run;
   }
 
+  /** Asks for a lease; the counters wanted by the time the store is free are taken together. */
   private acquire(c: Counter): Promise<void> {
-    c.acquiring ??= this.exclusive(async () => {
-      const now = this.now();
-      const sent = c.pending;
-      try {
-        const g = await this.store.acquireLease({
+    if (!c.acquiring) {
+      this.wanted.push(c);
+      this.batch ??= this.exclusive(() => this.acquireWanted());
+      c.acquiring = this.batch;
+    }
+    return c.acquiring;
+  }
+
+  private async acquireWanted(): Promise<void> {
+    const wanted = this.wanted;
+    this.wanted = [];
+    this.batch = undefined;
+    for (let i = 0; i < wanted.length; i += BATCH) {
+      if (i > 0) await yieldToRequests();
+      await this.acquireBatch(wanted.slice(i, i + BATCH));
+    }
+  }
+
+  private async acquireBatch(batch: Counter[]): Promise<void> {
+    const now = this.now();
+    const sent = batch.map((c) => c.pending);
+    try {
+      const grants = await this.store.acquireLeases(
+        batch.map((c, i) => ({
           holder: this.holder,
           ref: c.ref,
           limit: c.limit,
-          pending: sent,
+          pending: sent[i]!,
           now,
           leaseMs: this.leaseMs,
-        });
-        c.pending -= sent;
-        c.allowance = g.grant;
-        c.known = g;
+        })),
+      );
+      batch.forEach((c, i) => {
+        const { grant, ...known } = grants[i]!;
+        c.pending -= sent[i]!;
+        c.allowance = grant;
+        c.known = known;
         // Trust the lease a little less long than the store keeps it.
         c.validUntil = now + this.leaseMs - 2 * this.flushMs;
         c.degraded = false;
-        this.lastError = undefined;
-      } catch (error) {
-        this.failed(error);
+        c.informed = true;
+        c.leased = true;
+      });
+      this.lastError = undefined;
+    } catch (error) {
+      this.failed(error);
+      for (const c of batch) {
         // Alone with the last state seen: what nobody had used or leased then, minus what we used since.
         const { used, others } = c.known;
         const left = effectiveLimit(c.ref.metric, c.limit, c.known.previousUsed, c.ref.window, now) - used - others;
         c.allowance = Math.max(c.pending, Math.floor(left));
         c.validUntil = now + this.retryMs;
         c.degraded = true;
-      } finally {
-        c.acquiring = undefined;
       }
-    });
-    return c.acquiring;
+    } finally {
+      for (const c of batch) c.acquiring = undefined;
+    }
   }
 
   private failed(error: unknown): void {
@@ -229,17 +257,24 @@ export class QuotaLimiter {
       const holding = [...this.counters.values()].some((c) => c.allowance > 0);
       if (flushes.length > 0 || holding) {
         try {
-          await this.store.flushQuota(
-            this.holder,
-            flushes.map((c, i) => ({ ref: c.ref, delta: sent[i]! })),
-            now,
-            this.leaseMs,
-          );
-          flushes.forEach((c, i) => {
-            c.pending -= sent[i]!;
-            c.allowance = Math.max(0, c.allowance - sent[i]!);
-            c.known.used += sent[i]!;
-          });
+          // In parts; the last one (or the only one, maybe empty) renews every lease.
+          for (let i = 0; i === 0 || i < flushes.length; i += BATCH) {
+            if (i > 0) await yieldToRequests();
+            const part = flushes.slice(i, i + BATCH);
+            const deltas = sent.slice(i, i + BATCH);
+            await this.store.flushQuota(
+              this.holder,
+              part.map((c, j) => ({ ref: c.ref, delta: deltas[j]! })),
+              now,
+              this.leaseMs,
+              i + BATCH >= flushes.length,
+            );
+            part.forEach((c, j) => {
+              c.pending -= deltas[j]!;
+              c.allowance = Math.max(0, c.allowance - deltas[j]!);
+              c.known.used += deltas[j]!;
+            });
+          }
           for (const c of this.counters.values())
             if (c.validUntil > now && !c.degraded) c.validUntil = now + this.leaseMs - 2 * this.flushMs;
           this.lastError = undefined;
@@ -249,19 +284,29 @@ export class QuotaLimiter {
         }
       }
       const done = [...this.counters.values()].filter(
-        (c) => c.pending === 0 && !c.acquiring && (all || now - c.lastUse > this.idleMs || windowOver(c, now)),
+        (c) =>
+          c.leased && c.pending === 0 && !c.acquiring && (all || now - c.lastUse > this.idleMs || windowOver(c, now)),
       );
-      if (done.length > 0) {
-        try {
+      try {
+        for (let i = 0; i < done.length; i += BATCH) {
+          if (i > 0) await yieldToRequests();
+          const part = done.slice(i, i + BATCH);
           await this.store.releaseLeases(
             this.holder,
-            done.map((c) => c.ref),
+            part.map((c) => c.ref),
           );
-          for (const c of done) this.counters.delete(key(c.ref));
-        } catch (error) {
-          this.failed(error);
+          // Kept without a lease: the state seen admits the key's next request at once.
+          for (const c of part) {
+            c.leased = false;
+            c.allowance = 0;
+            c.validUntil = 0;
+          }
         }
+      } catch (error) {
+        this.failed(error);
       }
+      for (const [id, c] of this.counters)
+        if (!c.leased && c.pending === 0 && !c.acquiring && this.forgettable(c, now)) this.counters.delete(id);
       // Pruning is housekeeping of counters this process wrote: none yet, nothing to prune.
       if (this.lastPrune === 0 && this.counters.size === 0) return;
       if (now - this.lastPrune > MINUTE_MS) {
@@ -271,6 +316,12 @@ export class QuotaLimiter {
           .catch((error: unknown) => this.failed(error));
       }
     });
+  }
+
+  /** Whether a counter without a lease is of no use any more: its minute is long over, or its key unused for forgetMs. */
+  private forgettable(c: Counter, now: number): boolean {
+    if (c.degraded && now < c.validUntil) return false;
+    return isPerMinute(c.ref.metric) ? now - c.ref.window >= 2 * MINUTE_MS : now - c.lastUse > this.forgetMs;
   }
 
   /** Counters held in memory (for tests and /health). */

@@ -1,91 +1,142 @@
 // Limit counters and leases in PostgreSQL (the scheme: src/quota/grant.ts). A grant locks its
 // counter row for the transaction (the upsert), so grants of one counter are serialised across
-// every replica; flushes lock rows in one order, so they cannot deadlock each other.
-import { computeGrant, isPerMinute, MINUTE_MS, type CounterRef, type LeaseRequest } from '../quota/grant.ts';
+// every replica; grants and flushes lock rows in one order, so they cannot deadlock each other.
+// A batch of counters is a few set-based statements (arrays through unnest), not a few round
+// trips per counter: one replica serving thousands of keys flushes and renews them every second.
+import type pg from 'pg';
+import {
+  computeGrant,
+  isPerMinute,
+  MINUTE_MS,
+  type CounterRef,
+  type LeaseGrant,
+  type LeaseRequest,
+} from '../quota/grant.ts';
 import type { PgDb } from './pg-db.ts';
 import type { QuotaFlush } from './types.ts';
 
 export class PostgresQuota {
   constructor(private readonly db: PgDb) {}
 
-  acquireLease(r: LeaseRequest) {
-    const { keyId, metric, window } = r.ref;
-    return this.db.call('taking a limit lease', () =>
+  acquireLease(r: LeaseRequest): Promise<LeaseGrant> {
+    return this.acquireLeases([r]).then((g) => g[0]!);
+  }
+
+  /**
+   * Several grants (of distinct counters) in one transaction of four statements. Counter rows are
+   * locked in one order for every holder, so two batches cannot deadlock; the grants come back in
+   * the requests' order.
+   */
+  acquireLeases(requests: readonly LeaseRequest[]): Promise<LeaseGrant[]> {
+    if (requests.length === 0) return Promise.resolve([]);
+    const sorted = [...requests].sort((a, b) => compareRefs(a.ref, b.ref));
+    const refs = columns(sorted.map((r) => r.ref));
+    return this.db.call('taking limit leases', () =>
       this.db.transaction(async (c) => {
-        // The upsert locks the counter row until COMMIT: grants of one counter are serialised.
-        const used = Number(
-          (
-            await c.query(
-              `INSERT INTO quota_counters (key_id, metric, window_start, used) VALUES ($1, $2, $3, $4)
-               ON CONFLICT (key_id, metric, window_start) DO UPDATE SET used = quota_counters.used + EXCLUDED.used
-               RETURNING used`,
-              [keyId, metric, window, r.pending],
-            )
-          ).rows[0].used,
-        );
-        const previousUsed = isPerMinute(metric)
-          ? Number(
-              (
-                await c.query(
-                  'SELECT used FROM quota_counters WHERE key_id = $1 AND metric = $2 AND window_start = $3',
-                  [keyId, metric, window - MINUTE_MS],
-                )
-              ).rows[0]?.used ?? 0,
-            )
-          : 0;
-        const o = (
+        // Commits what each holder used and locks the counter rows until COMMIT.
+        const used = byRef(
           await c.query(
-            `SELECT COALESCE(SUM(amount), 0) AS others, COUNT(*) AS holders FROM quota_leases
-             WHERE key_id = $1 AND metric = $2 AND window_start = $3 AND holder <> $4 AND expires_at > $5 AND amount > 0`,
-            [keyId, metric, window, r.holder, r.now],
-          )
-        ).rows[0];
-        const state = { used, previousUsed, others: Number(o.others), otherHolders: Number(o.holders) };
-        const grant = computeGrant(metric, state, r.limit, window, r.now);
+            `INSERT INTO quota_counters (key_id, metric, window_start, used)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[])
+             ON CONFLICT (key_id, metric, window_start) DO UPDATE SET used = quota_counters.used + EXCLUDED.used
+             RETURNING key_id, metric, window_start, used`,
+            [...refs, sorted.map((r) => r.pending)],
+          ),
+        );
+        const minutes = sorted.filter((r) => isPerMinute(r.ref.metric)).map((r) => r.ref);
+        const previous = byRef(
+          await c.query(
+            `SELECT q.key_id, q.metric, q.window_start + ${MINUTE_MS} AS window_start, q.used FROM quota_counters q
+             JOIN unnest($1::text[], $2::text[], $3::bigint[]) AS r (key_id, metric, window_start)
+             ON q.key_id = r.key_id AND q.metric = r.metric AND q.window_start = r.window_start - ${MINUTE_MS}`,
+            columns(minutes),
+          ),
+        );
+        const others = byRef(
+          await c.query(
+            `SELECT l.key_id, l.metric, l.window_start, SUM(l.amount) AS used, COUNT(*) AS holders FROM quota_leases l
+             JOIN unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::bigint[]) AS r (key_id, metric, window_start, holder, now)
+             ON l.key_id = r.key_id AND l.metric = r.metric AND l.window_start = r.window_start
+             WHERE l.holder <> r.holder AND l.expires_at > r.now AND l.amount > 0
+             GROUP BY l.key_id, l.metric, l.window_start`,
+            [...refs, sorted.map((r) => r.holder), sorted.map((r) => r.now)],
+          ),
+        );
+        const grants = new Map<LeaseRequest, LeaseGrant>();
+        for (const r of sorted) {
+          const id = refId(r.ref);
+          const o = others.get(id);
+          const state = {
+            used: Number(used.get(id)?.used ?? r.pending),
+            previousUsed: Number(previous.get(id)?.used ?? 0),
+            others: Number(o?.used ?? 0),
+            otherHolders: Number(o?.holders ?? 0),
+          };
+          grants.set(r, { ...state, grant: computeGrant(r.ref.metric, state, r.limit, r.ref.window, r.now) });
+        }
         await c.query(
           `INSERT INTO quota_leases (key_id, metric, window_start, holder, amount, expires_at)
-           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key_id, metric, window_start, holder)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::bigint[])
+           ON CONFLICT (key_id, metric, window_start, holder)
            DO UPDATE SET amount = EXCLUDED.amount, expires_at = EXCLUDED.expires_at`,
-          [keyId, metric, window, r.holder, grant, r.now + r.leaseMs],
+          [
+            ...refs,
+            sorted.map((r) => r.holder),
+            sorted.map((r) => grants.get(r)!.grant),
+            sorted.map((r) => r.now + r.leaseMs),
+          ],
         );
-        return { ...state, grant };
+        return requests.map((r) => grants.get(r)!);
       }),
     );
   }
 
-  flushQuota(holder: string, flushes: readonly QuotaFlush[], now: number, leaseMs: number): Promise<void> {
+  flushQuota(
+    holder: string,
+    flushes: readonly QuotaFlush[],
+    now: number,
+    leaseMs: number,
+    renew = true,
+  ): Promise<void> {
     // One lock order for every holder (key, metric, window), so concurrent flushes cannot deadlock.
     const ordered = flushes.filter((f) => f.delta !== 0).sort((a, b) => compareRefs(a.ref, b.ref));
+    const refs = columns(ordered.map((f) => f.ref));
+    const deltas = ordered.map((f) => f.delta);
     return this.db.call('flushing limit counters', () =>
       this.db.transaction(async (c) => {
-        for (const { ref, delta } of ordered) {
+        if (ordered.length > 0) {
           await c.query(
-            `INSERT INTO quota_counters (key_id, metric, window_start, used) VALUES ($1, $2, $3, $4)
+            `INSERT INTO quota_counters (key_id, metric, window_start, used)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[])
              ON CONFLICT (key_id, metric, window_start) DO UPDATE SET used = quota_counters.used + EXCLUDED.used`,
-            [ref.keyId, ref.metric, ref.window, delta],
+            [...refs, deltas],
           );
           await c.query(
-            `UPDATE quota_leases SET amount = GREATEST(amount - $1, 0)
-             WHERE key_id = $2 AND metric = $3 AND window_start = $4 AND holder = $5`,
-            [delta, ref.keyId, ref.metric, ref.window, holder],
+            `UPDATE quota_leases l SET amount = GREATEST(l.amount - r.delta, 0)
+             FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) AS r (key_id, metric, window_start, delta)
+             WHERE l.key_id = r.key_id AND l.metric = r.metric AND l.window_start = r.window_start AND l.holder = $5`,
+            [...refs, deltas, holder],
           );
         }
-        await c.query('UPDATE quota_leases SET expires_at = $1 WHERE holder = $2 AND expires_at > $3', [
-          now + leaseMs,
-          holder,
-          now,
-        ]);
+        if (renew)
+          await c.query('UPDATE quota_leases SET expires_at = $1 WHERE holder = $2 AND expires_at > $3', [
+            now + leaseMs,
+            holder,
+            now,
+          ]);
       }),
     );
   }
 
   releaseLeases(holder: string, refs: readonly CounterRef[]): Promise<void> {
+    if (refs.length === 0) return Promise.resolve();
+    // One statement for the whole list: a flush may give back thousands of idle leases at once.
     return this.db.call('releasing limit leases', async () => {
-      for (const ref of refs)
-        await this.db.pool.query(
-          'DELETE FROM quota_leases WHERE key_id = $1 AND metric = $2 AND window_start = $3 AND holder = $4',
-          [ref.keyId, ref.metric, ref.window, holder],
-        );
+      await this.db.pool.query(
+        `DELETE FROM quota_leases WHERE holder = $1 AND (key_id, metric, window_start) IN
+         (SELECT * FROM unnest($2::text[], $3::text[], $4::bigint[]))`,
+        [holder, ...columns(refs)],
+      );
     });
   }
 
@@ -125,4 +176,19 @@ function compareRefs(a: CounterRef, b: CounterRef): number {
         : a.metric > b.metric
           ? 1
           : a.window - b.window;
+}
+
+/** Counters as the three arrays unnest takes. */
+function columns(refs: readonly CounterRef[]): [string[], string[], number[]] {
+  return [refs.map((r) => r.keyId), refs.map((r) => r.metric), refs.map((r) => r.window)];
+}
+
+const refId = (r: { keyId: string; metric: string; window: number }) => `${r.keyId}\u0000${r.metric}\u0000${r.window}`;
+
+/** Rows that carry (key_id, metric, window_start), by counter. */
+function byRef(result: pg.QueryResult): Map<string, Record<string, unknown>> {
+  const out = new Map<string, Record<string, unknown>>();
+  for (const row of result.rows as Record<string, unknown>[])
+    out.set(refId({ keyId: String(row.key_id), metric: String(row.metric), window: Number(row.window_start) }), row);
+  return out;
 }

@@ -216,8 +216,11 @@ export class SqliteStore implements Store {
   acquireLease(r: LeaseRequest) {
     return this.quota.acquireLease(r);
   }
-  flushQuota(holder: string, flushes: readonly QuotaFlush[], now: number, leaseMs: number) {
-    return this.quota.flushQuota(holder, flushes, now, leaseMs);
+  acquireLeases(requests: readonly LeaseRequest[]) {
+    return this.quota.acquireLeases(requests);
+  }
+  flushQuota(holder: string, flushes: readonly QuotaFlush[], now: number, leaseMs: number, renew = true) {
+    return this.quota.flushQuota(holder, flushes, now, leaseMs, renew);
   }
   releaseLeases(holder: string, refs: readonly CounterRef[]) {
     return this.quota.releaseLeases(holder, refs);

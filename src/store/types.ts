@@ -84,8 +84,19 @@ export interface Store {
 
   // Limit counters (see src/quota/grant.ts).
   acquireLease(request: LeaseRequest): Promise<LeaseGrant>;
-  /** Adds each delta to its counter, shrinks this holder's leases by as much, and renews them all. */
-  flushQuota(holder: string, flushes: readonly QuotaFlush[], now: number, leaseMs: number): Promise<void>;
+  /** Several grants in one transaction, in the requests' order (what a limiter asks for at once). */
+  acquireLeases(requests: readonly LeaseRequest[]): Promise<LeaseGrant[]>;
+  /**
+   * Adds each delta to its counter, shrinks this holder's leases by as much, and renews them all
+   * (`renew` false: not yet, a large flush sent in parts renews with its last part).
+   */
+  flushQuota(
+    holder: string,
+    flushes: readonly QuotaFlush[],
+    now: number,
+    leaseMs: number,
+    renew?: boolean,
+  ): Promise<void>;
   /** Gives up this holder's leases on these counters (idle, or the window is over). */
   releaseLeases(holder: string, refs: readonly CounterRef[]): Promise<void>;
   /** Committed usage of these counters (0 for counters never written). */

@@ -135,14 +135,17 @@ function httpsGet(
   });
 }
 
-/** Every file under the config folder with its bytes (the "nothing changed" check). */
+/**
+ * Every file under the config folder with its bytes (the "nothing changed" check); of data/ (the
+ * running proxy's own database, which it reads and writes all the time) only the names.
+ */
 function snapshot(dir: string): Map<string, string> {
   const files = new Map<string, string>();
   const walk = (rel: string) => {
     for (const entry of readdirSync(join(dir, rel), { withFileTypes: true })) {
       const path = join(rel, entry.name);
       if (entry.isDirectory()) walk(path);
-      else files.set(path, readFileSync(join(dir, path)).toString('base64'));
+      else files.set(path, path.startsWith('data/') ? '' : readFileSync(join(dir, path)).toString('base64'));
     }
   };
   walk('');

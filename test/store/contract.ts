@@ -368,6 +368,50 @@ export function storeContract(name: string, harness: StoreHarness): void {
       assert.equal(d.others, 0, 'a released lease holds nothing');
     });
 
+    it('takes several leases in one call, each as a single call would, and gives them back in one', async () => {
+      const now = T0;
+      const refs = ['key_b1', 'key_b0', 'key_b2'].map((keyId) => ({ keyId, metric: 'budget' as const, window: 0 }));
+      const grants = await store.acquireLeases(
+        refs.map((ref, i) => ({ holder: 'A', ref, limit: 1000 * (i + 1), pending: 10, now, leaseMs: 10_000 })),
+      );
+      assert.deepEqual(
+        grants.map((g) => [g.used, g.grant]),
+        [
+          [10, 495],
+          [10, 995],
+          [10, 1495],
+        ],
+        'in the order asked, each with its own limit and pending use',
+      );
+      const b = await store.acquireLeases(
+        refs.map((ref) => ({ holder: 'B', ref, limit: 1000, pending: 0, now, leaseMs: 10_000 })),
+      );
+      assert.deepEqual(
+        b.map((g) => g.others),
+        [495, 995, 1495],
+      );
+      await store.releaseLeases('A', refs);
+      const c = await store.acquireLeases(
+        refs.map((ref) => ({ holder: 'C', ref, limit: 1000, pending: 0, now, leaseMs: 10_000 })),
+      );
+      assert.deepEqual(
+        c.map((g) => g.others),
+        b.map((g) => g.grant),
+        "A's leases are gone, B's remain",
+      );
+    });
+
+    it('renews leases with a flush unless told not yet (a large flush in parts)', async () => {
+      const ref = { keyId: 'key_renew', metric: 'budget' as const, window: 0 };
+      const lease = (holder: string, now: number) =>
+        store.acquireLease({ holder, ref, limit: 1000, pending: 0, now, leaseMs: 10_000 });
+      assert.equal((await lease('A', T0)).grant, 500);
+      await store.flushQuota('A', [{ ref, delta: 10 }], T0 + 5000, 10_000, false);
+      assert.equal((await lease('B', T0 + 12_000)).others, 0, 'not renewed: expired after 10 s');
+      await store.flushQuota('B', [{ ref, delta: 10 }], T0 + 15_000, 10_000);
+      assert.ok((await lease('C', T0 + 24_000)).others > 0, 'renewed: still held 9 s after the flush');
+    });
+
     it('weighs the previous minute in per-minute limits and prunes old windows', async () => {
       const window = T0 - (T0 % MINUTE_MS);
       const prev = { keyId: 'key_m', metric: 'rpm' as const, window: window - MINUTE_MS };

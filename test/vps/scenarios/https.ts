@@ -90,11 +90,14 @@ async function addProvider(vps: Vps, name: string, baseUrl: string): Promise<voi
   );
 }
 
-/** sha256 of every file under /srv/ai-proxy (the "nothing changed" check) and the container id. */
+/**
+ * The "nothing changed" check: sha256 of every file under /srv/ai-proxy, the names of those in
+ * data/ (the running proxy's own database: its ledger writes go on), and the container id.
+ */
 async function fingerprintOfInstall(vps: Vps): Promise<string> {
   return (
     await vps.execOk(
-      `cd ${CONFIG_DIR} && find . -type f | sort | xargs sha256sum; docker inspect --format '{{.Id}}' ai-proxy`,
+      `cd ${CONFIG_DIR} && find . -type f -not -path './data/*' | sort | xargs sha256sum; find ./data | sort; docker inspect --format '{{.Id}}' ai-proxy`,
     )
   ).stdout;
 }

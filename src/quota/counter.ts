@@ -1,0 +1,77 @@
+// One limit counter as a proxy process sees it: its lease from the store, what it used since the
+// last flush, and the last state of the counter the store reported. The room checks are here so
+// the limiter reads as the scheme (grant.ts) and its timing.
+import { effectiveLimit, isPerMinute, type LeaseGrant, MINUTE_MS, type CounterRef } from './grant.ts';
+
+export interface Counter {
+  ref: CounterRef;
+  limit: number;
+  /** This process's lease: what it may use beyond the committed count. */
+  allowance: number;
+  /** Used here and not yet written to the store. */
+  pending: number;
+  /** The lease is trusted until then (renewed by every successful store call). */
+  validUntil: number;
+  lastUse: number;
+  known: Omit<LeaseGrant, 'grant'>;
+  /** `known` comes from the store (or from this counter's previous window), not from nothing. */
+  informed: boolean;
+  /** The store holds a lease of this process on the counter (given back when idle). */
+  leased: boolean;
+  acquiring: Promise<void> | undefined;
+  /** The allowance was computed here after a store failure, not granted: never renewed, only replaced. */
+  degraded: boolean;
+}
+
+export const counterKey = (r: CounterRef) => `${r.keyId}\u0000${r.metric}\u0000${r.window}`;
+
+export function newCounter(ref: CounterRef, limit: number, now: number, previous: Counter | undefined): Counter {
+  const c: Counter = {
+    ref,
+    limit,
+    allowance: 0,
+    pending: 0,
+    validUntil: 0,
+    lastUse: now,
+    known: { used: 0, previousUsed: 0, others: 0, otherHolders: 0 },
+    informed: false,
+    leased: false,
+    acquiring: undefined,
+    degraded: false,
+  };
+  // A new minute of a per-minute limit starts from what the last one was seen to hold: its usage
+  // weighs in the sliding window, and what other processes had leased counts as used.
+  if (previous?.informed) {
+    const p = previous.known;
+    c.known = { used: 0, previousUsed: p.used + p.others + previous.pending, others: 0, otherHolders: p.otherHolders };
+    c.informed = true;
+  }
+  return c;
+}
+
+/** The counter of the minute before `ref`'s, for per-minute limits. */
+export function previousRef(ref: CounterRef): CounterRef | undefined {
+  return isPerMinute(ref.metric) ? { ...ref, window: ref.window - MINUTE_MS } : undefined;
+}
+
+/** The lease admits one more request: a whole request for rpm, any room left for amounts. */
+export function hasRoom(c: Counter, now: number): boolean {
+  if (now >= c.validUntil) return false;
+  return fits(c, c.allowance);
+}
+
+/**
+ * A counter whose lease was given back (idle) or not taken yet (a new minute): the last state
+ * the store reported leaves room for one more request beyond what this process used since.
+ * Other processes' use since then is unknown, hence only one such request per counter while
+ * its lease is being taken (see limiter.ts). A counter holding a lease asks the store instead.
+ */
+export function seenRoom(c: Counter, now: number): boolean {
+  if (!c.informed || c.leased || c.degraded) return false;
+  const { used, others, previousUsed } = c.known;
+  return fits(c, effectiveLimit(c.ref.metric, c.limit, previousUsed, c.ref.window, now) - used - others);
+}
+
+function fits(c: Counter, room: number): boolean {
+  return c.ref.metric === 'rpm' ? c.pending + 1 <= room : c.pending < room;
+}
