@@ -24,6 +24,10 @@ export interface InstallNames {
   previousContainer: string;
   /** The new container before it takes over the name. */
   nextContainer: string;
+  /** Owns the network namespace and the published ports that the proxy containers join. */
+  holder: string;
+  /** An old proxy still finishing its requests after a hand-over is `<drainingPrefix><its id>`. */
+  drainingPrefix: string;
   /** Image repository: images are `<repo>:<version>` and `<repo>:latest`. */
   imageRepo: string;
 }
@@ -59,6 +63,8 @@ export function defaultContext(env: NodeJS.ProcessEnv = process.env): InstallCon
       container: 'ai-proxy',
       previousContainer: 'ai-proxy-previous',
       nextContainer: 'ai-proxy-next',
+      holder: 'ai-proxy-holder',
+      drainingPrefix: 'ai-proxy-draining-',
       imageRepo: 'ai-proxy',
     },
     containerUid: CONTAINER_UID,
@@ -87,6 +93,8 @@ export function contextFor(
       container: base,
       previousContainer: `${base}-previous`,
       nextContainer: `${base}-next`,
+      holder: `${base}-holder`,
+      drainingPrefix: `${base}-draining-`,
       imageRepo: base,
     },
   };
@@ -103,6 +111,8 @@ export function labelKeys(ctx: InstallContext) {
     repo: `${p}.repo`,
     /** The host's HTTPS port: .env holds the container's (8443), so a re-run reads it here. */
     httpsPort: `${p}.https-port`,
+    /** What a container is for: `holder` on the holder; proxies have none (older installers set none). */
+    role: `${p}.role`,
   };
 }
 
@@ -115,4 +125,9 @@ export function labelKeys(ctx: InstallContext) {
 export function madeByInstaller(labels: Record<string, string>, ctx: InstallContext): boolean {
   const keys = labelKeys(ctx);
   return labels[keys.repo] === ctx.names.imageRepo && keys.spec in labels;
+}
+
+/** The name an old proxy drains under after a hand-over: unique, so several can drain at once. */
+export function drainingName(ctx: InstallContext, id: string): string {
+  return `${ctx.names.drainingPrefix}${id.slice(0, 12)}`;
 }

@@ -120,6 +120,26 @@ test('usage errors exit 2', () => {
   );
 });
 
+test('--drain-timeout: whole seconds 0-86400 (also AI_PROXY_DRAIN_TIMEOUT), else a one-line usage error', () => {
+  assert.equal(parseOptions([], {}).drainTimeout, undefined, 'by default the installer does not wait');
+  assert.equal(parseOptions(['--drain-timeout', '0'], {}).drainTimeout, 0);
+  assert.equal(parseOptions(['--drain-timeout', '86400'], {}).drainTimeout, 86400);
+  assert.equal(parseOptions([], { AI_PROXY_DRAIN_TIMEOUT: '30' }).drainTimeout, 30);
+  for (const bad of ['86401', '-1', '1.5', '10s', '', '010', '1e3', '99999999999']) {
+    let error: unknown;
+    try {
+      parseOptions(['--drain-timeout', bad], {});
+    } catch (caught) {
+      error = caught;
+    }
+    assert.ok(error instanceof InstallError, `"${bad}" is refused`);
+    assert.equal(error.exitCode, 2);
+    assert.doesNotMatch(error.message, /\n/, 'one line');
+    assert.match(error.message, /invalid drain timeout from --drain-timeout/);
+  }
+  assert.throws(() => parseOptions(['--uninstall', '--drain-timeout', '5'], {}), /cannot be combined with --uninstall/);
+});
+
 test('--help lists every flag', () => {
   const help = helpText('1.0.0');
   for (const flag of FLAGS) assert.ok(help.includes(`--${flag.name}`), flag.name);

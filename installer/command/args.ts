@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { isIP } from 'node:net';
 import { EXIT, exitCodeTable } from './exit-codes.ts';
 import { InstallError } from './errors.ts';
+import { MAX_DRAIN_TIMEOUT_S } from '../../src/config/drain-env.ts';
 import { parsePort } from './port-input.ts';
 import { parseSwarmOptions, type SwarmOptions } from './swarm-args.ts';
 import { parseTlsOptions, type TlsOptions } from './https-args.ts';
@@ -67,6 +68,12 @@ export const FLAGS: FlagDef[] = [
     env: 'AI_PROXY_HEALTH_TIMEOUT',
     help: 'seconds to wait for the container to become healthy (default 60)',
   },
+  {
+    name: 'drain-timeout',
+    value: 'S',
+    env: 'AI_PROXY_DRAIN_TIMEOUT',
+    help: "seconds the old container may still finish open requests after an upgrade (0-86400, written to .env as DRAIN_TIMEOUT); the installer then waits until it has (default: return at once, the old one drains on its own up to .env's DRAIN_TIMEOUT, 600)",
+  },
   { name: 'archive', value: 'PATH', env: 'AI_PROXY_ARCHIVE', help: 'the release archive (installer.sh passes it)' },
   { name: 'yes', short: 'y', env: 'AI_PROXY_YES', help: 'do not ask for confirmation' },
   { name: 'force', env: 'AI_PROXY_FORCE', help: 'rebuild and recreate even when nothing changed' },
@@ -111,6 +118,8 @@ export interface Options {
   bind: string;
   bindGiven: boolean;
   healthTimeout: number;
+  /** --drain-timeout: written to .env as DRAIN_TIMEOUT; the installer waits for the old proxy's drain. */
+  drainTimeout?: number;
   archive?: string;
   yes: boolean;
   force: boolean;
@@ -232,6 +241,17 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
     }
     options.healthTimeout = Number(timeout.value);
   }
+  const drain = str('drain-timeout');
+  if (drain.value !== undefined) {
+    if (!/^(0|[1-9][0-9]{0,4})$/.test(drain.value) || Number(drain.value) > MAX_DRAIN_TIMEOUT_S) {
+      throw new InstallError(
+        EXIT.usage,
+        `invalid drain timeout from ${drain.source}: "${drain.value}"`,
+        `give whole seconds from 0 to ${MAX_DRAIN_TIMEOUT_S}`,
+      );
+    }
+    options.drainTimeout = Number(drain.value);
+  }
   const archive = str('archive');
   if (archive.value !== undefined) options.archive = archive.value;
   if (options.purge && !options.uninstall)
@@ -244,6 +264,12 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
     throw new InstallError(EXIT.usage, '--port cannot be combined with --uninstall', 'drop --port');
   const swarm = parseSwarmOptions(str, options);
   if (swarm) options.swarm = swarm;
+  if (options.drainTimeout !== undefined && (options.uninstall || options.swarm))
+    throw new InstallError(
+      EXIT.usage,
+      `--drain-timeout cannot be combined with ${options.uninstall ? '--uninstall' : '--swarm'}`,
+      'drop it (Swarm stops its tasks itself: docs/scale-out.md)',
+    );
   const tls = parseTlsOptions(str, bool('no-tls'), (message, hint) => new InstallError(EXIT.usage, message, hint));
   if (tls) {
     if (options.uninstall || options.swarm)

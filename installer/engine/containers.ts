@@ -12,8 +12,11 @@ export interface ContainerState {
   health: string | undefined;
   labels: Record<string, string>;
   exitCode: number;
+  /** The holder's published port and address when the container joined a holder's namespace. */
   publishedPort: number | undefined;
   bind: string | undefined;
+  /** The full id of the container whose network namespace this one joined (NetworkMode container:<id>). */
+  joinedTo: string | undefined;
 }
 
 /** The label Swarm puts on every task container: the name of its service. */
@@ -50,7 +53,11 @@ export class Containers {
   async inspect(name: string): Promise<ContainerState | undefined> {
     const data = await notFound(this.#docker.getContainer(name).inspect());
     if (!data) return undefined;
-    const bindings = data.HostConfig.PortBindings as
+    const mode = data.HostConfig.NetworkMode ?? '';
+    const joinedTo = mode.startsWith('container:') ? mode.slice('container:'.length) : undefined;
+    // A joined container publishes nothing itself: its port is the holder's.
+    const owner = joinedTo ? await notFound(this.#docker.getContainer(joinedTo).inspect()) : data;
+    const bindings = owner?.HostConfig.PortBindings as
       | Record<string, Array<{ HostIp: string; HostPort: string }>>
       | undefined;
     const first = bindings ? Object.values(bindings)[0]?.[0] : undefined;
@@ -64,7 +71,17 @@ export class Containers {
       exitCode: data.State.ExitCode,
       publishedPort: first ? Number(first.HostPort) : undefined,
       bind: first ? first.HostIp || '0.0.0.0' : undefined,
+      joinedTo,
     };
+  }
+
+  /** This host's containers carrying `label` (`key=value`), running or not, with their labels. */
+  async labelled(label: string): Promise<Array<ContainerListing & { labels: Record<string, string> }>> {
+    const filters = JSON.stringify({ label: [label] });
+    return (await this.#docker.listContainers({ all: true, filters })).map((c) => ({
+      ...listing(c),
+      labels: c.Labels ?? {},
+    }));
   }
 
   /** The engine's whole inspect document (what hardening a container really got). */
@@ -133,6 +150,25 @@ export class Containers {
   /** Stops a container; one already stopped (304) or gone is fine. */
   async stop(name: string, seconds: number): Promise<void> {
     await notFound(this.#docker.getContainer(name).stop({ t: seconds }), [304]);
+  }
+
+  /**
+   * Sends a signal through the engine (`docker kill --signal`). Unlike a stop, no timeout follows
+   * a SIGTERM: a draining proxy ends when its own drain limit says so.
+   */
+  async signal(name: string, signal: string): Promise<void> {
+    await this.#docker.getContainer(name).kill({ signal });
+  }
+
+  /** Until the container is no longer running (or gone); false when the deadline passes first. */
+  async waitExited(name: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    const exited = await poll(async () => ((await this.inspect(name))?.running ? undefined : true), {
+      timeoutMs,
+      signal,
+      delayMs: 500,
+      maxDelayMs: 2000,
+    });
+    return exited === true;
   }
 
   async rename(from: string, to: string): Promise<void> {

@@ -13,7 +13,8 @@ const total = (flow: Flow, argv: string[]) =>
   1 + countSteps(flow.items, parseOptions(argv, { AI_PROXY_SWARM_TOKEN: TOKEN }));
 
 test('each flow counts the progress lines an operator sees, --purge included', () => {
-  assert.equal(total(installFlow, []), 13);
+  assert.equal(total(installFlow, []), 14);
+  assert.equal(total(installFlow, ['--drain-timeout', '60']), 15, 'the drain wait only when asked');
   assert.equal(total(uninstallFlow, ['--uninstall']), 3);
   assert.equal(total(uninstallFlow, ['--uninstall', '--purge']), 4);
   assert.equal(total(swarmFlows.init, ['--swarm', 'init']), 17);

@@ -123,6 +123,29 @@ test('a signal during a step ends in 130 after the rollback', async () => {
   assert.deepEqual(order, ['undo one']);
 });
 
+test('a signal in or after the step that commits rolls nothing back, and says the new version stays', async () => {
+  const controller = new AbortController();
+  const { state } = makeState(controller);
+  const order: string[] = [];
+  const steps = [
+    step('start', async (_s, undo) => undo({ label: 'remove new', run: () => void order.push('remove new') })),
+    step(
+      'hand over',
+      async () => {
+        controller.abort(new Interrupted('SIGINT'));
+      },
+      EXIT.startFailed,
+      true,
+    ),
+    step('clean up', async () => void order.push('ran clean up')),
+  ];
+  await assert.rejects(
+    runSteps(state, steps),
+    (error: InstallError) => error.exitCode === 130 && /new version stays/.test(error.hint ?? ''),
+  );
+  assert.deepEqual(order, [], 'nothing undone, no later step');
+});
+
 test('a real SIGINT sent while a step does no I/O stops that step, not a later one', async () => {
   // A signal reaches JavaScript only when the event loop polls: without a pause after each step,
   // the next step would already run (and change the host) before the Ctrl-C is seen.

@@ -25,11 +25,15 @@ export async function runSteps(
   undoStack: UndoAction[] = [],
   values: object = {},
 ): Promise<object> {
+  let committed = false;
   for (const step of steps) {
     if (step.when && !step.when(run.options)) continue;
     const title = stepTitle(step, run, values);
-    if (run.signal.aborted) throw await failWith(run, undoStack, interruptedError(run));
-    if (step.commits) undoStack.length = 0;
+    if (run.signal.aborted) throw await failWith(run, undoStack, interruptedError(run, committed));
+    if (step.commits) {
+      undoStack.length = 0;
+      committed = true;
+    }
     const handle = run.progress.step(title);
     try {
       const result = await step.run(run, (action) => undoStack.push(action), values as never);
@@ -43,7 +47,7 @@ export async function runSteps(
     } catch (raw) {
       const error =
         raw instanceof Interrupted || run.signal.aborted
-          ? interruptedError(run)
+          ? interruptedError(run, committed)
           : raw instanceof PromptCancelled
             ? new InstallError(
                 EXIT.interrupted,
@@ -68,13 +72,15 @@ function signalsDelivered(): Promise<void> {
   return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 }
 
-function interruptedError(run: Run): InstallError {
+function interruptedError(run: Run, committed: boolean): InstallError {
   const reason = run.signal.reason;
   const name = reason instanceof Interrupted ? reason.signalName : 'a signal';
   return new InstallError(
     EXIT.interrupted,
     `interrupted by ${name}`,
-    'the changes were rolled back; run the installer again when ready',
+    committed
+      ? 'past the point of no return: the new version stays; run the installer again to finish the clean-up'
+      : 'the changes were rolled back; run the installer again when ready',
   );
 }
 

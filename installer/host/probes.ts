@@ -1,9 +1,10 @@
 // Probes of what this host can reach: the proxy's /ping over HTTP and HTTPS through a published
 // port (what a client will do), and a TCP port of another host (a swarm manager).
-import { request } from 'node:http';
+import { type IncomingMessage, request } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect, isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { INSTANCE_HEADER } from '../../src/http/shared-network.ts';
 import { poll } from '../engine/poll.ts';
 
 /** The address a local client uses for a container published on `bind`. */
@@ -77,6 +78,38 @@ export function tlsPing(
         res.on('end', () => resolve({ status: res.statusCode ?? 0, names }));
       },
     );
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/**
+ * GET /health/ready on a new connection (HTTPS when `tlsName` is given, SNI = that name, issuer
+ * not verified): the status and the `x-ai-proxy-instance` of whichever proxy the kernel handed
+ * the connection to, when several share the port.
+ */
+export function readyAnswer(
+  host: string,
+  port: number,
+  tlsName?: string,
+  timeoutMs = 3000,
+): Promise<{ status: number; instance: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const options = { host, port, path: '/health/ready', method: 'GET', timeout: timeoutMs, agent: false };
+    const onResponse = (res: IncomingMessage) => {
+      const instance = res.headers[INSTANCE_HEADER];
+      res.resume();
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, instance: typeof instance === 'string' ? instance : undefined }),
+      );
+    };
+    const req = tlsName
+      ? httpsRequest(
+          { ...options, rejectUnauthorized: false, ...(isIP(tlsName) ? {} : { servername: tlsName }) },
+          onResponse,
+        )
+      : request(options, onResponse);
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on('error', reject);
     req.end();

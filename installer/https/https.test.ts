@@ -173,7 +173,7 @@ test('.env: each mode writes exactly its variables and the container port, the r
 
 // Flags (args.ts) and the container document (hardening.ts) with TLS.
 import { parseOptions } from '../command/args.ts';
-import { containerSpec } from '../engine/container-spec.ts';
+import { containerSpec, holderSpec } from '../engine/container-spec.ts';
 import { InstallError } from '../command/errors.ts';
 
 const usage = (argv: string[], env: NodeJS.ProcessEnv = {}): string => {
@@ -221,7 +221,7 @@ test('TLS flags: the two modes, env equivalents, and every bad combination refus
   assert.match(usage(['--uninstall', '--domain', 'a.test']), /cannot be combined with --uninstall/);
 });
 
-test('container document: HTTPS port mapping, port 80 and the rw /app/acme mount only with ACME', () => {
+test('container documents: HTTPS port mapping and port 80 on the holder, the rw /app/acme mount only with ACME', () => {
   const base = {
     name: 'n',
     image: 'i',
@@ -230,29 +230,26 @@ test('container document: HTTPS port mapping, port 80 and the rw /app/acme mount
     dataDir: '/srv/ai-proxy/data',
     labels: {},
   };
-  const plain = containerSpec({ ...base, port: 8080 });
+  const joined = { holderId: 'h', instance: 'x' };
+  const plain = holderSpec({ ...base, port: 8080 });
   assert.deepEqual(plain.HostConfig?.PortBindings, { '8080/tcp': [{ HostIp: '0.0.0.0', HostPort: '8080' }] });
-  assert.equal(plain.HostConfig?.Mounts?.length, 2, 'the config and the data folder');
+  assert.equal(containerSpec({ ...base, port: 8080 }, joined).HostConfig?.Mounts?.length, 2, 'config and data');
 
-  const file = containerSpec({ ...base, port: 443, containerPort: 8443 });
+  const file = holderSpec({ ...base, port: 443, containerPort: 8443 });
   assert.deepEqual(file.HostConfig?.PortBindings, { '8443/tcp': [{ HostIp: '0.0.0.0', HostPort: '443' }] });
   assert.deepEqual(file.ExposedPorts, { '8443/tcp': {} });
-  assert.deepEqual(file.HostConfig?.Mounts, [
+  assert.deepEqual(containerSpec({ ...base, port: 443, containerPort: 8443 }, joined).HostConfig?.Mounts, [
     { Type: 'bind', Source: '/srv/ai-proxy', Target: '/app/config', ReadOnly: true },
     { Type: 'bind', Source: '/srv/ai-proxy/data', Target: '/app/data', ReadOnly: false },
   ]);
 
-  const acme = containerSpec({
-    ...base,
-    port: 443,
-    containerPort: 8443,
-    httpPort: { host: 80, container: 8080 },
-    acmeDir: '/srv/ai-proxy/acme',
-  });
-  assert.deepEqual(acme.HostConfig?.PortBindings, {
+  const acmeRun = { ...base, port: 443, containerPort: 8443, httpPort: { host: 80, container: 8080 } };
+  assert.deepEqual(holderSpec(acmeRun).HostConfig?.PortBindings, {
     '8443/tcp': [{ HostIp: '0.0.0.0', HostPort: '443' }],
     '8080/tcp': [{ HostIp: '0.0.0.0', HostPort: '80' }],
   });
+  const acme = containerSpec({ ...acmeRun, acmeDir: '/srv/ai-proxy/acme' }, joined);
+  assert.equal(acme.HostConfig?.PortBindings, undefined, 'the proxy publishes nothing itself');
   assert.deepEqual(acme.HostConfig?.Mounts?.[2], {
     Type: 'bind',
     Source: '/srv/ai-proxy/acme',

@@ -20,12 +20,13 @@ const TRIES = 3;
 /** Why the port cannot be used, or undefined when it can; our own containers' ports are ours. */
 async function problemWith(run: Run, input: PortInput, port: number): Promise<string | undefined> {
   const { existing, bind } = input;
-  const { container, previousContainer, nextContainer } = run.ctx.names;
+  const { container, previousContainer, nextContainer, holder } = run.ctx.names;
   if (existing && existing.publishedPort === port && overlaps(existing.bind ?? '0.0.0.0', bind)) return undefined;
-  const ours = new Set([container, previousContainer, nextContainer]);
-  // Our own container may publish two ports (HTTPS and ACME's 80): either one is ours to reuse.
+  const ours = new Set([container, previousContainer, nextContainer, holder, `${holder}-previous`]);
+  // Our own container (or the holder, which publishes for it) may publish two ports (HTTPS and
+  // ACME's 80): either one is ours to reuse.
   const problem = await portProblem(input.engine, port, bind, {
-    reuse: (name) => name === container,
+    reuse: (name) => name === container || name === holder,
     ours: (name) => ours.has(name),
   });
   return problem?.message;

@@ -1,5 +1,6 @@
-// The new container is healthy, so this is the point of no return: drop the old container,
-// keep the current and the previous image, remove the build folder. Nothing here can make the
+// After the hand-over: drop the old containers (a stopped `-previous` from a run that moved the
+// port to a new holder, old proxies that have finished draining), keep the current and the
+// previous image, remove the build folder. An old proxy still draining keeps its image too. Nothing here can make the
 // installation unhealthy, so problems are warnings, not failures.
 import { EXIT } from '../command/exit-codes.ts';
 import { removeWorkDir } from '../archive/work-dir.ts';
@@ -20,6 +21,24 @@ export async function pruneImages(engine: Engine, ctx: InstallContext, keep: Set
   return removed;
 }
 
+/** Removes the old proxies that have finished draining; returns how many, and the names still draining. */
+export async function removeDrained(
+  engine: Engine,
+  ctx: InstallContext,
+): Promise<{ removed: number; draining: string[] }> {
+  let removed = 0;
+  const draining: string[] = [];
+  for (const c of await engine.containers.labelled(`${labelKeys(ctx).repo}=${ctx.names.imageRepo}`)) {
+    if (!c.name.startsWith(ctx.names.drainingPrefix) || !madeByInstaller(c.labels, ctx)) continue;
+    if (c.state === 'running' || c.state === 'restarting') draining.push(c.name);
+    else {
+      await engine.containers.remove(c.id);
+      removed++;
+    }
+  }
+  return { removed, draining };
+}
+
 export const cleanUp: Step<{ engine: Engine; imageId: string; previousImageId?: string }> = {
   title: 'Cleaning up',
   exitCode: EXIT.internal,
@@ -33,13 +52,19 @@ export const cleanUp: Step<{ engine: Engine; imageId: string; previousImageId?: 
         run.progress.warn(`could not ${what}: ${(error as Error).message}`);
       }
     };
-    const { previousContainer } = run.ctx.names;
-    await attempt(`remove ${previousContainer}`, async () => {
-      const previous = await engine.containers.inspect(previousContainer);
-      if (previous && madeByInstaller(previous.labels, run.ctx)) {
-        await engine.containers.remove(previous.id);
-        notes.push(`removed ${previousContainer}`);
-      }
+    const { previousContainer, holder } = run.ctx.names;
+    for (const name of [previousContainer, `${holder}-previous`])
+      await attempt(`remove ${name}`, async () => {
+        const previous = await engine.containers.inspect(name);
+        if (previous && madeByInstaller(previous.labels, run.ctx)) {
+          await engine.containers.remove(previous.id);
+          notes.push(`removed ${name}`);
+        }
+      });
+    await attempt('remove drained containers', async () => {
+      const { removed, draining } = await removeDrained(engine, run.ctx);
+      if (removed) notes.push(`removed ${removed} drained container${removed === 1 ? '' : 's'}`);
+      if (draining.length) notes.push(`${draining.join(', ')} still draining`);
     });
     await attempt('remove old images', async () => {
       const keep = new Set([imageId, ...(previousImageId ? [previousImageId] : [])]);

@@ -5,15 +5,17 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { ENV_FILE, PROVIDER_FILE } from '../../src/contract/container.ts';
+import { DRAIN_TIMEOUT_VAR } from '../../src/contract/variables.ts';
 import { EXIT } from '../command/exit-codes.ts';
 import { InstallError } from '../command/errors.ts';
 import { setDockerfilePort } from '../archive/dockerfile.ts';
 import { ConfigInvalid, configChange, type ConfigChange } from '../config-files/config-change.ts';
+import { setEnvValue } from '../config-files/env-editor.ts';
 import { labelKeys } from '../context.ts';
 import { activeFirewalls, firewallWarning } from '../host/firewall.ts';
 import { gidHolders, judgeGid } from '../host/groups.ts';
 import type { ContainerState } from '../engine/containers.ts';
-import { containerSpec, type RunSpec } from '../engine/container-spec.ts';
+import { containerSpec, holderSpec, type RunSpec } from '../engine/container-spec.ts';
 import type { Engine } from '../engine/engine.ts';
 import { supportsStartInterval } from '../engine/endpoint.ts';
 import type { Run, Step } from '../flows/step.ts';
@@ -29,13 +31,17 @@ export interface InstallPlan {
   https: HttpsSetup;
   dockerfile: string;
   imageRef: string;
+  /** Covers the proxy's spec, the holder's and the archive: the proxy's spec label. */
   specHash: string;
+  /** The holder's spec without its image (an upgrade keeps the holder): the holder's spec label. */
+  holderHash: string;
   action: Action;
 }
 
 interface PlanInput {
   engine: Engine;
   existing?: ContainerState;
+  holder?: ContainerState;
   archive: VerifiedArchive;
   port: number;
   bind: string;
@@ -70,6 +76,28 @@ export function runSpec(
   };
 }
 
+/** The holder's settings: its name, the published ports, the labels; the image is the caller's. */
+export function holderRunSpec(run: Run, input: { port: number; bind: string; https: HttpsSetup }, image: string) {
+  const { https } = input;
+  const keys = labelKeys(run.ctx);
+  return {
+    name: run.ctx.names.holder,
+    image,
+    port: input.port,
+    bind: input.bind,
+    labels: { [keys.repo]: run.ctx.names.imageRepo, [keys.role]: 'holder' },
+    ...(https.settings.mode === 'off'
+      ? {}
+      : { containerPort: https.containerPort, ...(https.httpPort ? { httpPort: https.httpPort } : {}) }),
+  };
+}
+
+const sha256 = (...parts: string[]) => {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return hash.digest('hex');
+};
+
 /**
  * The configuration part of a plan (the Swarm manager's too): the config folder's files validated
  * and computed, then HTTPS (the certificate and key checked, exit 11) and its lines in .env.
@@ -100,18 +128,38 @@ export function planConfiguration(
       'check the folder and its permissions; nothing was changed',
     );
   }
+  // --drain-timeout is a setting like the others: written to .env (its hash follows in withHttps),
+  // read by the old proxy when the hand-over sends it SIGTERM.
+  if (run.options.drainTimeout !== undefined)
+    config = {
+      ...config,
+      next: { ...config.next, env: setEnvValue(config.next.env, DRAIN_TIMEOUT_VAR, String(run.options.drainTimeout)) },
+    };
   const https = httpsSetup(run.options, configDir, port);
   return { config: withHttps(config, https, port, join(configDir, ENV_FILE)), https };
 }
 
-function decideAction(run: Run, input: PlanInput, config: ConfigChange, specHash: string): Action {
+/** The installed proxy is joined to a running holder that publishes what this plan would. */
+function holderServes(input: PlanInput, holderHash: string, specLabel: string): boolean {
+  const { holder, existing } = input;
+  return !!holder?.running && holder.labels[specLabel] === holderHash && existing?.joinedTo === holder.id;
+}
+
+function decideAction(run: Run, input: PlanInput, config: ConfigChange, specHash: string, holderHash: string): Action {
   const { existing, archive } = input;
   if (!existing) return 'install';
   const keys = labelKeys(run.ctx);
   const labels = existing.labels;
   const same =
     labels[keys.archive] === archive.sha && labels[keys.spec] === specHash && labels[keys.config] === config.configHash;
-  if (same && existing.running && existing.health === 'healthy' && !run.options.force) return 'unchanged';
+  if (
+    same &&
+    existing.running &&
+    existing.health === 'healthy' &&
+    holderServes(input, holderHash, keys.spec) &&
+    !run.options.force
+  )
+    return 'unchanged';
   if (labels[keys.archive] !== archive.sha && labels[keys.version] !== archive.manifest.version) return 'upgrade';
   if (!same && labels[keys.archive] === archive.sha) return 'reconfigure';
   return 'reinstall';
@@ -136,13 +184,18 @@ export const planInstall: Step<PlanInput, InstallPlan> = {
       );
     }
     const imageRef = `${run.ctx.names.imageRepo}:${archive.manifest.version}`;
-    const spec = containerSpec(runSpec(run, { ...input, https }, run.ctx.names.container, imageRef, {}));
-    const specHash = createHash('sha256').update(JSON.stringify(spec)).update(archive.sha).digest('hex');
-    const action = decideAction(run, input, config, specHash);
+    // The ids and the instance name differ for every container: placeholders keep the hash stable.
+    const proxy = containerSpec(runSpec(run, { ...input, https }, run.ctx.names.container, imageRef, {}), {
+      holderId: 'holder',
+      instance: 'instance',
+    });
+    const holderHash = sha256(JSON.stringify(holderSpec(holderRunSpec(run, { ...input, https }, ''))));
+    const specHash = sha256(JSON.stringify(proxy), holderHash, archive.sha);
+    const action = decideAction(run, input, config, specHash, holderHash);
     const published = [port, ...(https.httpPort ? [https.httpPort.host] : [])];
     const warning = firewallWarning(input.bind, published, activeFirewalls(run.ctx.hostRoot));
     if (warning) run.progress.warn(warning);
-    return { detail: action, value: { config, https, dockerfile, imageRef, specHash, action } };
+    return { detail: action, value: { config, https, dockerfile, imageRef, specHash, holderHash, action } };
   },
 };
 
@@ -150,13 +203,18 @@ export const planInstall: Step<PlanInput, InstallPlan> = {
 export function planLines(run: Run, input: PlanInput & InstallPlan): string[] {
   const { archive, existing, config, https, port, bind } = input;
   const { manifest } = archive;
-  const { container, previousContainer } = run.ctx.names;
-  const oldVersion = existing?.labels[labelKeys(run.ctx).version] ?? 'unknown version';
+  const { container, holder } = run.ctx.names;
+  const keys = labelKeys(run.ctx);
+  const oldVersion = existing?.labels[keys.version] ?? 'unknown version';
+  const handOver = existing?.running && holderServes(input, input.holderHash, keys.spec);
+  const how = handOver
+    ? 'the new one starts beside it and the old one drains once the new one serves (no gap)'
+    : `the old one is stopped, then ${holder} publishes the port and the new one joins it (one short gap; the old one is restored if the new one fails)`;
   const what: Record<Action, string> = {
-    install: 'none installed: a new container will be created',
-    upgrade: `${container} ${oldVersion} will be replaced; it is kept as ${previousContainer} until the new one is healthy`,
-    reconfigure: `${container} will be recreated with the new settings; the old one is kept until the new one is healthy`,
-    reinstall: `${container} will be rebuilt and recreated${run.options.force ? ' (--force)' : ''}; the old one is kept until the new one is healthy`,
+    install: `none installed: ${holder} (the published port) and ${container} will be created`,
+    upgrade: `${container} ${oldVersion} will be replaced: ${how}`,
+    reconfigure: `${container} will be recreated with the new settings: ${how}`,
+    reinstall: `${container} will be rebuilt and recreated${run.options.force ? ' (--force)' : ''}: ${how}`,
     unchanged: `${container} ${oldVersion} is running, healthy and identical: nothing to do`,
   };
   return [

@@ -1,16 +1,25 @@
 // Before anything else: finish what a killed installer (SIGKILL, power loss) left half done,
-// so every run starts from one of two clean states: installed (one `ai-proxy`) or not. Then
-// the installed container, if any: what the plan compares against.
+// so every run starts from one of two clean states: installed (`ai-proxy` joined to
+// `ai-proxy-holder`, or an `ai-proxy` from before the holder) or not. A `-next` proxy is
+// stopped and removed, unless the kill fell inside the hand-over's renames (it was proven: it
+// gets the name); an old proxy renamed for the hand-over but never signalled is told to drain;
+// one already draining is left to finish (the clean-up removes it once it has exited); a
+// `-previous` comes back with the holder it had, unless the current proxy is healthy. A holder
+// without a proxy stays: the run gives it one. Then the installed containers, if any: what the
+// plan compares against.
 import { existsSync } from 'node:fs';
 import { EXIT } from '../command/exit-codes.ts';
 import type { Logger } from '../command/log.ts';
 import { removeWorkDir } from '../archive/work-dir.ts';
-import { madeByInstaller, type InstallContext } from '../context.ts';
+import { labelKeys, madeByInstaller, type InstallContext } from '../context.ts';
 import { HARDENING } from '../engine/container-spec.ts';
 import type { ContainerState } from '../engine/containers.ts';
 import type { Engine } from '../engine/engine.ts';
 import { poll } from '../engine/poll.ts';
 import type { Step } from '../flows/step.ts';
+
+/** Whether a proxy's log shows it received SIGTERM (its first drain line, src/cli/serve.ts). */
+const signalled = (logs: string) => logs.includes('"msg":"draining');
 
 async function recoverLeftovers(
   engine: Engine,
@@ -18,39 +27,85 @@ async function recoverLeftovers(
   log: Logger,
   healthTimeoutS: number,
 ): Promise<string[]> {
-  const { container, previousContainer, nextContainer } = ctx.names;
+  const { containers } = engine;
+  const { container, previousContainer, nextContainer, holder } = ctx.names;
+  const ours = async (name: string) => {
+    const found = await containers.inspect(name);
+    return found && madeByInstaller(found.labels, ctx) ? found : undefined;
+  };
   const done: string[] = [];
-  const next = await engine.containers.inspect(nextContainer);
-  if (next && madeByInstaller(next.labels, ctx)) {
-    await engine.containers.remove(next.id);
-    done.push(`removed the unfinished container ${nextContainer}`);
+  const draining = async () =>
+    (await containers.labelled(`${labelKeys(ctx).repo}=${ctx.names.imageRepo}`)).filter(
+      (c) => c.name.startsWith(ctx.names.drainingPrefix) && c.state === 'running' && madeByInstaller(c.labels, ctx),
+    );
+  const next = await ours(nextContainer);
+  if (next) {
+    const handingOver =
+      next.running &&
+      !(await containers.inspect(container)) &&
+      !(await ours(previousContainer)) &&
+      (await draining()).length > 0;
+    if (handingOver) {
+      // Killed in the hand-over between its renames: the new proxy had been proven, it serves.
+      await containers.rename(next.id, container);
+      done.push(`completed the hand-over to ${container}`);
+    } else {
+      // A stop, not a removal: it may already have taken requests beside the old proxy.
+      await containers.stop(next.id, HARDENING.stopSeconds);
+      await containers.remove(next.id);
+      done.push(`removed the unfinished container ${nextContainer}`);
+    }
   }
-  const previous = await engine.containers.inspect(previousContainer);
-  if (previous && madeByInstaller(previous.labels, ctx)) {
-    const current = await engine.containers.inspect(container);
+  for (const old of await draining()) {
+    if (signalled(await containers.logsTail(old.id, 500))) continue;
+    // Renamed for the hand-over, never told to drain: a second SIGTERM would cut its streams.
+    if ((await containers.inspect(container))?.running) {
+      await containers.signal(old.id, 'SIGTERM');
+      done.push(`told ${old.name} to drain`);
+    } else {
+      await containers.rename(old.id, container);
+      done.push(`restored ${old.name} as ${container}`);
+    }
+  }
+  const previous = await ours(previousContainer);
+  const previousHolder = await ours(`${holder}-previous`);
+  if (previous) {
+    const current = await containers.inspect(container);
     if (current && current.running && current.health === 'healthy') {
-      await engine.containers.remove(previous.id);
+      await containers.remove(previous.id);
+      if (previousHolder) await containers.remove(previousHolder.id);
       done.push(`removed ${previousContainer}: ${container} is running and healthy`);
     } else {
-      if (current) await engine.containers.remove(current.id);
-      await engine.containers.rename(previous.id, container);
+      if (current) await containers.remove(current.id);
+      // The port goes back to what the old proxy had: its own, or the holder it had joined.
+      const newHolder = await ours(holder);
+      if (newHolder && newHolder.id !== previous.joinedTo) await containers.remove(newHolder.id);
       // A stop the killed run had sent goes on in the engine without it: the old proxy may be
       // draining while Docker still calls it running and healthy. Stopping it here (a no-op when
       // it is stopped) waits for that stop, so the start that follows is the last word.
-      await engine.containers.stop(previous.id, HARDENING.stopSeconds);
-      await engine.containers.start(previous.id);
+      if (previousHolder) {
+        await containers.rename(previousHolder.id, holder);
+        await containers.stop(previousHolder.id, HARDENING.stopSeconds);
+        await containers.start(previousHolder.id);
+      }
+      await containers.rename(previous.id, container);
+      await containers.stop(previous.id, HARDENING.stopSeconds);
+      await containers.start(previous.id);
       done.push(
         `restored ${previousContainer} as ${container}${current ? ` (replacing an unhealthy ${container})` : ''}`,
       );
       // Give it the chance to become healthy again so the idempotency check sees the truth.
       await poll(
         async () => {
-          const state = await engine.containers.inspect(previous.id);
+          const state = await containers.inspect(previous.id);
           return !state?.running || state.health === 'healthy' || state.health === undefined ? true : undefined;
         },
         { timeoutMs: healthTimeoutS * 1000, delayMs: 250 },
       );
     }
+  } else if (previousHolder) {
+    await containers.remove(previousHolder.id);
+    done.push(`removed ${holder}-previous`);
   }
   // A run killed before its clean-up leaves the work folder behind; the lock we hold means no
   // live installer is using it. removeWorkDir refuses links and folders owned by someone else.
@@ -63,7 +118,7 @@ async function recoverLeftovers(
   return done;
 }
 
-export const recover: Step<{ engine: Engine }, { existing?: ContainerState; bind: string }> = {
+export const recover: Step<{ engine: Engine }, { existing?: ContainerState; holder?: ContainerState; bind: string }> = {
   title: 'Looking for an interrupted earlier run',
   exitCode: EXIT.engineUnavailable,
   run: async (run, _undo, { engine }) => {
@@ -71,11 +126,16 @@ export const recover: Step<{ engine: Engine }, { existing?: ContainerState; bind
       ? []
       : await recoverLeftovers(engine, run.ctx, run.log, Math.min(run.options.healthTimeout, 20));
     const existing = await engine.containers.inspect(run.ctx.names.container);
+    const found = await engine.containers.inspect(run.ctx.names.holder);
+    const holder = found && madeByInstaller(found.labels, run.ctx) ? found : undefined;
     // A re-run without --bind keeps the address the installed container is published on.
     const bind = existing?.bind && !run.options.bindGiven ? existing.bind : run.options.bind;
-    const found = existing
+    const what = existing
       ? `found ${run.ctx.names.container} (${existing.running ? (existing.health ?? 'running') : 'stopped'})`
       : 'nothing installed yet';
-    return { detail: done.length ? done.join('; ') : found, value: { ...(existing ? { existing } : {}), bind } };
+    return {
+      detail: done.length ? done.join('; ') : what,
+      value: { ...(existing ? { existing } : {}), ...(holder ? { holder } : {}), bind },
+    };
   },
 };

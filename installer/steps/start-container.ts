@@ -1,21 +1,30 @@
-// Start the new container. Everything that can be done while the old one still serves is done
-// first (the new container is created as <name>-next, the old one renamed <name>-previous, the
-// new one given the name); only then is the old one stopped and the new one started: the gap for
-// clients is one stop plus one start. Each move registers its undo.
+// Start the new proxy beside the old one. It joins the holder's network namespace (holder.ts:
+// kept when it publishes what the plan asks for, else created, which is the one gap) and
+// listens on the shared port with SO_REUSEPORT; the old proxy keeps serving, untouched, until
+// the new one is proven (wait-healthy.ts) and the hand-over (hand-over.ts) tells it to drain.
+// The new container is `<name>-next` until then.
+import { randomBytes } from 'node:crypto';
 import { EXIT } from '../command/exit-codes.ts';
 import { InstallError } from '../command/errors.ts';
 import { labelKeys } from '../context.ts';
 import { containerSpec, HARDENING } from '../engine/container-spec.ts';
-import type { Engine } from '../engine/engine.ts';
 import type { Run, Step } from '../flows/step.ts';
 import type { HttpsSetup } from '../https/https-setup.ts';
+import { readyHolder, type HolderInput } from './holder.ts';
 import { runSpec, type InstallPlan } from './plan-install.ts';
 import type { VerifiedArchive } from './verify-archive.ts';
 
-type StartInput = { engine: Engine; archive: VerifiedArchive; port: number; bind: string } & Pick<
-  InstallPlan,
-  'config' | 'https' | 'imageRef' | 'specHash'
->;
+type StartInput = HolderInput & { archive: VerifiedArchive } & Pick<InstallPlan, 'config' | 'specHash'>;
+
+export interface Started {
+  containerId: string;
+  /** AI_PROXY_INSTANCE of the new proxy: the name its answers on the shared port carry. */
+  instance: string;
+  holderId: string;
+  /** The old proxy still serving beside the new one: the hand-over tells it to drain. */
+  servingId?: string;
+  previousImageId?: string;
+}
 
 function containerLabels(run: Run, input: StartInput): Record<string, string> {
   const keys = labelKeys(run.ctx);
@@ -33,13 +42,19 @@ function httpsOn(https: HttpsSetup): boolean {
   return https.settings.mode !== 'off';
 }
 
-export const startContainer: Step<StartInput, { containerId: string; previousImageId?: string }> = {
+export const startContainer: Step<StartInput, Started> = {
   title: 'Starting the container',
   exitCode: EXIT.startFailed,
   run: async (run, undo, input) => {
     const { containers } = input.engine;
-    const { container, previousContainer, nextContainer } = run.ctx.names;
-    const spec = containerSpec(runSpec(run, input, nextContainer, input.imageRef, containerLabels(run, input)));
+    const { nextContainer, previousContainer } = run.ctx.names;
+    const previousImage = (await containers.inspect(run.ctx.names.container))?.image;
+    const holder = await readyHolder(run, undo, input);
+    const instance = `${input.archive.manifest.version}-${randomBytes(4).toString('hex')}`;
+    const spec = containerSpec(runSpec(run, input, nextContainer, input.imageRef, containerLabels(run, input)), {
+      holderId: holder.id,
+      instance,
+    });
     let id: string;
     try {
       id = await containers.create(spec);
@@ -50,50 +65,37 @@ export const startContainer: Step<StartInput, { containerId: string; previousIma
         `see ${run.log.path}`,
       );
     }
-    undo({ label: 'remove the new container', run: () => containers.remove(id) });
-
-    const old = await containers.inspect(container);
-    if (old) {
-      // Renames first: they do not interrupt the old container, so the only gap left for
-      // clients is one stop plus one start.
-      await containers.rename(old.id, previousContainer);
-      undo({
-        label: `rename ${previousContainer} back to ${container}`,
-        run: async () => {
-          await containers.remove(id);
-          await containers.rename(old.id, container);
-        },
-      });
-    }
-    await containers.rename(id, container);
-    const gapStart = Date.now();
-    if (old) {
-      const wasRunning = old.running;
-      await containers.stop(old.id, HARDENING.stopSeconds);
-      run.log.line(`old container stopped in ${Date.now() - gapStart} ms`);
-      undo({
-        label: `start ${container} again and wait until it is healthy`,
-        phase: 'last',
-        run: async () => {
-          if (!wasRunning) return;
-          await containers.start(old.id);
-          await containers.waitHealthy(old.id, Math.max(run.options.healthTimeout, 60) * 1000);
-        },
-      });
-    }
+    // A stop, not a removal: if it already serves beside the old one, it finishes what it took.
+    undo({
+      label: `stop and remove ${nextContainer}`,
+      run: async () => {
+        await containers.stop(id, HARDENING.stopSeconds);
+        await containers.remove(id);
+      },
+    });
     try {
       await containers.start(id);
     } catch (error) {
       throw new InstallError(
         EXIT.startFailed,
         `the new container did not start: ${(error as Error).message}`,
-        old ? `the previous version is restored; see ${run.log.path}` : `see ${run.log.path}`,
+        holder.serving || !holder.created
+          ? `the previous version keeps serving; see ${run.log.path}`
+          : `the previous version is restored; see ${run.log.path}`,
       );
     }
-    run.log.line(`new container started ${Date.now() - gapStart} ms after the old one was asked to stop`);
+    const beside = holder.serving ? `, beside ${holder.serving.name}` : '';
+    const moved = holder.created ? `; ${run.ctx.names.holder} publishes the port` : '';
+    const kept = !holder.serving && previousImage ? `, old one stopped and kept as ${previousContainer}` : '';
     return {
-      detail: `${container} (${id.slice(0, 12)})${old ? `, old one kept as ${previousContainer}` : ''}`,
-      value: { containerId: id, ...(old ? { previousImageId: old.image } : {}) },
+      detail: `${nextContainer} (${id.slice(0, 12)})${beside}${kept}${moved}`,
+      value: {
+        containerId: id,
+        instance,
+        holderId: holder.id,
+        ...(holder.serving ? { servingId: holder.serving.id } : {}),
+        ...(previousImage ? { previousImageId: previousImage } : {}),
+      },
     };
   },
 };

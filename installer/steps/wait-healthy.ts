@@ -1,6 +1,8 @@
-// The new container must be reported healthy by Docker within --health-timeout, and answer
-// GET /ping from the host through the published port (what a client will do); with HTTPS, over
-// TLS with a certificate for the configured name.
+// The new container must be reported healthy by Docker within --health-timeout (its health
+// check asks its own instance socket, not the shared port), and answer through the published
+// port (what a client will do): GET /ping, then GET /health/ready answered by the new container
+// itself (its x-ai-proxy-instance); with HTTPS, over TLS with a certificate for the configured
+// name. Until then the old container, if any, has not been touched.
 import { covers } from '../../src/contract/names.ts';
 import { EXIT } from '../command/exit-codes.ts';
 import { InstallError } from '../command/errors.ts';
@@ -8,13 +10,14 @@ import type { ContainerState } from '../engine/containers.ts';
 import type { Engine } from '../engine/engine.ts';
 import { poll } from '../engine/poll.ts';
 import type { Run, Step } from '../flows/step.ts';
-import { pingUntilOk, probeHost, tlsPing } from '../host/probes.ts';
+import { pingUntilOk, probeHost, readyAnswer, tlsPing } from '../host/probes.ts';
 import type { HttpsSetup } from '../https/https-setup.ts';
 
 interface HealthInput {
   engine: Engine;
   existing?: ContainerState;
   containerId: string;
+  instance: string;
   port: number;
   bind: string;
   https: HttpsSetup;
@@ -76,6 +79,38 @@ async function waitForCertificate(
     );
 }
 
+/**
+ * Until a request through the published port reaches the new proxy and it says ready: the
+ * kernel spreads new connections over every proxy listening on the shared port, so a few tries
+ * on new connections find it. Only then may the old one stop accepting.
+ */
+async function waitForInstance(
+  run: Run,
+  input: HealthInput,
+  host: string,
+  tlsName: string | undefined,
+  deadlineMs: number,
+): Promise<void> {
+  let last = 'no answer yet';
+  const reached = await poll(
+    async () => {
+      try {
+        const answer = await readyAnswer(host, input.port, tlsName);
+        if (answer.instance === input.instance && answer.status === 200) return true;
+        last =
+          answer.instance === input.instance
+            ? `the new container answers /health/ready with HTTP ${answer.status}`
+            : `answered by ${answer.instance ?? 'a proxy without an instance name'}`;
+      } catch (error) {
+        last = (error as Error).message;
+      }
+      return undefined;
+    },
+    { timeoutMs: deadlineMs - Date.now(), signal: run.signal, delayMs: 100, maxDelayMs: 500 },
+  );
+  if (!reached) throw new Error(`no request through port ${input.port} reached the new container: ${last}`);
+}
+
 export const waitHealthy: Step<HealthInput> = {
   title: 'Waiting until the container is healthy',
   exitCode: EXIT.startFailed,
@@ -92,6 +127,7 @@ export const waitHealthy: Step<HealthInput> = {
       const deadline = Math.max(started + timeoutMs, Date.now() + 5000);
       if (tlsName) await waitForCertificate(run, input, probeHost(bind), tlsName, deadline);
       else await pingUntilOk(probeHost(bind), port, deadline, run.signal);
+      await waitForInstance(run, input, probeHost(bind), tlsName, deadline);
     } catch (error) {
       if (run.signal.aborted) throw error;
       const logs = await engine.containers.logsTail(id, 5);
@@ -102,7 +138,7 @@ export const waitHealthy: Step<HealthInput> = {
         `${restoredHint}; see \`docker logs\` output in ${run.log.path}`,
       );
     }
-    return `healthy after ${((Date.now() - started) / 1000).toFixed(1)} s, /ping answers on port ${port}${tlsName ? ` over HTTPS with a certificate for ${tlsName}` : ''}`;
+    return `healthy after ${((Date.now() - started) / 1000).toFixed(1)} s, /ping answers on port ${port} and reaches it${tlsName ? ` over HTTPS with a certificate for ${tlsName}` : ''}`;
   },
 };
 

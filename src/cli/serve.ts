@@ -198,6 +198,7 @@ async function openConsole(
       authToken: () => proxy.runtime.config.env.authToken,
       storeTarget: storeTarget(config.env.store ?? { databaseUrl: undefined, dataDir: undefined }, config.dir),
       openStore: (target) => openStore(target, { postgresQueryTimeoutMs: 15_000 }),
+      reusePort: sharedNetwork(process.env),
     });
   } catch (error) {
     throw listenFailure(`console port ${env.port}`, error, 'another process uses it; set CONSOLE_PORT in .env');

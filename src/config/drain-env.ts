@@ -1,5 +1,6 @@
 // What SIGTERM does: DRAIN_TIMEOUT and DRAIN_DELAY (docs/configuration.md#draining).
 import { seconds } from './env-values.ts';
+import { DRAIN_TIMEOUT_VAR } from '../contract/variables.ts';
 
 /** What SIGTERM does (docs/configuration.md#draining). */
 export interface DrainEnv {
@@ -17,7 +18,7 @@ export const MAX_DRAIN_DELAY_S = 300;
 /** DRAIN_TIMEOUT (default 600) and DRAIN_DELAY (default 0), whole seconds. */
 export function validateDrainEnv(record: Record<string, string | undefined>): DrainEnv {
   return {
-    timeoutSeconds: seconds(record, 'DRAIN_TIMEOUT', DEFAULT_DRAIN_TIMEOUT_S, MAX_DRAIN_TIMEOUT_S),
+    timeoutSeconds: seconds(record, DRAIN_TIMEOUT_VAR, DEFAULT_DRAIN_TIMEOUT_S, MAX_DRAIN_TIMEOUT_S),
     delaySeconds: seconds(record, 'DRAIN_DELAY', 0, MAX_DRAIN_DELAY_S),
   };
 }

@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { ConsoleEnv } from '../config/console-env.ts';
 import { TokenAuth } from '../http/auth.ts';
+import { listenOn } from '../http/listen.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { StoreTarget } from '../store/open.ts';
 import { StoreError, type Store } from '../store/types.ts';
@@ -34,6 +35,8 @@ export interface ConsoleDeps {
   /** Where keys and the ledger are, and how the proxy opens a store that is not SQLite. */
   storeTarget: StoreTarget;
   openStore: (target: Exclude<StoreTarget, { kind: 'none' | 'sqlite' }>) => Promise<Store>;
+  /** Share CONSOLE_PORT with the other proxies of the namespace (the installer's holder: shared-network.ts). */
+  reusePort?: boolean;
 }
 
 export interface RunningConsole {
@@ -126,13 +129,8 @@ export async function startConsole(deps: ConsoleDeps): Promise<RunningConsole> {
     );
     // A few people with a browser each: a bound on connections keeps its memory bounded too.
     server.maxConnections = MAX_CONSOLE_CONNECTIONS;
-    address = await new Promise<AddressInfo>((resolve, reject) => {
-      server!.once('error', reject);
-      server!.listen(env.port, env.host, () => {
-        server!.off('error', reject);
-        resolve(server!.address() as AddressInfo);
-      });
-    });
+    // An old and a new proxy run side by side during an upgrade: both open the console's port.
+    address = await listenOn(server, { port: env.port, host: env.host, reusePort: deps.reusePort ?? false });
     logger.info('console listening', { address: address.address, port: address.port, path: '/console/' });
     if (!LOOPBACK.test(env.host))
       logger.warn(

@@ -42,3 +42,6 @@ const PLAIN_VARIABLES: ReadonlySet<string> = new Set([
 export function isSecret(variable: string): boolean {
   return !PLAIN_VARIABLES.has(variable);
 }
+
+/** The drain limit the proxy reads again at SIGTERM; the installer writes it for --drain-timeout. */
+export const DRAIN_TIMEOUT_VAR = 'DRAIN_TIMEOUT';

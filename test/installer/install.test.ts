@@ -51,27 +51,43 @@ describe('installer on the local engine', { skip: reason ?? false }, () => {
     firstId = info.Id;
     assert.equal(info.State.Running, true);
     assert.equal(info.State.Health.Status, 'healthy');
-    const host = info.HostConfig;
-    assert.equal(info.Config.User, '1001:1001');
-    assert.equal(host.ReadonlyRootfs, true);
-    assert.match(host.Tmpfs['/tmp'], /^rw,noexec,nosuid,nodev,size=\d+m/);
-    assert.deepEqual(host.SecurityOpt, ['no-new-privileges:true']);
-    assert.ok(!JSON.stringify(host.SecurityOpt).includes('seccomp'), 'the default seccomp profile stays');
-    assert.deepEqual(host.CapDrop, ['ALL']);
-    assert.equal(host.CapAdd, null);
-    assert.equal(host.Memory, 512 * 1024 * 1024);
-    assert.equal(host.MemorySwap, host.Memory);
-    assert.equal(host.NanoCpus, 500_000_000);
-    assert.ok(host.PidsLimit > 0 && host.PidsLimit <= 1024);
-    assert.equal(host.RestartPolicy.Name, 'unless-stopped');
-    assert.equal(host.Init, true);
-    assert.equal(host.Privileged, false);
-    assert.equal(host.NetworkMode, 'bridge');
-    assert.notEqual(host.PidMode, 'host');
-    assert.notEqual(host.IpcMode, 'host');
-    assert.equal(host.LogConfig.Type, 'json-file');
-    assert.ok(host.LogConfig.Config['max-size'] && host.LogConfig.Config['max-file']);
-    assert.deepEqual(host.PortBindings, { [`${port1}/tcp`]: [{ HostIp: '0.0.0.0', HostPort: String(port1) }] });
+    const holder = inspect(`${t.name}-holder`);
+    // both containers: CIS Docker section 5, as the engine applied it
+    for (const [which, c, memory] of [
+      ['proxy', info, 512 * 1024 * 1024],
+      ['holder', holder, 64 * 1024 * 1024],
+    ] as const) {
+      const host = c.HostConfig;
+      assert.equal(c.Config.User, '1001:1001', which);
+      assert.equal(host.ReadonlyRootfs, true, which);
+      assert.match(host.Tmpfs['/tmp'], /^rw,noexec,nosuid,nodev,size=\d+m/, which);
+      assert.deepEqual(host.SecurityOpt, ['no-new-privileges:true'], which);
+      assert.ok(!JSON.stringify(host.SecurityOpt).includes('seccomp'), 'the default seccomp profile stays');
+      assert.deepEqual(host.CapDrop, ['ALL'], which);
+      assert.equal(host.CapAdd, null, which);
+      assert.equal(host.Memory, memory, which);
+      assert.equal(host.MemorySwap, host.Memory, which);
+      assert.ok(host.NanoCpus > 0 && host.NanoCpus <= 500_000_000, which);
+      assert.ok(host.PidsLimit > 0 && host.PidsLimit <= 1024, which);
+      assert.equal(host.RestartPolicy.Name, 'unless-stopped', which);
+      assert.equal(host.Init, true, which);
+      assert.equal(host.Privileged, false, which);
+      assert.notEqual(host.PidMode, 'host', which);
+      assert.notEqual(host.IpcMode, 'host', which);
+      assert.equal(host.LogConfig.Type, 'json-file', which);
+      assert.ok(host.LogConfig.Config['max-size'] && host.LogConfig.Config['max-file'], which);
+    }
+    assert.equal(info.HostConfig.NanoCpus, 500_000_000);
+    // the holder owns the namespace and the port; the proxy joins it and publishes nothing
+    assert.equal(holder.HostConfig.NetworkMode, 'bridge');
+    assert.deepEqual(holder.HostConfig.PortBindings, {
+      [`${port1}/tcp`]: [{ HostIp: '0.0.0.0', HostPort: String(port1) }],
+    });
+    assert.equal(holder.HostConfig.Sysctls['net.ipv4.tcp_migrate_req'], '1');
+    assert.deepEqual(holder.Config.Cmd, ['hold']);
+    assert.equal(info.HostConfig.NetworkMode, `container:${holder.Id}`);
+    assert.deepEqual(info.HostConfig.PortBindings ?? {}, {});
+    assert.ok(info.Config.Env.includes('AI_PROXY_SHARED_NETWORK=1'));
     const mount = info.Mounts.find((m: { Destination: string }) => m.Destination === '/app/config');
     assert.equal(mount.Source, t.ctx.paths.configDir);
     assert.equal(mount.RW, false);
@@ -131,7 +147,8 @@ describe('installer on the local engine', { skip: reason ?? false }, () => {
     assert.equal(readFileSync(envPath, 'utf8'), edited.replace(`PORT=${port1}`, `PORT=${port2}`));
     assert.equal((await get(port2, '/ping')).status, 200);
     await assert.rejects(get(port1, '/ping'));
-    assert.ok(!exists(`${t.name}-previous`));
+    assert.ok(!exists(`${t.name}-previous`) && !exists(`${t.name}-holder-previous`));
+    assert.deepEqual(Object.keys(inspect(`${t.name}-holder`).HostConfig.PortBindings), [`${port2}/tcp`]);
     assert.ok(existsSync(join(t.ctx.paths.configDir, '.backup')), 'the previous .env is kept in .backup/');
     firstId = inspect(t.name).Id;
   });
@@ -194,7 +211,8 @@ describe('installer on the local engine', { skip: reason ?? false }, () => {
     try {
       const clash = await install(other.ctx, argv('--port', String(port2), '--dry-run'));
       assert.equal(clash.code, 9);
-      assert.match(clash.error?.message ?? '', new RegExp(`published by the container "${t.name}"`));
+      // the holder publishes the installation's port
+      assert.match(clash.error?.message ?? '', new RegExp(`published by the container "${t.name}-holder"`));
     } finally {
       other.cleanup();
     }

@@ -177,7 +177,18 @@ describe('installer HTTPS with the operator certificate on the local engine', { 
     while (httpsPort === plainPort) httpsPort = await freePort();
   });
   after(() => {
-    for (const container of [name, `${name}-previous`, `${name}-next`]) docker(['rm', '-f', container], true);
+    const draining = docker(['ps', '-aq', '--filter', `name=^${name}-draining-`], true)
+      .split('\n')
+      .filter(Boolean);
+    for (const container of [
+      name,
+      `${name}-previous`,
+      `${name}-next`,
+      ...draining,
+      `${name}-holder`,
+      `${name}-holder-previous`,
+    ])
+      docker(['rm', '-f', container], true);
     const images = docker(['images', '--filter', `label=io.ai-proxy.repo=${name}`, '-q'], true)
       .split('\n')
       .filter(Boolean);
@@ -214,8 +225,10 @@ describe('installer HTTPS with the operator certificate on the local engine', { 
     assert.equal(result.code, 0, `${result.error?.message} ${result.stderr}`);
     assert.match(result.stdout, /URL {8}https:\/\/127\.0\.0\.1:\d+/);
     const info = inspect(name);
-    assert.deepEqual(Object.keys(info.HostConfig.PortBindings), ['8443/tcp']);
-    assert.equal(info.HostConfig.PortBindings['8443/tcp'][0].HostPort, String(httpsPort));
+    const holder = inspect(`${name}-holder`);
+    assert.deepEqual(Object.keys(holder.HostConfig.PortBindings), ['8443/tcp']);
+    assert.equal(holder.HostConfig.PortBindings['8443/tcp'][0].HostPort, String(httpsPort));
+    assert.equal(info.HostConfig.NetworkMode, `container:${holder.Id}`);
     assert.deepEqual(
       info.HostConfig.Mounts.map((m: { Target: string }) => m.Target),
       ['/app/config', '/app/data'],
@@ -304,6 +317,6 @@ describe('installer HTTPS with the operator certificate on the local engine', { 
     const env = readFileSync(join(ctx.paths.configDir, '.env'), 'utf8');
     assert.doesNotMatch(env, /TLS_CERT_FILE|TLS_KEY_FILE/);
     assert.match(env, new RegExp(`^PORT=${plainPort}$`, 'm'));
-    assert.deepEqual(Object.keys(inspect(name).HostConfig.PortBindings), [`${plainPort}/tcp`]);
+    assert.deepEqual(Object.keys(inspect(`${name}-holder`).HostConfig.PortBindings), [`${plainPort}/tcp`]);
   });
 });

@@ -43,13 +43,19 @@ describe('two proxies sharing a port', { timeout: 120_000 }, () => {
   let mock: MockUpstream;
   let dir: string;
   let port: number;
+  let consolePort: number;
   let old: ProxyProcess;
   let next: ProxyProcess;
 
   before(async () => {
     // one streamed event every 200 ms: a 15-word answer is open for about 3 s
     mock = await startOpenAIMock({ eventDelayMs: 200, record: false });
-    dir = writeConfigDir(`providers:\n${openaiProvider('slow', mock.url, '    models: [gpt-slow]\n')}`);
+    consolePort = await freePort();
+    // the console's own port is opened by both proxies as well
+    dir = writeConfigDir(
+      `providers:\n${openaiProvider('slow', mock.url, '    models: [gpt-slow]\n')}`,
+      `CONSOLE_PORT=${consolePort}\n`,
+    );
     port = await freePort();
     old = await startProxyProcess(dir, ['--port', String(port)], shared('old'));
     next = await startProxyProcess(dir, ['--port', String(port)], shared('new'));
@@ -65,6 +71,13 @@ describe('two proxies sharing a port', { timeout: 120_000 }, () => {
     const seen = new Set<string>();
     for (let i = 0; i < 100 && seen.size < 2; i++) seen.add(await answeredBy(port));
     assert.deepEqual(seen, new Set(['old', 'new']));
+  });
+
+  it("the console's port is shared too: the second proxy started, both serve the console", async () => {
+    for (const p of [old, next]) assert.equal(p.child.exitCode, null, 'both proxies run');
+    const res = await fetch(`http://127.0.0.1:${consolePort}/console/`, { headers: { connection: 'close' } });
+    await res.arrayBuffer();
+    assert.equal(res.status, 200);
   });
 
   it('each health check asks its own proxy, not the port', async () => {

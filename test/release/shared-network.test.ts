@@ -4,7 +4,7 @@
 // answers through the published port. A client that never retries, at a steady rate with half
 // of its requests streams longer than Docker's 10 s stop timeout, sees no refused connection,
 // no failed request and no cut stream. Every container runs read-only without capabilities.
-// The installer does not run this hand-over yet (docs/upgrade.md): this proves the image's half.
+// The image's half of the installer's hand-over (test/installer/zero-downtime.test.ts: the whole).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

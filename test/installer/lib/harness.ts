@@ -70,7 +70,12 @@ export function newInstall(): TestInstall {
     root,
     name,
     cleanup() {
-      for (const container of [name, `${name}-previous`, `${name}-next`]) docker(['rm', '-f', container], true);
+      const draining = docker(['ps', '-aq', '--filter', `name=^${name}-draining-`], true)
+        .split('\n')
+        .filter(Boolean);
+      for (const container of [name, `${name}-previous`, `${name}-next`, ...draining])
+        docker(['rm', '-f', container], true);
+      for (const container of [`${name}-holder`, `${name}-holder-previous`]) docker(['rm', '-f', container], true);
       const images = docker(['images', '--filter', `label=io.ai-proxy.repo=${name}`, '-q'], true)
         .split('\n')
         .filter(Boolean);

@@ -15,8 +15,12 @@ export const INSTALL_STEPS: readonly { title: string; slow?: boolean }[] = [
   { title: 'Building the image', slow: true },
   { title: 'Starting the container' },
   { title: 'Waiting until the container is healthy', slow: true },
+  { title: 'Handing over to the new container' }, // the point of no return: the old one drains
   { title: 'Cleaning up' },
 ];
+
+/** The first step after which nothing is rolled back: the old container has been told to drain. */
+export const POINT_OF_NO_RETURN = 'Handing over to the new container';
 
 /** The 1-based number of the step with this title. */
 export function stepNumber(title: string): number {

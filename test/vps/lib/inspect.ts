@@ -24,6 +24,7 @@ export interface ContainerInspect {
     PidMode?: string;
     IpcMode?: string;
     UTSMode?: string;
+    Sysctls?: Record<string, string>;
   };
   Mounts?: Array<{ Type?: string; Source?: string; Destination?: string; RW?: boolean }>;
   /** images only */

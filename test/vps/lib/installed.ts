@@ -76,30 +76,55 @@ export async function assertServing(vps: Vps, port: number): Promise<void> {
   await upstreamRoundTrip(vps, port, token);
 }
 
-export async function assertHardened(vps: Vps, exp: Expect): Promise<void> {
-  const c = await vps.inspect('ai-proxy');
-  assert.ok(c?.HostConfig && c.Config, 'container ai-proxy does not exist');
-  const h = c.HostConfig;
-  const key = `${exp.port}/tcp`;
-  assert.equal(c.Config.User, '1001:1001', 'runs as 1001:1001');
-  assert.equal(h.ReadonlyRootfs, true, 'read-only root filesystem');
+/** CIS Docker section 5 as the engine applied it, on the proxy or on the holder. */
+function assertHardening(c: ContainerInspect, which: string, memoryMiB: number): void {
+  const h = c.HostConfig!;
+  assert.equal(c.Config?.User, '1001:1001', `${which} runs as 1001:1001`);
+  assert.equal(h.ReadonlyRootfs, true, `${which}: read-only root filesystem`);
   const tmpfs: string = h.Tmpfs?.['/tmp'] ?? '';
   for (const opt of ['noexec', 'nosuid', 'nodev'])
-    assert.ok(tmpfs.split(',').includes(opt), `tmpfs /tmp has ${opt}: "${tmpfs}"`);
-  assert.match(tmpfs, /(^|,)size=\d+[kmg]?(,|$)/i, `tmpfs /tmp is size-limited: "${tmpfs}"`);
+    assert.ok(tmpfs.split(',').includes(opt), `${which}: tmpfs /tmp has ${opt}: "${tmpfs}"`);
+  assert.match(tmpfs, /(^|,)size=\d+[kmg]?(,|$)/i, `${which}: tmpfs /tmp is size-limited: "${tmpfs}"`);
   const secopt: string[] = h.SecurityOpt ?? [];
   assert.ok(
     secopt.some((o) => /^no-new-privileges(:true|=true)?$/.test(o)),
-    `no-new-privileges: ${JSON.stringify(secopt)}`,
+    `${which}: no-new-privileges: ${JSON.stringify(secopt)}`,
   );
-  assert.ok(!secopt.some((o) => /seccomp[:=]unconfined/.test(o)), 'the default seccomp profile is kept');
-  assert.deepEqual(h.CapDrop, ['ALL'], 'all capabilities dropped');
-  assert.ok(!h.CapAdd || h.CapAdd.length === 0, `no capability added back: ${JSON.stringify(h.CapAdd)}`);
-  assert.equal(h.Memory, 512 * MiB, 'memory 512 MiB');
-  assert.equal(h.MemorySwap, 512 * MiB, 'no swap beyond the memory limit');
+  assert.ok(!secopt.some((o) => /seccomp[:=]unconfined/.test(o)), `${which}: the default seccomp profile is kept`);
+  assert.deepEqual(h.CapDrop, ['ALL'], `${which}: all capabilities dropped`);
+  assert.ok(!h.CapAdd || h.CapAdd.length === 0, `${which}: no capability added back: ${JSON.stringify(h.CapAdd)}`);
+  assert.equal(h.Memory, memoryMiB * MiB, `${which}: memory ${memoryMiB} MiB`);
+  assert.equal(h.MemorySwap, memoryMiB * MiB, `${which}: no swap beyond the memory limit`);
+  assert.ok((h.NanoCpus ?? 0) > 0 && (h.NanoCpus ?? 0) <= 500_000_000, `${which}: at most 0.5 CPU`);
+  assert.ok((h.PidsLimit ?? 0) > 0, `${which}: a pids limit: ${h.PidsLimit}`);
+  assert.equal(h.RestartPolicy?.Name, 'unless-stopped', which);
+  assert.equal(h.LogConfig?.Type, 'json-file', which);
+  assert.ok(
+    h.LogConfig?.Config?.['max-size'] && h.LogConfig?.Config?.['max-file'],
+    `${which}: log rotation: ${JSON.stringify(h.LogConfig)}`,
+  );
+  assert.equal(h.Init, true, `${which}: an init process`);
+  assert.equal(h.Privileged, false, `${which}: not privileged`);
+  for (const [mode, value] of [
+    ['NetworkMode', h.NetworkMode],
+    ['PidMode', h.PidMode],
+    ['IpcMode', h.IpcMode],
+    ['UTSMode', h.UTSMode],
+  ]) {
+    assert.notEqual(value, 'host', `${which}: ${mode} is not host`);
+  }
+}
+
+export async function assertHardened(vps: Vps, exp: Expect): Promise<void> {
+  const c = await vps.inspect('ai-proxy');
+  assert.ok(c?.HostConfig && c.Config, 'container ai-proxy does not exist');
+  const holder = await vps.inspect('ai-proxy-holder');
+  assert.ok(holder?.HostConfig && holder.Config, 'container ai-proxy-holder does not exist');
+  assertHardening(c, 'ai-proxy', 512);
+  assertHardening(holder, 'ai-proxy-holder', 64);
+  const h = c.HostConfig;
+  const key = `${exp.port}/tcp`;
   assert.equal(h.NanoCpus, 500_000_000, '0.5 CPU');
-  assert.ok((h.PidsLimit ?? 0) > 0, `a pids limit: ${h.PidsLimit}`);
-  assert.equal(h.RestartPolicy?.Name, 'unless-stopped');
   const mounts = c.Mounts ?? [];
   const config = mounts.find((m) => m.Destination === '/app/config');
   assert.ok(config, 'the config folder is mounted at /app/config');
@@ -110,23 +135,14 @@ export async function assertHardened(vps: Vps, exp: Expect): Promise<void> {
   assert.equal(data.Source, `${CONFIG_DIR}/data`);
   assert.equal(data.RW, true, 'the data folder (client keys, ledger) is writable');
   assert.equal(mounts.length, 2, `no other mounts: ${JSON.stringify(mounts)}`);
-  assert.deepEqual(Object.keys(h.PortBindings ?? {}), [key], `only ${key} is published`);
-  assert.deepEqual(h.PortBindings?.[key], [{ HostIp: exp.bind ?? '0.0.0.0', HostPort: String(exp.port) }]);
-  assert.equal(h.LogConfig?.Type, 'json-file');
-  assert.ok(
-    h.LogConfig?.Config?.['max-size'] && h.LogConfig?.Config?.['max-file'],
-    `log rotation: ${JSON.stringify(h.LogConfig)}`,
-  );
-  assert.equal(h.Init, true, 'an init process');
-  assert.equal(h.Privileged, false, 'not privileged');
-  for (const [mode, value] of [
-    ['NetworkMode', h.NetworkMode],
-    ['PidMode', h.PidMode],
-    ['IpcMode', h.IpcMode],
-    ['UTSMode', h.UTSMode],
-  ]) {
-    assert.notEqual(value, 'host', `${mode} is not host`);
-  }
+  // the holder publishes the port; the proxy shares its network namespace and publishes nothing
+  assert.equal(h.NetworkMode, `container:${holder.Id}`, "the proxy is joined to the holder's namespace");
+  assert.deepEqual(Object.keys(h.PortBindings ?? {}), [], 'the proxy publishes nothing itself');
+  const hp = holder.HostConfig.PortBindings;
+  assert.deepEqual(Object.keys(hp ?? {}), [key], `only ${key} is published`);
+  assert.deepEqual(hp?.[key], [{ HostIp: exp.bind ?? '0.0.0.0', HostPort: String(exp.port) }]);
+  assert.deepEqual(holder.HostConfig.Sysctls, { 'net.ipv4.tcp_migrate_req': '1' });
+  assert.equal((holder.Mounts ?? []).length, 0, 'the holder mounts nothing');
   if (exp.version) {
     const image = await vps.inspect(c.Image);
     assert.ok(
@@ -173,8 +189,9 @@ export async function assertInstalled(vps: Vps, exp: Expect): Promise<void> {
   await assertHardened(vps, exp);
   await assertServing(vps, exp.port);
   await assertFiles(vps);
+  // the holder stays; an old proxy of the last upgrade may still drain (it leaves on its own)
   const leftovers = (await vps.execOk("docker ps -a --format '{{.Names}}'")).stdout
     .split('\n')
-    .filter((n) => /^ai-proxy-/.test(n));
+    .filter((n) => /^ai-proxy-/.test(n) && n !== 'ai-proxy-holder' && !/^ai-proxy-draining-[0-9a-f]{12}$/.test(n));
   assert.deepEqual(leftovers, [], 'no ai-proxy-previous/-next container is left');
 }

@@ -148,16 +148,18 @@ async function domainInstall(s: Session): Promise<number> {
   assert.match(r.output, new RegExp(`certificate for ${DOMAIN.replace(/\./g, '\\.')}`));
 
   const info = await s.vps.inspect('ai-proxy');
+  const holder = await s.vps.inspect('ai-proxy-holder');
+  const published = (holder as unknown as { HostConfig: { PortBindings: Record<string, Array<{ HostPort: string }>> } })
+    .HostConfig.PortBindings;
   const bindings = (
     info as unknown as {
       HostConfig: {
-        PortBindings: Record<string, Array<{ HostPort: string }>>;
         Mounts: Array<{ Target: string; ReadOnly?: boolean }>;
         CapAdd: unknown;
       };
     }
   ).HostConfig;
-  assert.deepEqual(Object.fromEntries(Object.entries(bindings.PortBindings).map(([k, v]) => [k, v[0]?.HostPort])), {
+  assert.deepEqual(Object.fromEntries(Object.entries(published).map(([k, v]) => [k, v[0]?.HostPort])), {
     '8443/tcp': '443',
     '8080/tcp': '80',
   });

@@ -61,11 +61,11 @@ export function interruptedScenarios(): void {
       /Waiting until the container is healthy/,
     ),
     killThenRerun(
-      'SIGKILL mid-upgrade, old container stopped',
+      'SIGKILL mid-upgrade, the new proxy running beside the old one',
       ['--yes'],
-      // the old container has been stopped and renamed: the most delicate moment of an upgrade,
-      // in the step that starts the new one (or the health wait right after, when that was quick)
-      `docker ps -a --format '{{.Names}} {{.State}}' | grep -q '^ai-proxy-previous exited'`,
+      // both proxies share the port: the new one may already take requests, the old one was not
+      // told anything yet (in the step that starts the new one, or the health wait right after)
+      `docker ps --format '{{.Names}}' | grep -q '^ai-proxy-next$'`,
       /Starting the container|Waiting until the container is healthy/,
       async (s) => {
         // an installed first version to upgrade from (the cases before leave one; alone, make it)
