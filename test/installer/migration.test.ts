@@ -14,6 +14,7 @@ import {
   skipReason,
   type TestInstall,
 } from './lib/harness.ts';
+import { startPingProbe } from './lib/ping-probe.ts';
 import { interruptAt } from './lib/interrupt.ts';
 import { makePreHolder } from './lib/pre-holder.ts';
 import { stepNumber } from './lib/steps.ts';
@@ -60,30 +61,9 @@ describe('moving an installation without a holder to the holder', { skip: reason
   });
 
   test('the same archive again moves it: one short gap, then the proxy joined to the holder', async (ctx) => {
-    let failures = 0;
-    let longestGap = 0;
-    let gapStart = 0;
-    let probing = true;
-    const probe = (async () => {
-      while (probing) {
-        const at = Date.now();
-        const ok = await get(port, '/ping').then(
-          (r) => r.status === 200,
-          () => false,
-        );
-        if (!ok) {
-          failures++;
-          gapStart ||= at;
-        } else if (gapStart) {
-          longestGap = Math.max(longestGap, Date.now() - gapStart);
-          gapStart = 0;
-        }
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    })();
+    const probe = startPingProbe(port);
     const result = await install(t.ctx, argv());
-    probing = false;
-    await probe;
+    const { failures, longestGapMs: longestGap } = await probe.stop();
     assert.equal(result.code, 0, result.error?.message);
     assert.equal(result.summary?.action, 'reconfigure', 'the container settings changed: the holder');
     assert.match(result.stdout, /one short gap/);

@@ -24,6 +24,7 @@ import {
   type TestInstall,
 } from './lib/harness.ts';
 import { archiveWithVersion } from './lib/variant.ts';
+import { startPingProbe } from './lib/ping-probe.ts';
 import { interruptAt } from './lib/interrupt.ts';
 import { stepNumber } from './lib/steps.ts';
 
@@ -69,30 +70,9 @@ describe('upgrade, signals and recovery on the local engine', { skip: reason ?? 
   test('upgrade to another release: configuration kept, previous image kept, no failed probe', async (ctx) => {
     const envBefore = readFileSync(join(t.ctx.paths.configDir, '.env'));
     const oldImage = inspect(t.name).Image;
-    let failures = 0;
-    let longestGap = 0;
-    let gapStart = 0;
-    let probing = true;
-    const probe = (async () => {
-      while (probing) {
-        const at = Date.now();
-        const ok = await get(port, '/ping').then(
-          (r) => r.status === 200,
-          () => false,
-        );
-        if (!ok) {
-          failures++;
-          gapStart ||= at;
-        } else if (gapStart) {
-          longestGap = Math.max(longestGap, Date.now() - gapStart);
-          gapStart = 0;
-        }
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    })();
+    const probe = startPingProbe(port);
     const result = await install(t.ctx, argv(upgradeArchive));
-    probing = false;
-    await probe;
+    const { failures, longestGapMs: longestGap } = await probe.stop();
     assert.equal(result.code, 0, result.error?.message);
     assert.equal(result.summary?.action, 'upgrade');
     assert.equal(inspect(t.name).Config.Image, `${t.name}:99.0.0-test`);
