@@ -3,7 +3,8 @@
 // outcome. Everything the installer touches comes from one context object (context.ts) so tests
 // can redirect it.
 import { build as buildInfo } from '../src/version.ts';
-import { helpText, parseOptions, type Options } from './command/args.ts';
+import { parseOptions, type Options } from './command/args.ts';
+import { helpText } from './command/flags.ts';
 import { InstallError } from './command/errors.ts';
 import { EXIT } from './command/exit-codes.ts';
 import { nullLog, openLog, type Logger } from './command/log.ts';

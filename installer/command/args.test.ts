@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseOptions, FLAGS, helpText } from './args.ts';
+import { parseOptions } from './args.ts';
+import { FLAGS, helpText } from './flags.ts';
 import { InstallError } from './errors.ts';
 
 const code = (fn: () => unknown): number | undefined => {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { EXIT, EXIT_MEANINGS, exitCodeMarkdown, exitMeaning } from './exit-codes.ts';
 import { InstallError, toInstallError } from './errors.ts';
 import { ExitError } from '../../src/exit-error.ts';
-import { helpText } from './args.ts';
+import { helpText } from './flags.ts';
 
 test('the table covers 0-13 and 130, each once', () => {
   assert.deepEqual(
