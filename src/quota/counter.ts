@@ -75,3 +75,17 @@ export function seenRoom(c: Counter, now: number): boolean {
 function fits(c: Counter, room: number): boolean {
   return c.ref.metric === 'rpm' ? c.pending + 1 <= room : c.pending < room;
 }
+
+/** After a store failure, alone with the last state seen: what nobody had used or leased then, minus what we used since, for retryMs. */
+export function enforceAlone(c: Counter, now: number, retryMs: number): void {
+  const { used, others } = c.known;
+  const left = effectiveLimit(c.ref.metric, c.limit, c.known.previousUsed, c.ref.window, now) - used - others;
+  c.allowance = Math.max(c.pending, Math.floor(left));
+  c.validUntil = now + retryMs;
+  c.degraded = true;
+}
+
+/** Whether a per-minute counter's minute is over. */
+export function windowOver(c: Counter, now: number): boolean {
+  return isPerMinute(c.ref.metric) && now - c.ref.window >= MINUTE_MS;
+}

@@ -17,8 +17,18 @@
 import { periodStart } from '../keys/periods.ts';
 import type { KeyRecord } from '../keys/types.ts';
 import type { Store } from '../store/types.ts';
-import { type Counter, counterKey, hasRoom, newCounter, previousRef, seenRoom } from './counter.ts';
-import { effectiveLimit, isPerMinute, MINUTE_MS, type CounterRef } from './grant.ts';
+import {
+  type Counter,
+  counterKey,
+  enforceAlone,
+  hasRoom,
+  newCounter,
+  previousRef,
+  seenRoom,
+  windowOver,
+} from './counter.ts';
+import { isPerMinute, MINUTE_MS, type CounterRef } from './grant.ts';
+import { inParts } from './in-parts.ts';
 import { type Refusal, refusalOf } from './refusal.ts';
 
 export type { Refusal } from './refusal.ts';
@@ -28,16 +38,6 @@ export type LimitedKey = Pick<
   'id' | 'name' | 'rpm' | 'tpm' | 'budgetNano' | 'budgetTokens' | 'budgetPeriod'
 >;
 type QuotaStore = Pick<Store, 'acquireLeases' | 'flushQuota' | 'releaseLeases' | 'pruneQuota'>;
-
-/**
- * Counters in one store transaction at most. SQLite runs on the event loop: a flush of 9,000
- * counters in one transaction stalled it for 70-240 ms (a 2-core build machine), so large ones go
- * in parts of about 5-10 ms each, with requests served between them.
- */
-const BATCH = 64;
-
-/** Lets the event loop serve what waits (requests, sockets) between two parts of a large store operation. */
-const yieldToRequests = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export interface LimiterOptions {
   /** How long a lease is valid in the store without renewal (a crashed process's share comes back after this). */
@@ -189,10 +189,7 @@ export class QuotaLimiter {
     const wanted = this.wanted;
     this.wanted = [];
     this.batch = undefined;
-    for (let i = 0; i < wanted.length; i += BATCH) {
-      if (i > 0) await yieldToRequests();
-      await this.acquireBatch(wanted.slice(i, i + BATCH));
-    }
+    await inParts(wanted, (part) => this.acquireBatch(part));
   }
 
   private async acquireBatch(batch: Counter[]): Promise<void> {
@@ -223,14 +220,7 @@ export class QuotaLimiter {
       this.lastError = undefined;
     } catch (error) {
       this.failed(error);
-      for (const c of batch) {
-        // Alone with the last state seen: what nobody had used or leased then, minus what we used since.
-        const { used, others } = c.known;
-        const left = effectiveLimit(c.ref.metric, c.limit, c.known.previousUsed, c.ref.window, now) - used - others;
-        c.allowance = Math.max(c.pending, Math.floor(left));
-        c.validUntil = now + this.retryMs;
-        c.degraded = true;
-      }
+      for (const c of batch) enforceAlone(c, now, this.retryMs);
     } finally {
       for (const c of batch) c.acquiring = undefined;
     }
@@ -258,23 +248,25 @@ export class QuotaLimiter {
       if (flushes.length > 0 || holding) {
         try {
           // In parts; the last one (or the only one, maybe empty) renews every lease.
-          for (let i = 0; i === 0 || i < flushes.length; i += BATCH) {
-            if (i > 0) await yieldToRequests();
-            const part = flushes.slice(i, i + BATCH);
-            const deltas = sent.slice(i, i + BATCH);
-            await this.store.flushQuota(
-              this.holder,
-              part.map((c, j) => ({ ref: c.ref, delta: deltas[j]! })),
-              now,
-              this.leaseMs,
-              i + BATCH >= flushes.length,
-            );
-            part.forEach((c, j) => {
-              c.pending -= deltas[j]!;
-              c.allowance = Math.max(0, c.allowance - deltas[j]!);
-              c.known.used += deltas[j]!;
-            });
-          }
+          await inParts(
+            flushes,
+            async (part, offset, last) => {
+              const deltas = sent.slice(offset, offset + part.length);
+              await this.store.flushQuota(
+                this.holder,
+                part.map((c, j) => ({ ref: c.ref, delta: deltas[j]! })),
+                now,
+                this.leaseMs,
+                last,
+              );
+              part.forEach((c, j) => {
+                c.pending -= deltas[j]!;
+                c.allowance = Math.max(0, c.allowance - deltas[j]!);
+                c.known.used += deltas[j]!;
+              });
+            },
+            true,
+          );
           for (const c of this.counters.values())
             if (c.validUntil > now && !c.degraded) c.validUntil = now + this.leaseMs - 2 * this.flushMs;
           this.lastError = undefined;
@@ -288,9 +280,7 @@ export class QuotaLimiter {
           c.leased && c.pending === 0 && !c.acquiring && (all || now - c.lastUse > this.idleMs || windowOver(c, now)),
       );
       try {
-        for (let i = 0; i < done.length; i += BATCH) {
-          if (i > 0) await yieldToRequests();
-          const part = done.slice(i, i + BATCH);
+        await inParts(done, async (part) => {
           await this.store.releaseLeases(
             this.holder,
             part.map((c) => c.ref),
@@ -301,7 +291,7 @@ export class QuotaLimiter {
             c.allowance = 0;
             c.validUntil = 0;
           }
-        }
+        });
       } catch (error) {
         this.failed(error);
       }
@@ -328,8 +318,4 @@ export class QuotaLimiter {
   get size(): number {
     return this.counters.size;
   }
-}
-
-function windowOver(c: Counter, now: number): boolean {
-  return isPerMinute(c.ref.metric) && now - c.ref.window >= MINUTE_MS;
 }
