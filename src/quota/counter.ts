@@ -89,3 +89,29 @@ export function enforceAlone(c: Counter, now: number, retryMs: number): void {
 export function windowOver(c: Counter, now: number): boolean {
   return isPerMinute(c.ref.metric) && now - c.ref.window >= MINUTE_MS;
 }
+
+/** A lease granted with `committed` of the pending usage: its allowance and the store's state, trusted until `validUntil`. */
+export function leaseGranted(c: Counter, granted: LeaseGrant, committed: number, validUntil: number): void {
+  const { grant, ...known } = granted;
+  c.pending -= committed;
+  c.allowance = grant;
+  c.known = known;
+  c.validUntil = validUntil;
+  c.degraded = false;
+  c.informed = true;
+  c.leased = true;
+}
+
+/** `delta` of the pending usage written to the store: it came out of the lease. */
+export function usageWritten(c: Counter, delta: number): void {
+  c.pending -= delta;
+  c.allowance = Math.max(0, c.allowance - delta);
+  c.known.used += delta;
+}
+
+/** The lease given back; the counter is kept, and the state seen admits the key's next request at once. */
+export function leaseReturned(c: Counter): void {
+  c.leased = false;
+  c.allowance = 0;
+  c.validUntil = 0;
+}

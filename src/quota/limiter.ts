@@ -6,14 +6,11 @@
 // every limit on its own from the last state it saw, and says so in health(): requests never
 // fail because of the store.
 //
-// A lease unused for idleMs goes back to the store so other processes can have it, but the
-// counter stays in memory with the last state the store reported. When its key comes back (or a
-// new minute begins for a per-minute limit), one request is admitted against that state at once
-// and the new lease is taken in the background, that request's use committed with it; further
-// requests of the counter wait for the lease as before. So a key used every few seconds never
-// waits for the store. The tolerance this adds (docs/keys.md): other processes' use since the
-// state was seen is unknown, so per process and limit, one request per window (minute or budget
-// period) may go beyond the limit; a counter that holds a lease never admits beyond it.
+// A lease unused for idleMs goes back to the store for other processes, but the counter stays
+// with the last state the store reported: when its key comes back, one request is admitted on
+// that state at once while the new lease is taken in the background, so a key used every few
+// seconds never waits for the store. Others' use since then is unknown: per process and limit,
+// one request per window may go beyond the limit (docs/keys.md); a leased counter never does.
 import { periodStart } from '../keys/periods.ts';
 import type { KeyRecord } from '../keys/types.ts';
 import type { Store } from '../store/types.ts';
@@ -22,9 +19,12 @@ import {
   counterKey,
   enforceAlone,
   hasRoom,
+  leaseGranted,
+  leaseReturned,
   newCounter,
   previousRef,
   seenRoom,
+  usageWritten,
   windowOver,
 } from './counter.ts';
 import { isPerMinute, MINUTE_MS, type CounterRef } from './grant.ts';
@@ -206,17 +206,7 @@ export class QuotaLimiter {
           leaseMs: this.leaseMs,
         })),
       );
-      batch.forEach((c, i) => {
-        const { grant, ...known } = grants[i]!;
-        c.pending -= sent[i]!;
-        c.allowance = grant;
-        c.known = known;
-        // Trust the lease a little less long than the store keeps it.
-        c.validUntil = now + this.leaseMs - 2 * this.flushMs;
-        c.degraded = false;
-        c.informed = true;
-        c.leased = true;
-      });
+      batch.forEach((c, i) => leaseGranted(c, grants[i]!, sent[i]!, this.trustedUntil(now)));
       this.lastError = undefined;
     } catch (error) {
       this.failed(error);
@@ -224,6 +214,11 @@ export class QuotaLimiter {
     } finally {
       for (const c of batch) c.acquiring = undefined;
     }
+  }
+
+  /** Trust a lease a little less long than the store keeps it. */
+  private trustedUntil(now: number): number {
+    return now + this.leaseMs - 2 * this.flushMs;
   }
 
   private failed(error: unknown): void {
@@ -259,16 +254,12 @@ export class QuotaLimiter {
                 this.leaseMs,
                 last,
               );
-              part.forEach((c, j) => {
-                c.pending -= deltas[j]!;
-                c.allowance = Math.max(0, c.allowance - deltas[j]!);
-                c.known.used += deltas[j]!;
-              });
+              part.forEach((c, j) => usageWritten(c, deltas[j]!));
             },
             true,
           );
           for (const c of this.counters.values())
-            if (c.validUntil > now && !c.degraded) c.validUntil = now + this.leaseMs - 2 * this.flushMs;
+            if (c.validUntil > now && !c.degraded) c.validUntil = this.trustedUntil(now);
           this.lastError = undefined;
         } catch (error) {
           this.failed(error);
@@ -285,12 +276,7 @@ export class QuotaLimiter {
             this.holder,
             part.map((c) => c.ref),
           );
-          // Kept without a lease: the state seen admits the key's next request at once.
-          for (const c of part) {
-            c.leased = false;
-            c.allowance = 0;
-            c.validUntil = 0;
-          }
+          for (const c of part) leaseReturned(c);
         });
       } catch (error) {
         this.failed(error);
