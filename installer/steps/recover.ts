@@ -13,7 +13,7 @@ import type { Logger } from '../command/log.ts';
 import { removeWorkDir } from '../archive/work-dir.ts';
 import { labelKeys, madeByInstaller, type InstallContext } from '../context.ts';
 import { HARDENING } from '../engine/container-spec.ts';
-import type { ContainerState } from '../engine/containers.ts';
+import type { ContainerListing, ContainerState } from '../engine/containers.ts';
 import type { Engine } from '../engine/engine.ts';
 import { poll } from '../engine/poll.ts';
 import type { Step } from '../flows/step.ts';
@@ -21,42 +21,45 @@ import type { Step } from '../flows/step.ts';
 /** Whether a proxy's log shows it received SIGTERM (its first drain line, src/cli/serve.ts). */
 const signalled = (logs: string) => logs.includes('"msg":"draining');
 
-async function recoverLeftovers(
-  engine: Engine,
-  ctx: InstallContext,
-  log: Logger,
-  healthTimeoutS: number,
-): Promise<string[]> {
-  const { containers } = engine;
-  const { container, previousContainer, nextContainer, holder } = ctx.names;
-  const ours = async (name: string) => {
-    const found = await containers.inspect(name);
-    return found && madeByInstaller(found.labels, ctx) ? found : undefined;
-  };
-  const done: string[] = [];
-  const draining = async () =>
-    (await containers.labelled(`${labelKeys(ctx).repo}=${ctx.names.imageRepo}`)).filter(
-      (c) => c.name.startsWith(ctx.names.drainingPrefix) && c.state === 'running' && madeByInstaller(c.labels, ctx),
-    );
-  const next = await ours(nextContainer);
-  if (next) {
-    const handingOver =
-      next.running &&
-      !(await containers.inspect(container)) &&
-      !(await ours(previousContainer)) &&
-      (await draining()).length > 0;
-    if (handingOver) {
-      // Killed in the hand-over between its renames: the new proxy had been proven, it serves.
-      await containers.rename(next.id, container);
-      done.push(`completed the hand-over to ${container}`);
-    } else {
-      // A stop, not a removal: it may already have taken requests beside the old proxy.
-      await containers.stop(next.id, HARDENING.stopSeconds);
-      await containers.remove(next.id);
-      done.push(`removed the unfinished container ${nextContainer}`);
-    }
+/** What every kind of leftover needs: the engine, the names, and a way to tell our containers. */
+interface Leftovers {
+  engine: Engine;
+  ctx: InstallContext;
+  healthTimeoutS: number;
+  /** the container of that name, if this installer made it */
+  ours(name: string): Promise<ContainerState | undefined>;
+  /** old proxies renamed for a hand-over that still run */
+  draining(): Promise<ContainerListing[]>;
+}
+
+/** A `-next` proxy: the new one of a run killed before or inside its hand-over. */
+async function unfinishedNext(l: Leftovers): Promise<string[]> {
+  const { containers } = l.engine;
+  const { container, previousContainer, nextContainer } = l.ctx.names;
+  const next = await l.ours(nextContainer);
+  if (!next) return [];
+  const handingOver =
+    next.running &&
+    !(await containers.inspect(container)) &&
+    !(await l.ours(previousContainer)) &&
+    (await l.draining()).length > 0;
+  if (handingOver) {
+    // Killed in the hand-over between its renames: the new proxy had been proven, it serves.
+    await containers.rename(next.id, container);
+    return [`completed the hand-over to ${container}`];
   }
-  for (const old of await draining()) {
+  // A stop, not a removal: it may already have taken requests beside the old proxy.
+  await containers.stop(next.id, HARDENING.stopSeconds);
+  await containers.remove(next.id);
+  return [`removed the unfinished container ${nextContainer}`];
+}
+
+/** Old proxies renamed for a hand-over: each gets exactly one SIGTERM, or its name back. */
+async function undrainedProxies(l: Leftovers): Promise<string[]> {
+  const { containers } = l.engine;
+  const { container } = l.ctx.names;
+  const done: string[] = [];
+  for (const old of await l.draining()) {
     if (signalled(await containers.logsTail(old.id, 500))) continue;
     // Renamed for the hand-over, never told to drain: a second SIGTERM would cut its streams.
     if ((await containers.inspect(container))?.running) {
@@ -67,53 +70,89 @@ async function recoverLeftovers(
       done.push(`restored ${old.name} as ${container}`);
     }
   }
-  const previous = await ours(previousContainer);
-  const previousHolder = await ours(`${holder}-previous`);
-  if (previous) {
-    const current = await containers.inspect(container);
-    if (current && current.running && current.health === 'healthy') {
-      await containers.remove(previous.id);
-      if (previousHolder) await containers.remove(previousHolder.id);
-      done.push(`removed ${previousContainer}: ${container} is running and healthy`);
-    } else {
-      if (current) await containers.remove(current.id);
-      // The port goes back to what the old proxy had: its own, or the holder it had joined.
-      const newHolder = await ours(holder);
-      if (newHolder && newHolder.id !== previous.joinedTo) await containers.remove(newHolder.id);
-      // A stop the killed run had sent goes on in the engine without it: the old proxy may be
-      // draining while Docker still calls it running and healthy. Stopping it here (a no-op when
-      // it is stopped) waits for that stop, so the start that follows is the last word.
-      if (previousHolder) {
-        await containers.rename(previousHolder.id, holder);
-        await containers.stop(previousHolder.id, HARDENING.stopSeconds);
-        await containers.start(previousHolder.id);
-      }
-      await containers.rename(previous.id, container);
-      await containers.stop(previous.id, HARDENING.stopSeconds);
-      await containers.start(previous.id);
-      done.push(
-        `restored ${previousContainer} as ${container}${current ? ` (replacing an unhealthy ${container})` : ''}`,
-      );
-      // Give it the chance to become healthy again so the idempotency check sees the truth.
-      await poll(
-        async () => {
-          const state = await containers.inspect(previous.id);
-          return !state?.running || state.health === 'healthy' || state.health === undefined ? true : undefined;
-        },
-        { timeoutMs: healthTimeoutS * 1000, delayMs: 250 },
-      );
-    }
-  } else if (previousHolder) {
+  return done;
+}
+
+/** A `-previous` proxy (and holder): kept by a replace that was killed before it was proven. */
+async function previousInstall(l: Leftovers): Promise<string[]> {
+  const { containers } = l.engine;
+  const { container, previousContainer, holder } = l.ctx.names;
+  const previous = await l.ours(previousContainer);
+  const previousHolder = await l.ours(`${holder}-previous`);
+  if (!previous) {
+    if (!previousHolder) return [];
     await containers.remove(previousHolder.id);
-    done.push(`removed ${holder}-previous`);
+    return [`removed ${holder}-previous`];
   }
-  // A run killed before its clean-up leaves the work folder behind; the lock we hold means no
-  // live installer is using it. removeWorkDir refuses links and folders owned by someone else.
-  const { workDir } = ctx.paths;
-  if (existsSync(workDir)) {
-    removeWorkDir(workDir);
-    if (!existsSync(workDir)) done.push(`removed ${workDir} left by an interrupted run`);
+  const current = await containers.inspect(container);
+  if (current && current.running && current.health === 'healthy') {
+    await containers.remove(previous.id);
+    if (previousHolder) await containers.remove(previousHolder.id);
+    return [`removed ${previousContainer}: ${container} is running and healthy`];
   }
+  if (current) await containers.remove(current.id);
+  // The port goes back to what the old proxy had: its own, or the holder it had joined.
+  const newHolder = await l.ours(holder);
+  if (newHolder && newHolder.id !== previous.joinedTo) await containers.remove(newHolder.id);
+  // A stop the killed run had sent goes on in the engine without it: the old proxy may be
+  // draining while Docker still calls it running and healthy. Stopping it here (a no-op when
+  // it is stopped) waits for that stop, so the start that follows is the last word.
+  if (previousHolder) {
+    await containers.rename(previousHolder.id, holder);
+    await containers.stop(previousHolder.id, HARDENING.stopSeconds);
+    await containers.start(previousHolder.id);
+  }
+  await containers.rename(previous.id, container);
+  await containers.stop(previous.id, HARDENING.stopSeconds);
+  await containers.start(previous.id);
+  // Give it the chance to become healthy again so the idempotency check sees the truth.
+  await poll(
+    async () => {
+      const state = await containers.inspect(previous.id);
+      return !state?.running || state.health === 'healthy' || state.health === undefined ? true : undefined;
+    },
+    { timeoutMs: l.healthTimeoutS * 1000, delayMs: 250 },
+  );
+  return [`restored ${previousContainer} as ${container}${current ? ` (replacing an unhealthy ${container})` : ''}`];
+}
+
+/** The work folder of a run killed before its clean-up. */
+function staleWorkDir(l: Leftovers): string[] {
+  // The lock we hold means no live installer is using it. removeWorkDir refuses links and
+  // folders owned by someone else.
+  const { workDir } = l.ctx.paths;
+  if (!existsSync(workDir)) return [];
+  removeWorkDir(workDir);
+  return existsSync(workDir) ? [] : [`removed ${workDir} left by an interrupted run`];
+}
+
+/** In this order: a `-next` may be the hand-over that the draining proxies are part of. */
+async function recoverLeftovers(
+  engine: Engine,
+  ctx: InstallContext,
+  log: Logger,
+  healthTimeoutS: number,
+): Promise<string[]> {
+  const { containers } = engine;
+  const l: Leftovers = {
+    engine,
+    ctx,
+    healthTimeoutS,
+    ours: async (name) => {
+      const found = await containers.inspect(name);
+      return found && madeByInstaller(found.labels, ctx) ? found : undefined;
+    },
+    draining: async () =>
+      (await containers.labelled(`${labelKeys(ctx).repo}=${ctx.names.imageRepo}`)).filter(
+        (c) => c.name.startsWith(ctx.names.drainingPrefix) && c.state === 'running' && madeByInstaller(c.labels, ctx),
+      ),
+  };
+  const done = [
+    ...(await unfinishedNext(l)),
+    ...(await undrainedProxies(l)),
+    ...(await previousInstall(l)),
+    ...staleWorkDir(l),
+  ];
   for (const line of done) log.line(`recovery: ${line}`);
   return done;
 }
