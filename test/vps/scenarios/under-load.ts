@@ -106,6 +106,7 @@ const envLines = (text: string) => text.split('\n').filter((l) => !/^\s*DRAIN_TI
  * is recreated on the same port, with the hand-over; the installer waits for the old proxy.
  */
 export async function reconfigureUnderLoad(s: Session, port: number): Promise<void> {
+  await ensureUpstream(s, port);
   const envBefore = await s.vps.readFile(`${CONFIG_DIR}/.env`);
   const providers = (await configDigest(s.vps)).split('\n').find((l) => l.endsWith('provider-config.yaml'));
   const m = await underLoad(s, port, () =>
