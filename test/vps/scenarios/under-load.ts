@@ -113,11 +113,11 @@ export async function reconfigureUnderLoad(s: Session, port: number): Promise<vo
     s.installer(['--yes', '--drain-timeout', String(RECONFIGURED_DRAIN_TIMEOUT)]),
   );
   assert.equal(m.run.code, 0);
+  assertUndisturbed(m);
+  assertHandedOver(m);
   assert.match(m.run.output, /recreated with the new settings: the new one starts beside it/);
   assert.match(m.run.output, /the old one drains as ai-proxy-draining-[0-9a-f]{12}/);
   assert.match(m.run.output, /exited with code 0 after/, 'the installer waited for the old proxy to finish');
-  assertUndisturbed(m);
-  assertHandedOver(m);
   const envAfter = await s.vps.readFile(`${CONFIG_DIR}/.env`);
   assert.match(envAfter, new RegExp(`^DRAIN_TIMEOUT=${RECONFIGURED_DRAIN_TIMEOUT}$`, 'm'));
   assert.deepEqual(envLines(envAfter), envLines(envBefore), 'only DRAIN_TIMEOUT changed in .env');
@@ -154,9 +154,9 @@ export async function upgradeUnderLoad(s: Session, port: number): Promise<void> 
   await s.upload(next.release);
   const m = await underLoad(s, port, () => s.installer(['--yes']));
   assert.equal(m.run.code, 0);
-  assert.match(m.run.output, new RegExp(`ai-proxy ${expected.version.replace(/\./g, '\\.')} will be replaced`));
   assertUndisturbed(m);
   assertHandedOver(m);
+  assert.match(m.run.output, new RegExp(`ai-proxy ${expected.version.replace(/\./g, '\\.')} will be replaced`));
   await assertInstalled(s.vps, { port, version: next.version });
   assert.equal(await configDigest(s.vps), config, 'the configuration survived the upgrade byte for byte');
   assert.ok(await s.vps.inspect(oldImage), 'the previous image is kept (one step back stays possible)');
