@@ -12,6 +12,7 @@ import { REQUIRE_E2E, missingPrerequisite } from './lib/preconditions.ts';
 import { currentRelease } from './lib/artifacts.ts';
 import { releaseVersion } from './lib/next-release.ts';
 import { formatTable, recorded } from './lib/report.ts';
+import { closeSlowUpstreams } from './lib/slow-upstream.ts';
 import { expected } from './scenarios/expected.ts';
 import { installScenarios } from './scenarios/install.ts';
 import { failureScenarios } from './scenarios/failures.ts';
@@ -49,7 +50,8 @@ if (narrowed) {
       if (pruned.length) console.log(`# removed images and tarballs of earlier recipes: ${pruned.join(', ')}`);
       expected.version = await releaseVersion(currentRelease());
     });
-    after(() => {
+    after(async () => {
+      await closeSlowUpstreams();
       const table = formatTable(recorded(), (Date.now() - started) / 1000);
       console.log(`\n${table}\n`);
       // also on disk, for a CI job to keep as an artifact

@@ -113,14 +113,19 @@ export function describePhases(b: ImageBuild): string {
 }
 
 /**
- * Removes VPS images and root filesystem tarballs of earlier recipes: a recipe change leaves the
- * old ones unused (~600 MB each). Without -f, an image a running VPS still uses stays.
+ * Removes VPS images and root filesystem tarballs of earlier versions of these recipes: a recipe
+ * change leaves the old ones unused (~600 MB each). Without -f, an image a running VPS still uses
+ * stays. Images of recipes this checkout does not know are another checkout's (a branch that
+ * adds a recipe, on the same engine): they are left alone.
  */
 export async function pruneStale(recipes: readonly Recipe[]): Promise<string[]> {
   const keep = new Set(recipes.flatMap((r) => [imageTag(r), baseTag(r)]));
+  const names = new Set(recipes.map((r) => r.name));
+  const recipeOf = (tag: string) => tag.slice(tag.indexOf(':') + 1).replace(/-[0-9a-f]+$/, '');
   const listed = await dockerOk(['images', '--format', '{{.Repository}}:{{.Tag}}', '--filter', 'reference=aip-vps-*']);
   const removed: string[] = [];
-  for (const tag of listed.stdout.split('\n').filter((t) => /^aip-vps-(img|base):/.test(t) && !keep.has(t))) {
+  const stale = (t: string) => /^aip-vps-(img|base):/.test(t) && !keep.has(t) && names.has(recipeOf(t));
+  for (const tag of listed.stdout.split('\n').filter(stale)) {
     if ((await docker(['rmi', tag])).code === 0) removed.push(tag);
   }
   const tarballs = new Set(recipes.map((r) => `rootfs-${r.name}-${rootfsHash(r)}.tar`));

@@ -4,7 +4,7 @@ export interface ContainerInspect {
   Id?: string;
   Image?: string;
   State?: { Status?: string; Running?: boolean; StartedAt?: string; Health?: { Status?: string; Log?: unknown[] } };
-  Config?: { User?: string; Labels?: Record<string, string> };
+  Config?: { User?: string; Labels?: Record<string, string>; Env?: string[] };
   HostConfig?: {
     ReadonlyRootfs?: boolean;
     Tmpfs?: Record<string, string>;

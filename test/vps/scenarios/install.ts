@@ -1,13 +1,16 @@
 // First install on each Debian release, then the operator's everyday runs (scenarios/lifecycle.ts):
-// re-run, port change, upgrade to another release build, uninstall, uninstall --purge.
+// re-run, port change, uninstall, uninstall --purge; and on each release a reconfiguration, a
+// failed upgrade and an upgrade to another release build under load (scenarios/under-load.ts).
 import assert from 'node:assert/strict';
 import { group, scenario } from '../lib/scenario.ts';
 import type { Session } from '../lib/session.ts';
 import { CONFIG_DIR, assertInstalled, assertServing } from '../lib/installed.ts';
 import { addMockUpstream } from '../lib/upstream.ts';
 import { nextRelease } from '../lib/next-release.ts';
+import { brokenRelease } from '../lib/broken-release.ts';
 import { expected } from './expected.ts';
-import { changePort, rerunUnchanged, uninstall, upgrade } from './lifecycle.ts';
+import { changePort, rerunUnchanged, uninstall } from './lifecycle.ts';
+import { underLoadCases } from './under-load.ts';
 
 /** Upload pkg/ and install non-interactively: the healthy starting point of most scenarios. */
 export async function healthyInstall(s: Session, port = 8080, upstream = true): Promise<void> {
@@ -46,11 +49,21 @@ export function installScenarios(): void {
     await changePort(s, 8080, 8181);
   });
 
-  scenario('upgrade to another release build', 'bookworm', async (s) => {
-    await nextRelease(); // the build first: the probe must not measure it
-    await healthyInstall(s);
-    await upgrade(s, 8080);
-  });
+  // the release builds first: the load must not measure them
+  const builds = async () => {
+    await nextRelease();
+    await brokenRelease();
+  };
+
+  group(
+    'zero downtime under load',
+    'bookworm',
+    async (s) => {
+      await builds();
+      await healthyInstall(s);
+    },
+    underLoadCases(8080),
+  );
 
   for (const purge of [false, true]) {
     scenario(purge ? 'uninstall --purge' : 'uninstall', 'bookworm', async (s) => {
@@ -61,20 +74,28 @@ export function installScenarios(): void {
 
   // the same runs on Debian 11 (Docker 20.10.5) and 13 (Docker 26.1, API 1.45), chained on one VPS each
   for (const release of ['bullseye', 'trixie']) {
-    group('everyday runs', release, (s) => healthyInstall(s, 8080, false), [
-      { title: 'idempotent re-run', run: (s) => rerunUnchanged(s, 8080) },
-      // after this config edit a re-run recreates the container (the config differs from the
-      // deployed one), so it comes after the idempotency check
-      {
-        title: 'request reaches a mock upstream',
-        run: async (s) => {
-          await addMockUpstream(s.vps);
-          await assertServing(s.vps, 8080);
-        },
+    group(
+      'everyday runs',
+      release,
+      async (s) => {
+        await builds();
+        await healthyInstall(s, 8080, false);
       },
-      { title: 'upgrade to another release build', run: (s) => upgrade(s, 8080) },
-      { title: 'port change', run: (s) => changePort(s, 8080, 8181) },
-      { title: 'uninstall', run: (s) => uninstall(s, 8181, false) },
-    ]);
+      [
+        { title: 'idempotent re-run', run: (s) => rerunUnchanged(s, 8080) },
+        // after this config edit a re-run recreates the container (the config differs from the
+        // deployed one), so it comes after the idempotency check
+        {
+          title: 'request reaches a mock upstream',
+          run: async (s) => {
+            await addMockUpstream(s.vps);
+            await assertServing(s.vps, 8080);
+          },
+        },
+        ...underLoadCases(8080),
+        { title: 'port change', run: (s) => changePort(s, 8080, 8181) },
+        { title: 'uninstall', run: (s) => uninstall(s, 8181, false) },
+      ],
+    );
   }
 }

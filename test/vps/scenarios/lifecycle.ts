@@ -4,12 +4,7 @@ import assert from 'node:assert/strict';
 import type { Session } from '../lib/session.ts';
 import { CONFIG_DIR, assertFiles, assertInstalled } from '../lib/installed.ts';
 import { forgetMockUpstream, MOCK_NAME } from '../lib/upstream.ts';
-import { nextRelease } from '../lib/next-release.ts';
-import { startProbe, stopProbe } from '../lib/probe.ts';
 import { expected } from './expected.ts';
-
-/** The longest an upgrade may leave /ping unanswered in a test. */
-export const UPGRADE_GAP_BOUND_MS = 10_000;
 
 const sha = async (s: Session, file: string) =>
   (await s.vps.execOk(`sha256sum ${CONFIG_DIR}/${file}`)).stdout.split(' ')[0];
@@ -46,31 +41,6 @@ export async function changePort(s: Session, from: number, to: number): Promise<
   assert.deepEqual(withoutPort(envAfter), withoutPort(envBefore), 'only the PORT line of .env changed');
   assert.match(envAfter, new RegExp(`^PORT=${to}$`, 'm'));
   assert.equal(await sha(s, 'provider-config.yaml'), providersBefore, 'provider-config.yaml is untouched');
-}
-
-/** Copies the second release build over the first and installs it, measuring the downtime. */
-export async function upgrade(s: Session, port: number): Promise<void> {
-  const next = await nextRelease();
-  if (next.seconds)
-    console.log(`# second release ${next.version} built from a clone of HEAD in ${next.seconds.toFixed(1)} s`);
-  const config = await configDigest(s);
-  const oldImage = (await s.vps.inspect('ai-proxy'))?.Image;
-  await s.upload(next.release);
-  await startProbe(s.vps, port);
-  const r = await s.installer(['--yes']);
-  const probe = await stopProbe(s.vps);
-  s.note = `downtime ${(probe.longestGapMs / 1000).toFixed(2)} s (${probe.failures}/${probe.probes} probes failed), upgrade took ${(r.ms / 1000).toFixed(1)} s`;
-  assert.equal(r.code, 0);
-  // The new proxy serves beside the old one before the old one stops accepting: no probe fails.
-  assert.ok(probe.probes >= 20, `only ${probe.probes} probes ran during the upgrade`);
-  assert.equal(probe.failures, 0, `${probe.failures} probes failed, /ping was down ${probe.longestGapMs} ms`);
-  assert.ok(
-    probe.longestGapMs <= UPGRADE_GAP_BOUND_MS,
-    `/ping was down ${probe.longestGapMs} ms (bound ${UPGRADE_GAP_BOUND_MS} ms)`,
-  );
-  await assertInstalled(s.vps, { port, version: next.version });
-  assert.equal(await configDigest(s), config, 'the configuration survived the upgrade byte for byte');
-  assert.ok(await s.vps.inspect(oldImage), 'the previous image is kept (one step back stays possible)');
 }
 
 /** `--uninstall [--purge]`: no container, no image, port closed; config kept (or deleted). */
