@@ -244,6 +244,39 @@ export class Containers {
       return '';
     }
   }
+
+  /**
+   * The last lines the container wrote since it was last started. A container's log outlives a
+   * `docker restart`: what its process said before (a drain of an earlier stop) must not be read
+   * as what the running process says now.
+   */
+  async logsSinceStart(name: string, lines = 5): Promise<string> {
+    try {
+      const container = this.#docker.getContainer(name);
+      const since = unixTimestamp((await container.inspect()).State.StartedAt);
+      const buffer = (await container.logs({
+        stdout: true,
+        stderr: true,
+        tail: lines,
+        follow: false,
+        // the engine reads "seconds.nanoseconds"; a number would lose the nanoseconds
+        ...(since ? { since: since as unknown as number } : {}),
+      })) as unknown as Buffer;
+      return demux(buffer).trim();
+    } catch {
+      return '';
+    }
+  }
+}
+
+/** "2026-12-05T16:18:37.908794705Z" as the engine's "1796487517.908794705", or undefined. */
+export function unixTimestamp(iso: string | undefined): string | undefined {
+  const match = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/.exec(iso ?? '');
+  if (!match) return undefined;
+  const seconds = Date.parse(`${match[1]}Z`) / 1000;
+  // a never-started container reports year 1: no lower bound then
+  if (!(seconds > 0)) return undefined;
+  return `${seconds}.${(match[2] ?? '').padEnd(9, '0')}`;
 }
 
 /** Strips the 8-byte stream headers of a non-TTY container's log. */

@@ -39,7 +39,7 @@ export function lastDrainLine(logs: string): DrainStatus | undefined {
 }
 
 export async function drainStatus(engine: Engine, id: string): Promise<DrainStatus | undefined> {
-  return lastDrainLine(await engine.containers.logsTail(id, 100));
+  return lastDrainLine(await engine.containers.logsSinceStart(id, 100));
 }
 
 /** "3 requests (2 streams) still open, up to 600 s" for the operator. */

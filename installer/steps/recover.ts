@@ -60,7 +60,7 @@ async function undrainedProxies(l: Leftovers): Promise<string[]> {
   const { container } = l.ctx.names;
   const done: string[] = [];
   for (const old of await l.draining()) {
-    if (signalled(await containers.logsTail(old.id, 500))) continue;
+    if (signalled(await containers.logsSinceStart(old.id, 500))) continue;
     // Renamed for the hand-over, never told to drain: a second SIGTERM would cut its streams.
     if ((await containers.inspect(container))?.running) {
       await containers.signal(old.id, 'SIGTERM');
