@@ -111,8 +111,10 @@ export function printSuccess(out: Output, run: Run, facts: Facts, summary: Summa
     summary.authToken
       ? `  Token      ${summary.authToken}\n             (shown once; it is stored as AUTH_TOKEN in ${summary.tokenFile})`
       : `  Token      AUTH_TOKEN in ${summary.tokenFile} (sudo grep AUTH_TOKEN ${summary.tokenFile})`,
-    `  Providers  edit ${join(run.ctx.paths.configDir, PROVIDER_FILE)}, then: docker restart ${name}`,
-    `  Manage     docker logs -f ${name} | docker restart ${name} | docker exec ${name} /app/ai-proxy config`,
+    // a reload and a re-run, not `docker restart`: a restart refuses connections and cuts streams
+    `  Providers  edit ${join(run.ctx.paths.configDir, PROVIDER_FILE)}, then: docker kill --signal HUP ${name}   (reloaded in place)`,
+    `  Settings   edit ${summary.tokenFile}, then run the installer again   (a new container takes over, no gap)`,
+    `  Manage     docker logs -f ${name} | docker exec ${name} /app/ai-proxy config`,
     `  Uninstall  sudo ./installer.sh --uninstall   (add --purge to delete the configuration too)`,
   ];
   const tls = facts.https?.settings;
