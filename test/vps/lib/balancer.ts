@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { run } from './run.ts';
 
 export const CHECK = { interMs: 1000, fall: 2, rise: 2 } as const;
 
@@ -87,6 +88,8 @@ export class Balancer {
 
   /** HAProxy in the foreground (`-db`), in front of every node's published port. */
   static async start(servers: Array<{ ip: string; port: number }>): Promise<Balancer> {
+    if ((await run('sh', ['-c', 'command -v haproxy'])).code !== 0)
+      throw new Error('haproxy is missing: apt-get install haproxy (.ci/run installs it)');
     const dir = mkdtempSync(join(tmpdir(), 'aip-vps-haproxy-'));
     const port = await freePort();
     const config = join(dir, 'haproxy.cfg');
