@@ -44,11 +44,13 @@ export function judgeRollout(
   // An UpdateStatus older than this run's update belongs to an earlier update.
   const state = created || (service.updateCompletedAt ?? '9') >= since ? service.updateState : 'updating';
   if (state === 'rollback_completed' || state === 'rollback_paused' || state === 'paused') {
+    // only this update's tasks: an earlier update's failed task must not be named as the cause
+    const mine = tasks.filter((t) => t.createdAt >= since);
     return {
       done: true,
       running,
       expected,
-      failure: `Swarm ${state === 'paused' ? 'paused' : 'rolled back'} the update: ${lastTaskError(tasks) ?? service.updateMessage ?? 'a task failed'}`,
+      failure: `Swarm ${state === 'paused' ? 'paused' : 'rolled back'} the update: ${lastTaskError(mine) ?? service.updateMessage ?? 'a task failed'}`,
     };
   }
   if (created) {

@@ -286,7 +286,9 @@ export function swarmInstallerSteps(): SwarmStep[] {
         r.code = u.code;
         r.note = `"${lastLine(u.output)}" after ${secs(u.ms)}; ${describeBalanced(balanced)}; without a load balancer, /ping on each node: ${describeProbes(probes)}`;
         assert.equal(u.code, 13, `an update Swarm rolled back: exit ${u.code}\n${u.output.slice(-1500)}`);
-        assert.equal(await m.readFile(path), good, `${path} is restored`);
+        // the installer restores the files as it found them: the operator's edit stays for them to fix
+        assert.equal(await m.readFile(path), PROVIDER_WITHOUT_KEY, `${path} is left as the operator wrote it`);
+        await m.execOk(`cat > ${path}`, { input: good });
         const after = await service(cluster);
         assert.equal(after.Spec?.Labels?.['ai-proxy.config-hash'], before.Spec?.Labels?.['ai-proxy.config-hash']);
         assertNoClientFailure(balanced, 'the rolled-back update');
