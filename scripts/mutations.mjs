@@ -183,4 +183,39 @@ export const MUTATIONS = [
       },
     ],
   },
+  {
+    id: 'swarm-stop-grace',
+    behaviour: "a Swarm task's stop grace period covers its drain (Swarm's 10 s default SIGKILLs streams)",
+    edits: [
+      {
+        file: 'installer/engine/service-spec.ts',
+        find: '        StopGracePeriod: stopGraceSeconds(drain) * SECOND,\n',
+        replace: '        StopGracePeriod: 10 * SECOND, // mutant: Swarm kills a draining task after 10 s\n',
+      },
+    ],
+    fails: [
+      {
+        file: 'installer/engine/service-spec.test.ts',
+        name: 'a task is never killed while it drains: the stop grace period covers DRAIN_DELAY, then DRAIN_TIMEOUT',
+      },
+    ],
+  },
+  {
+    id: 'swarm-ready-check',
+    behaviour:
+      'a Swarm task counts as healthy only once ready (what a load balancer checks), so a never-ready update rolls back',
+    edits: [
+      {
+        file: 'src/cli/healthcheck.ts',
+        find: "argv.includes('--ready') ? '/health/ready' : '/health/live'",
+        replace: "'/health/live' // mutant: --ready asks liveness",
+      },
+    ],
+    fails: [
+      {
+        file: 'test/integration/process.test.ts',
+        name: 'healthcheck --ready fails while the proxy would not be sent traffic (no usable provider); without it, it passes',
+      },
+    ],
+  },
 ];

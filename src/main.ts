@@ -8,7 +8,7 @@ const USAGE = `Usage: ai-proxy [command] [options]
 
 Commands:
   serve [--config-dir DIR]   run the proxy (default command)
-  healthcheck                exit 0 if the local proxy answers /health/live within 3 s
+  healthcheck [--ready]      exit 0 if the local proxy answers /health/live (--ready: /health/ready) within 3 s
   config [--config-dir DIR]  validate the configuration and print it with secrets redacted
   hold                       keep a container alive doing nothing (the installer's port holder)
   keys <command>             client keys: create, list, show, update, revoke, rotate (see: ai-proxy keys --help)

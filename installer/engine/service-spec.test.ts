@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { imageCheckSpec, serviceSpec, swarmSupported, type ServiceInput } from './service-spec.ts';
+import {
+  HEALTH,
+  imageCheckSpec,
+  serviceSpec,
+  swarmSupported,
+  SWARM_DRAIN_DELAY_S,
+  type ServiceInput,
+} from './service-spec.ts';
+import { nodeChangeSeconds } from '../steps/wait-converged.ts';
 import { secretName, staleObjects, SERVICE } from './stack.ts';
 import { swarmConfig as planSwarmConfig } from '../config-files/swarm-config.ts';
 
@@ -37,8 +45,8 @@ test('the service carries the hardening Swarm supports, host-mode ports and the 
   assert.deepEqual(c.Mounts, [
     { Type: 'tmpfs', Source: '', Target: '/tmp', TmpfsOptions: { SizeBytes: 64 * 1024 * 1024, Mode: 0o1777 } },
   ]);
-  assert.deepEqual(c.Env, ['LOG_LEVEL=warn', 'PORT=9090']);
-  assert.deepEqual(c.HealthCheck.Test, ['CMD', '/app/ai-proxy', 'healthcheck', '--port', '9090']);
+  assert.deepEqual(c.Env, ['DRAIN_DELAY=10', 'LOG_LEVEL=warn', 'PORT=9090']);
+  assert.deepEqual(c.HealthCheck.Test, ['CMD', '/app/ai-proxy', 'healthcheck', '--ready', '--port', '9090']);
   assert.equal(c.HealthCheck.StartInterval, undefined, 'API 1.41 has no StartInterval');
   assert.deepEqual(task.Resources.Limits, { MemoryBytes: 536870912, NanoCPUs: 500000000, Pids: 256 });
   assert.deepEqual(task.LogDriver, { Name: 'json-file', Options: { 'max-size': '10m', 'max-file': '3' } });
@@ -71,9 +79,9 @@ test('rolling update: one at a time, stop-first, rollback on failure, a monitor 
   const spec = serviceSpec({ ...input, replicas: 2, apiVersion: '1.45' });
   assert.deepEqual(spec.UpdateConfig, {
     Parallelism: 1,
-    Delay: 2e9,
+    Delay: 10e9,
     FailureAction: 'rollback',
-    Monitor: 15e9,
+    Monitor: 23e9,
     MaxFailureRatio: 0,
     Order: 'stop-first',
   });
@@ -114,4 +122,41 @@ test('secrets and the config are named by content; PORT and LOG_LEVEL stay plain
     ),
     [plan.secrets[1]!.name],
   );
+});
+
+const container = (spec: ReturnType<typeof serviceSpec>) =>
+  (spec.TaskTemplate as { ContainerSpec: { StopGracePeriod: number; Env: string[] } }).ContainerSpec;
+
+test('a task is never killed while it drains: the stop grace period covers DRAIN_DELAY, then DRAIN_TIMEOUT', () => {
+  // Swarm's default is 10 s: a stream still running then would be cut by SIGKILL
+  const byDefault = serviceSpec(input);
+  assert.equal(SWARM_DRAIN_DELAY_S, 10);
+  assert.equal(container(byDefault).StopGracePeriod, (10 + 600 + 10) * 1e9);
+  assert.ok(container(byDefault).Env.includes('DRAIN_DELAY=10'), 'the task reads the delay its grace period assumes');
+  const set = serviceSpec({ ...input, env: { ...input.env, DRAIN_TIMEOUT: '120', DRAIN_DELAY: '20' } });
+  assert.equal(container(set).StopGracePeriod, (20 + 120 + 10) * 1e9);
+  assert.deepEqual(container(set).Env, ['DRAIN_DELAY=20', 'DRAIN_TIMEOUT=120', 'LOG_LEVEL=warn', 'PORT=9090']);
+  assert.throws(() => serviceSpec({ ...input, env: { ...input.env, DRAIN_DELAY: 'soon' } }), /DRAIN_DELAY/);
+});
+
+test('the next node leaves only after DRAIN_DELAY, the time a load balancer needs to take the last one back in', () => {
+  assert.equal(serviceSpec(input).UpdateConfig?.Delay, 10e9);
+  assert.equal(serviceSpec(input).RollbackConfig?.Delay, 10e9);
+  const long = serviceSpec({ ...input, env: { ...input.env, DRAIN_DELAY: '30' } });
+  assert.equal(long.UpdateConfig?.Delay, 30e9);
+  // no load balancer to wait for: the short pause of before
+  assert.equal(serviceSpec({ ...input, env: { ...input.env, DRAIN_DELAY: '0' } }).UpdateConfig?.Delay, 2e9);
+});
+
+test('the monitor window outlasts the health checks that turn a task unhealthy right after it was healthy', () => {
+  const monitor = (serviceSpec(input).UpdateConfig?.Monitor ?? 0) / 1e9;
+  assert.ok(
+    monitor > HEALTH.intervalSeconds * HEALTH.retries + HEALTH.timeoutSeconds,
+    `monitor ${monitor} s must outlast ${HEALTH.retries} failed checks ${HEALTH.intervalSeconds} s apart`,
+  );
+});
+
+test("the installer waits per node as long as a node may take: the old task's drain, the pause, the monitor window", () => {
+  assert.equal(nodeChangeSeconds(serviceSpec(input)), 620 + 10 + 23);
+  assert.equal(nodeChangeSeconds(undefined), 10 + 2 + 23, 'a spec without the fields: Swarm defaults');
 });

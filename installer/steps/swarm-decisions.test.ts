@@ -156,6 +156,17 @@ test('a rollout is done when Swarm completed it and every task runs the new imag
   const rolled = judgeRollout(service('rollback_completed'), [...two, failed], 2, 'ai-proxy:2', false, since);
   assert.equal(rolled.done, true);
   assert.match(rolled.failure ?? '', /rolled back the update: task: non-zero exit \(1\)/);
+  // a task an earlier update left failed is not this update's cause
+  const earlier = task({ nodeId: 'n3', state: 'failed', error: 'port 9191 in use', createdAt: '2026-11-23T21:01:00Z' });
+  const named = judgeRollout(
+    { ...service('rollback_completed'), updateMessage: 'update rolled back due to failure' },
+    [...two, earlier],
+    2,
+    'ai-proxy:2',
+    false,
+    since,
+  );
+  assert.match(named.failure ?? '', /rolled back the update: update rolled back due to failure$/);
   assert.equal(judgeRollout(service(), two, 2, 'ai-proxy:2', true).done, true, 'a new service has no update status');
   assert.match(
     judgeRollout(service(), [failed, { ...failed, id: 'x' }], 1, 'ai-proxy:2', true).failure ?? '',

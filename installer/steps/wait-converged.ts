@@ -2,6 +2,7 @@
 // it is healthy, so counting running tasks of the new spec is the health gate; during an update
 // Swarm itself watches each task (UpdateConfig) and rolls back on a failure, which is read back
 // here and turned into exit 13 with the task's error.
+import type Docker from 'dockerode';
 import { EXIT } from '../command/exit-codes.ts';
 import { InstallError } from '../command/errors.ts';
 import type { Engine } from '../engine/engine.ts';
@@ -43,11 +44,13 @@ export function judgeRollout(
   // An UpdateStatus older than this run's update belongs to an earlier update.
   const state = created || (service.updateCompletedAt ?? '9') >= since ? service.updateState : 'updating';
   if (state === 'rollback_completed' || state === 'rollback_paused' || state === 'paused') {
+    // only this update's tasks: an earlier update's failed task must not be named as the cause
+    const mine = tasks.filter((t) => t.createdAt >= since);
     return {
       done: true,
       running,
       expected,
-      failure: `Swarm ${state === 'paused' ? 'paused' : 'rolled back'} the update: ${lastTaskError(tasks) ?? service.updateMessage ?? 'a task failed'}`,
+      failure: `Swarm ${state === 'paused' ? 'paused' : 'rolled back'} the update: ${lastTaskError(mine) ?? service.updateMessage ?? 'a task failed'}`,
     };
   }
   if (created) {
@@ -63,6 +66,24 @@ export function judgeRollout(
   }
   const settled = (created || state === 'completed') && running >= expected && current.every((t) => t.image === image);
   return { done: settled, running, expected };
+}
+
+/**
+ * Pure: the longest a rolling update may take per node besides the new task's start: the old
+ * task's drain (its stop grace period, which covers its streams), the pause before the next
+ * node, and Swarm's monitor window.
+ */
+export function nodeChangeSeconds(spec: Docker.ServiceSpec | undefined): number {
+  const ns = 1e9;
+  const stop = (spec?.TaskTemplate as { ContainerSpec?: { StopGracePeriod?: number } } | undefined)?.ContainerSpec
+    ?.StopGracePeriod;
+  const delay = spec?.UpdateConfig?.Delay;
+  const monitor = spec?.UpdateConfig?.Monitor;
+  return (
+    Math.ceil((stop ?? 10 * ns) / ns) +
+    Math.ceil((delay ?? ROLLOUT.minDelaySeconds * ns) / ns) +
+    Math.ceil((monitor ?? ROLLOUT.monitorSeconds * ns) / ns)
+  );
 }
 
 interface ConvergeInput {
@@ -88,7 +109,7 @@ export const waitConverged: Step<ConvergeInput, { nodes: NodeView[]; converged: 
     const nodes = await swarm.nodes();
     const reachable = new Set(eligible(nodes).map((n) => n.id));
     const expected = input.replicas ?? reachable.size;
-    const perTask = run.options.healthTimeout + ROLLOUT.monitorSeconds + ROLLOUT.delaySeconds + 10;
+    const perTask = run.options.healthTimeout + nodeChangeSeconds((await swarm.service(SERVICE))?.spec) + 10;
     const timeoutMs = perTask * Math.max(1, expected) * 1000;
     const image = input.imageRef;
     const since = input.updateStartedAt ?? '';

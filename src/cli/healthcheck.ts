@@ -35,16 +35,25 @@ export interface ProbeTarget {
 }
 
 /**
- * Where the probe goes: with TLS on, the plain HTTP_PORT listener (it answers /health/live to
- * loopback) when there is one, else HTTPS on PORT; without TLS, plain HTTP on PORT.
+ * Where the probe goes: with TLS on, the plain HTTP_PORT listener (it answers the health paths to
+ * loopback) when there is one, else HTTPS on PORT; without TLS, plain HTTP on PORT. `path` is
+ * /health/live (the process answers: the single container's check, which must not restart a proxy
+ * whose providers are down) or /health/ready (it would be sent traffic: a Swarm task's check, so
+ * that a rolling update moves on only from a task a load balancer would use).
  */
-export function probeTarget(vars: Record<string, string | undefined>, portFlag: number | undefined): ProbeTarget {
+export function probeTarget(
+  vars: Record<string, string | undefined>,
+  portFlag: number | undefined,
+  path: HealthPath = '/health/live',
+): ProbeTarget {
   const tlsOn = Boolean(vars.TLS_CERT_FILE?.trim() || vars.ACME_DOMAIN?.trim());
   const httpPort = vars.HTTP_PORT?.trim() ? Number(vars.HTTP_PORT) : undefined;
-  if (tlsOn && httpPort !== undefined) return { url: `http://127.0.0.1:${httpPort}/health/live`, tls: false };
+  if (tlsOn && httpPort !== undefined) return { url: `http://127.0.0.1:${httpPort}${path}`, tls: false };
   const port = portFlag ?? (vars.PORT?.trim() ? Number(vars.PORT) : DEFAULT_PORT);
-  return { url: `${tlsOn ? 'https' : 'http'}://127.0.0.1:${port}/health/live`, tls: tlsOn };
+  return { url: `${tlsOn ? 'https' : 'http'}://127.0.0.1:${port}${path}`, tls: tlsOn };
 }
+
+export type HealthPath = '/health/live' | '/health/ready';
 
 async function get(target: ProbeTarget): Promise<number | string> {
   const send = target.tls ? (await import('node:https')).request : request;
@@ -72,14 +81,20 @@ async function get(target: ProbeTarget): Promise<number | string> {
 }
 
 export async function healthcheckCommand(argv: string[]): Promise<void> {
-  const flags = parseFlags(argv, ['port', 'config-dir'], 'healthcheck');
+  // --ready takes no value; parseFlags knows only options with one
+  const path: HealthPath = argv.includes('--ready') ? '/health/ready' : '/health/live';
+  const flags = parseFlags(
+    argv.filter((a) => a !== '--ready'),
+    ['port', 'config-dir'],
+    'healthcheck',
+  );
   const portFlag = flags.port !== undefined ? Number(flags.port) : undefined;
   if (portFlag !== undefined && (!Number.isInteger(portFlag) || portFlag < 1 || portFlag > 65535))
     throw new ExitError(2, `healthcheck: invalid port "${flags.port}"`);
   // in a shared network the port may answer for another proxy: ask this one's own socket
   const target: ProbeTarget = sharedNetwork(process.env)
-    ? { url: 'http://localhost/health/live', tls: false, socketPath: instanceSocketPath() }
-    : probeTarget(readVars(resolveConfigDir(flags['config-dir'])), portFlag);
+    ? { url: `http://localhost${path}`, tls: false, socketPath: instanceSocketPath() }
+    : probeTarget(readVars(resolveConfigDir(flags['config-dir'])), portFlag, path);
   const port = Number(new URL(target.url).port || 80);
   if (!Number.isInteger(port) || port < 1 || port > 65535)
     throw new ExitError(2, `healthcheck: invalid port in ${target.url}`);

@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-test('PORT, LOG_LEVEL, the HTTPS and console settings are plain; the token, the console password hash and any other variable are secrets', () => {
-  for (const name of ['PORT', 'LOG_LEVEL', ...TLS_VARIABLES, ...CONSOLE_VARIABLES])
+test('PORT, LOG_LEVEL, the drain limits, the HTTPS and console settings are plain; the token, the console password hash and any other variable are secrets', () => {
+  for (const name of ['PORT', 'LOG_LEVEL', 'DRAIN_TIMEOUT', 'DRAIN_DELAY', ...TLS_VARIABLES, ...CONSOLE_VARIABLES])
     assert.equal(isSecret(name), false, name);
   for (const name of ['AUTH_TOKEN', 'CONSOLE_PASSWORD_HASH', 'OPENAI_API_KEY', 'MY_OWN_KEY'])
     assert.equal(isSecret(name), true, name);

@@ -28,13 +28,16 @@ export const DEFAULT_CONSOLE_HOST = '127.0.0.1';
 
 /**
  * Variables whose values are not secrets: `ai-proxy config` shows them as they are and a Swarm
- * service carries them as plain environment. Every other variable is a secret (AUTH_TOKEN and the
+ * service carries them as plain environment (the drain limits must be plain: the service's stop
+ * grace period is computed from them). Every other variable is a secret (AUTH_TOKEN and the
  * provider keys, whatever their names): redacted, or a Docker secret.
  */
 const PLAIN_VARIABLES: ReadonlySet<string> = new Set([
   'PORT',
   'LOG_LEVEL',
   'DATA_DIR',
+  'DRAIN_TIMEOUT',
+  'DRAIN_DELAY',
   ...TLS_VARIABLES,
   ...CONSOLE_VARIABLES,
 ]);

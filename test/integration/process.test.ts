@@ -185,6 +185,26 @@ describe(`subcommands (${targetLabel()})`, () => {
     assert.equal(run(['healthcheck', '--bogus', '1']).status, 2);
   });
 
+  it('healthcheck --ready fails while the proxy would not be sent traffic (no usable provider); without it, it passes', async () => {
+    // a Swarm task's check: a rolling update must not move on from a task a load balancer skips
+    const dir = writeConfigDir(
+      'providers:\n  - name: oa\n    type: openai\n    base_url: http://127.0.0.1:9/v1\n    api_key: ${MISSING_KEY}\n',
+    );
+    const px = await startProxyProcess(dir);
+    try {
+      const port = new URL(px.url).port;
+      const live = run(['healthcheck', '--port', port]);
+      assert.equal(live.status, 0, live.stderr);
+      const ready = run(['healthcheck', '--ready', '--port', port]);
+      assert.equal(ready.status, 1, ready.stdout);
+      assert.match(ready.stderr, new RegExp(`127\\.0\\.0\\.1:${port}/health/ready: HTTP 503`));
+    } finally {
+      px.child.kill('SIGTERM');
+      await px.exited;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('healthcheck exits 0 against a running proxy, reading PORT from the config', async () => {
     const dir = writeConfigDir('providers:\n  - name: echo\n    type: echo\n');
     const px = await startProxyProcess(dir);

@@ -7,6 +7,14 @@ import { SERVICE, SwarmProbe, api, describeProbes, type SwarmNode, type SwarmVps
 import { initAndJoin, type Join } from '../lib/swarm-install.ts';
 import { expected } from './expected.ts';
 import { assertNodeServes, assertTaskHardened, stopOneVps, type SwarmStep } from './swarm.ts';
+import {
+  PROVIDER_WITHOUT_KEY,
+  assertNoClientFailure,
+  describeBalanced,
+  provideSlowUpstream,
+  throughBalancer,
+  type Balanced,
+} from './swarm-balanced.ts';
 
 const PORT = 8080;
 const HELD_PORT = 9191;
@@ -41,6 +49,14 @@ function assertOneLineError(output: string, what: RegExp): void {
 
 let join: Join | undefined;
 
+/** Every node's task was replaced, so the balancer took each out (it reported not ready) and back in. */
+function assertEveryNodeLeftAndCameBack(b: Balanced<unknown>): void {
+  for (const s of b.servers) {
+    assert.ok(s.downs >= 1, `${s.name}: the load balancer never took it out: ${JSON.stringify(b.servers)}`);
+    assert.equal(s.status, 'UP', `${s.name}: not back in the load balancer: ${JSON.stringify(b.servers)}`);
+  }
+}
+
 export function swarmInstallerSteps(): SwarmStep[] {
   return [
     {
@@ -48,6 +64,8 @@ export function swarmInstallerSteps(): SwarmStep[] {
       async run(r) {
         const { cluster } = r;
         const m = cluster.manager;
+        // the operator's own provider file: echo and a slow upstream, for the load of steps 3 and 4b
+        await provideSlowUpstream(cluster);
         const formed = await initAndJoin(cluster);
         const { init } = formed;
         join = formed.join;
@@ -157,31 +175,36 @@ export function swarmInstallerSteps(): SwarmStep[] {
       },
     },
     {
-      title: '3. rolling upgrade to another release build, probe loop on every node',
+      title: '3. rolling upgrade to another release build: through a load balancer no request fails, no stream is cut',
       async run(r) {
         const { cluster } = r;
         const next = await nextRelease();
         await cluster.upload(next.release, cluster.workers);
-        const probe = SwarmProbe.start(cluster.nodes, PORT);
         const took: string[] = [];
-        for (const n of [...cluster.workers, cluster.manager]) {
-          const u = await n.session.installer(['--swarm', 'upgrade', '--yes']);
-          r.code = u.code;
-          assert.equal(u.code, 0, `node ${n.index + 1}: --swarm upgrade exited ${u.code}`);
-          took.push(`node ${n.index + 1} ${secs(u.ms)}`);
-        }
-        await cluster.waitConverged();
-        const results = await probe.stop();
-        r.note = `${describeProbes(results)}; upgrade runs: ${took.join(', ')}`;
-        // Generous bounds (seen: 7-11 of ~1,100 probes failed, gaps 1.4-1.8 s per node): a task
-        // replaced without start-first and without its health check gating traffic would take a
-        // node off for far longer. BENCHMARKS.md quotes the precise figures from this note.
+        const balanced = await throughBalancer(cluster, r.token, async () => {
+          const probe = SwarmProbe.start(cluster.nodes, PORT);
+          for (const n of [...cluster.workers, cluster.manager]) {
+            const u = await n.session.installer(['--swarm', 'upgrade', '--yes']);
+            r.code = u.code;
+            assert.equal(u.code, 0, `node ${n.index + 1}: --swarm upgrade exited ${u.code}\n${u.output.slice(-1500)}`);
+            took.push(`node ${n.index + 1} ${secs(u.ms)}`);
+          }
+          await cluster.waitConverged();
+          return probe.stop();
+        });
+        const results = balanced.value;
+        r.note = `${describeBalanced(balanced)}; without a load balancer, /ping on each node: ${describeProbes(results)}; upgrade runs: ${took.join(', ')}`;
+        assertNoClientFailure(balanced, 'the rolling upgrade');
+        assertEveryNodeLeftAndCameBack(balanced);
+        // Without a load balancer each node is off while its old task finishes its streams
+        // (after DRAIN_DELAY, up to the ~12 s of a stream, then 5 s without a request): generous
+        // bounds, BENCHMARKS.md quotes the figures from this note.
         for (const p of results) {
           assert.ok(p.probes >= 100, `node ${p.node}: only ${p.probes} probes ran during the upgrade`);
-          assert.ok(p.longestGapMs <= 10_000, `node ${p.node} was off for ${p.longestGapMs} ms (bound 10 s)`);
+          assert.ok(p.longestGapMs <= 60_000, `node ${p.node} was off for ${p.longestGapMs} ms (bound 60 s)`);
           assert.ok(
-            p.failures <= p.probes * 0.1,
-            `node ${p.node}: ${p.failures} of ${p.probes} probes failed (bound 10%)`,
+            p.failures <= p.probes * 0.5,
+            `node ${p.node}: ${p.failures} of ${p.probes} probes failed (bound 50%)`,
           );
         }
         for (const n of cluster.nodes) {
@@ -240,6 +263,36 @@ export function swarmInstallerSteps(): SwarmStep[] {
         } finally {
           await holder.session.vps.exec(`pkill -f 'LocalPort => ${HELD_PORT}'`);
         }
+      },
+    },
+    {
+      title:
+        '4b. an update whose task is never ready (no usable provider) is rolled back by Swarm (exit 13); through a load balancer no request fails',
+      async run(r) {
+        const { cluster } = r;
+        const m = cluster.manager.session.vps;
+        const path = `${CONFIG_DIR}/provider-config.yaml`;
+        const good = await m.readFile(path);
+        const before = await service(cluster);
+        // `cat >` keeps the file's owner and mode, as an editor saving in place would
+        await m.execOk(`cat > ${path}`, { input: PROVIDER_WITHOUT_KEY });
+        const balanced = await throughBalancer(cluster, r.token, async () => {
+          const probe = SwarmProbe.start(cluster.nodes, PORT);
+          const u = await cluster.manager.session.installer(['--swarm', 'upgrade', '--yes']);
+          await cluster.waitConverged();
+          return { u, probes: await probe.stop() };
+        });
+        const { u, probes } = balanced.value;
+        r.code = u.code;
+        r.note = `"${lastLine(u.output)}" after ${secs(u.ms)}; ${describeBalanced(balanced)}; without a load balancer, /ping on each node: ${describeProbes(probes)}`;
+        assert.equal(u.code, 13, `an update Swarm rolled back: exit ${u.code}\n${u.output.slice(-1500)}`);
+        // the installer restores the files as it found them: the operator's edit stays for them to fix
+        assert.equal(await m.readFile(path), PROVIDER_WITHOUT_KEY, `${path} is left as the operator wrote it`);
+        await m.execOk(`cat > ${path}`, { input: good });
+        const after = await service(cluster);
+        assert.equal(after.Spec?.Labels?.['ai-proxy.config-hash'], before.Spec?.Labels?.['ai-proxy.config-hash']);
+        assertNoClientFailure(balanced, 'the rolled-back update');
+        for (const n of cluster.nodes) await assertNodeServes(n, r.token);
       },
     },
     {

@@ -12,6 +12,7 @@ import { MiB, chat, contentOf } from '../lib/installed.ts';
 import { SwarmProbe, SwarmVpses, describeProbes, type SwarmNode } from '../lib/swarm.ts';
 import { swarmInstallerSteps } from './swarm-installer.ts';
 import { installerHasSwarm } from '../lib/swarm-install.ts';
+import { closeSlowUpstream } from './swarm-balanced.ts';
 
 const RECIPE = 'bookworm';
 const PORT = 8080;
@@ -156,6 +157,7 @@ export function swarmScenarios(): void {
       if (broken && process.env.VPS_KEEP === '1')
         console.log(`# kept for inspection: ${run.cluster?.nodes.map((n) => n.session.vps.name).join(' ')}`);
       else await run.cluster?.remove();
+      await closeSlowUpstream();
     });
     for (const step of swarmInstallerSteps()) {
       test(step.title, { timeout: 10 * 60_000 }, async (t) => {
