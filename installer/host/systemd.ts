@@ -47,11 +47,11 @@ export function readBootHost(hostRoot: string, unitPath: string, env: NodeJS.Pro
 
 export const unitName = (unitPath: string) => basename(unitPath);
 
-/** Writes the unit (root 0644), reloads systemd and enables it; it runs at the next engine start. */
-export function installUnit(unitPath: string, text: string, env: NodeJS.ProcessEnv): void {
+/** Writes the unit (root 0644), reloads systemd and enables it (unless told not to); it runs at the next engine start. */
+export function installUnit(unitPath: string, text: string, env: NodeJS.ProcessEnv, enable = true): void {
   writeFileAtomic(unitPath, text, { mode: 0o644, uid: 0, gid: 0 });
   systemctl(['daemon-reload'], env);
-  systemctl(['enable', '--quiet', unitName(unitPath)], env);
+  if (enable) systemctl(['enable', '--quiet', unitName(unitPath)], env);
 }
 
 /** Stops, disables and deletes the unit; the containers it started keep running (it has no ExecStop). */

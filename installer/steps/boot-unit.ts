@@ -21,8 +21,10 @@ export const bootUnit: Step<{ bootUnit: BootUnitPlan }> = {
       label: replaces === undefined ? `remove ${path}` : `put back the earlier ${path}`,
       run: () => (replaces === undefined ? removeUnit(path, env) : restoreUnit(path, replaces, wasEnabled, env)),
     });
+    // An operator who disabled our unit (to keep the proxy down across reboots) keeps it disabled.
+    const enable = replaces === undefined || wasEnabled;
     try {
-      installUnit(path, plan.text, env);
+      installUnit(path, plan.text, env, enable);
     } catch (error) {
       throw new InstallError(
         EXIT.configFailed,
@@ -30,6 +32,6 @@ export const bootUnit: Step<{ bootUnit: BootUnitPlan }> = {
         'check systemd (sudo systemctl status), then run the installer again',
       );
     }
-    return describeBootUnit(plan);
+    return enable ? describeBootUnit(plan) : `${path} updated, left disabled as it was`;
   },
 };
