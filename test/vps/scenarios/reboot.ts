@@ -32,6 +32,12 @@ const running = async (vps: Vps, name: string) => (await vps.inspect(name))?.Sta
 
 /** After a boot or an engine start: the unit ran and succeeded, both containers run, the proxy serves. */
 async function assertBackUp(vps: Vps, what: string): Promise<Record<string, string>> {
+  // `systemctl restart docker` returns once the engine runs, while the unit may still be starting
+  await vps.waitFor(
+    '[ "$(systemctl show --property=ActiveState --value ai-proxy)" != activating ]',
+    120_000,
+    `${what}: the unit did not finish`,
+  );
   const unit = await unitState(vps);
   assert.equal(unit.ActiveState, 'active', `${what}: the unit did not run: ${JSON.stringify(unit)}`);
   assert.equal(unit.Result, 'success', `${what}: the unit failed: ${JSON.stringify(unit)}`);
@@ -118,6 +124,7 @@ export function rebootScenarios(): void {
     {
       title: 'uninstall --purge removes the unit',
       run: async (s) => {
+        await s.upload(); // the reboots emptied /tmp, as on any Debian host (systemd-tmpfiles)
         const code = await uninstall(s, PORT, true);
         assert.equal(await s.vps.fileExists(UNIT), false, 'the unit file is deleted');
         assert.equal((await unitState(s.vps)).UnitFileState, '', 'systemd no longer knows the unit');
