@@ -105,7 +105,7 @@ export function rebootScenarios(): void {
           if (await raced(s.vps)) races++;
           await assertBackUp(s.vps, `reboot ${i}`);
         }
-        s.note = `Docker started the proxy before the holder in ${races} of ${REBOOTS} boots; the unit started it`;
+        s.note = `Docker started the proxy before the holder in ${races} of ${REBOOTS} boots; up after each`;
       },
     },
     {
