@@ -16,6 +16,8 @@ export interface InstallPaths {
   dataDir: string;
   logFile: string;
   lockFile: string;
+  /** The systemd unit that starts the holder, then the proxy, at boot (written only where systemd is the init). */
+  bootUnit: string;
 }
 
 export interface InstallNames {
@@ -58,6 +60,7 @@ export function defaultContext(env: NodeJS.ProcessEnv = process.env): InstallCon
       dataDir: join('/srv/ai-proxy', DATA_FOLDER),
       logFile: '/var/log/ai-proxy-installer.log',
       lockFile: '/run/lock/ai-proxy-installer.lock',
+      bootUnit: '/etc/systemd/system/ai-proxy.service',
     },
     names: {
       container: 'ai-proxy',
@@ -88,7 +91,12 @@ export function contextFor(
   return {
     ...context,
     ...(hostRoot ? { hostRoot } : {}),
-    paths: { ...paths, dataDir: join(paths.configDir, DATA_FOLDER) },
+    paths: {
+      ...paths,
+      dataDir: join(paths.configDir, DATA_FOLDER),
+      // under the host root like every host file: a test's temp root has no systemd, so nothing is written
+      bootUnit: join(hostRoot ?? context.hostRoot, 'etc/systemd/system', `${base}.service`),
+    },
     names: {
       container: base,
       previousContainer: `${base}-previous`,

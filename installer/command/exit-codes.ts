@@ -49,7 +49,7 @@ export const EXIT_MEANINGS: ReadonlyArray<{ code: ExitCode; meaning: string }> =
   {
     code: EXIT.configFailed,
     meaning:
-      'configuration failed: /srv/ai-proxy, .env, provider-config.yaml or Dockerfile update; a host group or account already has the container gid 1001',
+      'configuration failed: /srv/ai-proxy, .env, provider-config.yaml or Dockerfile update; a host group or account already has the container gid 1001; the systemd boot unit could not be installed',
   },
   { code: EXIT.buildFailed, meaning: 'image build failed; Swarm: the image is missing on a node' },
   {

@@ -13,10 +13,10 @@ const total = (flow: Flow, argv: string[]) =>
   1 + countSteps(flow.items, parseOptions(argv, { AI_PROXY_SWARM_TOKEN: TOKEN }));
 
 test('each flow counts the progress lines an operator sees, --purge included', () => {
-  assert.equal(total(installFlow, []), 14);
-  assert.equal(total(installFlow, ['--drain-timeout', '60']), 15, 'the drain wait only when asked');
-  assert.equal(total(uninstallFlow, ['--uninstall']), 3);
-  assert.equal(total(uninstallFlow, ['--uninstall', '--purge']), 4);
+  assert.equal(total(installFlow, []), 15);
+  assert.equal(total(installFlow, ['--drain-timeout', '60']), 16, 'the drain wait only when asked');
+  assert.equal(total(uninstallFlow, ['--uninstall']), 4);
+  assert.equal(total(uninstallFlow, ['--uninstall', '--purge']), 5);
   assert.equal(total(swarmFlows.init, ['--swarm', 'init']), 17);
   assert.equal(total(swarmFlows.upgrade, ['--swarm', 'upgrade']), 17, "a manager's, until the role says worker");
   assert.equal(total(swarmFlows.join, ['--swarm', 'join', '--manager', '10.0.0.2']), 8);
@@ -36,5 +36,9 @@ test('the branches count their own paths once chosen: a worker upgrade, a manage
     'host check, role, then verify, extract, build, clean up',
   );
   const [manager] = paths(uninstallFlow).filter((p) => p.name === 'manager');
-  assert.equal(1 + countSteps(manager?.items ?? [], options), 6, 'host check, the stack and its objects, then 3');
+  assert.equal(
+    1 + countSteps(manager?.items ?? [], options),
+    7,
+    'host check, the stack and its objects, then 4 (boot unit, containers, images, configuration)',
+  );
 });

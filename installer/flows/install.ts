@@ -1,8 +1,9 @@
 // The single-VPS install, upgrade and reconfiguration, as data: look (recover, verify, port,
-// plan), pass the gate, change (extract, reserve the group, configure, data folder, build, start
+// plan), pass the gate, change (extract, reserve the group, configure, data folder, boot unit, build, start
 // the new proxy beside the old one, wait until it serves), commit (hand over: the old one drains;
 // with --drain-timeout wait for it; clean up).
 import { printSuccess, summarize } from '../command/summary.ts';
+import { bootUnit } from '../steps/boot-unit.ts';
 import { build } from '../steps/build.ts';
 import { cleanUp } from '../steps/clean-up.ts';
 import { choosePort } from '../steps/choose-port.ts';
@@ -32,6 +33,7 @@ export const installFlow = flow('install')
   .step(reserveGroup)
   .step(configure)
   .step(prepareDataDir)
+  .step(bootUnit)
   .step(build)
   .step(startContainer)
   .step(waitHealthy)

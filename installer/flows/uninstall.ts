@@ -1,5 +1,5 @@
 // `--uninstall`: the stack first where this node manages one (a worker that runs a task of it is
-// refused: its manager would start it again), then the containers, the images and, with --purge,
+// refused: its manager would start it again), then the boot unit, the containers, the images and, with --purge,
 // the configuration.
 import { EXIT } from '../command/exit-codes.ts';
 import { InstallError } from '../command/errors.ts';
@@ -8,6 +8,7 @@ import type { Engine } from '../engine/engine.ts';
 import { swarmSupported } from '../engine/service-spec.ts';
 import { SERVICE } from '../engine/stack.ts';
 import { purgeConfig } from '../steps/purge-config.ts';
+import { removeBootUnit } from '../steps/remove-boot-unit.ts';
 import { purgeStackObjects } from '../steps/purge-stack-objects.ts';
 import { removeContainers } from '../steps/remove-containers.ts';
 import { removeImages } from '../steps/remove-images.ts';
@@ -34,6 +35,7 @@ async function stackHere(_run: Run, { engine }: { engine: Engine }): Promise<{ p
 function removeFromThisHost<S extends HostChecked & { action: string }>(flow: FlowBuilder<S>) {
   return flow
     .phase('remove')
+    .step(removeBootUnit)
     .step(removeContainers)
     .step(removeImages)
     .step(purgeConfig)

@@ -14,6 +14,8 @@ import { setEnvValue } from '../config-files/env-editor.ts';
 import { labelKeys } from '../context.ts';
 import { activeFirewalls, firewallWarning } from '../host/firewall.ts';
 import { gidHolders, judgeGid } from '../host/groups.ts';
+import { describeBootUnit, planBootUnit, type BootUnitPlan } from '../host/boot-unit.ts';
+import { readBootHost } from '../host/systemd.ts';
 import type { ContainerState } from '../engine/containers.ts';
 import { containerSpec, holderSpec, type RunSpec } from '../engine/container-spec.ts';
 import type { Engine } from '../engine/engine.ts';
@@ -36,6 +38,8 @@ export interface InstallPlan {
   /** The holder's spec without its image (an upgrade keeps the holder): the holder's spec label. */
   holderHash: string;
   action: Action;
+  /** The systemd unit that starts the holder before the proxy at boot. */
+  bootUnit: BootUnitPlan;
 }
 
 interface PlanInput {
@@ -195,7 +199,14 @@ export const planInstall: Step<PlanInput, InstallPlan> = {
     const published = [port, ...(https.httpPort ? [https.httpPort.host] : [])];
     const warning = firewallWarning(input.bind, published, activeFirewalls(run.ctx.hostRoot));
     if (warning) run.progress.warn(warning);
-    return { detail: action, value: { config, https, dockerfile, imageRef, specHash, holderHash, action } };
+    const { paths, hostRoot, env, names } = run.ctx;
+    const bootUnit = planBootUnit(
+      readBootHost(hostRoot, paths.bootUnit, env),
+      input.engine.endpoint,
+      paths.bootUnit,
+      names,
+    );
+    return { detail: action, value: { config, https, dockerfile, imageRef, specHash, holderHash, action, bootUnit } };
   },
 };
 
@@ -223,6 +234,7 @@ export function planLines(run: Run, input: PlanInput & InstallPlan): string[] {
     `  version    ${manifest.version}${manifest.commit ? ` (commit ${manifest.commit.slice(0, 12)})` : ''}, ${manifest.arch}`,
     `  port       ${port} published on ${bind}`,
     `  existing   ${what[input.action]}`,
+    `  boot       ${describeBootUnit(input.bootUnit)}`,
     `  config     ${run.ctx.paths.configDir}: ${config.firstInstall ? 'created from the templates with a new AUTH_TOKEN' : `kept as it is${config.next.env !== config.current.env?.toString('utf8') ? `, PORT set to ${https.containerPort ?? port}` : ''}`}`,
   ];
 }

@@ -20,6 +20,7 @@ import { interruptedScenarios } from './scenarios/interrupted.ts';
 import { interactiveScenarios } from './scenarios/interactive.ts';
 import { swarmScenarios } from './scenarios/swarm.ts';
 import { httpsScenarios } from './scenarios/https.ts';
+import { rebootScenarios } from './scenarios/reboot.ts';
 
 const missing = await missingPrerequisite(RECIPES);
 const started = Date.now();
@@ -64,5 +65,6 @@ if (narrowed) {
     interactiveScenarios();
     swarmScenarios();
     httpsScenarios();
+    rebootScenarios();
   });
 }

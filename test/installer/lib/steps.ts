@@ -12,6 +12,7 @@ export const INSTALL_STEPS: readonly { title: string; slow?: boolean }[] = [
   { title: "Reserving gid 1001 for the container's group" },
   { title: 'Writing the configuration' },
   { title: 'Preparing the data folder' },
+  { title: 'Installing the boot unit' },
   { title: 'Building the image', slow: true },
   { title: 'Starting the container' },
   { title: 'Waiting until the container is healthy', slow: true },

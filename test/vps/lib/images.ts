@@ -81,7 +81,7 @@ export async function ensureImage(r: Recipe, log: (line: string) => void = () =>
   log(`docker build ${tag}`);
   await timed('build', () =>
     dockerOk(['build', '--quiet', '-t', tag, '-f', '-', IMAGE_DIR], {
-      input: dockerfile(base),
+      input: dockerfile(base, r),
       env: { ...process.env, DOCKER_BUILDKIT: '0' },
       timeoutMs: 10 * 60_000,
     }),

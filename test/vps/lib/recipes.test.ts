@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { RECIPES, imageHash, imageTag, recipe, rootfsHash } from './recipes.ts';
+import { RECIPES, dockerfile, imageHash, imageTag, recipe, rootfsHash } from './recipes.ts';
 
 test('every recipe has a distinct, stable image tag with the aip-vps- prefix', () => {
   const tags = RECIPES.map(imageTag);
@@ -36,4 +36,15 @@ test('the engine-less variant has no Docker package; trixie adds the separate CL
   assert.ok(!recipe('bookworm-noengine').packages.some((p) => p.startsWith('docker')));
   assert.ok(recipe('trixie').packages.includes('docker-cli'));
   for (const r of RECIPES.filter((r) => r.engine)) assert.ok(r.packages.includes('docker.io'), r.name);
+});
+
+test('the systemd variant boots systemd as PID 1 and is stopped as systemd wants; the others keep their script', () => {
+  const systemd = recipe('bookworm-systemd');
+  assert.ok(systemd.packages.includes('systemd-sysv') && systemd.packages.includes('docker.io'));
+  const text = dockerfile('BASE', systemd);
+  assert.match(text, /^ENV container=docker$/m);
+  assert.match(text, /^STOPSIGNAL SIGRTMIN\+3$/m);
+  assert.match(text, /^CMD \["\/usr\/local\/sbin\/vps-systemd"\]$/m);
+  for (const r of RECIPES.filter((r) => r.init !== 'systemd'))
+    assert.match(dockerfile('BASE', r), /^CMD \["\/usr\/local\/sbin\/vps-boot"\]\n$/m, r.name);
 });

@@ -18,6 +18,12 @@ export interface Recipe {
   packages: string[];
   /** whether Debian's docker.io is installed; the engine is started by the harness, never by the image */
   engine: boolean;
+  /**
+   * `systemd`: the VPS boots systemd as PID 1 (Debian's systemd-sysv), which starts the engine
+   * from docker.service as on a real host, and `docker restart` of the VPS is a reboot. Without
+   * it a small script is PID 1's child and the harness starts the engine.
+   */
+  init?: 'systemd';
 }
 
 export const MIRROR = 'http://deb.debian.org/debian';
@@ -38,6 +44,16 @@ export const RECIPES: readonly Recipe[] = [
     engine: true,
   },
   { name: 'bookworm-noengine', suite: 'bookworm', release: '12', packages: [...OPERATOR_TOOLS], engine: false },
+  // Debian 12's systemd 252 still boots on the cgroup v1 hierarchies of this project's hosts
+  // (trixie's 257 needs a kernel switch for them); dbus as on any VPS with systemd.
+  {
+    name: 'bookworm-systemd',
+    suite: 'bookworm',
+    release: '12',
+    packages: [...OPERATOR_TOOLS, 'docker.io', 'systemd', 'systemd-sysv', 'dbus'],
+    engine: true,
+    init: 'systemd',
+  },
 ];
 
 export function recipe(name: string): Recipe {
@@ -48,8 +64,26 @@ export function recipe(name: string): Recipe {
 
 export const IMAGE_DIR = join(import.meta.dirname, '..', 'image');
 
+/** The boot scripts an image has (their content is part of its tag). */
+function bootScripts(r: Recipe): string[] {
+  return r.init === 'systemd' ? ['vps-boot', 'vps-engine', 'vps-systemd'] : ['vps-boot', 'vps-engine'];
+}
+
 /** The Dockerfile that turns the imported root filesystem into a VPS image. */
-export function dockerfile(baseTag: string): string {
+export function dockerfile(baseTag: string, r: Recipe): string {
+  const systemd =
+    r.init === 'systemd'
+      ? [
+          // what systemd looks for to know it runs in a container, and the signal that shuts it down
+          'ENV container=docker',
+          'STOPSIGNAL SIGRTMIN+3',
+          // no console to log in on, and no hardware clock or kernel modules to set up
+          'RUN systemctl mask getty.target console-getty.service systemd-logind.service' +
+            ' systemd-remount-fs.service sys-kernel-config.mount sys-kernel-debug.mount sys-kernel-tracing.mount',
+          'COPY vps-systemd /usr/local/sbin/',
+          'CMD ["/usr/local/sbin/vps-systemd"]',
+        ]
+      : ['CMD ["/usr/local/sbin/vps-boot"]'];
   return [
     `FROM ${baseTag}`,
     // an ordinary login user, allowed to use sudo as a VPS's admin account is (NOPASSWD: no
@@ -58,7 +92,7 @@ export function dockerfile(baseTag: string): string {
       " && echo 'operator ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/operator && chmod 0440 /etc/sudoers.d/operator" +
       ' && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin',
     'COPY vps-boot vps-engine /usr/local/sbin/',
-    'CMD ["/usr/local/sbin/vps-boot"]',
+    ...systemd,
     '',
   ].join('\n');
 }
@@ -70,8 +104,8 @@ export function rootfsHash(r: Recipe): string {
 }
 
 export function imageHash(r: Recipe): string {
-  const scripts = ['vps-boot', 'vps-engine'].map((f) => readFileSync(join(IMAGE_DIR, f), 'utf8'));
-  return sha(JSON.stringify({ rootfs: rootfsHash(r), dockerfile: dockerfile('BASE'), scripts }));
+  const scripts = bootScripts(r).map((f) => readFileSync(join(IMAGE_DIR, f), 'utf8'));
+  return sha(JSON.stringify({ rootfs: rootfsHash(r), dockerfile: dockerfile('BASE', r), scripts }));
 }
 
 export const baseTag = (r: Recipe) => `aip-vps-base:${r.name}-${rootfsHash(r)}`;

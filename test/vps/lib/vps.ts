@@ -58,7 +58,8 @@ export class Vps {
           '--hostname',
           slug.slice(0, 40) || 'vps',
           ...labels,
-          '--init',
+          // systemd must be PID 1 itself; the other VPSes get docker-init to reap orphans
+          ...(recipe.init === 'systemd' ? ['--tmpfs', '/run/lock'] : ['--init']),
           '--cap-add',
           'ALL',
           '--cap-drop',
@@ -78,8 +79,8 @@ export class Vps {
         ],
         { timeoutMs: 60_000 },
       );
-      await vps.waitFor('test -e /run/vps-booted', 30_000, 'the VPS did not finish booting (cgroup mounts)');
-      if (opts.engine ?? recipe.engine) await vps.startEngine();
+      await vps.booted();
+      if (recipe.init !== 'systemd' && (opts.engine ?? recipe.engine)) await vps.startEngine();
     } catch (error) {
       await vps.remove();
       throw error;
@@ -130,12 +131,37 @@ export class Vps {
     }
   }
 
+  /** Waits until the VPS has booted: its cgroup mounts, or systemd up with the engine answering. */
+  async booted(): Promise<void> {
+    if (this.recipe.init !== 'systemd')
+      return this.waitFor('test -e /run/vps-booted', 30_000, 'the VPS did not finish booting (cgroup mounts)');
+    // `degraded` too: a unit of the guest's own that fails in a container is not the test's business
+    await this.waitFor(
+      'state=$(systemctl is-system-running 2>/dev/null); [ "$state" = running ] || [ "$state" = degraded ]',
+      120_000,
+      'systemd did not finish booting',
+    );
+    await this.waitFor('docker info >/dev/null 2>&1', 120_000, 'docker.service did not start the engine');
+  }
+
+  /** A reboot of a VPS that boots systemd: systemd shuts down (SIGRTMIN+3), the VPS starts again. */
+  async reboot(): Promise<void> {
+    if (this.recipe.init !== 'systemd')
+      throw new Error(`${this.name} has no init to reboot (recipe ${this.recipe.name})`);
+    await dockerOk(['restart', '--time', '90', this.name], { timeoutMs: 180_000 });
+    await this.booted();
+  }
+
   async startEngine(): Promise<void> {
-    await this.execOk('vps-engine start', { timeoutMs: 120_000 });
+    await this.execOk(this.recipe.init === 'systemd' ? 'systemctl start docker' : 'vps-engine start', {
+      timeoutMs: 120_000,
+    });
   }
 
   async stopEngine(): Promise<void> {
-    await this.execOk('vps-engine stop', { timeoutMs: 120_000 });
+    await this.execOk(this.recipe.init === 'systemd' ? 'systemctl stop docker docker.socket' : 'vps-engine stop', {
+      timeoutMs: 120_000,
+    });
   }
 
   /** `docker inspect` of an object of the VPS's own engine, parsed; undefined when it does not exist. */
