@@ -28,6 +28,9 @@ import {
   type TestInstall,
 } from './lib/harness.ts';
 import { archiveWithVersion, brokenArchive } from './lib/variant.ts';
+import Docker from 'dockerode';
+import { Containers } from '../../installer/engine/containers.ts';
+import { lastDrainLine } from '../../installer/steps/drain-status.ts';
 
 const reason = skipReason();
 /** one streamed event per word, every 500 ms: a 26-word answer streams for about 13 s */
@@ -113,6 +116,12 @@ describe('upgrades under load with no failed request and no cut stream', { skip:
   after(async () => {
     t?.cleanup();
     await mock?.close();
+  });
+
+  test("what the hand-over reads of a proxy's drain is its current life's: the restart's drain is not", async () => {
+    const containers = new Containers(new Docker());
+    assert.equal(lastDrainLine(await containers.logsTail(t.name, 1000))?.msg, 'drained', 'the log keeps the restart');
+    assert.equal(lastDrainLine(await containers.logsSinceStart(t.name, 1000)), undefined);
   });
 
   test('an upgrade with --drain-timeout: the old proxy finishes its streams, the installer waits for it', async (ctx) => {
