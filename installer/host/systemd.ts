@@ -16,7 +16,8 @@ export function findOnPath(name: string, env: NodeJS.ProcessEnv): string | undef
     .find((path) => existsSync(path));
 }
 
-function readIfThere(path: string): string | undefined {
+/** A file's text, or undefined when there is none. */
+export function readIfThere(path: string): string | undefined {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {

@@ -1,21 +1,11 @@
 // `--uninstall`: disable and delete the boot unit, first, so no engine start brings back what the
 // next steps remove. Only a unit with the installer's marker line: one the operator wrote under
 // the same name is theirs and stays. Stopping it stops nothing (it has no ExecStop).
-import { readFileSync } from 'node:fs';
 import { EXIT } from '../command/exit-codes.ts';
 import { InstallError } from '../command/errors.ts';
 import { UNIT_MARKER } from '../host/boot-unit.ts';
-import { removeUnit, restoreUnit, unitEnabled } from '../host/systemd.ts';
+import { readIfThere, removeUnit, restoreUnit, unitEnabled } from '../host/systemd.ts';
 import type { Step } from '../flows/step.ts';
-
-function readUnit(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
 
 export const removeBootUnit: Step = {
   title: 'Removing the boot unit',
@@ -23,7 +13,7 @@ export const removeBootUnit: Step = {
   run: async (run, undo) => {
     const { paths, env } = run.ctx;
     const path = paths.bootUnit;
-    const text = readUnit(path);
+    const text = readIfThere(path);
     if (text === undefined) return 'none installed';
     if (!text.startsWith(UNIT_MARKER)) {
       run.progress.warn(`left ${path} alone: it does not start with the installer's marker line, so it is not ours`);

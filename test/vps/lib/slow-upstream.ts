@@ -6,13 +6,13 @@
 // to the host's address on the bridge the VPS is attached to.
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { parseDocument } from 'yaml';
 import { startOpenAIMock } from '../../mocks/openai.ts';
 import type { MockUpstream } from '../../mocks/server.ts';
 import type { LoadRequest } from './load.ts';
 import { dockerOk } from './run.ts';
 import type { Vps } from './vps.ts';
-import { CONFIG_DIR, authToken } from './installed.ts';
+import { authToken } from './installed.ts';
+import { addProvider } from './upstream.ts';
 
 /** one streamed event per word, every 500 ms: a 26-word answer streams for about 13 s */
 export const EVENT_DELAY_MS = 500;
@@ -64,20 +64,13 @@ export async function addSlowUpstream(vps: Vps, port: number): Promise<SlowUpstr
   const { address, gateway } = await bridgeAddresses(vps);
   const mock = await startOpenAIMock({ host: gateway, port: 0, record: false, eventDelayMs: EVENT_DELAY_MS });
   try {
-    const path = `${CONFIG_DIR}/provider-config.yaml`;
-    const doc = parseDocument(await vps.readFile(path));
-    const providers = doc.get('providers') as { add(item: unknown): void } | undefined;
-    assert.ok(providers, `${path} has no providers list`);
-    providers.add(
-      doc.createNode({
-        name: PROVIDER,
-        type: 'openai-compatible',
-        base_url: `http://${gateway}:${mock.port}/v1`,
-        api_key: 'slow-upstream-key',
-        models: [MODEL],
-      }),
-    );
-    await vps.execOk(`cat > ${path}`, { input: doc.toString() });
+    await addProvider(vps, {
+      name: PROVIDER,
+      type: 'openai-compatible',
+      base_url: `http://${gateway}:${mock.port}/v1`,
+      api_key: 'slow-upstream-key',
+      models: [MODEL],
+    });
     await vps.execOk('docker kill --signal HUP ai-proxy >/dev/null');
 
     const headers = { authorization: `Bearer ${await authToken(vps)}`, 'content-type': 'application/json' };

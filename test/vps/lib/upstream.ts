@@ -42,6 +42,19 @@ export function forgetMockUpstream(vps: Vps): void {
 
 export const hasMockUpstream = (vps: Vps): boolean => withMock.has(vps);
 
+/**
+ * Appends a provider to the installed provider-config.yaml as an editor saving in place would:
+ * `cat >` keeps the file's inode, owner and mode. The proxy sees it after a reload or a restart.
+ */
+export async function addProvider(vps: Vps, provider: Record<string, unknown>): Promise<void> {
+  const path = `${CONFIG_DIR}/provider-config.yaml`;
+  const doc = parseDocument(await vps.readFile(path));
+  const providers = doc.get('providers') as { add(item: unknown): void } | undefined;
+  assert.ok(providers, `${path} has no providers list`);
+  providers.add(doc.createNode(provider));
+  await vps.execOk(`cat > ${path}`, { input: doc.toString() });
+}
+
 /** Starts the mock upstream and adds it to the installed proxy's configuration (then restarts it). */
 export async function addMockUpstream(vps: Vps): Promise<void> {
   const token = randomBytes(32).toString('hex');
@@ -64,21 +77,13 @@ export async function addMockUpstream(vps: Vps): Promise<void> {
   const gateway = (await vps.execOk(`ip -4 -o addr show docker0`)).stdout.match(/inet (\d+\.\d+\.\d+\.\d+)/)?.[1];
   assert.ok(gateway, 'docker0 has no IPv4 address in the VPS');
 
-  const path = `${CONFIG_DIR}/provider-config.yaml`;
-  const doc = parseDocument(await vps.readFile(path));
-  const providers = doc.get('providers') as { add(item: unknown): void } | undefined;
-  assert.ok(providers, `${path} has no providers list`);
-  providers.add(
-    doc.createNode({
-      name: PROVIDER,
-      type: 'openai-compatible',
-      base_url: `http://${gateway}:${MOCK_PORT}/v1`,
-      api_key: token,
-      models: ['echo'],
-    }),
-  );
-  // `cat >` keeps the file's inode, owner and mode, as an editor saving in place would
-  await vps.execOk(`cat > ${path}`, { input: doc.toString() });
+  await addProvider(vps, {
+    name: PROVIDER,
+    type: 'openai-compatible',
+    base_url: `http://${gateway}:${MOCK_PORT}/v1`,
+    api_key: token,
+    models: ['echo'],
+  });
   await vps.execOk('docker restart ai-proxy >/dev/null');
   await waitHealthy(vps);
   withMock.add(vps);
