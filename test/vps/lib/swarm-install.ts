@@ -1,9 +1,10 @@
 // The swarm made by the real installer, as docs/scale-out.md (section 5) defines the CLI:
 // `--swarm init` on the first VPS, the join command it prints run on every other one.
+import assert from 'node:assert/strict';
 import { authToken } from './installed.ts';
 import type { InstallerRun } from './session.ts';
 import type { Release } from './artifacts.ts';
-import type { SwarmNode, SwarmVpses } from './swarm.ts';
+import { SERVICE, api, type SwarmNode, type SwarmVpses } from './swarm.ts';
 
 export interface Join {
   manager: string;
@@ -57,4 +58,32 @@ export async function deployByInstaller(cluster: SwarmVpses, release: Release): 
   await cluster.waitNodes('ready', cluster.nodes.length);
   await cluster.waitConverged();
   return authToken(cluster.manager.session.vps);
+}
+
+/** The node's own view of its swarm membership: active, inactive, pending... */
+export async function swarmState(node: SwarmNode): Promise<string> {
+  return (await node.session.vps.execOk(`docker info --format '{{.Swarm.LocalNodeState}}'`)).stdout.trim();
+}
+
+export interface ServiceSpec {
+  Spec?: { Labels?: Record<string, string>; EndpointSpec?: { Ports?: Array<{ PublishedPort?: number }> } };
+  Version?: { Index?: number };
+}
+
+/** The service as the manager's engine reports it. */
+export async function service(cluster: SwarmVpses): Promise<ServiceSpec> {
+  return JSON.parse(await api(cluster.manager, `/services/${SERVICE}`)) as ServiceSpec;
+}
+
+/** The installer's one-line error ("ai-proxy: what happened (what to do)"), else the last line. */
+export const lastLine = (text: string) => {
+  const lines = text.trim().split('\n');
+  return [...lines].reverse().find((l) => l.startsWith('ai-proxy: ')) ?? lines.pop() ?? '';
+};
+
+/** A refused run says what happened and what to do in one line: "ai-proxy: ... (hint)". */
+export function assertOneLineError(output: string, what: RegExp): void {
+  const line = lastLine(output);
+  assert.match(line, /^ai-proxy: .+\(.+\)$/, `one line with the cause and what to do: ${line}`);
+  assert.match(line, what);
 }

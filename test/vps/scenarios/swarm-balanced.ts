@@ -113,6 +113,14 @@ export function assertNoClientFailure(b: Balanced<unknown>, what: string): void 
 }
 
 /** "through HAProxy (checks every 1 s, out after 2): 0/812 failed ...; node1 out 1x ..." */
+/** Every node's task was replaced, so the balancer took each out (it reported not ready) and back in. */
+export function assertEveryNodeLeftAndCameBack(b: Balanced<unknown>): void {
+  for (const s of b.servers) {
+    assert.ok(s.downs >= 1, `${s.name}: the load balancer never took it out: ${JSON.stringify(b.servers)}`);
+    assert.equal(s.status, 'UP', `${s.name}: not back in the load balancer: ${JSON.stringify(b.servers)}`);
+  }
+}
+
 export function describeBalanced(b: Balanced<unknown>): string {
   return `through HAProxy (check every ${CHECK.interMs / 1000} s, out after ${CHECK.fall}, in after ${CHECK.rise}): ${describeLoad(b.load)}; ${describeServers(b.servers)}`;
 }

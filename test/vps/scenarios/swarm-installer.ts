@@ -3,17 +3,17 @@
 import assert from 'node:assert/strict';
 import { nextRelease } from '../lib/next-release.ts';
 import { authToken, CONFIG_DIR } from '../lib/installed.ts';
-import { SERVICE, SwarmProbe, api, describeProbes, type SwarmNode, type SwarmVpses } from '../lib/swarm.ts';
-import { initAndJoin, type Join } from '../lib/swarm-install.ts';
+import { SERVICE, SwarmProbe, describeProbes } from '../lib/swarm.ts';
+import { assertOneLineError, initAndJoin, lastLine, service, swarmState, type Join } from '../lib/swarm-install.ts';
 import { expected } from './expected.ts';
 import { assertNodeServes, assertTaskHardened, stopOneVps, type SwarmStep } from './swarm.ts';
 import {
   PROVIDER_WITHOUT_KEY,
+  assertEveryNodeLeftAndCameBack,
   assertNoClientFailure,
   describeBalanced,
   provideSlowUpstream,
   throughBalancer,
-  type Balanced,
 } from './swarm-balanced.ts';
 
 const PORT = 8080;
@@ -21,41 +21,7 @@ const HELD_PORT = 9191;
 const PORT_HOLDER = `perl -MIO::Socket::INET -e '$s = IO::Socket::INET->new(LocalAddr => "0.0.0.0", LocalPort => ${HELD_PORT}, Listen => 5, ReuseAddr => 1) or die "$!"; sleep 600'`;
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-async function swarmState(node: SwarmNode): Promise<string> {
-  return (await node.session.vps.execOk(`docker info --format '{{.Swarm.LocalNodeState}}'`)).stdout.trim();
-}
-
-interface ServiceSpec {
-  Spec?: { Labels?: Record<string, string>; EndpointSpec?: { Ports?: Array<{ PublishedPort?: number }> } };
-  Version?: { Index?: number };
-}
-
-async function service(cluster: SwarmVpses): Promise<ServiceSpec> {
-  return JSON.parse(await api(cluster.manager, `/services/${SERVICE}`)) as ServiceSpec;
-}
-
-/** The installer's one-line error ("ai-proxy: what happened (what to do)"), else the last line. */
-const lastLine = (text: string) => {
-  const lines = text.trim().split('\n');
-  return [...lines].reverse().find((l) => l.startsWith('ai-proxy: ')) ?? lines.pop() ?? '';
-};
-
-/** A refused run says what happened and what to do in one line: "ai-proxy: ... (hint)". */
-function assertOneLineError(output: string, what: RegExp): void {
-  const line = lastLine(output);
-  assert.match(line, /^ai-proxy: .+\(.+\)$/, `one line with the cause and what to do: ${line}`);
-  assert.match(line, what);
-}
-
 let join: Join | undefined;
-
-/** Every node's task was replaced, so the balancer took each out (it reported not ready) and back in. */
-function assertEveryNodeLeftAndCameBack(b: Balanced<unknown>): void {
-  for (const s of b.servers) {
-    assert.ok(s.downs >= 1, `${s.name}: the load balancer never took it out: ${JSON.stringify(b.servers)}`);
-    assert.equal(s.status, 'UP', `${s.name}: not back in the load balancer: ${JSON.stringify(b.servers)}`);
-  }
-}
 
 export function swarmInstallerSteps(): SwarmStep[] {
   return [
