@@ -137,7 +137,8 @@ function httpsGet(
 
 /**
  * Every file under the config folder with its bytes (the "nothing changed" check); of data/ (the
- * running proxy's own database, which it reads and writes all the time) only the names.
+ * running proxy's own database, which it reads and writes all the time) only the names, and not
+ * SQLite's journal, WAL and shared-memory files, which come and go with its journal mode.
  */
 function snapshot(dir: string): Map<string, string> {
   const files = new Map<string, string>();
@@ -145,6 +146,7 @@ function snapshot(dir: string): Map<string, string> {
     for (const entry of readdirSync(join(dir, rel), { withFileTypes: true })) {
       const path = join(rel, entry.name);
       if (entry.isDirectory()) walk(path);
+      else if (path.startsWith('data/') && /-(journal|wal|shm)$/.test(path)) continue;
       else files.set(path, path.startsWith('data/') ? '' : readFileSync(join(dir, path)).toString('base64'));
     }
   };

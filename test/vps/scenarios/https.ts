@@ -92,12 +92,14 @@ async function addProvider(vps: Vps, name: string, baseUrl: string): Promise<voi
 
 /**
  * The "nothing changed" check: sha256 of every file under /srv/ai-proxy, the names of those in
- * data/ (the running proxy's own database: its ledger writes go on), and the container id.
+ * data/ (the running proxy's own database: its ledger writes go on) but not SQLite's journal,
+ * WAL and shared-memory files, which come and go with its journal mode and checkpoints, and the
+ * container id.
  */
 async function fingerprintOfInstall(vps: Vps): Promise<string> {
   return (
     await vps.execOk(
-      `cd ${CONFIG_DIR} && find . -type f -not -path './data/*' | sort | xargs sha256sum; find ./data | sort; docker inspect --format '{{.Id}}' ai-proxy`,
+      `cd ${CONFIG_DIR} && find . -type f -not -path './data/*' | sort | xargs sha256sum; find ./data -not -name '*-journal' -not -name '*-wal' -not -name '*-shm' | sort; docker inspect --format '{{.Id}}' ai-proxy`,
     )
   ).stdout;
 }
