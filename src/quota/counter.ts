@@ -115,3 +115,21 @@ export function leaseReturned(c: Counter): void {
   c.allowance = 0;
   c.validUntil = 0;
 }
+
+/**
+ * Whether a lease can go back to the store: nothing pending or being acquired, and its key idle
+ * for `idleMs`, its minute over, or `all` (shutdown).
+ */
+export function leaseDone(c: Counter, now: number, idleMs: number, all: boolean): boolean {
+  return c.leased && c.pending === 0 && !c.acquiring && (all || now - c.lastUse > idleMs || windowOver(c, now));
+}
+
+/**
+ * Whether a counter can be dropped from memory: no lease, nothing pending or being acquired, not
+ * enforcing alone after a store failure, and its minute long over or its key unused for `forgetMs`.
+ */
+export function forgettable(c: Counter, now: number, forgetMs: number): boolean {
+  if (c.leased || c.pending !== 0 || c.acquiring) return false;
+  if (c.degraded && now < c.validUntil) return false;
+  return isPerMinute(c.ref.metric) ? now - c.ref.window >= 2 * MINUTE_MS : now - c.lastUse > forgetMs;
+}

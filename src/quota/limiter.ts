@@ -11,32 +11,29 @@
 // that state at once while the new lease is taken in the background, so a key used every few
 // seconds never waits for the store. Others' use since then is unknown: per process and limit,
 // one request per window may go beyond the limit (docs/keys.md); a leased counter never does.
-import { periodStart } from '../keys/periods.ts';
-import type { KeyRecord } from '../keys/types.ts';
 import type { Store } from '../store/types.ts';
 import {
   type Counter,
   counterKey,
   enforceAlone,
+  forgettable,
   hasRoom,
+  leaseDone,
   leaseGranted,
   leaseReturned,
   newCounter,
   previousRef,
   seenRoom,
   usageWritten,
-  windowOver,
 } from './counter.ts';
-import { isPerMinute, MINUTE_MS, type CounterRef } from './grant.ts';
+import { MINUTE_MS, type CounterRef } from './grant.ts';
 import { inParts } from './in-parts.ts';
+import { type LimitedKey, limitsOf } from './key-limits.ts';
 import { type Refusal, refusalOf } from './refusal.ts';
 
 export type { Refusal } from './refusal.ts';
 
-export type LimitedKey = Pick<
-  KeyRecord,
-  'id' | 'name' | 'rpm' | 'tpm' | 'budgetNano' | 'budgetTokens' | 'budgetPeriod'
->;
+export type { LimitedKey } from './key-limits.ts';
 type QuotaStore = Pick<Store, 'acquireLeases' | 'flushQuota' | 'releaseLeases' | 'pruneQuota'>;
 
 export interface LimiterOptions {
@@ -97,20 +94,6 @@ export class QuotaLimiter {
     await this.flush(this.now(), true);
   }
 
-  /** The limits of a key as counters for the moment `now`. */
-  private limitsOf(k: LimitedKey, now: number): { ref: CounterRef; limit: number }[] {
-    const out: { ref: CounterRef; limit: number }[] = [];
-    const minute = now - (now % MINUTE_MS);
-    if (k.rpm !== null) out.push({ ref: { keyId: k.id, metric: 'rpm', window: minute }, limit: k.rpm });
-    if (k.tpm !== null) out.push({ ref: { keyId: k.id, metric: 'tpm', window: minute }, limit: k.tpm });
-    const period = periodStart(k.budgetPeriod, now);
-    if (k.budgetNano !== null)
-      out.push({ ref: { keyId: k.id, metric: 'budget', window: period }, limit: k.budgetNano });
-    if (k.budgetTokens !== null)
-      out.push({ ref: { keyId: k.id, metric: 'token_budget', window: period }, limit: k.budgetTokens });
-    return out;
-  }
-
   private counter(ref: CounterRef, limit: number, now: number): Counter {
     const id = counterKey(ref);
     let c = this.counters.get(id);
@@ -131,7 +114,7 @@ export class QuotaLimiter {
    * A Promise only when a lease had to be taken from the store.
    */
   admit(k: LimitedKey, now = this.now()): Refusal | undefined | Promise<Refusal | undefined> {
-    const limits = this.limitsOf(k, now);
+    const limits = limitsOf(k, now);
     if (limits.length === 0) return undefined;
     const counters = limits.map((l) => this.counter(l.ref, l.limit, now));
     const short = counters.filter((c) => !hasRoom(c, now));
@@ -158,7 +141,7 @@ export class QuotaLimiter {
 
   /** Counts what a finished request used against the key's token and money limits. */
   record(k: LimitedKey, tokens: number, costNano: number | null, now = this.now()): void {
-    for (const { ref, limit } of this.limitsOf(k, now)) {
+    for (const { ref, limit } of limitsOf(k, now)) {
       const amount = ref.metric === 'budget' ? (costNano ?? 0) : ref.metric === 'rpm' ? 0 : tokens;
       if (amount > 0) {
         const c = this.counter(ref, limit, now);
@@ -266,10 +249,7 @@ export class QuotaLimiter {
           return;
         }
       }
-      const done = [...this.counters.values()].filter(
-        (c) =>
-          c.leased && c.pending === 0 && !c.acquiring && (all || now - c.lastUse > this.idleMs || windowOver(c, now)),
-      );
+      const done = [...this.counters.values()].filter((c) => leaseDone(c, now, this.idleMs, all));
       try {
         await inParts(done, async (part) => {
           await this.store.releaseLeases(
@@ -281,8 +261,7 @@ export class QuotaLimiter {
       } catch (error) {
         this.failed(error);
       }
-      for (const [id, c] of this.counters)
-        if (!c.leased && c.pending === 0 && !c.acquiring && this.forgettable(c, now)) this.counters.delete(id);
+      for (const [id, c] of this.counters) if (forgettable(c, now, this.forgetMs)) this.counters.delete(id);
       // Pruning is housekeeping of counters this process wrote: none yet, nothing to prune.
       if (this.lastPrune === 0 && this.counters.size === 0) return;
       if (now - this.lastPrune > MINUTE_MS) {
@@ -292,12 +271,6 @@ export class QuotaLimiter {
           .catch((error: unknown) => this.failed(error));
       }
     });
-  }
-
-  /** Whether a counter without a lease is of no use any more: its minute is long over, or its key unused for forgetMs. */
-  private forgettable(c: Counter, now: number): boolean {
-    if (c.degraded && now < c.validUntil) return false;
-    return isPerMinute(c.ref.metric) ? now - c.ref.window >= 2 * MINUTE_MS : now - c.lastUse > this.forgetMs;
   }
 
   /** Counters held in memory (for tests and /health). */
