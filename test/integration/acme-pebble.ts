@@ -4,25 +4,16 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from 'node:https';
 import { get } from 'node:https';
+import { freePort } from '../lib/free-port.ts';
 
 export const PEBBLE = '/usr/bin/pebble';
 export const havePebble = () => existsSync(PEBBLE);
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** Answers every A query with 127.0.0.1 and every other type with an empty NOERROR. */
 export function startDns(): Promise<{ port: number; queries: string[]; close(): void }> {

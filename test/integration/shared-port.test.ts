@@ -5,26 +5,18 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startOpenAIMock } from '../mocks/openai.ts';
 import type { MockUpstream } from '../mocks/server.ts';
 import { Load, type LoadRequest, failedCount } from '../vps/lib/load.ts';
 import { openaiProvider, type ProxyProcess, startProxyProcess, TOKEN, writeConfigDir } from './harness.ts';
+import { freePort } from '../lib/free-port.ts';
 
 const MAIN = join(import.meta.dirname, '..', '..', 'src', 'main.ts');
 const shared = (instance: string) => ({ AI_PROXY_SHARED_NETWORK: '1', AI_PROXY_INSTANCE: instance });
 
 /** A port nobody listens on right now (the shared one must be named by both proxies). */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function healthcheck(dir: string, instance: string): number | null {
   return spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'healthcheck', '--config-dir', dir], {

@@ -5,8 +5,8 @@ import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createServer } from 'node:net';
 import { extract } from 'tar';
+import { freePort } from '../lib/free-port.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const REQUIRE_E2E = process.env.REQUIRE_E2E === '1';
@@ -81,16 +81,7 @@ export function readManifest(dir: string): Manifest {
   return JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
+export { freePort };
 
 /** A config folder the proxy accepts: the archive's templates with a token filled in. */
 export function configFrom(unpacked: string, into: string): void {

@@ -4,10 +4,10 @@
 // the `postgres` user (or nobody) and owns only its temp folder.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { freePort } from '../lib/free-port.ts';
 
 /** The folder with initdb and postgres, or undefined when the server is not installed. */
 export function postgresBinDir(): string | undefined {
@@ -24,17 +24,6 @@ export function postgresBinDir(): string | undefined {
 export function postgresSkip(): string | false {
   if (postgresBinDir() || process.env.REQUIRE_E2E === '1') return false;
   return 'PostgreSQL is not installed (apt-get install -y postgresql; REQUIRE_E2E=1 makes this a failure)';
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** uid/gid to run the server as when this process is root. */

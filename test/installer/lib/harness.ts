@@ -3,7 +3,6 @@
 // container of anyone else on this shared engine.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -12,6 +11,7 @@ import { runInstaller } from '../../../installer/cli.ts';
 import { InstallError } from '../../../installer/command/errors.ts';
 import { defaultsPrompter, type Prompter } from '../../../installer/command/prompts.ts';
 import type { Summary } from '../../../installer/command/summary.ts';
+import { freePort as freePortOn } from '../../lib/free-port.ts';
 
 // installer.sh runs the installer under umask 077: so do the tests, or a mode the image's
 // user needs could depend on the caller's umask and pass here but fail on a VPS.
@@ -150,16 +150,8 @@ export function exists(name: string): boolean {
   return docker(['inspect', '--format', '{{.Id}}', name], true) !== '';
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '0.0.0.0', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}
+/** A port free on every address: the installer publishes on 0.0.0.0. */
+export const freePort = (): Promise<number> => freePortOn('0.0.0.0');
 
 export async function get(
   port: number,

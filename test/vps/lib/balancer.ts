@@ -8,10 +8,11 @@
 // which would hide exactly the failure the drain is there to prevent.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from './run.ts';
+import { freePort } from '../../lib/free-port.ts';
 
 export const CHECK = { interMs: 1000, fall: 2, rise: 2 } as const;
 
@@ -65,17 +66,6 @@ export function parseStat(csv: string): ServerStat[] {
       downs: Number(f[col('chkdown')] ?? 0),
       sessions: Number(f[col('stot')] ?? 0),
     }));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export class Balancer {
